@@ -1,0 +1,255 @@
+// The first container, end to end through all four services, driven once by
+// the real docker CLI (REST facade) and once by the berth CLI (gRPC API) with
+// an image imported from Debian's busybox-static. Each case is its own ctest
+// entry (e.g. "Cli/ContainerTest.EchoHello/docker").
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/support/stack.h"
+
+namespace berth::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// A TCP port on 127.0.0.1 that is free right now.
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string Trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+class ContainerTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    SKIP_UNLESS_ROOT();
+    std::string error;
+    stack_ = Stack::Start(&error);
+    ASSERT_NE(stack_, nullptr) << error;
+    std::string tar = stack_->root() + "/busybox.tar";
+    CommandResult made = stack_->Shell(Stack::SourceDir() + "/scripts/make-busybox-rootfs.sh " + tar);
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    CommandResult imported = Cli("import " + tar + " busybox:latest");
+    ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
+    EXPECT_THAT(imported.out, HasSubstr("sha256:"));
+  }
+  void TearDown() override { stack_.reset(); }
+
+  // The CLI under test: "docker" or "berth".
+  CommandResult Cli(const std::string& args, const CommandOptions& options = {}) {
+    return GetParam() == "docker" ? stack_->Docker(args, options) : stack_->Berth(args, options);
+  }
+  std::string CliPath() {
+    return GetParam() == "docker" ? "docker" : Stack::BuildDir() + "/cli/berth";
+  }
+
+  // Mount points, netns files, veths and nft rules that mention `id`.
+  std::string HostTracesOf(const std::string& id) {
+    std::string short_id = id.substr(0, 10);
+    CommandResult traces = stack_->Shell(
+        "grep -F " + id + " /proc/self/mountinfo; ls " + stack_->root() +
+        "/run/netd/netns 2>/dev/null | grep -F " + id + "; ip -o link show | grep -F " +
+        short_id + "; true");
+    return traces.out;
+  }
+
+  std::unique_ptr<Stack> stack_;
+};
+
+TEST_P(ContainerTest, EchoHello) {
+  CommandResult run = Cli("run --rm busybox echo hello");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "hello\n");
+  // --rm: the server removed it.
+  CommandResult ps = Cli("ps -a -q");
+  EXPECT_EQ(Trimmed(ps.out), "");
+}
+
+TEST_P(ContainerTest, ExitCodeIsPropagated) {
+  CommandResult run = Cli("run --rm busybox sh -c 'exit 3'");
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+}
+
+TEST_P(ContainerTest, MissingExecutableExits127) {
+  CommandResult run = Cli("run --rm busybox berth-no-such-command");
+  EXPECT_EQ(run.exit_code, 127) << run.out << run.err;
+  EXPECT_THAT(run.err, HasSubstr("executable file not found"));
+  EXPECT_EQ(Trimmed(Cli("ps -a -q").out), "");
+}
+
+TEST_P(ContainerTest, PipedStdinReachesTheProcessAndEofEndsIt) {
+  CommandOptions options;
+  options.stdin_data = "line1\nline2\n";
+  CommandResult run = Cli("run -i --rm busybox sh -c 'cat; echo done-after-eof'", options);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "line1\nline2\ndone-after-eof\n");
+}
+
+TEST_P(ContainerTest, InteractiveTtyThroughAPty) {
+  CommandResult run = stack_->Shell(
+      "python3 " + Stack::SourceDir() + "/tests/e2e/support/pty_session.py --timeout 40 "
+      "'expect:#' 'send:tty\\n' 'expect:/dev/pts/[0-9]+' "
+      "'send:echo typed-$((40+2))\\n' 'expect:typed-42' 'send:exit 4\\n' -- " +
+      CliPath() + " run -it --rm busybox sh");
+  EXPECT_EQ(run.exit_code, 4) << run.out;
+  EXPECT_THAT(run.out, HasSubstr("/dev/pts/"));
+  // The typed command line is echoed back by the container's terminal.
+  EXPECT_THAT(run.out, HasSubstr("echo typed-$((40+2))"));
+}
+
+TEST_P(ContainerTest, DetachedHttpdAnswersOnPublishedPort) {
+  int port = FreePort();
+  CommandResult run = Cli("run -d --name web -p 127.0.0.1:" + std::to_string(port) +
+                          ":80 busybox httpd -f -p 80 -h /var/www");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::string id = Trimmed(run.out);
+  EXPECT_EQ(id.size(), 64u) << id;
+  CommandResult curl;
+  for (int i = 0; i < 50; ++i) {
+    curl = stack_->Shell("curl -sS --max-time 2 http://127.0.0.1:" + std::to_string(port) + "/");
+    if (curl.exit_code == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(curl.exit_code, 0) << curl.err;
+  EXPECT_EQ(curl.out, "hello from berth httpd\n");
+  CommandResult ps = Cli("ps");
+  EXPECT_THAT(ps.out, HasSubstr("web"));
+  EXPECT_THAT(ps.out, HasSubstr("127.0.0.1:" + std::to_string(port) + "->80/tcp"));
+  CommandResult rm = Cli("rm -f web");
+  EXPECT_EQ(rm.exit_code, 0) << rm.err;
+  EXPECT_EQ(HostTracesOf(id), "");
+  CommandResult after = stack_->Shell("curl -sS --max-time 2 http://127.0.0.1:" + std::to_string(port) + "/");
+  EXPECT_NE(after.exit_code, 0);
+}
+
+TEST_P(ContainerTest, PsLogsStopRm) {
+  CommandResult run = Cli("run -d --name worker busybox sh -c 'echo started; echo oops >&2; exec sleep 1000'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::string id = Trimmed(run.out);
+  CommandResult logs;
+  for (int i = 0; i < 50; ++i) {
+    logs = Cli("logs worker");
+    if (logs.out == "started\n" && logs.err == "oops\n") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(logs.out, "started\n");
+  EXPECT_EQ(logs.err, "oops\n");
+  CommandResult ps = Cli("ps");
+  EXPECT_THAT(ps.out, HasSubstr("worker"));
+  EXPECT_THAT(ps.out, HasSubstr("Up"));
+  EXPECT_THAT(ps.out, HasSubstr(id.substr(0, 12)));
+
+  // sleep as pid 1 has no SIGTERM handler, so stop ends it with SIGKILL (137).
+  CommandResult stop = Cli("stop -t 1 worker");
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  EXPECT_EQ(Trimmed(stop.out), "worker");
+  EXPECT_THAT(Cli("ps").out, Not(HasSubstr("worker")));
+  CommandResult all = Cli("ps -a");
+  EXPECT_THAT(all.out, HasSubstr("worker"));
+  EXPECT_THAT(all.out, HasSubstr("Exited (137)"));
+
+  CommandResult rm = Cli("rm worker");
+  EXPECT_EQ(rm.exit_code, 0) << rm.err;
+  EXPECT_EQ(Trimmed(rm.out), "worker");
+  EXPECT_THAT(Cli("ps -a").out, Not(HasSubstr("worker")));
+  EXPECT_EQ(HostTracesOf(id), "");
+}
+
+TEST_P(ContainerTest, RemovingARunningContainerNeedsForce) {
+  CommandResult run = Cli("run -d --name busy busybox sleep 1000");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  CommandResult rm = Cli("rm busy");
+  EXPECT_NE(rm.exit_code, 0);
+  EXPECT_THAT(rm.err, HasSubstr("cannot remove a running container"));
+  EXPECT_EQ(Cli("rm -f busy").exit_code, 0);
+}
+
+TEST_P(ContainerTest, HostnameIsTheShortId) {
+  CommandResult run = Cli("run -d --name named busybox sh -c 'hostname; cat /etc/hostname; exec sleep 1000'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::string id = Trimmed(run.out);
+  CommandResult logs;
+  for (int i = 0; i < 50; ++i) {
+    logs = Cli("logs named");
+    if (!logs.out.empty() && logs.out.find('\n') != logs.out.rfind('\n')) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(logs.out, id.substr(0, 12) + "\n" + id.substr(0, 12) + "\n");
+  EXPECT_EQ(Cli("rm -f named").exit_code, 0);
+}
+
+TEST_P(ContainerTest, SeesOnlyItsOwnProcesses) {
+  CommandResult run = Cli("run --rm busybox ps -o pid,comm");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "PID   COMMAND\n    1 ps\n");
+}
+
+TEST_P(ContainerTest, NetworkNoneHasOnlyLoopback) {
+  CommandResult run = Cli("run --rm --network none busybox sh -c 'ls /sys/class/net'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "lo\n");
+}
+
+TEST_P(ContainerTest, BridgeNetworkGivesAnAddress) {
+  CommandResult run = Cli("run --rm busybox sh -c 'ls /sys/class/net; ip -4 -o addr show eth0'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("eth0"));
+  EXPECT_TRUE(std::regex_search(run.out, std::regex("inet 10\\.[0-9]+\\.[0-9]+\\.[0-9]+/24")))
+      << run.out;
+}
+
+TEST_P(ContainerTest, ImagesListsTheImport) {
+  CommandResult images = Cli("images");
+  ASSERT_EQ(images.exit_code, 0) << images.err;
+  EXPECT_THAT(images.out, HasSubstr("busybox"));
+  EXPECT_THAT(images.out, HasSubstr("latest"));
+}
+
+TEST_P(ContainerTest, MissingImageIsNotFound) {
+  CommandResult run = Cli("run --rm berth-absent-image:zz true");
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_THAT(run.err, Not(HasSubstr("Segmentation")));
+  EXPECT_THAT(run.err + run.out, ::testing::AnyOf(HasSubstr("No such image"),
+                                                   HasSubstr("not implemented")));
+}
+
+TEST_P(ContainerTest, NothingIsLeftAfterBerthDown) {
+  CommandResult run = Cli("run -d -p 127.0.0.1:" + std::to_string(FreePort()) +
+                          ":80 busybox httpd -f -p 80");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::string bridge = stack_->bridge();
+  std::string root = stack_->root();
+  std::string table = "berth_" + bridge.substr(2);
+  stack_.reset();  // berth-down --purge
+  CommandResult traces = RunShell(
+      "grep -F " + root + " /proc/self/mountinfo; ip -o link show | grep -F " + bridge +
+      "; nft list tables | grep -F " + table + "; pgrep -af 'berth-shim.*" + root + "'; true");
+  EXPECT_EQ(traces.out, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Cli, ContainerTest, ::testing::Values("docker", "berth"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace berth::e2e
