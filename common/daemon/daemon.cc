@@ -11,6 +11,7 @@
 #include "common/log/log.h"
 #include "common/metrics/metrics.h"
 #include "common/process/signals.h"
+#include "common/version/build_info.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, log_level, "info",
@@ -22,7 +23,7 @@ std::vector<char*> Init(int argc, char** argv, const std::string& name, const st
   process::BlockTerminationSignals();
   absl::FlagsUsageConfig config;
   config.version_string = [name]() {
-    return name + " (berth) " + BERTH_VERSION + " commit " + BERTH_GIT_COMMIT + "\n";
+    return name + " (berth) " + BuildVersion() + " commit " + BuildCommit() + "\n";
   };
   absl::SetFlagsUsageConfig(config);
   absl::SetProgramUsageMessage(usage);
