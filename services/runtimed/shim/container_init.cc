@@ -1,0 +1,330 @@
+#include "services/runtimed/shim/container_init.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/fs/fs.h"
+#include "common/status/status.h"
+#include "services/runtimed/shim/init_helpers.h"
+
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+
+namespace berth::runtimed::shim {
+namespace {
+
+using spec::ShimConfig;
+
+void SendMessage(int fd, char kind, const std::string& text = "") {
+  std::string msg(1, kind);
+  msg += text;
+  (void)send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
+}
+
+[[noreturn]] void Fail(int sync_fd, const absl::Status& status) {
+  SendMessage(sync_fd, 'E', std::string(status.message()));
+  _exit(1);
+}
+
+// Blocks for the shim's one-byte message; false when the shim went away.
+bool Expect(int fd, char kind) {
+  char c = 0;
+  ssize_t n;
+  do {
+    n = recv(fd, &c, 1, 0);
+  } while (n < 0 && errno == EINTR);
+  return n == 1 && c == kind;
+}
+
+absl::Status Mount(const std::string& source, const std::string& target, const char* type,
+                   unsigned long flags, const std::string& data) {
+  if (mount(source.c_str(), target.c_str(), type, flags,
+            data.empty() ? nullptr : data.c_str()) != 0) {
+    return ErrnoToStatus(errno, absl::StrCat("mount ", type ? type : "bind", " on '", target,
+                                             "'"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MakeDir(const std::string& path, int mode = 0755) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) return ErrnoToStatus(ec.value(), absl::StrCat("mkdir '", path, "'"));
+  chmod(path.c_str(), mode);
+  return absl::OkStatus();
+}
+
+// Applies the record's mounts: the rootfs (target "" or "/") on rootfs_dir,
+// then any others below it.
+// TODO(isolation defaults): resolve targets fd-relative inside the rootfs
+// (openat2 RESOLVE_IN_ROOT) so that image symlinks cannot redirect them.
+absl::Status MountRootfs(const ShimConfig& c) {
+  BERTH_RETURN_IF_ERROR(MakeDir(c.rootfs_dir));
+  bool have_root = false;
+  for (const auto& m : c.mounts) {
+    bool is_root = m.target.empty() || m.target == "/";
+    std::string target = is_root ? c.rootfs_dir : c.rootfs_dir + m.target;
+    if (!is_root) BERTH_RETURN_IF_ERROR(MakeDir(target));
+    MountArgs args = ParseMountOptions(m.type, m.options);
+    const char* type = (args.flags & MS_BIND) ? nullptr : m.type.c_str();
+    BERTH_RETURN_IF_ERROR(Annotate(Mount(m.source, target, type, args.flags & ~MS_RDONLY,
+                                         args.data), "mount rootfs"));
+    if ((args.flags & MS_BIND) && (args.flags & MS_RDONLY)) {
+      // A bind mount ignores MS_RDONLY until remounted.
+      BERTH_RETURN_IF_ERROR(Mount("", target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, ""));
+    }
+    have_root |= is_root;
+  }
+  if (!have_root) return absl::InvalidArgumentError("no rootfs mount in the container record");
+  return absl::OkStatus();
+}
+
+absl::Status MountDev(const std::string& root) {
+  std::string dev = root + "/dev";
+  BERTH_RETURN_IF_ERROR(MakeDir(dev));
+  BERTH_RETURN_IF_ERROR(Mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME,
+                              "mode=755,size=65536k"));
+  struct Node {
+    const char* name;
+    unsigned major, minor;
+  };
+  for (const Node& n : {Node{"null", 1, 3}, Node{"zero", 1, 5}, Node{"full", 1, 7},
+                        Node{"random", 1, 8}, Node{"urandom", 1, 9}, Node{"tty", 5, 0}}) {
+    std::string path = absl::StrCat(dev, "/", n.name);
+    if (mknod(path.c_str(), S_IFCHR | 0666, makedev(n.major, n.minor)) != 0) {
+      return ErrnoToStatus(errno, absl::StrCat("mknod '", path, "'"));
+    }
+    chmod(path.c_str(), 0666);
+  }
+  for (auto [name, target] : {std::pair{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
+                              {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+                              {"ptmx", "pts/ptmx"}, {"core", "/proc/kcore"}}) {
+    std::string path = absl::StrCat(dev, "/", name);
+    if (symlink(target, path.c_str()) != 0) {
+      return ErrnoToStatus(errno, absl::StrCat("symlink '", path, "'"));
+    }
+  }
+  BERTH_RETURN_IF_ERROR(MakeDir(dev + "/pts"));
+  BERTH_RETURN_IF_ERROR(Mount("devpts", dev + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                              "newinstance,ptmxmode=0666,mode=0620,gid=5"));
+  BERTH_RETURN_IF_ERROR(MakeDir(dev + "/shm", 01777));
+  return Mount("shm", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+               "mode=1777,size=65536k");
+}
+
+absl::Status MountSpecialFilesystems(const std::string& root) {
+  BERTH_RETURN_IF_ERROR(MakeDir(root + "/proc"));
+  // Mounted by pid 1 of the new pid namespace, so it shows only the container.
+  BERTH_RETURN_IF_ERROR(
+      Mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, ""));
+  BERTH_RETURN_IF_ERROR(MountDev(root));
+  BERTH_RETURN_IF_ERROR(MakeDir(root + "/sys"));
+  return Mount("sysfs", root + "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+}
+
+// Clones the generated /etc files as detached bind mounts (open_tree) before
+// pivot_root and attaches them (move_mount) after it, so that the targets
+// resolve inside the new root: an image's /etc/resolv.conf symlink cannot
+// point the mount at the host.
+struct EtcFile {
+  std::string target;
+  fs::ScopedFd source;
+};
+
+absl::StatusOr<std::vector<EtcFile>> OpenEtcFiles(const ShimConfig& c) {
+  std::vector<EtcFile> files;
+  for (auto [source, target] : {std::pair{c.hostname_file, "/etc/hostname"},
+                                {c.hosts_file, "/etc/hosts"},
+                                {c.resolv_conf_file, "/etc/resolv.conf"}}) {
+    if (source.empty()) continue;
+    int fd = static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, source.c_str(),
+                                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+    if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("open_tree '", source, "'"));
+    files.push_back(EtcFile{target, fs::ScopedFd(fd)});
+  }
+  return files;
+}
+
+absl::Status BindEtcFiles(const std::vector<EtcFile>& files) {
+  BERTH_RETURN_IF_ERROR(MakeDir("/etc"));
+  for (const auto& f : files) {
+    int fd = open(f.target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("create '", f.target, "'"));
+    close(fd);
+    if (syscall(SYS_move_mount, f.source.get(), "", AT_FDCWD, f.target.c_str(),
+                MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+      return ErrnoToStatus(errno, absl::StrCat("mount onto '", f.target, "'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PivotRoot(const std::string& root) {
+  if (chdir(root.c_str()) != 0) return ErrnoToStatus(errno, "chdir to rootfs");
+  // pivot_root(".", ".") stacks the old root on top of the new one; detaching
+  // "." then removes the old root without needing a directory for it.
+  if (syscall(SYS_pivot_root, ".", ".") != 0) return ErrnoToStatus(errno, "pivot_root");
+  if (umount2(".", MNT_DETACH) != 0) return ErrnoToStatus(errno, "detach old root");
+  if (chdir("/") != 0) return ErrnoToStatus(errno, "chdir /");
+  return absl::OkStatus();
+}
+
+// Allocates the pty in the container's own devpts and hands the master to
+// the shim; the slave becomes the controlling terminal and stdio.
+absl::StatusOr<int> SetUpTerminal(const ShimConfig& c, int sync_fd) {
+  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) return ErrnoToStatus(errno, "open /dev/ptmx");
+  int unlock = 0;
+  int pty_number = 0;
+  if (ioctl(master, TIOCSPTLCK, &unlock) != 0 || ioctl(master, TIOCGPTN, &pty_number) != 0) {
+    return ErrnoToStatus(errno, "unlock pty");
+  }
+  if (c.console_height > 0 && c.console_width > 0) {
+    winsize ws{static_cast<unsigned short>(c.console_height),
+               static_cast<unsigned short>(c.console_width), 0, 0};
+    ioctl(master, TIOCSWINSZ, &ws);
+  }
+  std::string slave_path = absl::StrCat("/dev/pts/", pty_number);
+  int slave = open(slave_path.c_str(), O_RDWR | O_NOCTTY);
+  if (slave < 0) return ErrnoToStatus(errno, absl::StrCat("open ", slave_path));
+
+  char kind = 'P';
+  iovec iov{&kind, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
+  if (sendmsg(sync_fd, &msg, MSG_NOSIGNAL) != 1) return ErrnoToStatus(errno, "send pty master");
+  close(master);
+
+  if (ioctl(slave, TIOCSCTTY, 0) != 0) return ErrnoToStatus(errno, "set controlling tty");
+  return slave;
+}
+
+absl::Status SetUpStdio(const ShimConfig& c, const InitFds& fds, int* tty_slave) {
+  setsid();
+  if (c.tty) {
+    BERTH_ASSIGN_OR_RETURN(*tty_slave, SetUpTerminal(c, fds.sync_fd));
+  }
+  int in = c.tty ? *tty_slave : fds.stdin_fd;
+  int out = c.tty ? *tty_slave : fds.stdout_fd;
+  int err = c.tty ? *tty_slave : fds.stderr_fd;
+  if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) {
+    return ErrnoToStatus(errno, "dup2 stdio");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ResolvedUser> SwitchUser(const ShimConfig& c, int tty_slave) {
+  auto passwd = fs::ReadFile("/etc/passwd");
+  auto group = fs::ReadFile("/etc/group");
+  BERTH_ASSIGN_OR_RETURN(ResolvedUser user,
+                         ResolveUser(c.user, passwd.ok() ? *passwd : "", group.ok() ? *group : ""));
+  if (tty_slave >= 0) (void)fchown(tty_slave, user.uid, 5);
+  if (setgroups(0, nullptr) != 0) return ErrnoToStatus(errno, "setgroups");
+  if (setgid(user.gid) != 0) return ErrnoToStatus(errno, "setgid");
+  if (setuid(user.uid) != 0) return ErrnoToStatus(errno, "setuid");
+  return user;
+}
+
+FileInfo StatForExec(const std::string& path) {
+  struct stat st{};
+  if (stat(path.c_str(), &st) != 0) return FileInfo{};
+  return FileInfo{true, S_ISDIR(st.st_mode), access(path.c_str(), X_OK) == 0};
+}
+
+// Everything between clone and "ready"; returns the resolved executable.
+absl::StatusOr<std::string> SetUp(const ShimConfig& c, const InitFds& fds,
+                                  std::vector<std::string>& env) {
+  if (!Expect(fds.sync_fd, 'G')) return absl::AbortedError("shim went away");
+  // Unshared only now that the shim has placed us in our cgroups, so the
+  // namespace's root is the container's cgroup.
+  if (unshare(CLONE_NEWCGROUP) != 0) return ErrnoToStatus(errno, "unshare cgroup namespace");
+  if (!c.netns_path.empty()) {
+    fs::ScopedFd ns(open(c.netns_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns.valid() || setns(ns.get(), CLONE_NEWNET) != 0) {
+      return ErrnoToStatus(errno, absl::StrCat("join network namespace '", c.netns_path, "'"));
+    }
+  }
+  // Nothing we mount may propagate back to the host (and pivot_root refuses
+  // shared mounts).
+  BERTH_RETURN_IF_ERROR(Mount("", "/", nullptr, MS_REC | MS_PRIVATE, ""));
+  umask(0);
+  BERTH_RETURN_IF_ERROR(MountRootfs(c));
+  BERTH_RETURN_IF_ERROR(MountSpecialFilesystems(c.rootfs_dir));
+  BERTH_ASSIGN_OR_RETURN(std::vector<EtcFile> etc, OpenEtcFiles(c));
+  BERTH_RETURN_IF_ERROR(PivotRoot(c.rootfs_dir));
+  BERTH_RETURN_IF_ERROR(BindEtcFiles(etc));
+  if (sethostname(c.hostname.data(), c.hostname.size()) != 0) {
+    return ErrnoToStatus(errno, "sethostname");
+  }
+  int tty_slave = -1;
+  BERTH_RETURN_IF_ERROR(SetUpStdio(c, fds, &tty_slave));
+  BERTH_RETURN_IF_ERROR(MakeDir(c.cwd.empty() ? "/" : c.cwd));
+  // TODO(isolation defaults): capabilities, no_new_privs, seccomp, masked and
+  // read-only /proc paths, rlimits.
+  BERTH_ASSIGN_OR_RETURN(ResolvedUser user, SwitchUser(c, tty_slave));
+  if (EnvValue(env, "HOME").empty()) env.push_back("HOME=" + user.home);
+  if (chdir(c.cwd.empty() ? "/" : c.cwd.c_str()) != 0) {
+    return ErrnoToStatus(errno, absl::StrCat("chdir to '", c.cwd, "'"));
+  }
+  umask(022);
+  return FindExecutable(c.args.empty() ? "" : c.args[0], EnvValue(env, "PATH"), StatForExec);
+}
+
+}  // namespace
+
+void RunContainerInit(const ShimConfig& config, const InitFds& fds) {
+  std::vector<std::string> env = config.env;
+  absl::StatusOr<std::string> path = SetUp(config, fds, env);
+  if (!path.ok()) Fail(fds.sync_fd, path.status());
+  SendMessage(fds.sync_fd, 'R');
+  if (!Expect(fds.sync_fd, 'S')) _exit(1);
+
+  std::vector<char*> argv;
+  for (const auto& a : config.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  execve(path->c_str(), argv.data(), envp.data());
+  int err = errno;
+  SendMessage(fds.sync_fd, 'E',
+              absl::StrCat("exec: \"", config.args[0], "\": ", absl::AsciiStrToLower(std::strerror(err))));
+  _exit(127);
+}
+
+}  // namespace berth::runtimed::shim

@@ -1,0 +1,101 @@
+// berth-shim's monitor: creates the container process, then serves the
+// control socket (protocol.h) from a single-threaded epoll loop, holds the
+// container's stdio (pipes or the pty master), writes the json-file log, reaps
+// the exit status and records it in exit.json.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/fs/fs.h"
+#include "services/runtimed/shim/cgroups.h"
+#include "services/runtimed/shim/protocol.h"
+#include "services/runtimed/spec/shim_config.h"
+
+namespace berth::runtimed::shim {
+
+class ShimServer {
+ public:
+  explicit ShimServer(spec::ShimConfig config);
+  ~ShimServer();
+
+  // Listens on the socket, clones the container init and waits until it is
+  // set up and parked before exec. Returns its host pid, or the setup error
+  // (executor text such as `exec: "x": executable file not found in $PATH`).
+  // On error everything created is undone (the child reaped, the socket
+  // removed).
+  absl::StatusOr<pid_t> CreateContainer();
+
+  // Serves until the container has exited, its output is drained and the
+  // exit is reported to waiters and recorded; then returns.
+  void Run();
+
+ private:
+  enum class State { kCreated, kRunning, kExited };
+  enum class ConnKind { kRequest, kAttach, kWait };
+  struct Conn {
+    ConnKind kind = ConnKind::kRequest;
+    std::string line;  // request line being read
+    FrameDecoder decoder;
+    std::string out;   // bytes waiting to be written
+    bool want_stdin = false, want_stdout = false, want_stderr = false;
+    bool close_after_flush = false;
+  };
+
+  absl::Status Listen();
+  absl::Status SetUpPipes();
+  absl::StatusOr<pid_t> CloneInit();
+  absl::Status AwaitReady();
+  void PlaceInCgroups();
+
+  void Watch(int fd, uint32_t events);
+  void Unwatch(int fd);
+  void HandleEvent(int fd, uint32_t events);
+  void Accept();
+  void HandleConnReadable(int fd);
+  void HandleConnWritable(int fd);
+  void HandleRequest(int fd, Conn& conn, const std::string& line);
+  void HandleAttachFrames(int fd, Conn& conn);
+  void HandleStart(int fd, Conn& conn);
+  void Reply(int fd, Conn& conn, const std::string& line, bool close_after);
+  void Send(int fd, Conn& conn, const std::string& bytes);
+  void CloseConn(int fd);
+  void DetachStdin(const Conn& conn);
+
+  void ReadOutput(int fd, FrameType stream);
+  void WriteStdin();
+  void CloseStdinWhenDrained();
+  void Reap();
+  bool OutputDrained() const;
+  void Finish();
+
+  spec::ShimConfig config_;
+  State state_ = State::kCreated;
+  pid_t pid_ = -1;
+  int exit_code_ = 0;
+  int64_t finished_unix_nano_ = 0;
+  int64_t drain_deadline_ms_ = 0;
+
+  fs::ScopedFd epoll_;
+  fs::ScopedFd listen_;
+  fs::ScopedFd signal_;
+  fs::ScopedFd sync_;      // shim end of the init conversation
+  fs::ScopedFd child_sync_;
+  fs::ScopedFd log_;
+  // Container stdio, shim side. With a tty, stdout_ is the pty master and
+  // stdin_ a dup of it (epoll tracks the two directions separately).
+  fs::ScopedFd stdin_, stdout_, stderr_;
+  fs::ScopedFd child_stdin_, child_stdout_, child_stderr_;
+  std::string stdin_buffer_;
+  bool stdin_close_pending_ = false;
+  std::unique_ptr<ContainerCgroups> cgroups_;
+
+  std::map<int, Conn> conns_;
+};
+
+}  // namespace berth::runtimed::shim

@@ -1,0 +1,115 @@
+#include "services/runtimed/spec/shim_config.h"
+
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+
+namespace berth::runtimed::spec {
+namespace {
+
+using nlohmann::json;
+
+json MountToJson(const MountSpec& m) {
+  return json{{"type", m.type}, {"source", m.source}, {"target", m.target},
+              {"options", m.options}};
+}
+
+MountSpec MountFromJson(const json& j) {
+  MountSpec m;
+  m.type = j.value("type", "");
+  m.source = j.value("source", "");
+  m.target = j.value("target", "");
+  m.options = j.value("options", std::vector<std::string>{});
+  return m;
+}
+
+}  // namespace
+
+std::string ToJson(const ShimConfig& c) {
+  json mounts = json::array();
+  for (const auto& m : c.mounts) mounts.push_back(MountToJson(m));
+  json j{
+      {"version", c.version},
+      {"id", c.id},
+      {"process",
+       {{"args", c.args},
+        {"env", c.env},
+        {"cwd", c.cwd},
+        {"user", c.user},
+        {"terminal", c.tty},
+        {"open_stdin", c.open_stdin},
+        {"stdin_once", c.stdin_once},
+        {"console_size", {{"height", c.console_height}, {"width", c.console_width}}}}},
+      {"hostname", c.hostname},
+      {"netns_path", c.netns_path},
+      {"root", {{"path", c.rootfs_dir}}},
+      {"mounts", mounts},
+      {"etc_files",
+       {{"hostname", c.hostname_file}, {"hosts", c.hosts_file}, {"resolv_conf", c.resolv_conf_file}}},
+      {"shim",
+       {{"socket", c.socket_path},
+        {"log", c.log_path},
+        {"exit", c.exit_path},
+        {"cgroup_parent", c.cgroup_parent}}},
+  };
+  return j.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
+absl::StatusOr<ShimConfig> FromJson(const std::string& text) {
+  try {
+    json j = json::parse(text);
+    ShimConfig c;
+    c.version = j.at("version").get<int>();
+    if (c.version != 1) {
+      return absl::InvalidArgumentError(absl::StrCat("unsupported config version ", c.version));
+    }
+    c.id = j.at("id").get<std::string>();
+    const json& p = j.at("process");
+    c.args = p.at("args").get<std::vector<std::string>>();
+    c.env = p.value("env", std::vector<std::string>{});
+    c.cwd = p.value("cwd", "/");
+    c.user = p.value("user", "");
+    c.tty = p.value("terminal", false);
+    c.open_stdin = p.value("open_stdin", false);
+    c.stdin_once = p.value("stdin_once", false);
+    c.console_height = p.at("console_size").value("height", 0u);
+    c.console_width = p.at("console_size").value("width", 0u);
+    c.hostname = j.value("hostname", "");
+    c.netns_path = j.value("netns_path", "");
+    c.rootfs_dir = j.at("root").at("path").get<std::string>();
+    for (const auto& m : j.at("mounts")) c.mounts.push_back(MountFromJson(m));
+    const json& etc = j.at("etc_files");
+    c.hostname_file = etc.value("hostname", "");
+    c.hosts_file = etc.value("hosts", "");
+    c.resolv_conf_file = etc.value("resolv_conf", "");
+    const json& s = j.at("shim");
+    c.socket_path = s.at("socket").get<std::string>();
+    c.log_path = s.at("log").get<std::string>();
+    c.exit_path = s.at("exit").get<std::string>();
+    c.cgroup_parent = s.value("cgroup_parent", "");
+    return c;
+  } catch (const json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("malformed shim config: ", e.what()));
+  }
+}
+
+std::string ExitToJson(const ExitRecord& exit) {
+  return json{{"exit_code", exit.exit_code},
+              {"finished_at_unix_nano", exit.finished_unix_nano},
+              {"oom_killed", exit.oom_killed}}
+      .dump();
+}
+
+absl::StatusOr<ExitRecord> ExitFromJson(const std::string& text) {
+  try {
+    json j = json::parse(text);
+    ExitRecord exit;
+    exit.exit_code = j.at("exit_code").get<int>();
+    exit.finished_unix_nano = j.value("finished_at_unix_nano", int64_t{0});
+    exit.oom_killed = j.value("oom_killed", false);
+    return exit;
+  } catch (const json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("malformed exit record: ", e.what()));
+  }
+}
+
+}  // namespace berth::runtimed::spec

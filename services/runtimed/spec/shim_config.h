@@ -1,0 +1,72 @@
+// The runtime configuration berth-shim reads: `<container dir>/config.json`.
+// It is Berth's own, OCI-like JSON (process, root, mounts, namespaces), written
+// by runtimed at start and read by the shim; no protobuf on the shim side.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace berth::runtimed::spec {
+
+// A mount described as data (same shape as berth.v1.Mount). target "" or "/"
+// means the container's root filesystem.
+struct MountSpec {
+  std::string type;
+  std::string source;
+  std::string target;
+  std::vector<std::string> options;
+
+  bool operator==(const MountSpec&) const = default;
+};
+
+struct ShimConfig {
+  int version = 1;
+  std::string id;
+
+  // The process.
+  std::vector<std::string> args;  // args[0] is resolved through PATH in the container
+  std::vector<std::string> env;   // "K=V"
+  std::string cwd = "/";
+  std::string user;               // "", "uid", "uid:gid", "name", "name:group"
+  bool tty = false;
+  bool open_stdin = false;
+  bool stdin_once = false;
+  uint32_t console_height = 0;
+  uint32_t console_width = 0;
+
+  // Namespaces and root.
+  std::string hostname;
+  std::string netns_path;         // "" → a new, empty network namespace
+  std::string rootfs_dir;         // where the root mount goes (host path)
+  std::vector<MountSpec> mounts;  // rootfs first ("" or "/" target)
+  std::string hostname_file;      // bind-mounted onto /etc/hostname
+  std::string hosts_file;         // onto /etc/hosts
+  std::string resolv_conf_file;   // onto /etc/resolv.conf
+
+  // Where the shim keeps things.
+  std::string socket_path;
+  std::string log_path;           // Docker json-file log
+  std::string exit_path;          // exit.json
+  std::string cgroup_parent = "berth";  // "" disables cgroups
+
+  bool operator==(const ShimConfig&) const = default;
+};
+
+// JSON round trip. FromJson: InvalidArgument on malformed input or a version
+// other than 1.
+std::string ToJson(const ShimConfig& config);
+absl::StatusOr<ShimConfig> FromJson(const std::string& json);
+
+// The container's exit, as the shim records it in exit.json.
+struct ExitRecord {
+  int exit_code = 0;
+  int64_t finished_unix_nano = 0;
+  bool oom_killed = false;
+};
+std::string ExitToJson(const ExitRecord& exit);
+absl::StatusOr<ExitRecord> ExitFromJson(const std::string& json);
+
+}  // namespace berth::runtimed::spec
