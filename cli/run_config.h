@@ -1,0 +1,92 @@
+// `berth run` flags → what to ask the daemon for. Pure: the gRPC layer
+// (cli/commands/run.cc) converts the resulting ContainerSpec into a
+// berth.v1.ContainerConfig, so the docker-compatible flag semantics are
+// unit-tested without a server.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cli/format.h"
+
+namespace berth::cli {
+
+// The flags of `berth run`, as CLI11 parsed them.
+struct RunFlags {
+  bool remove = false;       // --rm
+  bool detach = false;       // -d
+  bool interactive = false;  // -i
+  bool tty = false;          // -t
+  std::vector<std::string> env;      // -e, in order
+  std::vector<std::string> publish;  // -p, in order
+  std::string name;                  // --name
+  std::string hostname;              // --hostname
+  std::string network;               // --network ("" = the default, bridge)
+  std::string workdir;               // -w
+  std::optional<std::string> entrypoint;  // --entrypoint (set, possibly to "")
+  std::string user;                  // -u
+  std::string image;                 // IMAGE
+  std::vector<std::string> command;  // CMD...
+};
+
+// Rows × columns of a terminal.
+struct ConsoleSize {
+  uint32_t height = 0;
+  uint32_t width = 0;
+};
+
+// Mirrors berth.v1.ContainerConfig field for field (only what `run` sets).
+struct ContainerSpec {
+  std::string image;
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;
+  std::string working_dir;
+  std::string user;
+  std::string hostname;
+  bool tty = false;
+  bool open_stdin = false;
+  bool stdin_once = false;
+  bool attach_stdin = false;
+  bool attach_stdout = false;
+  bool attach_stderr = false;
+  bool auto_remove = false;
+  std::string network_mode;
+  std::vector<PortMapping> port_bindings;
+  std::vector<std::string> exposed_ports;  // "80/tcp", sorted, unique
+  uint32_t console_height = 0;
+  uint32_t console_width = 0;
+};
+
+// How the client drives the container after creating it.
+struct RunPlan {
+  std::string name;     // "" lets the daemon pick one
+  ContainerSpec spec;
+  // Attach to the container's stdio and wait for its exit (not -d).
+  bool attach = false;
+  // Wait until the record is removed (--rm without -d) rather than the next
+  // exit, so `run --rm` returns only when the container is gone.
+  bool wait_for_removal = false;
+};
+
+// Looks up a variable of the client's environment (for bare `-e NAME`).
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// Maps the flags to a plan, with docker's rules:
+//   - without -d: attach stdout and stderr; with -i also stdin, and the
+//     container's stdin closes when the client's does (StdinOnce);
+//   - -i sets OpenStdin (also with -d); -t sets Tty and, when `console` is
+//     known, the initial console size;
+//   - --rm sets AutoRemove (the daemon removes the container after it exits);
+//   - each -p adds port bindings and the matching exposed port;
+//   - --entrypoint "" is sent as [""], which resets the image's entrypoint.
+// InvalidArgument for a bad -p or -e value or a missing image.
+absl::StatusOr<RunPlan> BuildRunPlan(const RunFlags& flags,
+                                     const std::optional<ConsoleSize>& console,
+                                     const EnvLookup& lookup);
+
+}  // namespace berth::cli
