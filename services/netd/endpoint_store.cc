@@ -1,0 +1,128 @@
+#include "services/netd/endpoint_store.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/fs/fs.h"
+#include "common/status/status.h"
+#include "nlohmann/json.hpp"
+
+namespace berth::netd {
+namespace {
+
+constexpr int kVersion = 1;
+constexpr char kSuffix[] = ".json";
+
+}  // namespace
+
+std::string EndpointStore::PathFor(const std::string& container_id) const {
+  return absl::StrCat(dir_, "/", container_id, kSuffix);
+}
+
+std::string EndpointStore::ToJson(const EndpointRecord& r) {
+  nlohmann::json ports = nlohmann::json::array();
+  for (const ports::PortSpec& p : r.ports) {
+    ports.push_back({{"protocol", p.protocol},
+                     {"host_ip", p.host_ip},
+                     {"host_port", p.host_port},
+                     {"container_port", p.container_port}});
+  }
+  nlohmann::json doc = {
+      {"version", kVersion},
+      {"container_id", r.container_id},
+      {"container_name", r.container_name},
+      {"hostname", r.hostname},
+      {"aliases", r.aliases},
+      {"mode", r.mode},
+      {"state", r.state == EndpointState::kActive ? "active" : "creating"},
+      {"netns_path", r.netns_path},
+      {"network_id", r.network_id},
+      {"endpoint_id", r.endpoint_id},
+      {"ip_address", r.ip_address},
+      {"prefix_len", r.prefix_len},
+      {"gateway", r.gateway},
+      {"mac_address", r.mac_address},
+      {"host_veth", r.host_veth},
+      {"ports", ports},
+  };
+  return doc.dump(2) + "\n";
+}
+
+absl::StatusOr<EndpointRecord> EndpointStore::FromJson(const std::string& json) {
+  nlohmann::json doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return absl::DataLossError("endpoint record is not a JSON object");
+  }
+  if (doc.value("version", 0) != kVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("endpoint record has schema version ", doc.value("version", 0),
+                     ", this netd understands ", kVersion));
+  }
+  // nlohmann throws on type mismatches; the exception stops here.
+  try {
+    EndpointRecord r;
+    r.container_id = doc.at("container_id").get<std::string>();
+    r.container_name = doc.value("container_name", "");
+    r.hostname = doc.value("hostname", "");
+    r.aliases = doc.value("aliases", std::vector<std::string>{});
+    r.mode = doc.at("mode").get<std::string>();
+    r.state = doc.value("state", "") == "active" ? EndpointState::kActive
+                                                 : EndpointState::kCreating;
+    r.netns_path = doc.value("netns_path", "");
+    r.network_id = doc.value("network_id", "");
+    r.endpoint_id = doc.value("endpoint_id", "");
+    r.ip_address = doc.value("ip_address", "");
+    r.prefix_len = doc.value("prefix_len", 0);
+    r.gateway = doc.value("gateway", "");
+    r.mac_address = doc.value("mac_address", "");
+    r.host_veth = doc.value("host_veth", "");
+    for (const nlohmann::json& p : doc.value("ports", nlohmann::json::array())) {
+      r.ports.push_back({p.at("protocol").get<std::string>(), p.at("host_ip").get<std::string>(),
+                         p.at("host_port").get<uint16_t>(),
+                         p.at("container_port").get<uint16_t>()});
+    }
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(absl::StrCat("endpoint record: ", e.what()));
+  }
+}
+
+absl::Status EndpointStore::Put(const EndpointRecord& record) {
+  BERTH_RETURN_IF_ERROR(fs::MakeDirs(dir_, 0700));
+  return fs::WriteFileAtomically(PathFor(record.container_id), ToJson(record), 0600);
+}
+
+absl::Status EndpointStore::Delete(const std::string& container_id) {
+  std::string path = PathFor(container_id);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return ErrnoToStatus(errno, absl::StrCat("remove '", path, "'"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<EndpointRecord>> EndpointStore::LoadAll() const {
+  std::vector<EndpointRecord> records;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir_, ec);
+  if (ec == std::errc::no_such_file_or_directory) return records;
+  if (ec) return ErrnoToStatus(ec.value(), absl::StrCat("list '", dir_, "'"));
+  for (const auto& entry : it) {
+    std::string name = entry.path().filename().string();
+    // Temp files of an interrupted WriteFileAtomically end in ".tmp.<pid>".
+    if (!absl::EndsWith(name, kSuffix)) continue;
+    BERTH_ASSIGN_OR_RETURN(std::string content, fs::ReadFile(entry.path().string()));
+    auto record = FromJson(content);
+    if (!record.ok()) return Annotate(record.status(), entry.path().string());
+    records.push_back(std::move(*record));
+  }
+  std::sort(records.begin(), records.end(),
+            [](const auto& a, const auto& b) { return a.container_id < b.container_id; });
+  return records;
+}
+
+}  // namespace berth::netd

@@ -1,0 +1,331 @@
+#include "services/netd/network_manager.h"
+
+#include <fcntl.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <set>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/fs/fs.h"
+#include "common/status/status.h"
+#include "nlohmann/json.hpp"
+#include "services/netd/dns_files.h"
+#include "services/netd/firewall/ruleset.h"
+#include "spdlog/spdlog.h"
+
+namespace berth::netd {
+namespace {
+
+constexpr char kSchemaVersion[] = "1";
+constexpr const char* kNetworkNames[] = {"bridge", "host", "none"};
+
+std::string RandomHexId() {
+  absl::BitGen gen;
+  std::string id;
+  for (int i = 0; i < 4; ++i) {
+    absl::StrAppend(&id, absl::StrFormat("%016x", absl::Uniform<uint64_t>(gen)));
+  }
+  return id;
+}
+
+void KeepFirstError(absl::Status& first, const absl::Status& status) {
+  if (first.ok() && !status.ok()) first = status;
+}
+
+}  // namespace
+
+absl::Status NetdConfig::Validate() const {
+  if (bridge.empty() || bridge.size() > 15 ||
+      bridge.find_first_of("/ \t\n:") != std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid --bridge '", bridge, "': want an interface name of 1..15 chars"));
+  }
+  if (nft_table.empty() || nft_table.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                                       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+                               std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid --nft_table '", nft_table, "': want [A-Za-z0-9_]+"));
+  }
+  BERTH_RETURN_IF_ERROR(Annotate(ipam::ParseSubnet(subnet).status(), "--subnet"));
+  for (const std::string& server : dns_servers) {
+    BERTH_RETURN_IF_ERROR(Annotate(ipam::ParseIpv4(server).status(), "--dns_servers"));
+  }
+  if (state_dir.empty() || run_dir.empty()) {
+    return absl::InvalidArgumentError("--state_dir and --run_dir must not be empty");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<NetworkManager>> NetworkManager::Create(NetdConfig config,
+                                                                       NetdDeps deps) {
+  BERTH_RETURN_IF_ERROR(config.Validate());
+  BERTH_ASSIGN_OR_RETURN(ipam::Ipv4Subnet subnet, ipam::ParseSubnet(config.subnet));
+  return std::unique_ptr<NetworkManager>(new NetworkManager(std::move(config), subnet, deps));
+}
+
+NetworkManager::NetworkManager(NetdConfig config, ipam::Ipv4Subnet subnet, NetdDeps deps)
+    : config_(std::move(config)),
+      subnet_(subnet),
+      paths_(config_.state_dir, config_.run_dir),
+      deps_(deps),
+      store_(paths_.endpoints_dir()),
+      lease_store_(paths_.leases_file()),
+      pool_(subnet) {}
+
+absl::Status NetworkManager::CheckSchemaVersion() {
+  BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.state_dir(), 0700));
+  BERTH_RETURN_IF_ERROR(fs::MakeDirs(absl::StrCat(paths_.state_dir(), "/ipam"), 0700));
+  auto stamp = fs::ReadFile(paths_.schema_version_file());
+  if (absl::IsNotFound(stamp.status())) {
+    return fs::WriteFileAtomically(paths_.schema_version_file(),
+                                   absl::StrCat(kSchemaVersion, "\n"));
+  }
+  if (!stamp.ok()) return stamp.status();
+  if (*stamp != absl::StrCat(kSchemaVersion, "\n")) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "state dir '", paths_.state_dir(), "' has schema version '", *stamp,
+        "'; this netd understands version ", kSchemaVersion, " and does not migrate it"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NetworkManager::LoadNetworkIds() {
+  auto content = fs::ReadFile(paths_.networks_file());
+  if (content.ok()) {
+    nlohmann::json doc = nlohmann::json::parse(*content, nullptr, false);
+    if (doc.is_object()) {
+      for (const char* name : kNetworkNames) {
+        if (doc.contains(name) && doc[name].is_string()) network_ids_[name] = doc[name];
+      }
+    }
+  } else if (!absl::IsNotFound(content.status())) {
+    return content.status();
+  }
+  bool changed = false;
+  for (const char* name : kNetworkNames) {
+    if (network_ids_[name].empty()) {
+      network_ids_[name] = RandomHexId();
+      changed = true;
+    }
+  }
+  if (!changed) return absl::OkStatus();
+  nlohmann::json doc(network_ids_);
+  return fs::WriteFileAtomically(paths_.networks_file(), doc.dump(2) + "\n");
+}
+
+absl::Status NetworkManager::WriteSysctl(const std::string& key, const std::string& value) {
+  std::string path = absl::StrCat(config_.proc_sys_dir, "/", key);
+  fs::ScopedFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoToStatus(errno, absl::StrCat("open '", path, "'"));
+  if (::write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size())) {
+    return ErrnoToStatus(errno, absl::StrCat("write '", value, "' to '", path, "'"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NetworkManager::EnsureBridge() {
+  const std::string& bridge = config_.bridge;
+  auto link = deps_.netlink.GetLink(bridge);
+  if (absl::IsNotFound(link.status())) {
+    BERTH_RETURN_IF_ERROR(deps_.netlink.AddBridge(bridge));
+    spdlog::info("created bridge {} for subnet {}", bridge, subnet_.ToString());
+  } else if (!link.ok()) {
+    return link.status();
+  } else if (link->kind != "bridge") {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "link '", bridge, "' exists but is a '", link->kind, "', not a bridge; pick another --bridge"));
+  }
+  netlink::Ipv4Prefix gateway{ipam::FormatIpv4(subnet_.gateway()), subnet_.prefix_len};
+  BERTH_ASSIGN_OR_RETURN(auto addresses, deps_.netlink.ListAddresses(bridge));
+  bool has_gateway = false;
+  for (const auto& address : addresses) has_gateway = has_gateway || address == gateway;
+  if (!has_gateway) {
+    absl::Status status = deps_.netlink.AddAddress(bridge, gateway);
+    if (!status.ok() && !absl::IsAlreadyExists(status)) return status;
+  }
+  BERTH_RETURN_IF_ERROR(deps_.netlink.SetUp(bridge));
+  // Containers reach the outside only if the host forwards; and connections
+  // from the host to 127.0.0.1:<published port> are DNATed to a container
+  // while keeping their 127.0.0.1 source until postrouting masquerades them,
+  // which the kernel drops as martian unless route_localnet is on for the
+  // outgoing interface.
+  BERTH_RETURN_IF_ERROR(WriteSysctl("net/ipv4/ip_forward", "1"));
+  return WriteSysctl(absl::StrCat("net/ipv4/conf/", bridge, "/route_localnet"), "1");
+}
+
+absl::Status NetworkManager::SaveLeases() {
+  deps_.metrics.addresses_in_use.Set(static_cast<double>(pool_.leases().size()));
+  return lease_store_.Save(pool_);
+}
+
+absl::Status NetworkManager::ApplyRuleset() {
+  firewall::RulesetSpec spec{config_.nft_table, config_.bridge, subnet_, {}};
+  for (const auto& [id, endpoint] : endpoints_) {
+    for (const ports::PortSpec& port : endpoint.record.ports) {
+      spec.ports.push_back({port.protocol, port.host_ip, port.host_port,
+                            endpoint.record.ip_address, port.container_port});
+    }
+  }
+  absl::Status status = deps_.nft.Apply(firewall::RenderRuleset(spec));
+  (status.ok() ? deps_.metrics.ruleset_ok : deps_.metrics.ruleset_error).Increment();
+  return Annotate(status, absl::StrCat("load nftables table '", config_.nft_table, "'"));
+}
+
+void NetworkManager::UpdateGauges() {
+  size_t published = 0;
+  for (const auto& [id, endpoint] : endpoints_) published += endpoint.record.ports.size();
+  deps_.metrics.endpoints.Set(static_cast<double>(endpoints_.size()));
+  deps_.metrics.published_ports.Set(static_cast<double>(published));
+  deps_.metrics.addresses_in_use.Set(static_cast<double>(pool_.leases().size()));
+}
+
+void NetworkManager::AdoptRecord(EndpointRecord record) {
+  Endpoint endpoint;
+  if (!record.ip_address.empty()) {
+    auto ip = ipam::ParseIpv4(record.ip_address);
+    absl::Status status = ip.ok() ? pool_.Reserve(*ip, record.container_id) : ip.status();
+    if (!status.ok()) {
+      spdlog::error("container={} keeps address {} outside the pool: {}", record.container_id,
+                    record.ip_address, status.ToString());
+    }
+  }
+  // The DNAT rules work without these sockets; they only keep other programs
+  // from binding the ports. A failure is worth a warning, not a refusal.
+  for (const ports::PortSpec& port : record.ports) {
+    auto reservation = deps_.ports.Reserve(port);
+    if (reservation.ok()) {
+      endpoint.reservations.push_back(std::move(*reservation));
+    } else {
+      spdlog::warn("container={} cannot re-reserve {}/{}:{}: {}", record.container_id,
+                   port.protocol, ports::DisplayHostIp(port), port.host_port,
+                   reservation.status().ToString());
+    }
+  }
+  std::string id = record.container_id;
+  endpoint.record = std::move(record);
+  endpoints_[id] = std::move(endpoint);
+}
+
+absl::Status NetworkManager::RemoveOrphans() {
+  std::set<std::string> veths;
+  for (const auto& [id, endpoint] : endpoints_) veths.insert(endpoint.record.host_veth);
+
+  BERTH_ASSIGN_OR_RETURN(std::vector<std::string> files, deps_.netns.List(paths_.netns_dir()));
+  for (const std::string& name : files) {
+    if (endpoints_.count(name) != 0) continue;
+    spdlog::warn("removing orphan network namespace {}", paths_.netns_path(name));
+    BERTH_RETURN_IF_ERROR(deps_.netns.Remove(paths_.netns_path(name)));
+    deps_.metrics.orphans_removed.Increment();
+  }
+  // Only veths enslaved to this stack's bridge: other stacks on the host use
+  // the same "vb" prefix for their own.
+  auto bridge = deps_.netlink.GetLink(config_.bridge);
+  if (absl::IsNotFound(bridge.status())) return absl::OkStatus();
+  if (!bridge.ok()) return bridge.status();
+  BERTH_ASSIGN_OR_RETURN(std::vector<netlink::LinkInfo> links, deps_.netlink.ListLinks());
+  for (const netlink::LinkInfo& link : links) {
+    if (link.master_index != bridge->index || veths.count(link.name) != 0) continue;
+    spdlog::warn("removing orphan link {} from bridge {}", link.name, config_.bridge);
+    absl::Status status = deps_.netlink.DeleteLink(link.name);
+    if (!status.ok() && !absl::IsNotFound(status)) return status;
+    deps_.metrics.orphans_removed.Increment();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NetworkManager::Recover() {
+  absl::MutexLock lock(&mu_);
+  BERTH_RETURN_IF_ERROR(CheckSchemaVersion());
+  BERTH_RETURN_IF_ERROR(LoadNetworkIds());
+  // Loading first also refuses a --subnet change while leases are live.
+  BERTH_ASSIGN_OR_RETURN(ipam::AddressPool persisted, lease_store_.Load(subnet_));
+  BERTH_RETURN_IF_ERROR(Annotate(EnsureBridge(), absl::StrCat("bridge '", config_.bridge, "'")));
+  BERTH_RETURN_IF_ERROR(deps_.netns.PrepareDir(paths_.netns_dir()));
+
+  BERTH_ASSIGN_OR_RETURN(std::vector<EndpointRecord> records, store_.LoadAll());
+  endpoints_.clear();
+  // Leases are rebuilt from the records: a lease without an active record is
+  // the trace of an Attach that crashed before writing its record.
+  pool_ = ipam::AddressPool(subnet_);
+  pool_.set_next(persisted.next());
+  for (EndpointRecord& record : records) {
+    if (record.state == EndpointState::kCreating) {
+      spdlog::warn("container={} attach was interrupted; undoing it", record.container_id);
+      BERTH_RETURN_IF_ERROR(RemoveResources(record));
+      deps_.metrics.orphans_removed.Increment();
+      continue;
+    }
+    AdoptRecord(std::move(record));
+  }
+  BERTH_RETURN_IF_ERROR(SaveLeases());
+  BERTH_RETURN_IF_ERROR(RemoveOrphans());
+  BERTH_RETURN_IF_ERROR(ApplyRuleset());
+  UpdateGauges();
+  spdlog::info("recovered {} endpoints on bridge {} ({}), nft table ip {}", endpoints_.size(),
+               config_.bridge, subnet_.ToString(), config_.nft_table);
+  return absl::OkStatus();
+}
+
+absl::Status NetworkManager::Teardown() {
+  absl::MutexLock lock(&mu_);
+  absl::Status first;
+  auto records = store_.LoadAll();
+  if (!records.ok()) return records.status();
+  auto persisted = lease_store_.Load(subnet_);
+  if (persisted.ok()) pool_ = std::move(*persisted);
+  endpoints_.clear();
+  for (const EndpointRecord& record : *records) {
+    KeepFirstError(first, Annotate(RemoveResources(record),
+                                   absl::StrCat("detach '", record.container_id, "'")));
+  }
+  KeepFirstError(first, RemoveOrphans());
+  absl::Status status = deps_.netlink.DeleteLink(config_.bridge);
+  if (!absl::IsNotFound(status)) KeepFirstError(first, status);
+  KeepFirstError(first, deps_.nft.Apply(firewall::RenderDeleteTable(config_.nft_table)));
+  KeepFirstError(first, deps_.netns.ReleaseDir(paths_.netns_dir()));
+  if (persisted.ok()) KeepFirstError(first, SaveLeases());
+  UpdateGauges();
+  if (first.ok()) {
+    spdlog::info("tore down bridge {} and nft table ip {}", config_.bridge, config_.nft_table);
+  }
+  return first;
+}
+
+std::vector<std::string> NetworkManager::ListEndpoints() {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> ids;
+  for (const auto& [id, endpoint] : endpoints_) ids.push_back(id);
+  return ids;
+}
+
+std::vector<NetworkInfo> NetworkManager::ListNetworks() {
+  absl::MutexLock lock(&mu_);
+  return {
+      {network_ids_["bridge"], "bridge", "bridge", subnet_.ToString(),
+       ipam::FormatIpv4(subnet_.gateway()), config_.bridge},
+      {network_ids_["host"], "host", "host", "", "", ""},
+      {network_ids_["none"], "none", "null", "", "", ""},
+  };
+}
+
+AttachResult NetworkManager::ResultFor(const EndpointRecord& record) const {
+  std::string host_resolv;
+  if (!config_.resolv_conf_source.empty()) {
+    auto content = fs::ReadFile(config_.resolv_conf_source);
+    if (content.ok()) {
+      host_resolv = std::move(*content);
+    } else {
+      spdlog::warn("cannot read {}: {}", config_.resolv_conf_source,
+                   content.status().ToString());
+    }
+  }
+  return AttachResult{record, RenderResolvConf(host_resolv, config_.dns_servers),
+                      RenderHosts(record.ip_address, record.hostname)};
+}
+
+}  // namespace berth::netd

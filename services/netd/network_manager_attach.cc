@@ -1,0 +1,238 @@
+// Attach and Detach: the endpoint life cycle of one container.
+#include <prometheus/counter.h>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status/status.h"
+#include "services/netd/network_manager.h"
+#include "spdlog/spdlog.h"
+
+namespace berth::netd {
+namespace {
+
+constexpr char kContainerIfname[] = "eth0";
+// Enough for a race with another program binding the port the kernel just
+// offered, and bounded so a broken fake cannot loop forever.
+constexpr int kEphemeralAttempts = 16;
+
+std::string NewEndpointId() {
+  absl::BitGen gen;
+  std::string id;
+  for (int i = 0; i < 4; ++i) {
+    absl::StrAppend(&id, absl::StrFormat("%016x", absl::Uniform<uint64_t>(gen)));
+  }
+  return id;
+}
+
+absl::StatusOr<std::string> NormalizeMode(const std::string& mode) {
+  if (mode.empty() || mode == "default" || mode == "bridge") return std::string("bridge");
+  if (mode == "none") return mode;
+  return absl::UnimplementedError(absl::StrCat("network mode '", mode, "' is not implemented"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ports::PortSpec>> NetworkManager::ResolvePorts(
+    const std::vector<PortRequest>& requests,
+    std::vector<std::unique_ptr<ports::PortReservation>>& reservations) {
+  std::vector<ports::PortSpec> specs;
+  for (const PortRequest& request : requests) {
+    BERTH_ASSIGN_OR_RETURN(ports::PortSpec spec,
+                           ports::Normalize(request.protocol, request.host_ip, request.host_port,
+                                            request.container_port));
+    specs.push_back(spec);
+  }
+  std::vector<ports::PortSpec> published;
+  for (const auto& [id, endpoint] : endpoints_) {
+    published.insert(published.end(), endpoint.record.ports.begin(), endpoint.record.ports.end());
+  }
+  BERTH_RETURN_IF_ERROR(ports::CheckConflicts(specs, published));
+  // Reservations the kernel offered but that clash with a published port; held
+  // until we return so the kernel offers a different port on the next try.
+  std::vector<std::unique_ptr<ports::PortReservation>> rejected;
+  for (ports::PortSpec& spec : specs) {
+    // The kernel's choice for port 0 cannot clash with our own published
+    // ports while we hold their sockets; the loop covers the ports whose
+    // reservation was lost (see AdoptRecord) and ports chosen earlier in
+    // this very request.
+    for (int attempt = 0;; ++attempt) {
+      BERTH_ASSIGN_OR_RETURN(std::unique_ptr<ports::PortReservation> reservation,
+                             deps_.ports.Reserve(spec));
+      ports::PortSpec resolved = spec;
+      resolved.host_port = reservation->port();
+      if (spec.host_port != 0 || ports::CheckConflicts({resolved}, published).ok()) {
+        spec = resolved;
+        reservations.push_back(std::move(reservation));
+        break;
+      }
+      if (attempt + 1 == kEphemeralAttempts) {
+        return absl::ResourceExhaustedError("no free host port found for a published port");
+      }
+      rejected.push_back(std::move(reservation));
+    }
+    published.push_back(spec);
+  }
+  return specs;
+}
+
+absl::Status NetworkManager::PlumbBridge(const EndpointRecord& record) {
+  netlink::Netlink& host = deps_.netlink;
+  BERTH_RETURN_IF_ERROR(host.AddVethPair(record.host_veth, kContainerIfname,
+                                         record.mac_address, record.netns_path));
+  BERTH_RETURN_IF_ERROR(host.SetMaster(record.host_veth, config_.bridge));
+  BERTH_RETURN_IF_ERROR(host.SetUp(record.host_veth));
+  BERTH_ASSIGN_OR_RETURN(std::unique_ptr<netlink::Netlink> inside,
+                         host.OpenInNetns(record.netns_path));
+  BERTH_RETURN_IF_ERROR(
+      inside->AddAddress(kContainerIfname, {record.ip_address, record.prefix_len}));
+  BERTH_RETURN_IF_ERROR(inside->SetUp("lo"));
+  BERTH_RETURN_IF_ERROR(inside->SetUp(kContainerIfname));
+  return inside->AddDefaultRoute(record.gateway, kContainerIfname);
+}
+
+absl::Status NetworkManager::PlumbNone(const EndpointRecord& record) {
+  BERTH_ASSIGN_OR_RETURN(std::unique_ptr<netlink::Netlink> inside,
+                         deps_.netlink.OpenInNetns(record.netns_path));
+  return inside->SetUp("lo");
+}
+
+absl::StatusOr<AttachResult> NetworkManager::AttachLocked(const AttachParams& params) {
+  const std::string& id = params.container_id;
+  BERTH_RETURN_IF_ERROR(ValidateContainerId(id));
+  BERTH_ASSIGN_OR_RETURN(std::string mode, NormalizeMode(params.network_mode));
+  if (auto it = endpoints_.find(id); it != endpoints_.end()) {
+    return ResultFor(it->second.record);
+  }
+
+  Endpoint endpoint;
+  EndpointRecord& record = endpoint.record;
+  record.container_id = id;
+  record.container_name = params.container_name;
+  record.hostname = params.hostname;
+  record.aliases = params.aliases;
+  record.mode = mode;
+  record.netns_path = paths_.netns_path(id);
+  record.network_id = network_ids_[mode];
+  record.endpoint_id = NewEndpointId();
+  if (mode == "bridge") {
+    // Docker ignores published ports for other modes, and so do we.
+    BERTH_ASSIGN_OR_RETURN(record.ports, ResolvePorts(params.ports, endpoint.reservations));
+    BERTH_ASSIGN_OR_RETURN(uint32_t ip, pool_.Allocate(id));
+    record.ip_address = ipam::FormatIpv4(ip);
+    record.prefix_len = subnet_.prefix_len;
+    record.gateway = ipam::FormatIpv4(subnet_.gateway());
+    record.mac_address = ipam::MacForIpv4(ip);
+    record.host_veth = HostVethName(id);
+  }
+
+  // From here on every failure undoes all of the above. The record is
+  // written as "creating" before the first kernel object exists, so a crash
+  // is undone by Recover the same way.
+  absl::Cleanup undo = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    absl::Status status = RemoveResources(record);
+    if (!status.ok()) {
+      spdlog::error("container={} undo of a failed attach: {}", id, status.ToString());
+    }
+  };
+  if (mode == "bridge") BERTH_RETURN_IF_ERROR(SaveLeases());
+  BERTH_RETURN_IF_ERROR(store_.Put(record));
+  BERTH_RETURN_IF_ERROR(deps_.netns.Create(record.netns_path));
+  BERTH_RETURN_IF_ERROR(mode == "bridge" ? PlumbBridge(record) : PlumbNone(record));
+
+  endpoints_[id] = Endpoint{record, std::move(endpoint.reservations)};
+  absl::Status status = ApplyRuleset();
+  if (status.ok()) {
+    record.state = EndpointState::kActive;
+    status = store_.Put(record);
+  }
+  if (!status.ok()) {
+    endpoints_.erase(id);
+    // A failed load left the previous table in place (one transaction); a
+    // failed Put did not, so the rules are rendered again without this one.
+    absl::Status reapply = ApplyRuleset();
+    if (!reapply.ok()) spdlog::error("container={} {}", id, reapply.ToString());
+    return status;
+  }
+  endpoints_[id].record.state = EndpointState::kActive;
+  std::move(undo).Cancel();
+  UpdateGauges();
+  spdlog::info("container={} attached: mode={} ip={} ports={}", id, mode, record.ip_address,
+               record.ports.size());
+  return ResultFor(record);
+}
+
+absl::StatusOr<AttachResult> NetworkManager::Attach(const AttachParams& params) {
+  absl::MutexLock lock(&mu_);
+  auto result = AttachLocked(params);
+  if (result.ok()) {
+    deps_.metrics.attach_ok.Increment();
+  } else {
+    deps_.metrics.attach_error.Increment();
+    spdlog::error("container={} attach failed: {}", params.container_id,
+                  result.status().ToString());
+  }
+  return result;
+}
+
+absl::Status NetworkManager::RemoveResources(const EndpointRecord& record) {
+  absl::Status first;
+  auto keep = [&first](const absl::Status& status) {
+    if (first.ok() && !status.ok()) first = status;
+  };
+  if (!record.host_veth.empty()) {
+    // Deleting one end of a veth pair deletes the other, inside the netns.
+    absl::Status status = deps_.netlink.DeleteLink(record.host_veth);
+    if (!absl::IsNotFound(status)) keep(status);
+  }
+  keep(deps_.netns.Remove(record.netns_path));
+  if (!record.ip_address.empty()) {
+    auto ip = ipam::ParseIpv4(record.ip_address);
+    auto owner = ip.ok() ? pool_.leases().find(*ip) : pool_.leases().end();
+    if (owner != pool_.leases().end() && owner->second == record.container_id) {
+      pool_.Release(*ip);
+      keep(SaveLeases());
+    }
+  }
+  // The record goes last: while anything above failed, it is what lets a
+  // retry (or Recover) find the leftovers.
+  if (first.ok()) keep(store_.Delete(record.container_id));
+  return first;
+}
+
+absl::Status NetworkManager::Detach(const std::string& container_id) {
+  absl::MutexLock lock(&mu_);
+  BERTH_RETURN_IF_ERROR(ValidateContainerId(container_id));
+  auto it = endpoints_.find(container_id);
+  if (it == endpoints_.end()) return absl::OkStatus();
+  Endpoint endpoint = std::move(it->second);
+  endpoints_.erase(it);
+  // Rules first: a published port must stop pointing at the address before
+  // the address can go back to the pool.
+  absl::Status status = ApplyRuleset();
+  const bool rules_removed = status.ok();
+  if (rules_removed) {
+    endpoint.reservations.clear();
+    status = RemoveResources(endpoint.record);
+  }
+  if (!status.ok()) {
+    if (rules_removed && !endpoint.record.ports.empty()) {
+      // The rules no longer publish these ports and their sockets are
+      // closed; keep it that way when the retry renders the table again.
+      endpoint.record.ports.clear();
+      absl::Status put = store_.Put(endpoint.record);
+      if (!put.ok()) spdlog::error("container={} {}", container_id, put.ToString());
+    }
+    endpoints_[container_id] = std::move(endpoint);
+    deps_.metrics.detach_error.Increment();
+    spdlog::error("container={} detach failed: {}", container_id, status.ToString());
+    return Annotate(status, absl::StrCat("detach '", container_id, "'"));
+  }
+  deps_.metrics.detach_ok.Increment();
+  UpdateGauges();
+  spdlog::info("container={} detached", container_id);
+  return absl::OkStatus();
+}
+
+}  // namespace berth::netd
