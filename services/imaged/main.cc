@@ -1,10 +1,14 @@
 // imaged: flags → config → objects → serve. No logic here.
+#include <unistd.h>
+
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "berth/v1/imaged.grpc.pb.h"
 #include "common/daemon/daemon.h"
 #include "common/metrics/metrics.h"
+#include "services/imaged/image_manager.h"
+#include "services/imaged/imaged_service.h"
+#include "services/imaged/metrics.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "unix:///run/berth/imaged.sock", "gRPC listen address");
@@ -23,8 +27,20 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", metrics.status().ToString());
     return 1;
   }
-  // TODO(issue 3): the real service; until then every RPC answers UNIMPLEMENTED.
-  berth::v1::ImageService::Service service;
+  auto imaged_metrics = berth::imaged::ImagedMetrics::Create((*metrics)->registry());
+
+  berth::imaged::ImageManagerOptions options;
+  options.state_dir = absl::GetFlag(FLAGS_state_dir);
+  // Without CAP_CHOWN the archive's owners cannot be applied; files then
+  // belong to the daemon's user (rootless development runs).
+  options.apply_ownership = ::geteuid() == 0;
+  options.metrics = imaged_metrics.get();
+  auto manager = berth::imaged::ImageManager::Create(std::move(options));
+  if (!manager.ok()) {
+    spdlog::critical("{}", manager.status().ToString());
+    return 1;
+  }
+  berth::imaged::ImagedService service(**manager);
   absl::Status status = berth::daemon::ServeUntilSignal(
       "imaged", absl::GetFlag(FLAGS_listen), {&service}, **metrics);
   if (!status.ok()) {

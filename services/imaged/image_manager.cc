@@ -1,0 +1,246 @@
+#include "services/imaged/image_manager.h"
+
+#include <prometheus/gauge.h>
+#include <sys/stat.h>
+
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/fs/fs.h"
+#include "common/log/log.h"
+#include "common/status/status.h"
+#include "services/imaged/reference/reference.h"
+#include "spdlog/spdlog.h"
+
+namespace berth::imaged {
+
+ImageManager::ImageManager(ImageManagerOptions options)
+    : options_(std::move(options)),
+      paths_(options_.state_dir),
+      content_(paths_),
+      layers_(paths_),
+      images_(paths_),
+      snapshots_(paths_) {}
+
+absl::StatusOr<std::unique_ptr<ImageManager>> ImageManager::Create(ImageManagerOptions options) {
+  if (options.state_dir.empty()) return absl::InvalidArgumentError("state dir is not set");
+  // The state dir ends up in overlay option strings, where these characters
+  // are separators.
+  if (options.state_dir.find_first_of(",:\\") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "state dir '", options.state_dir, "' must not contain ',', ':' or '\\'"));
+  }
+  std::unique_ptr<ImageManager> manager(new ImageManager(std::move(options)));
+  BERTH_RETURN_IF_ERROR(manager->Recover());
+  return manager;
+}
+
+absl::Time ImageManager::Now() const { return options_.clock ? options_.clock() : absl::Now(); }
+
+absl::Status ImageManager::CheckSchemaVersion() {
+  std::string want = absl::StrCat(kSchemaVersion);
+  auto text = fs::ReadFile(paths_.version_file());
+  if (absl::IsNotFound(text.status())) {
+    return fs::WriteFileAtomically(paths_.version_file(), want + "\n");
+  }
+  if (!text.ok()) return text.status();
+  std::string have(absl::StripAsciiWhitespace(*text));
+  if (have != want) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "state dir '", paths_.root(), "' has schema version '", have,
+        "' but this imaged reads version '", want,
+        "'; use a matching imaged or another --state_dir"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ImageManager::Recover() {
+  // 0711: container processes (possibly remapped users) must be able to reach
+  // their lower and upper dirs, but not list the store.
+  BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.root(), 0711));
+  BERTH_RETURN_IF_ERROR(CheckSchemaVersion());
+  // Whatever is in tmp/ was an upload, an unpack or a snapshot that never got
+  // published: nothing refers to it.
+  BERTH_RETURN_IF_ERROR(fs::RemoveTree(paths_.tmp_dir()));
+  BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.tmp_dir(), 0700));
+  BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.blobs_dir(), 0700));
+  BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.layers_dir(), 0711));
+  BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.images_dir(), 0700));
+  BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.snapshots_dir(), 0711));
+
+  absl::MutexLock lock(&mu_);
+  BERTH_RETURN_IF_ERROR(layers_.Recover());
+  BERTH_RETURN_IF_ERROR(images_.Recover([this](const std::string& id)
+                                            -> absl::StatusOr<metadata::OciImage> {
+    BERTH_ASSIGN_OR_RETURN(std::string json, content_.Read(id));
+    return metadata::ParseOciImage(json);
+  }));
+  // An image whose layers are gone cannot be run; drop it rather than fail later.
+  for (const metadata::ImageRecord* image : images_.List()) {
+    for (const auto& chain : image->layers) {
+      if (layers_.Get(chain) == nullptr) {
+        std::string id = image->id;
+        spdlog::warn("image={} layer {} is missing; dropping the image", id, chain);
+        BERTH_RETURN_IF_ERROR(images_.Delete(id));
+        break;
+      }
+    }
+  }
+  BERTH_RETURN_IF_ERROR(snapshots_.Recover());
+  BERTH_RETURN_IF_ERROR(CollectGarbage());
+  UpdateGauges();
+  spdlog::info("imaged store '{}': {} images, {} layers, {} snapshots", paths_.root(),
+               images_.List().size(), layers_.List().size(), snapshots_.List().size());
+  return absl::OkStatus();
+}
+
+absl::Status ImageManager::CollectGarbage() {
+  std::set<std::string> used_layers;
+  std::set<std::string> used_blobs;
+  for (const metadata::ImageRecord* image : images_.List()) {
+    used_blobs.insert(image->id);
+    used_layers.insert(image->layers.begin(), image->layers.end());
+  }
+  for (const snapshots::SnapshotRecord* snapshot : snapshots_.List()) {
+    used_layers.insert(snapshot->layers.begin(), snapshot->layers.end());
+  }
+  for (const layers::LayerRecord& layer : layers_.List()) {
+    if (used_layers.count(layer.chain_id) > 0) {
+      if (!layer.blob_digest.empty()) used_blobs.insert(layer.blob_digest);
+      continue;
+    }
+    spdlog::info("removing unused layer {}", layer.chain_id);
+    BERTH_RETURN_IF_ERROR(layers_.Remove(layer.chain_id));
+  }
+  BERTH_ASSIGN_OR_RETURN(std::vector<std::string> blobs, content_.List());
+  for (const auto& blob : blobs) {
+    if (used_blobs.count(blob) == 0) {
+      spdlog::info("removing unused blob {}", blob);
+      BERTH_RETURN_IF_ERROR(content_.Delete(blob));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void ImageManager::UpdateGauges() {
+  if (options_.metrics == nullptr) return;
+  options_.metrics->images->Set(static_cast<double>(images_.List().size()));
+  options_.metrics->layers->Set(static_cast<double>(layers_.List().size()));
+  options_.metrics->snapshots->Set(static_cast<double>(snapshots_.List().size()));
+}
+
+absl::StatusOr<std::string> ImageManager::ResolveLocked(const std::string& ref) const {
+  absl::Status not_found = absl::NotFoundError(absl::StrCat("No such image: ", ref));
+  auto by_hex = [&](const std::string& hex) -> absl::StatusOr<std::string> {
+    if (reference::IsFullHexId(hex)) {
+      std::string id = absl::StrCat("sha256:", hex);
+      if (images_.Get(id) == nullptr) return not_found;
+      return id;
+    }
+    absl::StatusOr<std::string> id = images_.ResolvePrefix(hex);
+    if (absl::IsNotFound(id.status())) return not_found;
+    return id;
+  };
+  if (absl::StartsWith(ref, "sha256:")) {
+    std::string hex = ref.substr(7);
+    if (!reference::IsHexPrefix(hex)) return not_found;
+    return by_hex(hex);
+  }
+  if (reference::IsFullHexId(ref)) return by_hex(ref);
+  absl::StatusOr<reference::Reference> parsed = reference::ParseNormalized(ref);
+  if (parsed.ok() && parsed->digest.empty()) {
+    // A tag wins over an id prefix: "deadbeef" may well be a repository name.
+    std::string id = images_.LookupTag(reference::WithDefaultTag(*parsed).FamiliarString());
+    if (!id.empty()) return id;
+  }
+  if (reference::IsHexPrefix(ref)) return by_hex(ref);
+  if (!parsed.ok()) return parsed.status();
+  // Digest references need repo digests, which only pulled images have.
+  return not_found;
+}
+
+Image ImageManager::ToImage(const metadata::ImageRecord& record) const {
+  Image image;
+  image.id = record.id;
+  image.repo_tags = images_.TagsOf(record.id);
+  image.created = record.config.created;
+  image.size = record.size;
+  image.config = record.config.config;
+  image.diff_ids = record.config.diff_ids;
+  image.architecture = record.config.architecture;
+  image.os = record.config.os;
+  image.comment = record.config.comment;
+  image.author = record.config.author;
+  return image;
+}
+
+std::vector<Image> ImageManager::List() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<Image> out;
+  for (const metadata::ImageRecord* record : images_.List()) out.push_back(ToImage(*record));
+  return out;
+}
+
+absl::StatusOr<Image> ImageManager::Inspect(const std::string& ref) const {
+  absl::ReaderMutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::string id, ResolveLocked(ref));
+  return ToImage(*images_.Get(id));
+}
+
+absl::Status ImageManager::Tag(const std::string& source, const std::string& target) {
+  BERTH_ASSIGN_OR_RETURN(reference::Reference ref, reference::ParseTagTarget(target, ""));
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::string id, ResolveLocked(source));
+  BERTH_RETURN_IF_ERROR(images_.SetTag(ref.FamiliarString(), id));
+  spdlog::info("image={} tagged {}", id, ref.FamiliarString());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<snapshots::Mount>> ImageManager::PrepareSnapshot(
+    const std::string& key, const std::string& image_ref) {
+  BERTH_RETURN_IF_ERROR(snapshots::ValidateSnapshotKey(key));
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(std::string id, ResolveLocked(image_ref));
+  if (snapshots_.Get(key) != nullptr) {
+    return absl::AlreadyExistsError(absl::StrCat("snapshot '", key, "' already exists"));
+  }
+  const metadata::ImageRecord* image = images_.Get(id);
+  std::vector<std::string> lower_dirs;
+  for (auto it = image->layers.rbegin(); it != image->layers.rend(); ++it) {
+    const layers::LayerRecord* layer = layers_.Get(*it);
+    BERTH_CHECK(layer != nullptr);  // Recover() and Remove() keep images' layers present.
+    lower_dirs.push_back(layers_.DiffPath(*layer));
+  }
+  BERTH_ASSIGN_OR_RETURN(snapshots::Mount mount,
+                         snapshots::BuildOverlayMount(lower_dirs, paths_.snapshot_upper(key),
+                                                      paths_.snapshot_work(key)));
+  BERTH_RETURN_IF_ERROR(snapshots_.Create({key, id, image->layers, Now()}));
+  UpdateGauges();
+  spdlog::info("snapshot={} prepared on image={}", key, id);
+  return std::vector<snapshots::Mount>{mount};
+}
+
+absl::Status ImageManager::RemoveSnapshot(const std::string& key) {
+  BERTH_RETURN_IF_ERROR(snapshots::ValidateSnapshotKey(key));
+  absl::MutexLock lock(&mu_);
+  const snapshots::SnapshotRecord* snapshot = snapshots_.Get(key);
+  if (snapshot == nullptr) return absl::OkStatus();
+  std::string image_id = snapshot->image_id;
+  BERTH_RETURN_IF_ERROR(snapshots_.Remove(key));
+  spdlog::info("snapshot={} removed", key);
+  // A force-removed image may have left layers alive only for this snapshot.
+  if (images_.Get(image_id) == nullptr) BERTH_RETURN_IF_ERROR(CollectGarbage());
+  UpdateGauges();
+  return absl::OkStatus();
+}
+
+std::vector<std::string> ImageManager::ListSnapshots() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<std::string> keys;
+  for (const snapshots::SnapshotRecord* s : snapshots_.List()) keys.push_back(s->key);
+  return keys;
+}
+
+}  // namespace berth::imaged

@@ -1,0 +1,160 @@
+#pragma once
+
+// The imaged domain: importing images, resolving references, tags, removal and
+// container snapshots, on top of the content, layer, image and snapshot stores.
+// No gRPC types here; imaged_service.cc adapts.
+//
+// Thread-safe: every public method may be called concurrently. Long work
+// (receiving and unpacking an import) runs outside the lock; the lock covers
+// only the metadata updates that publish the result.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "services/imaged/content/content_store.h"
+#include "services/imaged/layers/layer_store.h"
+#include "services/imaged/layers/unpack.h"
+#include "services/imaged/metadata/image_config.h"
+#include "services/imaged/metadata/image_store.h"
+#include "services/imaged/metrics.h"
+#include "services/imaged/paths.h"
+#include "services/imaged/snapshots/snapshot_store.h"
+
+namespace berth::imaged {
+
+// The state dir layout version this code reads and writes.
+inline constexpr int kSchemaVersion = 1;
+
+struct ImageManagerOptions {
+  std::string state_dir;
+  // Time source for "created" stamps; absl::Now when empty.
+  std::function<absl::Time()> clock;
+  // Apply archive uid/gid when unpacking; defaults to "running as root".
+  bool apply_ownership = true;
+  // May be null (tests); must outlive the manager otherwise.
+  ImagedMetrics* metrics = nullptr;
+};
+
+// An image as callers see it (mirrors berth.v1.Image).
+struct Image {
+  std::string id;
+  std::vector<std::string> repo_tags;  // familiar form, sorted
+  absl::Time created = absl::UnixEpoch();
+  int64_t size = 0;
+  metadata::ImageConfig config;
+  std::vector<std::string> diff_ids;
+  std::string architecture;
+  std::string os;
+  std::string comment;
+  std::string author;
+  std::string parent;
+};
+
+struct ImportOptions {
+  std::string repo;                  // "" leaves the image untagged
+  std::string tag;                   // overrides a tag in repo
+  std::string message;               // image comment; default "Imported from -"
+  std::vector<std::string> changes;  // Dockerfile-like changes (see metadata/changes.h)
+};
+
+// Where an import's bytes come from: Next() returns the next chunk, or
+// std::nullopt at the end of the stream; an error aborts the import.
+using ChunkReader = std::function<absl::StatusOr<std::optional<std::string>>()>;
+
+struct RemoveResult {
+  std::vector<std::string> untagged;  // familiar tags removed
+  std::vector<std::string> deleted;   // image id, then deleted layer chain ids
+};
+
+class ImageManager {
+ public:
+  // Opens (creating if needed) the state dir and runs Recover(): checks the
+  // schema version (FailedPrecondition for another version), empties tmp/,
+  // loads the stores and removes layers and blobs no image or snapshot uses.
+  static absl::StatusOr<std::unique_ptr<ImageManager>> Create(ImageManagerOptions options);
+
+  // `docker import`: reads a (possibly compressed) tar from `reader`, unpacks
+  // it as one layer, writes the image config and tags it per `options`.
+  // InvalidArgument for a bad reference, bad changes or a bad/hostile archive;
+  // in every error case nothing new is left in the store.
+  absl::StatusOr<Image> Import(const ImportOptions& options, const ChunkReader& reader);
+
+  // All images, sorted by id.
+  std::vector<Image> List() const;
+
+  // Resolves "name[:tag]", "sha256:<hex>", a full hex id or a unique hex
+  // prefix of an id (a tag wins over an id prefix, as in Docker).
+  // NotFound "No such image: <ref>"; InvalidArgument for an ambiguous prefix.
+  absl::StatusOr<Image> Inspect(const std::string& ref) const;
+
+  // Points `target` ("name[:tag]", default tag latest) at the image `source`
+  // resolves to. NotFound for an unknown source; InvalidArgument for a bad target.
+  absl::Status Tag(const std::string& source, const std::string& target);
+
+  // Docker's rmi. By tag: untags; the image is deleted when no tag is left.
+  // By id: deletes the image and all its tags; FailedPrecondition if its tags
+  // span several repositories, unless `force`. FailedPrecondition (Docker's
+  // conflict text) when a snapshot uses the image, unless `force`; forced
+  // removal keeps the layers the snapshot needs.
+  absl::StatusOr<RemoveResult> Remove(const std::string& ref, bool force);
+
+  // Creates snapshot `key` on top of the image `image_ref` resolves to and
+  // returns the single overlay mount to apply. AlreadyExists for a used key,
+  // NotFound "No such image: <ref>", InvalidArgument for a malformed key.
+  absl::StatusOr<std::vector<snapshots::Mount>> PrepareSnapshot(const std::string& key,
+                                                                const std::string& image_ref);
+
+  // Removes a snapshot; unknown keys are OK. FailedPrecondition when busy.
+  absl::Status RemoveSnapshot(const std::string& key);
+
+  // Keys of all snapshots, sorted.
+  std::vector<std::string> ListSnapshots() const;
+
+  const Paths& paths() const { return paths_; }
+
+ private:
+  explicit ImageManager(ImageManagerOptions options);
+
+  absl::Status Recover();
+  absl::Status CheckSchemaVersion();
+  absl::Status CollectGarbage() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Time Now() const;
+  void UpdateGauges() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Resolves to an image id; NotFound "No such image: <ref>".
+  absl::StatusOr<std::string> ResolveLocked(const std::string& ref) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  Image ToImage(const metadata::ImageRecord& record) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  // Import helpers (image_import.cc).
+  absl::StatusOr<Image> ImportUnlocked(const ImportOptions& options, const ChunkReader& reader);
+  absl::StatusOr<Image> PublishImport(const layers::StagedLayer& staged,
+                                      const layers::LayerRecord& layer,
+                                      content::BlobWriter& blob, const metadata::OciImage& config,
+                                      const std::string& tag);
+
+  // Removal helpers (image_remove.cc).
+  absl::Status CheckNotInUse(const std::string& id, const std::string& ref, bool by_tag) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  absl::Status DeleteImageLocked(const std::string& id, RemoveResult& result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  ImageManagerOptions options_;
+  Paths paths_;
+  content::ContentStore content_;
+
+  mutable absl::Mutex mu_;
+  layers::LayerStore layers_ ABSL_GUARDED_BY(mu_);
+  metadata::ImageStore images_ ABSL_GUARDED_BY(mu_);
+  snapshots::SnapshotStore snapshots_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace berth::imaged

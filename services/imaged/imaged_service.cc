@@ -1,0 +1,129 @@
+#include "services/imaged/imaged_service.h"
+
+#include "common/grpc/grpc_status.h"
+
+namespace berth::imaged {
+namespace {
+
+void ToProto(const Image& in, v1::Image* out) {
+  out->set_id(in.id);
+  for (const auto& t : in.repo_tags) out->add_repo_tags(t);
+  absl::Duration since_epoch = in.created - absl::UnixEpoch();
+  int64_t seconds = absl::ToInt64Seconds(since_epoch);
+  out->mutable_created()->set_seconds(seconds);
+  out->mutable_created()->set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(since_epoch - absl::Seconds(seconds))));
+  out->set_size(in.size);
+  v1::ImageConfig* c = out->mutable_config();
+  for (const auto& e : in.config.env) c->add_env(e);
+  for (const auto& e : in.config.cmd) c->add_cmd(e);
+  for (const auto& e : in.config.entrypoint) c->add_entrypoint(e);
+  c->set_working_dir(in.config.working_dir);
+  c->set_user(in.config.user);
+  for (const auto& p : in.config.exposed_ports) c->add_exposed_ports(p);
+  for (const auto& [k, v] : in.config.labels) (*c->mutable_labels())[k] = v;
+  c->set_stop_signal(in.config.stop_signal);
+  for (const auto& d : in.diff_ids) out->add_diff_ids(d);
+  out->set_architecture(in.architecture);
+  out->set_os(in.os);
+  out->set_comment(in.comment);
+  out->set_author(in.author);
+  out->set_parent(in.parent);
+}
+
+}  // namespace
+
+grpc::Status ImagedService::ImportImage(grpc::ServerContext* context,
+                                        grpc::ServerReader<v1::ImportImageRequest>* reader,
+                                        v1::ImportImageResponse* response) {
+  v1::ImportImageRequest first;
+  if (!reader->Read(&first) || !first.has_options()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "import: the first message must carry options");
+  }
+  ImportOptions options;
+  options.repo = first.options().repo();
+  options.tag = first.options().tag();
+  options.message = first.options().message();
+  options.changes.assign(first.options().changes().begin(), first.options().changes().end());
+  ChunkReader next_chunk = [&]() -> absl::StatusOr<std::optional<std::string>> {
+    v1::ImportImageRequest message;
+    if (!reader->Read(&message)) {
+      // Read() is false both at a clean half-close and when the call died.
+      if (context->IsCancelled()) return absl::CancelledError("client cancelled the upload");
+      return std::nullopt;
+    }
+    if (!message.has_chunk()) {
+      return absl::InvalidArgumentError("only archive chunks may follow the options");
+    }
+    return std::move(*message.mutable_chunk());
+  };
+  absl::StatusOr<Image> image = manager_.Import(options, next_chunk);
+  if (!image.ok()) return ToGrpcStatus(image.status());
+  ToProto(*image, response->mutable_image());
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagedService::ListImages(grpc::ServerContext*, const v1::ListImagesRequest*,
+                                       v1::ListImagesResponse* response) {
+  for (const Image& image : manager_.List()) ToProto(image, response->add_images());
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagedService::InspectImage(grpc::ServerContext*,
+                                         const v1::InspectImageRequest* request,
+                                         v1::Image* response) {
+  absl::StatusOr<Image> image = manager_.Inspect(request->reference());
+  if (!image.ok()) return ToGrpcStatus(image.status());
+  ToProto(*image, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagedService::TagImage(grpc::ServerContext*, const v1::TagImageRequest* request,
+                                     v1::TagImageResponse*) {
+  return ToGrpcStatus(manager_.Tag(request->source(), request->target()));
+}
+
+grpc::Status ImagedService::RemoveImage(grpc::ServerContext*,
+                                        const v1::RemoveImageRequest* request,
+                                        v1::RemoveImageResponse* response) {
+  absl::StatusOr<RemoveResult> result = manager_.Remove(request->reference(), request->force());
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  for (const auto& t : result->untagged) response->add_untagged(t);
+  for (const auto& d : result->deleted) response->add_deleted(d);
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagedService::PullImage(grpc::ServerContext*, const v1::PullImageRequest*,
+                                      grpc::ServerWriter<v1::ProgressMessage>*) {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "pull is not implemented yet");
+}
+
+grpc::Status ImagedService::PrepareSnapshot(grpc::ServerContext*,
+                                            const v1::PrepareSnapshotRequest* request,
+                                            v1::PrepareSnapshotResponse* response) {
+  auto mounts = manager_.PrepareSnapshot(request->key(), request->image_id());
+  if (!mounts.ok()) return ToGrpcStatus(mounts.status());
+  for (const snapshots::Mount& m : *mounts) {
+    v1::Mount* out = response->add_mounts();
+    out->set_type(m.type);
+    out->set_source(m.source);
+    out->set_target(m.target);
+    for (const auto& o : m.options) out->add_options(o);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagedService::RemoveSnapshot(grpc::ServerContext*,
+                                           const v1::RemoveSnapshotRequest* request,
+                                           v1::RemoveSnapshotResponse*) {
+  return ToGrpcStatus(manager_.RemoveSnapshot(request->key()));
+}
+
+grpc::Status ImagedService::ListSnapshots(grpc::ServerContext*, const v1::ListSnapshotsRequest*,
+                                          v1::ListSnapshotsResponse* response) {
+  for (const auto& key : manager_.ListSnapshots()) response->add_keys(key);
+  return grpc::Status::OK;
+}
+
+}  // namespace berth::imaged

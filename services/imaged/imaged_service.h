@@ -1,0 +1,45 @@
+#pragma once
+
+// The gRPC face of imaged: converts berth.v1 messages to domain types, calls
+// the ImageManager and maps absl::Status to grpc::Status. No logic of its own.
+
+#include "berth/v1/imaged.grpc.pb.h"
+#include "services/imaged/image_manager.h"
+
+namespace berth::imaged {
+
+class ImagedService final : public berth::v1::ImageService::Service {
+ public:
+  // `manager` must outlive the service.
+  explicit ImagedService(ImageManager& manager) : manager_(manager) {}
+
+  // First message: options; then chunks. INVALID_ARGUMENT if the stream is
+  // not shaped that way, CANCELLED if the client goes away mid-upload.
+  grpc::Status ImportImage(grpc::ServerContext* context,
+                           grpc::ServerReader<v1::ImportImageRequest>* reader,
+                           v1::ImportImageResponse* response) override;
+  grpc::Status ListImages(grpc::ServerContext* context, const v1::ListImagesRequest* request,
+                          v1::ListImagesResponse* response) override;
+  grpc::Status InspectImage(grpc::ServerContext* context, const v1::InspectImageRequest* request,
+                            v1::Image* response) override;
+  grpc::Status TagImage(grpc::ServerContext* context, const v1::TagImageRequest* request,
+                        v1::TagImageResponse* response) override;
+  grpc::Status RemoveImage(grpc::ServerContext* context, const v1::RemoveImageRequest* request,
+                           v1::RemoveImageResponse* response) override;
+  // UNIMPLEMENTED until the registry client exists.
+  grpc::Status PullImage(grpc::ServerContext* context, const v1::PullImageRequest* request,
+                         grpc::ServerWriter<v1::ProgressMessage>* writer) override;
+  grpc::Status PrepareSnapshot(grpc::ServerContext* context,
+                               const v1::PrepareSnapshotRequest* request,
+                               v1::PrepareSnapshotResponse* response) override;
+  grpc::Status RemoveSnapshot(grpc::ServerContext* context,
+                              const v1::RemoveSnapshotRequest* request,
+                              v1::RemoveSnapshotResponse* response) override;
+  grpc::Status ListSnapshots(grpc::ServerContext* context, const v1::ListSnapshotsRequest* request,
+                             v1::ListSnapshotsResponse* response) override;
+
+ private:
+  ImageManager& manager_;
+};
+
+}  // namespace berth::imaged

@@ -1,0 +1,71 @@
+#pragma once
+
+// Safe unpacking of an untrusted layer tarball (plain, gzip, xz, zstd, bzip2)
+// into a directory that becomes an overlay lower dir.
+//
+// Safety rules (the archive is hostile until proven otherwise):
+//  * entry paths are split into components; absolute paths and ".." are
+//    refused; "./" prefixes and empty components are ignored;
+//  * parents are walked one component at a time with openat(O_NOFOLLOW) from
+//    the layer root: an entry whose parent is a symlink is refused, so no write
+//    ever goes through a symlink, inside or outside the root;
+//  * an existing entry is unlinked (never opened) before it is replaced, and new
+//    files are created with O_CREAT|O_EXCL|O_NOFOLLOW;
+//  * hard link targets follow the same path rules and must already exist in the
+//    layer (and not be directories);
+//  * character and block devices are skipped with a warning (the runtime
+//    provides /dev; creating device nodes from an archive is a privilege we do
+//    not hand out), and so are sockets;
+//  * xattrs in the trusted.overlay.* namespace are dropped: overlay metadata
+//    must come only from our own whiteout conversion.
+// Every refusal is InvalidArgument; the caller removes the partial directory.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace berth::imaged::layers {
+
+enum class WhiteoutMode {
+  // Whiteout entries are left out. Right for a base (single) layer: there is
+  // nothing below it to hide, which is what `docker import` relies on.
+  kDrop,
+  // AUFS whiteouts become overlay whiteouts: ".wh.name" → a 0:0 character
+  // device "name" (mknod, needs CAP_MKNOD); ".wh..wh..opq" → the xattr
+  // trusted.overlay.opaque="y" on the directory (needs CAP_SYS_ADMIN).
+  kOverlay,
+};
+
+struct UnpackOptions {
+  WhiteoutMode whiteouts = WhiteoutMode::kDrop;
+  // Apply the archive's uid/gid. Needs CAP_CHOWN; tests running as a normal
+  // user turn it off and files then belong to the caller.
+  bool apply_ownership = true;
+};
+
+struct UnpackResult {
+  // "sha256:..." of the uncompressed tar stream (the OCI diff id).
+  std::string diff_id;
+  // Bytes of regular file content plus symlink targets (Docker's layer size).
+  int64_t size = 0;
+  int64_t entries = 0;
+  int64_t skipped_devices = 0;
+  int64_t whiteouts = 0;
+};
+
+// Unpacks the archive at `archive_path` into `dest`, which must be an existing
+// empty directory, and hashes the decompressed stream on the way (one pass).
+// InvalidArgument for malformed or hostile archives; I/O errors keep their
+// errno-derived code (ResourceExhausted for ENOSPC). On error `dest` may hold a
+// partial tree: the caller discards it.
+absl::StatusOr<UnpackResult> UnpackLayer(const std::string& archive_path, const std::string& dest,
+                                         const UnpackOptions& options);
+
+// Splits an entry path into the components to create under the root. Strips
+// leading "./" and empty components; refuses absolute paths and "..".
+// An empty vector means the root itself.
+absl::StatusOr<std::vector<std::string>> SplitEntryPath(const std::string& path);
+
+}  // namespace berth::imaged::layers
