@@ -1,0 +1,361 @@
+// NetworkManager against recording fakes of netlink, namespaces, nftables and
+// port reservations: the plan netd executes, its undo paths and its restart.
+#include "services/netd/network_manager.h"
+
+#include <prometheus/registry.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/netd/firewall/testing/fake_nft_applier.h"
+#include "services/netd/netlink/testing/fake_netlink.h"
+#include "services/netd/netns/testing/fake_netns_ops.h"
+#include "services/netd/ports/testing/fake_port_reserver.h"
+#include "test_util.h"
+
+namespace berth::netd {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr char kId[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+class NetworkManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_.state_dir = dir_.path() + "/state";
+    config_.run_dir = dir_.path() + "/run";
+    config_.bridge = "bt0";
+    config_.subnet = "10.9.0.0/24";
+    config_.nft_table = "berth_t";
+    config_.proc_sys_dir = dir_.path() + "/proc";
+    config_.resolv_conf_source = dir_.path() + "/resolv.conf";
+    std::ofstream(config_.resolv_conf_source) << "nameserver 10.0.0.2\n";
+    std::filesystem::create_directories(config_.proc_sys_dir + "/net/ipv4/conf/bt0");
+    std::ofstream(config_.proc_sys_dir + "/net/ipv4/ip_forward") << "0\n";
+    std::ofstream(config_.proc_sys_dir + "/net/ipv4/conf/bt0/route_localnet") << "0\n";
+    StartManager();
+  }
+
+  void StartManager() {
+    manager_.reset();
+    auto manager = NetworkManager::Create(config_, NetdDeps{netlink_, netns_, nft_, ports_,
+                                                            metrics_});
+    ASSERT_TRUE(manager.ok()) << manager.status();
+    manager_ = std::move(*manager);
+    NETD_ASSERT_OK(manager_->Recover());
+  }
+
+  std::string ReadFile(const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  AttachParams Bridge(const std::string& id) {
+    AttachParams params;
+    params.container_id = id;
+    params.container_name = "web";
+    params.network_mode = "bridge";
+    params.hostname = id.substr(0, 12);
+    return params;
+  }
+
+  std::string NetnsPath(const std::string& id) { return config_.run_dir + "/netd/netns/" + id; }
+  std::string Table() { return nft_.tables.count("berth_t") ? nft_.tables["berth_t"] : ""; }
+
+  testing::TempDir dir_;
+  NetdConfig config_;
+  netlink::testing::FakeKernel kernel_;
+  netlink::testing::FakeNetlink netlink_{kernel_};
+  netns::testing::FakeNetnsOps netns_{kernel_};
+  firewall::testing::FakeNftApplier nft_;
+  ports::testing::FakePortReserver ports_;
+  prometheus::Registry registry_;
+  NetdMetrics metrics_{registry_};
+  std::unique_ptr<NetworkManager> manager_;
+};
+
+TEST_F(NetworkManagerTest, RecoverSetsUpBridgeSysctlsDirAndTable) {
+  auto bridge = netlink_.GetLink("bt0");
+  ASSERT_TRUE(bridge.ok());
+  EXPECT_EQ(bridge->kind, "bridge");
+  EXPECT_TRUE(bridge->up);
+  EXPECT_THAT(*netlink_.ListAddresses("bt0"), ElementsAre(netlink::Ipv4Prefix{"10.9.0.1", 24}));
+  EXPECT_EQ(ReadFile(config_.proc_sys_dir + "/net/ipv4/ip_forward"), "1");
+  EXPECT_EQ(ReadFile(config_.proc_sys_dir + "/net/ipv4/conf/bt0/route_localnet"), "1");
+  EXPECT_TRUE(netns_.prepared_dirs.count(config_.run_dir + "/netd/netns"));
+  EXPECT_THAT(Table(), HasSubstr("ip saddr 10.9.0.0/24 oifname != \"bt0\" masquerade"));
+
+  // A second start finds everything in place and adds nothing twice.
+  kernel_.calls.clear();
+  StartManager();
+  EXPECT_TRUE(kernel_.CallsStartingWith("host AddBridge").empty());
+  EXPECT_TRUE(kernel_.CallsStartingWith("host AddAddress").empty());
+}
+
+TEST_F(NetworkManagerTest, RecoverRefusesANonBridgeLinkWithTheBridgeName) {
+  config_.bridge = "lo";
+  auto manager = NetworkManager::Create(config_, NetdDeps{netlink_, netns_, nft_, ports_,
+                                                          metrics_});
+  ASSERT_TRUE(manager.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition((*manager)->Recover()));
+}
+
+TEST_F(NetworkManagerTest, CreateValidatesConfig) {
+  NetdConfig bad = config_;
+  bad.bridge = "a-name-longer-than-15";
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      NetworkManager::Create(bad, NetdDeps{netlink_, netns_, nft_, ports_, metrics_}).status()));
+  bad = config_;
+  bad.nft_table = "bad table";
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      NetworkManager::Create(bad, NetdDeps{netlink_, netns_, nft_, ports_, metrics_}).status()));
+  bad = config_;
+  bad.subnet = "10.9.0.1/24";
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      NetworkManager::Create(bad, NetdDeps{netlink_, netns_, nft_, ports_, metrics_}).status()));
+}
+
+TEST_F(NetworkManagerTest, AttachBridgePlumbsVethAddressRouteAndRules) {
+  AttachParams params = Bridge(kId);
+  params.ports.push_back({"", "", 8080, 80});
+  params.ports.push_back({"udp", "127.0.0.1", 0, 53});
+  kernel_.calls.clear();
+  auto result = manager_->Attach(params);
+  ASSERT_TRUE(result.ok()) << result.status();
+  const EndpointRecord& ep = result->endpoint;
+  const std::string ns = NetnsPath(kId);
+
+  EXPECT_EQ(ep.mode, "bridge");
+  EXPECT_EQ(ep.netns_path, ns);
+  EXPECT_EQ(ep.ip_address, "10.9.0.2");
+  EXPECT_EQ(ep.prefix_len, 24);
+  EXPECT_EQ(ep.gateway, "10.9.0.1");
+  EXPECT_EQ(ep.mac_address, "02:42:0a:09:00:02");
+  EXPECT_EQ(ep.host_veth, "vb0123456789");
+  EXPECT_EQ(ep.endpoint_id.size(), 64u);
+  EXPECT_EQ(ep.network_id.size(), 64u);
+  ASSERT_EQ(ep.ports.size(), 2u);
+  EXPECT_EQ(ep.ports[0], (ports::PortSpec{"tcp", "", 8080, 80}));
+  EXPECT_EQ(ep.ports[1].host_port, 40000);  // the fake's first ephemeral port
+
+  EXPECT_THAT(kernel_.calls,
+              ElementsAre("netns Create " + ns,
+                          "host AddVethPair vb0123456789 eth0 02:42:0a:09:00:02 " + ns,
+                          "host SetMaster vb0123456789 bt0", "host SetUp vb0123456789",
+                          "host OpenInNetns " + ns, ns + " AddAddress eth0 10.9.0.2/24",
+                          ns + " SetUp lo", ns + " SetUp eth0",
+                          ns + " AddDefaultRoute 10.9.0.1 eth0"));
+  EXPECT_THAT(Table(), HasSubstr("fib daddr type local tcp dport 8080 dnat to 10.9.0.2:80\n"));
+  EXPECT_THAT(Table(), HasSubstr("ip daddr 127.0.0.1 udp dport 40000 dnat to 10.9.0.2:53\n"));
+  EXPECT_EQ(result->hosts.substr(result->hosts.rfind("10.9.0.2")), "10.9.0.2\t0123456789ab\n");
+  EXPECT_EQ(result->resolv_conf, "nameserver 10.0.0.2\n");
+  EXPECT_THAT(manager_->ListEndpoints(), ElementsAre(kId));
+  EXPECT_EQ(ports_.held_count(), 2u);
+
+  // Attaching again returns the same endpoint and creates nothing.
+  kernel_.calls.clear();
+  auto again = manager_->Attach(params);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->endpoint, ep);
+  EXPECT_TRUE(kernel_.calls.empty());
+}
+
+TEST_F(NetworkManagerTest, NoneModeBringsUpLoopbackOnlyAndIgnoresPorts) {
+  AttachParams params = Bridge("c-none");
+  params.network_mode = "none";
+  params.ports.push_back({"tcp", "", 8080, 80});
+  auto result = manager_->Attach(params);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->endpoint.mode, "none");
+  EXPECT_TRUE(result->endpoint.ip_address.empty());
+  EXPECT_TRUE(result->endpoint.ports.empty());
+  const std::string ns = NetnsPath("c-none");
+  EXPECT_TRUE(kernel_.namespaces[ns].links["lo"].info.up);
+  EXPECT_EQ(kernel_.namespaces[ns].links.size(), 1u);
+  EXPECT_THAT(Table(), ::testing::Not(HasSubstr("dnat")));
+}
+
+TEST_F(NetworkManagerTest, UnknownModesAreUnimplemented) {
+  AttachParams params = Bridge("c1");
+  params.network_mode = "host";
+  auto result = manager_->Attach(params);
+  EXPECT_TRUE(absl::IsUnimplemented(result.status()));
+  EXPECT_EQ(result.status().message(), "network mode 'host' is not implemented");
+  params.network_mode = "default";
+  EXPECT_TRUE(manager_->Attach(params).ok());
+}
+
+TEST_F(NetworkManagerTest, TakenPortFailsWithDockersTextAndLeavesNothing) {
+  AttachParams first = Bridge("c1");
+  first.ports.push_back({"tcp", "", 8080, 80});
+  ASSERT_TRUE(manager_->Attach(first).ok());
+  AttachParams second = Bridge("c2");
+  second.ports.push_back({"tcp", "127.0.0.1", 8080, 80});
+  auto clash = manager_->Attach(second);
+  EXPECT_TRUE(absl::IsAlreadyExists(clash.status()));
+  EXPECT_EQ(clash.status().message(), "Bind for 127.0.0.1:8080 failed: port is already allocated");
+
+  ports_.TakeByHost("tcp", "", 9090);  // some host daemon listens there
+  AttachParams third = Bridge("c3");
+  third.ports.push_back({"tcp", "", 9090, 80});
+  EXPECT_EQ(manager_->Attach(third).status().message(),
+            "Bind for 0.0.0.0:9090 failed: port is already allocated");
+
+  EXPECT_EQ(kernel_.namespaces.count(NetnsPath("c2")), 0u);
+  EXPECT_THAT(manager_->ListEndpoints(), ElementsAre("c1"));
+  EXPECT_EQ(ports_.held_count(), 1u);
+  // The failed attempts did not consume addresses.
+  EXPECT_EQ(manager_->Attach(Bridge("c4"))->endpoint.ip_address, "10.9.0.3");
+}
+
+TEST_F(NetworkManagerTest, KernelFailureMidwayUndoesEverything) {
+  kernel_.FailNext("AddDefaultRoute", absl::InternalError("boom"));
+  AttachParams params = Bridge(kId);
+  params.ports.push_back({"tcp", "", 8080, 80});
+  auto result = manager_->Attach(params);
+  EXPECT_TRUE(absl::IsInternal(result.status())) << result.status();
+
+  EXPECT_EQ(kernel_.namespaces.count(NetnsPath(kId)), 0u);
+  EXPECT_TRUE(absl::IsNotFound(netlink_.GetLink("vb0123456789").status()));
+  EXPECT_TRUE(manager_->ListEndpoints().empty());
+  EXPECT_EQ(ports_.held_count(), 0u);
+  EXPECT_FALSE(std::filesystem::exists(config_.state_dir + "/endpoints/" + kId + ".json"));
+  EXPECT_THAT(ReadFile(config_.state_dir + "/ipam/bridge.json"), HasSubstr("\"leases\": {}"));
+  EXPECT_THAT(Table(), ::testing::Not(HasSubstr("dnat")));
+}
+
+TEST_F(NetworkManagerTest, RulesetFailureUndoesTheAttach) {
+  nft_.fail_next = absl::InternalError("nft: syntax error");
+  auto result = manager_->Attach(Bridge("c1"));
+  EXPECT_FALSE(result.ok());
+  EXPECT_TRUE(manager_->ListEndpoints().empty());
+  EXPECT_EQ(kernel_.namespaces.count(NetnsPath("c1")), 0u);
+}
+
+TEST_F(NetworkManagerTest, DetachRemovesEverythingAndIsIdempotent) {
+  AttachParams params = Bridge(kId);
+  params.ports.push_back({"tcp", "", 8080, 80});
+  ASSERT_TRUE(manager_->Attach(params).ok());
+  NETD_ASSERT_OK(manager_->Detach(kId));
+  EXPECT_EQ(kernel_.namespaces.count(NetnsPath(kId)), 0u);
+  EXPECT_TRUE(absl::IsNotFound(netlink_.GetLink("vb0123456789").status()));
+  EXPECT_TRUE(manager_->ListEndpoints().empty());
+  EXPECT_EQ(ports_.held_count(), 0u);
+  EXPECT_THAT(Table(), ::testing::Not(HasSubstr("dnat")));
+  NETD_EXPECT_OK(manager_->Detach(kId));
+  NETD_EXPECT_OK(manager_->Detach("never-attached"));
+  EXPECT_TRUE(absl::IsInvalidArgument(manager_->Detach("../etc")));
+}
+
+TEST_F(NetworkManagerTest, DetachRuleFailureKeepsTheEndpointForARetry) {
+  AttachParams params = Bridge("c1");
+  params.ports.push_back({"tcp", "", 8080, 80});
+  ASSERT_TRUE(manager_->Attach(params).ok());
+  nft_.fail_next = absl::InternalError("nft down");
+  EXPECT_FALSE(manager_->Detach("c1").ok());
+  EXPECT_THAT(manager_->ListEndpoints(), ElementsAre("c1"));
+  EXPECT_THAT(Table(), HasSubstr("dport 8080"));
+  NETD_EXPECT_OK(manager_->Detach("c1"));
+  EXPECT_TRUE(manager_->ListEndpoints().empty());
+}
+
+TEST_F(NetworkManagerTest, RestartKeepsEndpointsRulesAndLeases) {
+  AttachParams params = Bridge("c1");
+  params.ports.push_back({"tcp", "", 8080, 80});
+  ASSERT_TRUE(manager_->Attach(params).ok());
+  std::string table = Table();
+  nft_.tables.clear();
+
+  StartManager();
+  EXPECT_THAT(manager_->ListEndpoints(), ElementsAre("c1"));
+  EXPECT_EQ(Table(), table);
+  EXPECT_EQ(ports_.held_count(), 1u);  // re-reserved
+  EXPECT_EQ(manager_->Attach(Bridge("c2"))->endpoint.ip_address, "10.9.0.3");
+  NETD_EXPECT_OK(manager_->Detach("c1"));
+  EXPECT_EQ(kernel_.namespaces.count(NetnsPath("c1")), 0u);
+}
+
+TEST_F(NetworkManagerTest, RecoverUndoesInterruptedAttachesAndOrphans) {
+  ASSERT_TRUE(manager_->Attach(Bridge("kept")).ok());
+  // A crash after the "creating" record and the veth, before "active".
+  kernel_.FailNext("AddDefaultRoute", absl::InternalError("crash"));
+  EndpointRecord creating;
+  creating.container_id = "half";
+  creating.mode = "bridge";
+  creating.netns_path = NetnsPath("half");
+  creating.ip_address = "10.9.0.9";
+  creating.host_veth = "vbhalf";
+  NETD_ASSERT_OK(EndpointStore(config_.state_dir + "/endpoints").Put(creating));
+  NETD_ASSERT_OK(netns_.Create(NetnsPath("half")));
+  NETD_ASSERT_OK(netlink_.AddVethPair("vbhalf", "eth0", "02:42:00:00:00:09", NetnsPath("half")));
+  // A namespace and a veth on our bridge without any record.
+  NETD_ASSERT_OK(netns_.Create(NetnsPath("stray")));
+  NETD_ASSERT_OK(netlink_.AddVethPair("vbstray", "eth0", "02:42:00:00:00:0a", NetnsPath("stray")));
+  NETD_ASSERT_OK(netlink_.SetMaster("vbstray", "bt0"));
+  // A veth of another stack (not on our bridge) must survive.
+  NETD_ASSERT_OK(netlink_.AddBridge("other0"));
+  NETD_ASSERT_OK(netns_.Create("/elsewhere/ns"));
+  NETD_ASSERT_OK(netlink_.AddVethPair("vbother", "eth0", "02:42:00:00:00:0b", "/elsewhere/ns"));
+  NETD_ASSERT_OK(netlink_.SetMaster("vbother", "other0"));
+  kernel_.fail_next.clear();
+
+  StartManager();
+  EXPECT_THAT(manager_->ListEndpoints(), ElementsAre("kept"));
+  EXPECT_EQ(kernel_.namespaces.count(NetnsPath("half")), 0u);
+  EXPECT_EQ(kernel_.namespaces.count(NetnsPath("stray")), 0u);
+  EXPECT_EQ(kernel_.namespaces.count(NetnsPath("kept")), 1u);
+  EXPECT_TRUE(absl::IsNotFound(netlink_.GetLink("vbhalf").status()));
+  EXPECT_TRUE(absl::IsNotFound(netlink_.GetLink("vbstray").status()));
+  EXPECT_TRUE(netlink_.GetLink("vbother").ok());
+  EXPECT_FALSE(std::filesystem::exists(config_.state_dir + "/endpoints/half.json"));
+}
+
+TEST_F(NetworkManagerTest, TeardownRemovesBridgeTableAndEndpoints) {
+  AttachParams params = Bridge("c1");
+  params.ports.push_back({"tcp", "", 8080, 80});
+  ASSERT_TRUE(manager_->Attach(params).ok());
+  ASSERT_TRUE(manager_->Attach(Bridge("c2")).ok());
+  // berth-down runs a fresh process: a manager that never recovered.
+  manager_.reset();
+  auto manager = NetworkManager::Create(config_, NetdDeps{netlink_, netns_, nft_, ports_,
+                                                          metrics_});
+  ASSERT_TRUE(manager.ok());
+  NETD_ASSERT_OK((*manager)->Teardown());
+  EXPECT_TRUE(absl::IsNotFound(netlink_.GetLink("bt0").status()));
+  EXPECT_TRUE(nft_.tables.empty());
+  EXPECT_EQ(kernel_.namespaces.count(NetnsPath("c1")), 0u);
+  EXPECT_EQ(kernel_.namespaces.count(NetnsPath("c2")), 0u);
+  EXPECT_TRUE(netns_.prepared_dirs.empty());
+  EXPECT_FALSE(std::filesystem::exists(config_.state_dir + "/endpoints/c1.json"));
+  NETD_EXPECT_OK((*manager)->Teardown());
+}
+
+TEST_F(NetworkManagerTest, ListNetworksHasThePredefinedOnesWithStableIds) {
+  auto networks = manager_->ListNetworks();
+  ASSERT_EQ(networks.size(), 3u);
+  EXPECT_EQ(networks[0].name, "bridge");
+  EXPECT_EQ(networks[0].subnet, "10.9.0.0/24");
+  EXPECT_EQ(networks[0].gateway, "10.9.0.1");
+  EXPECT_EQ(networks[0].bridge, "bt0");
+  EXPECT_EQ(networks[1].driver, "host");
+  EXPECT_EQ(networks[2].driver, "null");
+  std::string id = networks[0].id;
+  StartManager();
+  EXPECT_EQ(manager_->ListNetworks()[0].id, id);
+}
+
+TEST_F(NetworkManagerTest, SubnetFullIsResourceExhausted) {
+  config_.subnet = "10.9.0.0/30";  // one container address
+  StartManager();
+  ASSERT_TRUE(manager_->Attach(Bridge("c1")).ok());
+  auto full = manager_->Attach(Bridge("c2"));
+  EXPECT_TRUE(absl::IsResourceExhausted(full.status())) << full.status();
+  EXPECT_EQ(kernel_.namespaces.count(NetnsPath("c2")), 0u);
+}
+
+}  // namespace
+}  // namespace berth::netd
