@@ -1,19 +1,16 @@
 // berth: the command line client of apid. CLI11 wiring only; each verb lives
 // in cli/commands/.
+#include <signal.h>
+
 #include <functional>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "cli/commands/commands.h"
 #include "cli/commands/client.h"
-
-#ifndef BERTH_VERSION
-#define BERTH_VERSION "unknown"
-#endif
-#ifndef BERTH_GIT_COMMIT
-#define BERTH_GIT_COMMIT "unknown"
-#endif
+#include "common/version/build_info.h"
 
 namespace {
 
@@ -40,13 +37,143 @@ void AddSystemCommands(CLI::App& app, const GlobalOptions& global, Action& actio
   });
 }
 
+// Options of every verb; they live for the whole of main().
+struct AllOptions {
+  berth::cli::ImportOptions import;
+  berth::cli::ImagesOptions images;
+  std::vector<std::string> names;  // the IMAGE.../CONTAINER... list of a verb
+  bool force = false;
+  berth::cli::PsOptions ps;
+  berth::cli::LogsOptions logs;
+  int stop_timeout = -1;
+  std::string kill_signal = "KILL";
+  berth::cli::RunFlags run;
+  std::string entrypoint;  // set in `run` only when given (it may be "")
+};
+
+void AddImageCommands(CLI::App& app, const GlobalOptions& global, AllOptions& o,
+                      Action& action) {
+  auto* import = app.add_subcommand(
+      "import", "Import the contents from a tarball to create a filesystem image");
+  import->add_option("file", o.import.source, "Tarball path, or - for stdin")->required();
+  import->add_option("reference", o.import.reference, "REPOSITORY[:TAG]");
+  import->add_option("-m,--message", o.import.message, "Commit message for the imported image");
+  import->add_option("-c,--change", o.import.changes, "Apply a Dockerfile instruction")
+      ->allow_extra_args(false);
+  import->callback([&] { action = [&] { return berth::cli::RunImport(global, o.import); }; });
+
+  auto* images = app.add_subcommand("images", "List images");
+  images->add_flag("-a,--all", o.images.all, "Show all images");
+  images->add_flag("-q,--quiet", o.images.quiet, "Only show image IDs");
+  images->callback([&] { action = [&] { return berth::cli::RunImages(global, o.images); }; });
+
+  auto* rmi = app.add_subcommand("rmi", "Remove one or more images");
+  rmi->add_option("image", o.names, "IMAGE...")->required();
+  rmi->add_flag("-f,--force", o.force, "Force removal of the image");
+  rmi->callback([&] { action = [&] { return berth::cli::RunRmi(global, o.names, o.force); }; });
+}
+
+void AddContainerCommands(CLI::App& app, const GlobalOptions& global, AllOptions& o,
+                          Action& action) {
+  auto* ps = app.add_subcommand("ps", "List containers");
+  ps->add_flag("-a,--all", o.ps.all, "Show all containers (default shows just running)");
+  ps->add_flag("-q,--quiet", o.ps.quiet, "Only display container IDs");
+  ps->add_flag("--no-trunc", o.ps.no_trunc, "Don't truncate output");
+  ps->callback([&] { action = [&] { return berth::cli::RunPs(global, o.ps); }; });
+
+  auto* logs = app.add_subcommand("logs", "Fetch the logs of a container");
+  logs->add_option("container", o.logs.container, "CONTAINER")->required();
+  logs->add_flag("-f,--follow", o.logs.follow, "Follow log output");
+  logs->add_option("-n,--tail", o.logs.tail, "Number of lines to show from the end of the logs")
+      ->capture_default_str();
+  logs->add_flag("-t,--timestamps", o.logs.timestamps, "Show timestamps");
+  logs->callback([&] { action = [&] { return berth::cli::RunLogs(global, o.logs); }; });
+
+  auto* stop = app.add_subcommand("stop", "Stop one or more running containers");
+  stop->add_option("container", o.names, "CONTAINER...")->required();
+  stop->add_option("-t,--time", o.stop_timeout, "Seconds to wait before killing the container");
+  stop->callback([&] {
+    action = [&] { return berth::cli::RunStop(global, o.names, o.stop_timeout); };
+  });
+
+  auto* kill = app.add_subcommand("kill", "Kill one or more running containers");
+  kill->add_option("container", o.names, "CONTAINER...")->required();
+  kill->add_option("-s,--signal", o.kill_signal, "Signal to send to the container")
+      ->capture_default_str();
+  kill->callback([&] {
+    action = [&] { return berth::cli::RunKill(global, o.names, o.kill_signal); };
+  });
+
+  auto* rm = app.add_subcommand("rm", "Remove one or more containers");
+  rm->add_option("container", o.names, "CONTAINER...")->required();
+  rm->add_flag("-f,--force", o.force, "Force the removal of a running container (uses SIGKILL)");
+  rm->callback([&] { action = [&] { return berth::cli::RunRm(global, o.names, o.force); }; });
+
+  auto* start = app.add_subcommand("start", "Start one or more stopped containers");
+  start->add_option("container", o.names, "CONTAINER...")->required();
+  start->callback([&] { action = [&] { return berth::cli::RunStart(global, o.names); }; });
+
+  auto* inspect = app.add_subcommand("inspect", "Return low-level information on Berth objects");
+  inspect->add_option("object", o.names, "CONTAINER|IMAGE...")->required();
+  inspect->callback([&] { action = [&] { return berth::cli::RunInspect(global, o.names); }; });
+
+  auto* wait = app.add_subcommand(
+      "wait", "Block until one or more containers stop, then print their exit codes");
+  wait->add_option("container", o.names, "CONTAINER...")->required();
+  wait->callback([&] { action = [&] { return berth::cli::RunWait(global, o.names); }; });
+}
+
+void AddRunCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o, Action& action) {
+  auto* run = app.add_subcommand("run", "Run a command in a new container");
+  run->footer("\nUsage: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]");
+  // docker's -h is --hostname; help stays reachable as --help.
+  run->set_help_flag("--help", "Print this help message and exit");
+  // Everything from IMAGE on is the container's command line, flags included
+  // (`berth run busybox sh -c 'exit 3'`): stop parsing at the first positional.
+  run->prefix_command();
+  berth::cli::RunFlags& f = o.run;
+  run->add_flag("--rm", f.remove, "Automatically remove the container when it exits");
+  run->add_flag("-d,--detach", f.detach, "Run container in background and print container ID");
+  run->add_flag("-i,--interactive", f.interactive, "Keep STDIN open even if not attached");
+  run->add_flag("-t,--tty", f.tty, "Allocate a pseudo-TTY");
+  // One value per occurrence, or "-e A=1 busybox" would swallow the image.
+  run->add_option("-e,--env", f.env, "Set environment variables")->allow_extra_args(false);
+  run->add_option("-p,--publish", f.publish, "Publish a container's port(s) to the host")
+      ->allow_extra_args(false);
+  run->add_option("--name", f.name, "Assign a name to the container");
+  run->add_option("-h,--hostname", f.hostname, "Container host name");
+  run->add_option("--network,--net", f.network, "Connect a container to a network (bridge|none)");
+  run->add_option("-w,--workdir", f.workdir, "Working directory inside the container");
+  run->add_option("-u,--user", f.user, "Username or UID (format: <name|uid>[:<group|gid>])");
+  auto* entrypoint = run->add_option("--entrypoint", o.entrypoint,
+                                     "Overwrite the default ENTRYPOINT of the image");
+  run->callback([&, run, entrypoint] {
+    if (entrypoint->count() > 0) {
+      f.entrypoint = o.entrypoint;
+    }
+    std::vector<std::string> rest = run->remaining();
+    if (!rest.empty() && rest.front() == "--") {
+      rest.erase(rest.begin());
+    }
+    if (rest.empty()) {
+      throw CLI::ValidationError("\"berth run\" requires at least 1 argument: IMAGE");
+    }
+    if (rest.front().size() > 1 && rest.front()[0] == '-') {
+      throw CLI::ValidationError("unknown flag: " + rest.front());
+    }
+    f.image = rest.front();
+    f.command.assign(rest.begin() + 1, rest.end());
+    action = [&] { return berth::cli::RunRun(global, f); };
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"A self-sufficient runtime for containers", "berth"};
   app.set_version_flag("-v,--version",
-                       std::string("Berth version ") + BERTH_VERSION + ", build " +
-                           BERTH_GIT_COMMIT);
+                       std::string("Berth version ") + berth::BuildVersion() + ", build " +
+                           berth::BuildCommit());
   GlobalOptions global;
   global.host = "unix:///run/berth/api.sock";
   app.add_option("-H,--host", global.host, "Daemon socket to connect to")
@@ -54,7 +181,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   Action action;
+  AllOptions options;
   AddSystemCommands(app, global, action);
+  AddImageCommands(app, global, options, action);
+  AddContainerCommands(app, global, options, action);
+  AddRunCommand(app, global, options, action);
 
   try {
     app.parse(argc, argv);
@@ -68,5 +199,8 @@ int main(int argc, char** argv) {
     std::cout << app.help();
     return 0;
   }
+  // A closed stdout (`berth logs x | head`) must be an EPIPE the commands
+  // handle, not a silent death.
+  signal(SIGPIPE, SIG_IGN);
   return action();
 }

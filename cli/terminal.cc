@@ -35,14 +35,16 @@ void RestoreOnFatalSignal(int sig) {
   raise(sig);
 }
 
-volatile sig_atomic_t g_winch_fd = -1;
+volatile sig_atomic_t g_signal_pipe_fd = -1;
 
-void OnWinch(int) {
+void ForwardSignalToPipe(int sig) {
   const int saved_errno = errno;
-  if (g_winch_fd >= 0) {
-    char byte = 0;
-    // A full pipe already holds a pending notification: dropping is fine.
-    (void)!write(g_winch_fd, &byte, 1);
+  const int fd = g_signal_pipe_fd;
+  if (fd >= 0) {
+    const unsigned char byte = static_cast<unsigned char>(sig);
+    // A full pipe means the reader is far behind; dropping a signal then is
+    // acceptable (a resize or a repeated Ctrl-C).
+    (void)!write(fd, &byte, 1);
   }
   errno = saved_errno;
 }
@@ -106,33 +108,36 @@ void RawTerminal::Restore() {
   }
 }
 
-absl::StatusOr<std::unique_ptr<ResizeWatcher>> ResizeWatcher::Start(
-    std::function<void()> on_resize) {
-  if (g_winch_fd >= 0) {
-    return absl::FailedPreconditionError("a resize watcher is already running");
+absl::StatusOr<std::unique_ptr<SignalWatcher>> SignalWatcher::Start(
+    std::vector<int> signals, std::function<void(int)> on_signal) {
+  if (g_signal_pipe_fd >= 0) {
+    return absl::FailedPreconditionError("a signal watcher is already running");
   }
-  int winch_pipe[2];
-  if (pipe2(winch_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+  int signal_pipe[2];
+  if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
     return ErrnoToStatus(errno, "pipe2");
   }
   int stop_pipe[2];
   if (pipe2(stop_pipe, O_CLOEXEC) != 0) {
     const int err = errno;
-    close(winch_pipe[0]);
-    close(winch_pipe[1]);
+    close(signal_pipe[0]);
+    close(signal_pipe[1]);
     return ErrnoToStatus(err, "pipe2");
   }
-  g_winch_fd = winch_pipe[1];
+  g_signal_pipe_fd = signal_pipe[1];
+  std::unique_ptr<SignalWatcher> watcher(
+      new SignalWatcher(std::move(signals), std::move(on_signal), stop_pipe[1]));
   struct sigaction action {};
-  action.sa_handler = OnWinch;
+  action.sa_handler = ForwardSignalToPipe;
   action.sa_flags = SA_RESTART;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGWINCH, &action, nullptr);
-
-  std::unique_ptr<ResizeWatcher> watcher(new ResizeWatcher(std::move(on_resize), stop_pipe[1]));
-  watcher->thread_ = std::thread([w = watcher.get(), winch_read = winch_pipe[0],
-                                  stop_read = stop_pipe[0]] {
-    struct pollfd fds[2] = {{winch_read, POLLIN, 0}, {stop_read, POLLIN, 0}};
+  watcher->previous_.resize(watcher->signals_.size());
+  for (size_t i = 0; i < watcher->signals_.size(); ++i) {
+    sigaction(watcher->signals_[i], &action, &watcher->previous_[i]);
+  }
+  watcher->thread_ = std::thread([w = watcher.get(), signal_read = signal_pipe[0],
+                                  stop_read = stop_pipe[0], signal_write = signal_pipe[1]] {
+    struct pollfd fds[2] = {{signal_read, POLLIN, 0}, {stop_read, POLLIN, 0}};
     for (;;) {
       if (poll(fds, 2, -1) < 0) {
         if (errno == EINTR) {
@@ -144,31 +149,45 @@ absl::StatusOr<std::unique_ptr<ResizeWatcher>> ResizeWatcher::Start(
         break;
       }
       if (fds[0].revents & POLLIN) {
-        char buf[64];
-        // Drain: several signals in a row need only one resize.
-        while (read(winch_read, buf, sizeof(buf)) > 0) {
+        unsigned char buf[64];
+        const ssize_t n = read(signal_read, buf, sizeof(buf));
+        // Several SIGWINCH in a row need only one resize; other signals are
+        // each delivered.
+        bool winch = false;
+        for (ssize_t i = 0; i < n; ++i) {
+          if (buf[i] == SIGWINCH) {
+            winch = true;
+          } else {
+            w->on_signal_(buf[i]);
+          }
         }
-        w->on_resize_();
+        if (winch) {
+          w->on_signal_(SIGWINCH);
+        }
       }
     }
-    close(winch_read);
+    close(signal_read);
     close(stop_read);
+    close(signal_write);
   });
   return watcher;
 }
 
-ResizeWatcher::ResizeWatcher(std::function<void()> on_resize, int stop_write_fd)
-    : on_resize_(std::move(on_resize)), stop_write_fd_(stop_write_fd) {}
+SignalWatcher::SignalWatcher(std::vector<int> signals, std::function<void(int)> on_signal,
+                             int stop_write_fd)
+    : signals_(std::move(signals)),
+      on_signal_(std::move(on_signal)),
+      stop_write_fd_(stop_write_fd) {}
 
-ResizeWatcher::~ResizeWatcher() {
-  signal(SIGWINCH, SIG_DFL);
-  const int winch_write = g_winch_fd;
-  g_winch_fd = -1;
-  close(stop_write_fd_);  // wakes the thread with POLLHUP
+SignalWatcher::~SignalWatcher() {
+  for (size_t i = 0; i < signals_.size(); ++i) {
+    sigaction(signals_[i], &previous_[i], nullptr);
+  }
+  g_signal_pipe_fd = -1;
+  close(stop_write_fd_);  // wakes the thread with POLLHUP; it closes the pipes
   if (thread_.joinable()) {
     thread_.join();
   }
-  close(winch_write);
 }
 
 }  // namespace berth::cli

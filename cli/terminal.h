@@ -1,13 +1,15 @@
-// The local terminal as `berth run -t` needs it: raw mode, its size, and a
-// notification when it is resized (SIGWINCH).
+// The local terminal as `berth run` needs it: raw mode, its size, and signal
+// notifications (SIGWINCH for resizes, and the signals `run` forwards).
 #pragma once
 
+#include <signal.h>
 #include <termios.h>
 
 #include <functional>
 #include <memory>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "cli/run_config.h"
@@ -49,22 +51,29 @@ class RawTerminal {
   bool restored_ = false;
 };
 
-// Calls `on_resize` from its own thread each time the process gets SIGWINCH,
-// until destroyed. A self-pipe turns the signal into a readable fd, so the
-// callback may do anything (including a gRPC call); nothing runs in the
-// signal handler but write(2). At most one may be alive.
-class ResizeWatcher {
+// Calls `on_signal(sig)` from its own thread each time the process gets one
+// of `signals`, until destroyed; while it lives those signals no longer have
+// their default action. A self-pipe turns each signal into a readable byte, so
+// the callback may do anything (including a gRPC call); the handler only
+// write(2)s. `run` uses it for SIGWINCH (resize the pty) and, like docker's
+// sig-proxy, to forward SIGINT/SIGTERM/... to a non-tty container. At most one
+// may be alive.
+class SignalWatcher {
  public:
-  static absl::StatusOr<std::unique_ptr<ResizeWatcher>> Start(std::function<void()> on_resize);
+  static absl::StatusOr<std::unique_ptr<SignalWatcher>> Start(std::vector<int> signals,
+                                                              std::function<void(int)> on_signal);
 
-  ~ResizeWatcher();
-  ResizeWatcher(const ResizeWatcher&) = delete;
-  ResizeWatcher& operator=(const ResizeWatcher&) = delete;
+  // Restores the previous dispositions and joins the thread.
+  ~SignalWatcher();
+  SignalWatcher(const SignalWatcher&) = delete;
+  SignalWatcher& operator=(const SignalWatcher&) = delete;
 
  private:
-  ResizeWatcher(std::function<void()> on_resize, int stop_write_fd);
+  SignalWatcher(std::vector<int> signals, std::function<void(int)> on_signal, int stop_write_fd);
 
-  std::function<void()> on_resize_;
+  std::vector<int> signals_;
+  std::vector<struct sigaction> previous_;
+  std::function<void(int)> on_signal_;
   int stop_write_fd_;
   std::thread thread_;
 };

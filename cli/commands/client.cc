@@ -41,6 +41,10 @@ void ApiClient::PrintError(const grpc::Status& status, const std::string& prefix
   std::cerr << prefix << Describe(status) << std::endl;
 }
 
+absl::Time ToAbslTime(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
 bool WriteAll(int fd, const std::string& data) {
   size_t done = 0;
   while (done < data.size()) {

@@ -9,6 +9,7 @@
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 
+#include "absl/time/time.h"
 #include "berth/v1/api.grpc.pb.h"
 
 namespace berth::cli {
@@ -48,6 +49,9 @@ class ApiClient {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<berth::v1::Berth::Stub> stub_;
 };
+
+// A protobuf timestamp as absl::Time (the epoch for an unset timestamp).
+absl::Time ToAbslTime(const google::protobuf::Timestamp& ts);
 
 // Writes all of `data` to `fd`, retrying short writes and EINTR. False when
 // the reader went away (EPIPE) or another error occurred.

@@ -10,13 +10,7 @@
 #include "cli/commands/commands.h"
 #include "cli/format.h"
 #include "common/grpc/channel.h"
-
-#ifndef BERTH_VERSION
-#define BERTH_VERSION "unknown"
-#endif
-#ifndef BERTH_GIT_COMMIT
-#define BERTH_GIT_COMMIT "unknown"
-#endif
+#include "common/version/build_info.h"
 
 namespace berth::cli {
 namespace {
@@ -57,9 +51,9 @@ void PrintField(int indent, const std::string& key, const std::string& value) {
 
 int RunVersion(const GlobalOptions& global) {
   std::cout << "Client:\n";
-  PrintField(1, "Version", BERTH_VERSION);
+  PrintField(1, "Version", BuildVersion());
   PrintField(1, "API version", kClientApiVersion);
-  PrintField(1, "Git commit", BERTH_GIT_COMMIT);
+  PrintField(1, "Git commit", BuildCommit());
   PrintField(1, "OS/Arch", ClientOsArch());
   std::cout << "\n";
 
@@ -82,7 +76,7 @@ int RunVersion(const GlobalOptions& global) {
 
 int RunInfo(const GlobalOptions& global) {
   std::cout << "Client:\n";
-  std::cout << " Version:    " << BERTH_VERSION << "\n\n";
+  std::cout << " Version:    " << BuildVersion() << "\n\n";
 
   ApiClient client(global.host);
   auto context = client.UnaryContext();
@@ -117,7 +111,7 @@ int RunInfo(const GlobalOptions& global) {
     if (service.serving()) {
       std::cout << "serving\n";
     } else {
-      std::cout << "NOT SERVING";
+      std::cout << "not serving";
       if (!service.error().empty()) {
         std::cout << " (" << service.error() << ")";
       }
