@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <pty.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -190,6 +193,54 @@ TEST_F(CliClientTest, RunForwardsSignalsWithoutTty) {
   Result r = Finish(pid);
   EXPECT_TRUE(forwarded);
   EXPECT_EQ(r.exit_code, 130) << r.err;
+}
+
+TEST_F(CliClientTest, RunTtyUsesRawModeResizesAndRestoresTheTerminal) {
+  struct winsize ws {};
+  ws.ws_row = 30;
+  ws.ws_col = 100;
+  int master = -1;
+  std::string berth = BERTH_BINARY;
+  pid_t pid = forkpty(&master, nullptr, nullptr, &ws);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl(berth.c_str(), berth.c_str(), "--host", host_.c_str(), "run", "-it", "img", "cat",
+          static_cast<char*>(nullptr));
+    _exit(99);
+  }
+  ASSERT_TRUE(CalledEventually("resize 30x100"));
+  ws.ws_row = 40;
+  ws.ws_col = 120;
+  ASSERT_EQ(ioctl(master, TIOCSWINSZ, &ws), 0);  // the kernel sends SIGWINCH
+  EXPECT_TRUE(CalledEventually("resize 40x120"));
+  // In raw mode the line discipline neither echoes nor buffers: what comes
+  // back is the container's echo, and Ctrl-D reaches the container as a byte.
+  const std::string typed = "hi\x04";
+  ASSERT_EQ(write(master, typed.data(), typed.size()), static_cast<ssize_t>(typed.size()));
+  EXPECT_TRUE(CalledEventually("ctrl-d"));
+  struct termios after {};
+  std::string transcript;
+  char buf[256];
+  for (;;) {
+    ssize_t n = read(master, buf, sizeof(buf));
+    if (n <= 0) break;  // EIO once the child and its pty slave are gone
+    transcript.append(buf, n);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(transcript, typed);
+  // The terminal mode was restored before exit (the master reports the
+  // slave's termios).
+  ASSERT_EQ(tcgetattr(master, &after), 0);
+  EXPECT_NE(after.c_lflag & ICANON, 0u);
+  EXPECT_NE(after.c_lflag & ECHO, 0u);
+  close(master);
+  berth::v1::ContainerConfig config = fake_->last_config();
+  EXPECT_TRUE(config.tty());
+  EXPECT_EQ(config.console_height(), 30u);
+  EXPECT_EQ(config.console_width(), 100u);
 }
 
 TEST_F(CliClientTest, CreateErrorExits125) {

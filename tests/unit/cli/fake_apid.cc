@@ -405,6 +405,11 @@ grpc::Status FakeApid::AttachContainer(
     while (stream->Read(&input)) {
       if (input.has_stdin()) {
         write(berth::v1::STD_STREAM_STDOUT, input.stdin());
+        // On a tty, Ctrl-D is a byte for the container, not an EOF.
+        if (input.stdin().find('\x04') != std::string::npos) {
+          Record("ctrl-d");
+          break;
+        }
       } else if (input.close_stdin()) {
         Record("close_stdin");
         break;

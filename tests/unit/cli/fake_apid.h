@@ -5,7 +5,8 @@
 // does once started (see FakeApid::Behave in fake_apid.cc):
 //   echo ARGS...       prints ARGS joined by spaces and a newline; exits 0
 //   sh -c 'exit N'     prints "bye" on stderr; exits N
-//   cat                echoes attached stdin to stdout until close_stdin; exits 0
+//   cat                echoes attached stdin to stdout until close_stdin or a
+//                      Ctrl-D byte (0x04, what a raw terminal sends); exits 0
 //   nosuch             StartContainer fails: executable file not found
 //   sleep              runs until KillContainer; exits 128+signal
 // Every RPC appends a line to calls() ("create", "attach stdin=1", "wait
