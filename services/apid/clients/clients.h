@@ -1,0 +1,100 @@
+#pragma once
+
+// Interfaces to the three backing services. apid's domain code (coordinator,
+// REST handlers, gRPC forwards) depends on these, never on the generated
+// stubs, so it is unit-tested against fakes.
+//
+// Contract shared by every method: unary calls carry a deadline (30 s) and
+// return the backend's status unchanged (NOT_FOUND "No such container: x",
+// ALREADY_EXISTS name conflicts, ...); UNAVAILABLE means the service is down.
+// The channels reconnect by themselves, so a restarted service is used again
+// without restarting apid. `parent`, where present, is the public gRPC call
+// being forwarded: the backend stream is cancelled with it (may be null).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "berth/v1/imaged.pb.h"
+#include "berth/v1/netd.pb.h"
+#include "berth/v1/runtimed.pb.h"
+#include "berth/v1/types.pb.h"
+#include "services/apid/clients/streams.h"
+
+namespace grpc {
+class ServerContextBase;
+}
+
+namespace berth::apid {
+
+using ImportStream = WriteStream<v1::ImportImageRequest, v1::ImportImageResponse>;
+using ProgressStream = ReadStream<v1::ProgressMessage>;
+using WaitStream = ReadStream<v1::WaitEvent>;
+using LogStream = ReadStream<v1::LogEntry>;
+using EventStream = ReadStream<v1::Event>;
+using AttachStream = BidiStream<v1::AttachInput, v1::AttachOutput>;
+
+class ImagedClient {
+ public:
+  virtual ~ImagedClient() = default;
+
+  // Resolves a reference; NOT_FOUND "No such image: <ref>".
+  virtual absl::StatusOr<v1::Image> InspectImage(const std::string& reference) = 0;
+  virtual absl::StatusOr<std::vector<v1::Image>> ListImages(bool all) = 0;
+  // FAILED_PRECONDITION when a container uses the image and !force.
+  virtual absl::StatusOr<v1::RemoveImageResponse> RemoveImage(const std::string& reference,
+                                                              bool force) = 0;
+  // Prepares the writable snapshot `key` (the container id) on `image_id`.
+  virtual absl::StatusOr<std::vector<v1::Mount>> PrepareSnapshot(const std::string& key,
+                                                                 const std::string& image_id) = 0;
+  // Idempotent: an unknown key is OK.
+  virtual absl::Status RemoveSnapshot(const std::string& key) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> ListSnapshots() = 0;
+  // Opens an import: write `options` first, then chunks.
+  virtual std::unique_ptr<ImportStream> ImportImage(const grpc::ServerContextBase* parent) = 0;
+  virtual std::unique_ptr<ProgressStream> PullImage(const v1::PullImageRequest& request,
+                                                    const grpc::ServerContextBase* parent) = 0;
+};
+
+class NetdClient {
+ public:
+  virtual ~NetdClient() = default;
+
+  // Attaches (idempotent for an attached container).
+  virtual absl::StatusOr<v1::AttachResponse> Attach(const v1::AttachRequest& request) = 0;
+  // Idempotent: an unknown container is OK.
+  virtual absl::Status Detach(const std::string& container_id) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> ListEndpoints() = 0;
+};
+
+class RuntimedClient {
+ public:
+  virtual ~RuntimedClient() = default;
+
+  virtual absl::StatusOr<v1::Container> CreateContainer(
+      const v1::CreateContainerRequest& request) = 0;
+  // The start error keeps the executor's words (exit code 127 in the CLI).
+  virtual absl::StatusOr<v1::StartContainerResponse> StartContainer(
+      const v1::StartContainerRequest& request) = 0;
+  virtual absl::StatusOr<v1::StopContainerResponse> StopContainer(
+      const v1::StopContainerRequest& request) = 0;
+  virtual absl::Status KillContainer(const v1::KillContainerRequest& request) = 0;
+  // Returns the removed record.
+  virtual absl::StatusOr<v1::Container> RemoveContainer(const std::string& container,
+                                                        bool force) = 0;
+  virtual absl::StatusOr<std::vector<v1::Container>> ListContainers(bool all) = 0;
+  virtual absl::StatusOr<v1::Container> InspectContainer(const std::string& container) = 0;
+  virtual absl::Status ResizeContainer(const v1::ResizeContainerRequest& request) = 0;
+
+  virtual std::unique_ptr<WaitStream> WaitContainer(const v1::WaitContainerRequest& request,
+                                                    const grpc::ServerContextBase* parent) = 0;
+  virtual std::unique_ptr<LogStream> ContainerLogs(const v1::ContainerLogsRequest& request,
+                                                   const grpc::ServerContextBase* parent) = 0;
+  // Write the `open` message first.
+  virtual std::unique_ptr<AttachStream> AttachContainer(const grpc::ServerContextBase* parent) = 0;
+  virtual std::unique_ptr<EventStream> Events(const v1::EventsRequest& request) = 0;
+};
+
+}  // namespace berth::apid

@@ -1,0 +1,276 @@
+#include "services/apid/clients/grpc_clients.h"
+
+#include <utility>
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/server_context.h>
+
+#include "berth/v1/imaged.grpc.pb.h"
+#include "berth/v1/netd.grpc.pb.h"
+#include "berth/v1/runtimed.grpc.pb.h"
+#include "common/grpc/channel.h"
+#include "common/grpc/grpc_status.h"
+#include "services/apid/clients/grpc_streams.h"
+
+namespace berth::apid {
+
+std::unique_ptr<grpc::ClientContext> StreamContext(const grpc::ServerContextBase* parent) {
+  if (parent != nullptr) {
+    // Propagates cancellation (and the caller's deadline, if any).
+    return grpc::ClientContext::FromServerContext(*parent);
+  }
+  return std::make_unique<grpc::ClientContext>();
+}
+
+namespace {
+
+// Runs one unary call with the default deadline and converts the status.
+template <typename Fn>
+absl::Status Unary(Fn call) {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  return FromGrpcStatus(call(&context));
+}
+
+class GrpcImagedClient : public ImagedClient {
+ public:
+  explicit GrpcImagedClient(std::shared_ptr<grpc::Channel> channel)
+      : stub_(v1::ImageService::NewStub(std::move(channel))) {}
+
+  absl::StatusOr<v1::Image> InspectImage(const std::string& reference) override {
+    v1::InspectImageRequest request;
+    request.set_reference(reference);
+    v1::Image image;
+    absl::Status status =
+        Unary([&](grpc::ClientContext* c) { return stub_->InspectImage(c, request, &image); });
+    if (!status.ok()) return status;
+    return image;
+  }
+
+  absl::StatusOr<std::vector<v1::Image>> ListImages(bool all) override {
+    v1::ListImagesRequest request;
+    request.set_all(all);
+    v1::ListImagesResponse response;
+    absl::Status status =
+        Unary([&](grpc::ClientContext* c) { return stub_->ListImages(c, request, &response); });
+    if (!status.ok()) return status;
+    return std::vector<v1::Image>(response.images().begin(), response.images().end());
+  }
+
+  absl::StatusOr<v1::RemoveImageResponse> RemoveImage(const std::string& reference,
+                                                      bool force) override {
+    v1::RemoveImageRequest request;
+    request.set_reference(reference);
+    request.set_force(force);
+    v1::RemoveImageResponse response;
+    absl::Status status =
+        Unary([&](grpc::ClientContext* c) { return stub_->RemoveImage(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::StatusOr<std::vector<v1::Mount>> PrepareSnapshot(const std::string& key,
+                                                         const std::string& image_id) override {
+    v1::PrepareSnapshotRequest request;
+    request.set_key(key);
+    request.set_image_id(image_id);
+    v1::PrepareSnapshotResponse response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->PrepareSnapshot(c, request, &response); });
+    if (!status.ok()) return status;
+    return std::vector<v1::Mount>(response.mounts().begin(), response.mounts().end());
+  }
+
+  absl::Status RemoveSnapshot(const std::string& key) override {
+    v1::RemoveSnapshotRequest request;
+    request.set_key(key);
+    v1::RemoveSnapshotResponse response;
+    return Unary(
+        [&](grpc::ClientContext* c) { return stub_->RemoveSnapshot(c, request, &response); });
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListSnapshots() override {
+    v1::ListSnapshotsRequest request;
+    v1::ListSnapshotsResponse response;
+    absl::Status status =
+        Unary([&](grpc::ClientContext* c) { return stub_->ListSnapshots(c, request, &response); });
+    if (!status.ok()) return status;
+    return std::vector<std::string>(response.keys().begin(), response.keys().end());
+  }
+
+  std::unique_ptr<ImportStream> ImportImage(const grpc::ServerContextBase* parent) override {
+    return std::make_unique<GrpcWriteStream<v1::ImportImageRequest, v1::ImportImageResponse>>(
+        StreamContext(parent), [this](grpc::ClientContext* c, v1::ImportImageResponse* r) {
+          return stub_->ImportImage(c, r);
+        });
+  }
+
+  std::unique_ptr<ProgressStream> PullImage(const v1::PullImageRequest& request,
+                                            const grpc::ServerContextBase* parent) override {
+    return std::make_unique<GrpcReadStream<v1::ProgressMessage>>(
+        StreamContext(parent),
+        [&](grpc::ClientContext* c) { return stub_->PullImage(c, request); });
+  }
+
+ private:
+  std::unique_ptr<v1::ImageService::Stub> stub_;
+};
+
+class GrpcNetdClient : public NetdClient {
+ public:
+  explicit GrpcNetdClient(std::shared_ptr<grpc::Channel> channel)
+      : stub_(v1::NetworkService::NewStub(std::move(channel))) {}
+
+  absl::StatusOr<v1::AttachResponse> Attach(const v1::AttachRequest& request) override {
+    v1::AttachResponse response;
+    absl::Status status =
+        Unary([&](grpc::ClientContext* c) { return stub_->Attach(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::Status Detach(const std::string& container_id) override {
+    v1::DetachRequest request;
+    request.set_container_id(container_id);
+    v1::DetachResponse response;
+    return Unary([&](grpc::ClientContext* c) { return stub_->Detach(c, request, &response); });
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListEndpoints() override {
+    v1::ListEndpointsRequest request;
+    v1::ListEndpointsResponse response;
+    absl::Status status =
+        Unary([&](grpc::ClientContext* c) { return stub_->ListEndpoints(c, request, &response); });
+    if (!status.ok()) return status;
+    return std::vector<std::string>(response.container_ids().begin(),
+                                    response.container_ids().end());
+  }
+
+ private:
+  std::unique_ptr<v1::NetworkService::Stub> stub_;
+};
+
+class GrpcRuntimedClient : public RuntimedClient {
+ public:
+  explicit GrpcRuntimedClient(std::shared_ptr<grpc::Channel> channel)
+      : stub_(v1::RuntimeService::NewStub(std::move(channel))) {}
+
+  absl::StatusOr<v1::Container> CreateContainer(
+      const v1::CreateContainerRequest& request) override {
+    v1::Container response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->CreateContainer(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::StatusOr<v1::StartContainerResponse> StartContainer(
+      const v1::StartContainerRequest& request) override {
+    v1::StartContainerResponse response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->StartContainer(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::StatusOr<v1::StopContainerResponse> StopContainer(
+      const v1::StopContainerRequest& request) override {
+    v1::StopContainerResponse response;
+    // A stop waits up to the container's timeout before SIGKILL, which may be
+    // longer than the default deadline.
+    grpc::ClientContext context;
+    int wait = request.timeout_seconds() > 0 ? request.timeout_seconds() : 10;
+    SetDeadline(context, kDefaultRpcDeadline + std::chrono::seconds(wait));
+    absl::Status status = FromGrpcStatus(stub_->StopContainer(&context, request, &response));
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::Status KillContainer(const v1::KillContainerRequest& request) override {
+    v1::KillContainerResponse response;
+    return Unary(
+        [&](grpc::ClientContext* c) { return stub_->KillContainer(c, request, &response); });
+  }
+
+  absl::StatusOr<v1::Container> RemoveContainer(const std::string& container,
+                                                bool force) override {
+    v1::RemoveContainerRequest request;
+    request.set_container(container);
+    request.set_force(force);
+    v1::Container response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->RemoveContainer(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::StatusOr<std::vector<v1::Container>> ListContainers(bool all) override {
+    v1::ListContainersRequest request;
+    request.set_all(all);
+    v1::ListContainersResponse response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->ListContainers(c, request, &response); });
+    if (!status.ok()) return status;
+    return std::vector<v1::Container>(response.containers().begin(),
+                                      response.containers().end());
+  }
+
+  absl::StatusOr<v1::Container> InspectContainer(const std::string& container) override {
+    v1::InspectContainerRequest request;
+    request.set_container(container);
+    v1::Container response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->InspectContainer(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::Status ResizeContainer(const v1::ResizeContainerRequest& request) override {
+    v1::ResizeContainerResponse response;
+    return Unary(
+        [&](grpc::ClientContext* c) { return stub_->ResizeContainer(c, request, &response); });
+  }
+
+  std::unique_ptr<WaitStream> WaitContainer(const v1::WaitContainerRequest& request,
+                                            const grpc::ServerContextBase* parent) override {
+    return std::make_unique<GrpcReadStream<v1::WaitEvent>>(
+        StreamContext(parent),
+        [&](grpc::ClientContext* c) { return stub_->WaitContainer(c, request); });
+  }
+
+  std::unique_ptr<LogStream> ContainerLogs(const v1::ContainerLogsRequest& request,
+                                           const grpc::ServerContextBase* parent) override {
+    return std::make_unique<GrpcReadStream<v1::LogEntry>>(
+        StreamContext(parent),
+        [&](grpc::ClientContext* c) { return stub_->ContainerLogs(c, request); });
+  }
+
+  std::unique_ptr<AttachStream> AttachContainer(const grpc::ServerContextBase* parent) override {
+    return std::make_unique<GrpcBidiStream<v1::AttachInput, v1::AttachOutput>>(
+        StreamContext(parent),
+        [&](grpc::ClientContext* c) { return stub_->AttachContainer(c); });
+  }
+
+  std::unique_ptr<EventStream> Events(const v1::EventsRequest& request) override {
+    return std::make_unique<GrpcReadStream<v1::Event>>(
+        StreamContext(nullptr),
+        [&](grpc::ClientContext* c) { return stub_->Events(c, request); });
+  }
+
+ private:
+  std::unique_ptr<v1::RuntimeService::Stub> stub_;
+};
+
+}  // namespace
+
+std::unique_ptr<ImagedClient> NewGrpcImagedClient(std::shared_ptr<grpc::Channel> channel) {
+  return std::make_unique<GrpcImagedClient>(std::move(channel));
+}
+std::unique_ptr<NetdClient> NewGrpcNetdClient(std::shared_ptr<grpc::Channel> channel) {
+  return std::make_unique<GrpcNetdClient>(std::move(channel));
+}
+std::unique_ptr<RuntimedClient> NewGrpcRuntimedClient(std::shared_ptr<grpc::Channel> channel) {
+  return std::make_unique<GrpcRuntimedClient>(std::move(channel));
+}
+
+}  // namespace berth::apid

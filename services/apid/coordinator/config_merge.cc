@@ -1,0 +1,94 @@
+#include "services/apid/coordinator/config_merge.h"
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+namespace berth::apid {
+namespace {
+
+std::string EnvKey(const std::string& entry) { return entry.substr(0, entry.find('=')); }
+
+std::vector<std::string> MergeEnv(const v1::ImageConfig& image,
+                                  const v1::ContainerConfig& request) {
+  std::vector<std::string> env(image.env().begin(), image.env().end());
+  for (const std::string& entry : request.env()) {
+    std::string key = EnvKey(entry);
+    auto it = std::find_if(env.begin(), env.end(),
+                           [&](const std::string& e) { return EnvKey(e) == key; });
+    if (it != env.end()) {
+      *it = entry;
+    } else {
+      env.push_back(entry);
+    }
+  }
+  return env;
+}
+
+bool IsValidNameChar(char c, bool first) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return !first && (c == '_' || c == '.' || c == '-');
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ContainerConfig> MergeImageConfig(const v1::ImageConfig& image,
+                                                     const v1::ContainerConfig& request) {
+  v1::ContainerConfig merged = request;
+
+  merged.clear_entrypoint();
+  merged.clear_cmd();
+  if (request.entrypoint_size() > 0) {
+    // `--entrypoint ""` arrives as [""]: no entrypoint at all.
+    bool reset = request.entrypoint_size() == 1 && request.entrypoint(0).empty();
+    if (!reset) *merged.mutable_entrypoint() = request.entrypoint();
+    *merged.mutable_cmd() = request.cmd();
+  } else {
+    *merged.mutable_entrypoint() = image.entrypoint();
+    *merged.mutable_cmd() = request.cmd_size() > 0 ? request.cmd() : image.cmd();
+  }
+  if (merged.entrypoint_size() == 0 && merged.cmd_size() == 0) {
+    return absl::InvalidArgumentError("No command specified");
+  }
+
+  merged.clear_env();
+  for (std::string& entry : MergeEnv(image, request)) merged.add_env(std::move(entry));
+
+  if (merged.working_dir().empty()) merged.set_working_dir(image.working_dir());
+  if (merged.user().empty()) merged.set_user(image.user());
+  if (merged.stop_signal().empty()) merged.set_stop_signal(image.stop_signal());
+
+  merged.clear_labels();
+  for (const auto& [k, v] : image.labels()) (*merged.mutable_labels())[k] = v;
+  for (const auto& [k, v] : request.labels()) (*merged.mutable_labels())[k] = v;
+
+  std::set<std::string> ports(image.exposed_ports().begin(), image.exposed_ports().end());
+  ports.insert(request.exposed_ports().begin(), request.exposed_ports().end());
+  merged.clear_exposed_ports();
+  for (const std::string& port : ports) merged.add_exposed_ports(port);
+  return merged;
+}
+
+absl::StatusOr<std::string> NormalizeNetworkMode(const std::string& mode) {
+  if (mode.empty() || mode == "default" || mode == "bridge") return std::string("bridge");
+  if (mode == "none") return std::string("none");
+  return absl::InvalidArgumentError("network mode '" + mode + "' is not supported yet");
+}
+
+absl::StatusOr<std::string> NormalizeContainerName(const std::string& name) {
+  std::string bare = !name.empty() && name[0] == '/' ? name.substr(1) : name;
+  if (bare.empty()) return bare;
+  bool ok = bare.size() >= 2;
+  for (size_t i = 0; ok && i < bare.size(); ++i) ok = IsValidNameChar(bare[i], i == 0);
+  if (!ok) {
+    return absl::InvalidArgumentError("Invalid container name (" + name +
+                                      "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  }
+  return bare;
+}
+
+std::string EffectiveHostname(const v1::ContainerConfig& config, const std::string& id) {
+  return config.hostname().empty() ? id.substr(0, 12) : config.hostname();
+}
+
+}  // namespace berth::apid

@@ -1,0 +1,242 @@
+#include "services/apid/grpc/berth_service.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "common/grpc/grpc_status.h"
+
+namespace berth::apid {
+namespace {
+
+// Copies a backend message into the response, or returns the error.
+template <typename T, typename Resp>
+grpc::Status Reply(absl::StatusOr<T> result, Resp* resp) {
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *resp = std::move(*result);
+  return grpc::Status::OK;
+}
+
+// Forwards a backend stream to the client until either side ends.
+template <typename T>
+grpc::Status Forward(ReadStream<T>& stream, grpc::ServerWriter<T>* writer) {
+  T message;
+  while (stream.Read(&message)) {
+    if (!writer->Write(message)) {
+      stream.Cancel();
+      break;
+    }
+  }
+  return ToGrpcStatus(stream.Finish());
+}
+
+// Bridges the client's attach call to runtimed's: input messages are
+// forwarded as they arrive; a thread pumps runtimed's output to the client,
+// one write in flight at a time, and finishes the call when output ends.
+class AttachReactor : public grpc::ServerBidiReactor<v1::AttachInput, v1::AttachOutput> {
+ public:
+  explicit AttachReactor(RuntimedClient& runtimed) : stream_(runtimed.AttachContainer(nullptr)) {
+    StartRead(&in_);
+    pump_ = std::thread([this] { PumpOutput(); });
+  }
+
+  void OnReadDone(bool ok) override {
+    // !ok: the client half-closed or the call is over. A half-close is not a
+    // detach, so runtimed's call stays open for output.
+    if (!ok) return;
+    if (!stream_->Write(in_)) return;
+    StartRead(&in_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    write_pending_ = false;
+    write_ok_ = ok;
+    cv_.notify_all();
+  }
+
+  void OnCancel() override { stream_->Cancel(); }
+
+  void OnDone() override {
+    if (pump_.get_id() == std::this_thread::get_id()) {
+      pump_.detach();
+    } else {
+      pump_.join();
+    }
+    delete this;
+  }
+
+ private:
+  void PumpOutput() {
+    while (stream_->Read(&out_)) {
+      std::unique_lock<std::mutex> lock(mu_);
+      write_pending_ = true;
+      StartWrite(&out_);
+      cv_.wait(lock, [this] { return !write_pending_; });
+      if (!write_ok_) {
+        stream_->Cancel();
+        break;
+      }
+    }
+    Finish(ToGrpcStatus(stream_->Finish()));
+  }
+
+  std::unique_ptr<AttachStream> stream_;
+  v1::AttachInput in_;
+  v1::AttachOutput out_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool write_pending_ = false;
+  bool write_ok_ = true;
+  std::thread pump_;
+};
+
+}  // namespace
+
+BerthService::BerthService(Coordinator& coordinator, SystemService& system,
+                           ImagedClient& imaged, RuntimedClient& runtimed)
+    : coordinator_(coordinator), system_(system), imaged_(imaged), runtimed_(runtimed) {}
+
+grpc::Status BerthService::Version(grpc::ServerContext*, const v1::VersionRequest*,
+                                   v1::VersionResponse* resp) {
+  *resp = system_.Version();
+  return grpc::Status::OK;
+}
+
+grpc::Status BerthService::Info(grpc::ServerContext*, const v1::InfoRequest*,
+                                v1::InfoResponse* resp) {
+  *resp = system_.Info().info;
+  return grpc::Status::OK;
+}
+
+grpc::Status BerthService::ImportImage(grpc::ServerContext* ctx,
+                                       grpc::ServerReader<v1::ImportImageRequest>* reader,
+                                       v1::ImportImageResponse* resp) {
+  std::unique_ptr<ImportStream> stream = imaged_.ImportImage(ctx);
+  v1::ImportImageRequest message;
+  while (reader->Read(&message)) {
+    if (!stream->Write(message)) break;  // imaged failed it; Finish() says why
+  }
+  return Reply(stream->Finish(), resp);
+}
+
+grpc::Status BerthService::ListImages(grpc::ServerContext*, const v1::ListImagesRequest* req,
+                                      v1::ListImagesResponse* resp) {
+  absl::StatusOr<std::vector<v1::Image>> images = imaged_.ListImages(req->all());
+  if (!images.ok()) return ToGrpcStatus(images.status());
+  for (v1::Image& image : *images) *resp->add_images() = std::move(image);
+  return grpc::Status::OK;
+}
+
+grpc::Status BerthService::InspectImage(grpc::ServerContext*, const v1::InspectImageRequest* req,
+                                        v1::Image* resp) {
+  return Reply(imaged_.InspectImage(req->reference()), resp);
+}
+
+grpc::Status BerthService::RemoveImage(grpc::ServerContext*, const v1::RemoveImageRequest* req,
+                                       v1::RemoveImageResponse* resp) {
+  return Reply(imaged_.RemoveImage(req->reference(), req->force()), resp);
+}
+
+grpc::Status BerthService::CreateContainer(grpc::ServerContext*,
+                                           const v1::CreateContainerApiRequest* req,
+                                           v1::CreateContainerApiResponse* resp) {
+  absl::StatusOr<Coordinator::CreateResult> created =
+      coordinator_.Create(req->name(), req->config());
+  if (!created.ok()) return ToGrpcStatus(created.status());
+  resp->set_id(created->id);
+  for (const std::string& w : created->warnings) resp->add_warnings(w);
+  return grpc::Status::OK;
+}
+
+grpc::Status BerthService::StartContainer(grpc::ServerContext*,
+                                          const v1::StartContainerApiRequest* req,
+                                          v1::StartContainerApiResponse* resp) {
+  absl::StatusOr<bool> already = coordinator_.Start(req->container());
+  if (!already.ok()) return ToGrpcStatus(already.status());
+  resp->set_already_running(*already);
+  return grpc::Status::OK;
+}
+
+grpc::Status BerthService::WaitContainer(grpc::ServerContext* ctx,
+                                         const v1::WaitContainerApiRequest* req,
+                                         grpc::ServerWriter<v1::WaitEvent>* writer) {
+  v1::WaitContainerRequest request;
+  request.set_container(req->container());
+  request.set_condition(req->condition());
+  std::unique_ptr<WaitStream> stream = runtimed_.WaitContainer(request, ctx);
+  return Forward(*stream, writer);
+}
+
+grpc::Status BerthService::StopContainer(grpc::ServerContext*,
+                                         const v1::StopContainerApiRequest* req,
+                                         v1::StopContainerApiResponse* resp) {
+  v1::StopContainerRequest request;
+  request.set_container(req->container());
+  request.set_timeout_seconds(req->timeout_seconds());
+  absl::StatusOr<v1::StopContainerResponse> stopped = runtimed_.StopContainer(request);
+  if (!stopped.ok()) return ToGrpcStatus(stopped.status());
+  resp->set_already_stopped(stopped->already_stopped());
+  return grpc::Status::OK;
+}
+
+grpc::Status BerthService::KillContainer(grpc::ServerContext*,
+                                         const v1::KillContainerApiRequest* req,
+                                         v1::KillContainerApiResponse*) {
+  v1::KillContainerRequest request;
+  request.set_container(req->container());
+  request.set_signal(req->signal());
+  return ToGrpcStatus(runtimed_.KillContainer(request));
+}
+
+grpc::Status BerthService::RemoveContainer(grpc::ServerContext*,
+                                           const v1::RemoveContainerApiRequest* req,
+                                           v1::RemoveContainerApiResponse*) {
+  return ToGrpcStatus(coordinator_.Remove(req->container(), req->force()));
+}
+
+grpc::Status BerthService::ListContainers(grpc::ServerContext*,
+                                          const v1::ListContainersApiRequest* req,
+                                          v1::ListContainersApiResponse* resp) {
+  absl::StatusOr<std::vector<v1::Container>> list = runtimed_.ListContainers(req->all());
+  if (!list.ok()) return ToGrpcStatus(list.status());
+  for (v1::Container& c : *list) *resp->add_containers() = std::move(c);
+  return grpc::Status::OK;
+}
+
+grpc::Status BerthService::InspectContainer(grpc::ServerContext*,
+                                            const v1::InspectContainerApiRequest* req,
+                                            v1::Container* resp) {
+  return Reply(runtimed_.InspectContainer(req->container()), resp);
+}
+
+grpc::Status BerthService::ContainerLogs(grpc::ServerContext* ctx,
+                                         const v1::ContainerLogsApiRequest* req,
+                                         grpc::ServerWriter<v1::LogEntry>* writer) {
+  v1::ContainerLogsRequest request;
+  request.set_container(req->container());
+  request.set_follow(req->follow());
+  request.set_stdout(req->stdout());
+  request.set_stderr(req->stderr());
+  request.set_tail(req->tail());
+  request.set_since_unix_nano(req->since_unix_nano());
+  std::unique_ptr<LogStream> stream = runtimed_.ContainerLogs(request, ctx);
+  return Forward(*stream, writer);
+}
+
+grpc::ServerBidiReactor<v1::AttachInput, v1::AttachOutput>* BerthService::AttachContainer(
+    grpc::CallbackServerContext*) {
+  return new AttachReactor(runtimed_);
+}
+
+grpc::Status BerthService::ResizeContainer(grpc::ServerContext*,
+                                           const v1::ResizeContainerApiRequest* req,
+                                           v1::ResizeContainerApiResponse*) {
+  v1::ResizeContainerRequest request;
+  request.set_container(req->container());
+  request.set_height(req->height());
+  request.set_width(req->width());
+  return ToGrpcStatus(runtimed_.ResizeContainer(request));
+}
+
+}  // namespace berth::apid

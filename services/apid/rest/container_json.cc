@@ -1,0 +1,369 @@
+#include "services/apid/rest/container_json.h"
+
+#include <set>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "services/apid/rest/frames.h"
+
+namespace berth::apid::rest {
+namespace {
+
+using Json = nlohmann::json;
+using OJson = nlohmann::ordered_json;
+
+// True for JSON that carries no information: null, false, 0, "", and arrays
+// or objects made only of such values.
+bool IsZero(const Json& j) {
+  switch (j.type()) {
+    case Json::value_t::null:
+      return true;
+    case Json::value_t::boolean:
+      return !j.get<bool>();
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float:
+      return j.get<double>() == 0;
+    case Json::value_t::string:
+      return j.get<std::string>().empty();
+    case Json::value_t::array:
+      return j.empty();
+    case Json::value_t::object:
+      for (const auto& [k, v] : j.items()) {
+        if (!IsZero(v)) return false;
+      }
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::Status Unsupported(const std::string& field) {
+  return absl::InvalidArgumentError(field + " is not supported yet");
+}
+absl::Status WrongType(const std::string& field, const char* want) {
+  return absl::InvalidArgumentError("invalid value for " + field + ": expected " + want);
+}
+
+absl::Status GetString(const Json& obj, const char* key, std::string* out, const std::string& at) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return absl::OkStatus();
+  if (!it->is_string()) return WrongType(at + key, "a string");
+  *out = it->get<std::string>();
+  return absl::OkStatus();
+}
+
+absl::Status GetBool(const Json& obj, const char* key, bool* out, const std::string& at) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return absl::OkStatus();
+  if (!it->is_boolean()) return WrongType(at + key, "a boolean");
+  *out = it->get<bool>();
+  return absl::OkStatus();
+}
+
+// Docker's strslice: null, a string (one element) or an array of strings.
+absl::Status GetStrings(const Json& obj, const char* key,
+                        google::protobuf::RepeatedPtrField<std::string>* out) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return absl::OkStatus();
+  if (it->is_string()) {
+    out->Add(it->get<std::string>());
+    return absl::OkStatus();
+  }
+  if (!it->is_array()) return WrongType(key, "an array of strings");
+  for (const Json& e : *it) {
+    if (!e.is_string()) return WrongType(key, "an array of strings");
+    out->Add(e.get<std::string>());
+  }
+  return absl::OkStatus();
+}
+
+// "80/tcp" → (80, "tcp").
+absl::Status ParsePortKey(const std::string& key, uint32_t* port, std::string* proto) {
+  std::vector<std::string> parts = absl::StrSplit(key, '/');
+  *proto = parts.size() > 1 ? parts[1] : "tcp";
+  if (parts.size() > 2 || !absl::SimpleAtoi(parts[0], port) || *port == 0 || *port > 65535 ||
+      (*proto != "tcp" && *proto != "udp")) {
+    return absl::InvalidArgumentError("invalid port specification: \"" + key + "\"");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParsePortBindings(const Json& bindings, v1::ContainerConfig* config) {
+  if (bindings.is_null()) return absl::OkStatus();
+  if (!bindings.is_object()) return WrongType("HostConfig.PortBindings", "an object");
+  for (const auto& [key, list] : bindings.items()) {
+    uint32_t port = 0;
+    std::string proto;
+    if (absl::Status s = ParsePortKey(key, &port, &proto); !s.ok()) return s;
+    std::string normalized = std::to_string(port) + "/" + proto;
+    config->add_exposed_ports(normalized);
+    if (list.is_null()) continue;
+    if (!list.is_array()) return WrongType("HostConfig.PortBindings", "arrays of bindings");
+    for (const Json& b : list) {
+      if (!b.is_object()) return WrongType("HostConfig.PortBindings", "arrays of bindings");
+      v1::PortBinding* pb = config->add_port_bindings();
+      pb->set_container_port(port);
+      pb->set_protocol(proto);
+      std::string host_ip;
+      std::string host_port;
+      if (absl::Status s = GetString(b, "HostIp", &host_ip, "HostConfig.PortBindings."); !s.ok())
+        return s;
+      if (absl::Status s = GetString(b, "HostPort", &host_port, "HostConfig.PortBindings.");
+          !s.ok())
+        return s;
+      pb->set_host_ip(host_ip);
+      uint32_t hp = 0;
+      if (!host_port.empty() && (!absl::SimpleAtoi(host_port, &hp) || hp > 65535)) {
+        return absl::InvalidArgumentError("invalid host port \"" + host_port + "\" for " + key +
+                                          " (port ranges are not supported yet)");
+      }
+      pb->set_host_port(hp);  // 0: netd picks a free port
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Fields with a non-zero value the CLI always sends, which mean "default".
+bool IsDefaultHostConfigValue(const std::string& key, const Json& v) {
+  if (key == "MemorySwappiness") return v.is_number() && v.get<double>() == -1;
+  if (key == "RestartPolicy") {
+    std::string name = v.is_object() && v.contains("Name") && v["Name"].is_string()
+                           ? v["Name"].get<std::string>()
+                           : "";
+    Json rest = v.is_object() ? v : Json::object();
+    rest.erase("Name");
+    return (name.empty() || name == "no") && IsZero(rest);
+  }
+  if (key == "LogConfig") {
+    std::string type = v.is_object() && v.contains("Type") && v["Type"].is_string()
+                           ? v["Type"].get<std::string>()
+                           : "";
+    Json rest = v.is_object() ? v : Json::object();
+    rest.erase("Type");
+    return (type.empty() || type == "json-file") && IsZero(rest);
+  }
+  if (key == "Isolation") return v == "default";
+  if (key == "CgroupnsMode" || key == "IpcMode") return v == "private";
+  return false;
+}
+
+absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
+  if (hc.is_null()) return absl::OkStatus();
+  if (!hc.is_object()) return WrongType("HostConfig", "an object");
+  static const std::set<std::string> kHandled = {"AutoRemove", "NetworkMode", "PortBindings",
+                                                  "ConsoleSize",
+                                                  // Written by the CLI itself, not the daemon.
+                                                  "ContainerIDFile"};
+  bool auto_remove = false;
+  if (absl::Status s = GetBool(hc, "AutoRemove", &auto_remove, "HostConfig."); !s.ok()) return s;
+  config->set_auto_remove(auto_remove);
+  std::string mode;
+  if (absl::Status s = GetString(hc, "NetworkMode", &mode, "HostConfig."); !s.ok()) return s;
+  config->set_network_mode(mode);
+  if (hc.contains("PortBindings")) {
+    if (absl::Status s = ParsePortBindings(hc["PortBindings"], config); !s.ok()) return s;
+  }
+  if (hc.contains("ConsoleSize") && !hc["ConsoleSize"].is_null()) {
+    const Json& cs = hc["ConsoleSize"];
+    if (!cs.is_array() || cs.size() != 2 || !cs[0].is_number_unsigned() ||
+        !cs[1].is_number_unsigned()) {
+      return WrongType("HostConfig.ConsoleSize", "[height, width]");
+    }
+    config->set_console_height(cs[0].get<uint32_t>());
+    config->set_console_width(cs[1].get<uint32_t>());
+  }
+  for (const auto& [key, value] : hc.items()) {
+    if (kHandled.count(key) > 0 || IsZero(value) || IsDefaultHostConfigValue(key, value)) {
+      continue;
+    }
+    return Unsupported("HostConfig." + key);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseNetworkingConfig(const Json& nc) {
+  if (nc.is_null()) return absl::OkStatus();
+  if (!nc.is_object()) return WrongType("NetworkingConfig", "an object");
+  for (const auto& [key, value] : nc.items()) {
+    if (key != "EndpointsConfig") {
+      if (!IsZero(value)) return Unsupported("NetworkingConfig." + key);
+      continue;
+    }
+    if (value.is_null()) continue;
+    if (!value.is_object()) return WrongType("NetworkingConfig.EndpointsConfig", "an object");
+    for (const auto& [network, endpoint] : value.items()) {
+      if (endpoint.is_null()) continue;
+      if (!endpoint.is_object()) {
+        return WrongType("NetworkingConfig.EndpointsConfig." + network, "an object");
+      }
+      for (const auto& [field, v] : endpoint.items()) {
+        if (!IsZero(v)) {
+          return Unsupported("NetworkingConfig.EndpointsConfig." + network + "." + field);
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseConfig(const Json& j, v1::ContainerConfig* c) {
+  if (!j.is_object()) return absl::InvalidArgumentError("the request body must be a JSON object");
+  struct StrField {
+    const char* key;
+    void (v1::ContainerConfig::*set)(const std::string&);
+  };
+  for (const StrField& f : {StrField{"Hostname", &v1::ContainerConfig::set_hostname},
+                            StrField{"Domainname", &v1::ContainerConfig::set_domainname},
+                            StrField{"User", &v1::ContainerConfig::set_user},
+                            StrField{"Image", &v1::ContainerConfig::set_image},
+                            StrField{"WorkingDir", &v1::ContainerConfig::set_working_dir},
+                            StrField{"StopSignal", &v1::ContainerConfig::set_stop_signal}}) {
+    std::string v;
+    if (absl::Status s = GetString(j, f.key, &v, ""); !s.ok()) return s;
+    (c->*f.set)(v);
+  }
+  struct BoolField {
+    const char* key;
+    void (v1::ContainerConfig::*set)(bool);
+  };
+  for (const BoolField& f : {BoolField{"AttachStdin", &v1::ContainerConfig::set_attach_stdin},
+                             BoolField{"AttachStdout", &v1::ContainerConfig::set_attach_stdout},
+                             BoolField{"AttachStderr", &v1::ContainerConfig::set_attach_stderr},
+                             BoolField{"Tty", &v1::ContainerConfig::set_tty},
+                             BoolField{"OpenStdin", &v1::ContainerConfig::set_open_stdin},
+                             BoolField{"StdinOnce", &v1::ContainerConfig::set_stdin_once}}) {
+    bool v = false;
+    if (absl::Status s = GetBool(j, f.key, &v, ""); !s.ok()) return s;
+    (c->*f.set)(v);
+  }
+  if (absl::Status s = GetStrings(j, "Env", c->mutable_env()); !s.ok()) return s;
+  if (absl::Status s = GetStrings(j, "Cmd", c->mutable_cmd()); !s.ok()) return s;
+  if (absl::Status s = GetStrings(j, "Entrypoint", c->mutable_entrypoint()); !s.ok()) return s;
+  if (auto it = j.find("StopTimeout"); it != j.end() && !it->is_null()) {
+    if (!it->is_number_integer()) return WrongType("StopTimeout", "an integer");
+    c->set_stop_timeout(it->get<int32_t>());
+  }
+  if (auto it = j.find("Labels"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) return WrongType("Labels", "an object of strings");
+    for (const auto& [k, v] : it->items()) {
+      if (!v.is_string()) return WrongType("Labels", "an object of strings");
+      (*c->mutable_labels())[k] = v.get<std::string>();
+    }
+  }
+  if (auto it = j.find("ExposedPorts"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) return WrongType("ExposedPorts", "an object");
+    for (const auto& [k, v] : it->items()) {
+      uint32_t port = 0;
+      std::string proto;
+      if (absl::Status s = ParsePortKey(k, &port, &proto); !s.ok()) return s;
+      c->add_exposed_ports(std::to_string(port) + "/" + proto);
+    }
+  }
+  static const std::set<std::string> kHandled = {
+      "Hostname", "Domainname", "User",       "Image",      "WorkingDir", "StopSignal",
+      "AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce",
+      "Env",      "Cmd",        "Entrypoint", "StopTimeout", "Labels", "ExposedPorts",
+      "HostConfig", "NetworkingConfig",
+      // Windows-only quoting hint; meaningless on Linux.
+      "ArgsEscaped"};
+  for (const auto& [key, value] : j.items()) {
+    if (kHandled.count(key) == 0 && !IsZero(value)) return Unsupported(key);
+  }
+  if (auto it = j.find("HostConfig"); it != j.end()) {
+    if (absl::Status s = ParseHostConfig(*it, c); !s.ok()) return s;
+  }
+  if (auto it = j.find("NetworkingConfig"); it != j.end()) {
+    if (absl::Status s = ParseNetworkingConfig(*it); !s.ok()) return s;
+  }
+  // Published ports are exposed too; keep the list unique.
+  std::set<std::string> ports(c->exposed_ports().begin(), c->exposed_ports().end());
+  c->clear_exposed_ports();
+  for (const std::string& p : ports) c->add_exposed_ports(p);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ContainerConfig> ParseCreateBody(const std::string& body) {
+  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return absl::InvalidArgumentError("invalid JSON in the request body");
+  v1::ContainerConfig config;
+  if (absl::Status s = ParseConfig(j, &config); !s.ok()) return s;
+  return config;
+}
+
+std::string StateName(v1::ContainerStatus status) {
+  switch (status) {
+    case v1::CONTAINER_STATUS_CREATED:
+      return "created";
+    case v1::CONTAINER_STATUS_RUNNING:
+      return "running";
+    case v1::CONTAINER_STATUS_PAUSED:
+      return "paused";
+    case v1::CONTAINER_STATUS_RESTARTING:
+      return "restarting";
+    case v1::CONTAINER_STATUS_REMOVING:
+      return "removing";
+    case v1::CONTAINER_STATUS_EXITED:
+      return "exited";
+    case v1::CONTAINER_STATUS_DEAD:
+      return "dead";
+    default:
+      return "created";
+  }
+}
+
+std::string HumanDuration(absl::Duration d) {
+  int64_t seconds = absl::ToInt64Seconds(d);
+  if (seconds < 1) return "Less than a second";
+  if (seconds == 1) return "1 second";
+  if (seconds < 60) return std::to_string(seconds) + " seconds";
+  int64_t minutes = absl::ToInt64Minutes(d);
+  if (minutes == 1) return "About a minute";
+  if (minutes < 60) return std::to_string(minutes) + " minutes";
+  int64_t hours = static_cast<int64_t>(absl::ToDoubleHours(d) + 0.5);
+  if (hours == 1) return "About an hour";
+  if (hours < 48) return std::to_string(hours) + " hours";
+  if (hours < 24 * 7 * 2) return std::to_string(hours / 24) + " days";
+  if (hours < 24 * 30 * 2) return std::to_string(hours / 24 / 7) + " weeks";
+  if (hours < 24 * 365 * 2) return std::to_string(hours / 24 / 30) + " months";
+  return std::to_string(static_cast<int64_t>(absl::ToDoubleHours(d) / 24 / 365)) + " years";
+}
+
+std::string StatusText(const v1::ContainerState& state, absl::Time now) {
+  auto since = [&](const google::protobuf::Timestamp& t) {
+    return now - absl::FromUnixSeconds(t.seconds()) - absl::Nanoseconds(t.nanos());
+  };
+  std::string code = "(" + std::to_string(state.exit_code()) + ")";
+  switch (state.status()) {
+    case v1::CONTAINER_STATUS_RUNNING:
+      return "Up " + HumanDuration(since(state.started_at()));
+    case v1::CONTAINER_STATUS_PAUSED:
+      return "Up " + HumanDuration(since(state.started_at())) + " (Paused)";
+    case v1::CONTAINER_STATUS_RESTARTING:
+      return "Restarting " + code + " " + HumanDuration(since(state.finished_at())) + " ago";
+    case v1::CONTAINER_STATUS_REMOVING:
+      return "Removal In Progress";
+    case v1::CONTAINER_STATUS_DEAD:
+      return "Dead";
+    case v1::CONTAINER_STATUS_EXITED:
+      if (state.finished_at().seconds() == 0) return "Exited " + code;
+      return "Exited " + code + " " + HumanDuration(since(state.finished_at())) + " ago";
+    default:
+      return "Created";
+  }
+}
+
+std::string CommandLine(const v1::Container& c) {
+  if (c.path_and_args_size() > 0) return absl::StrJoin(c.path_and_args(), " ");
+  std::vector<std::string> argv(c.config().entrypoint().begin(), c.config().entrypoint().end());
+  argv.insert(argv.end(), c.config().cmd().begin(), c.config().cmd().end());
+  return absl::StrJoin(argv, " ");
+}
+
+}  // namespace berth::apid::rest

@@ -1,0 +1,212 @@
+// The long-lived container endpoints: wait (headers first, body at exit),
+// attach (hijacked byte pipe) and logs (chunked stream).
+
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/numbers.h"
+
+#include "services/apid/rest/frames.h"
+#include "services/apid/rest/handlers.h"
+#include "spdlog/spdlog.h"
+
+namespace berth::apid::rest {
+namespace {
+
+constexpr size_t kStdinChunk = 32 * 1024;
+
+absl::StatusOr<v1::WaitCondition> ParseWaitCondition(const std::string& c) {
+  if (c.empty() || c == "not-running") return v1::WAIT_CONDITION_NOT_RUNNING;
+  if (c == "next-exit") return v1::WAIT_CONDITION_NEXT_EXIT;
+  if (c == "removed") return v1::WAIT_CONDITION_REMOVED;
+  return absl::InvalidArgumentError("invalid condition: \"" + c + "\"");
+}
+
+std::string WaitBody(int exit_code, const std::string& error) {
+  nlohmann::ordered_json j;
+  j["Error"] = error.empty() ? nlohmann::ordered_json(nullptr)
+                             : nlohmann::ordered_json{{"Message", error}};
+  j["StatusCode"] = exit_code;
+  return j.dump() + "\n";
+}
+
+absl::Status Wait(RestDeps& deps, HandlerContext& ctx) {
+  absl::StatusOr<v1::WaitCondition> condition =
+      ParseWaitCondition(ctx.request.query.Get("condition"));
+  if (!condition.ok()) return condition.status();
+  v1::WaitContainerRequest request;
+  request.set_container(ctx.request.params["id"]);
+  request.set_condition(*condition);
+  std::unique_ptr<WaitStream> stream = deps.runtimed.WaitContainer(request, nullptr);
+  v1::WaitEvent event;
+  if (!stream->Read(&event)) {
+    absl::Status s = stream->Finish();
+    return s.ok() ? absl::InternalError("wait stream ended before it started") : s;
+  }
+  // The docker CLI sends /start only once it has these headers.
+  if (absl::Status s = ctx.response.BeginChunked(200, {{"Content-Type", "application/json"}});
+      !s.ok()) {
+    stream->Cancel();
+    return absl::OkStatus();
+  }
+  std::unique_ptr<DisconnectWatch> watch =
+      ctx.response.WatchDisconnect([s = stream.get()] { s->Cancel(); });
+  while (!event.has_exit() && stream->Read(&event)) {
+  }
+  watch.reset();
+  if (!event.has_exit()) {
+    absl::Status s = stream->Finish();
+    if (absl::IsCancelled(s)) return absl::OkStatus();  // the client went away
+    // Like dockerd: the error goes into the body, StatusCode -1.
+    ctx.response.WriteChunk(WaitBody(-1, std::string(s.message()))).IgnoreError();
+    return ctx.response.EndChunked();
+  }
+  stream->Cancel();
+  stream->Finish().IgnoreError();
+  if (absl::Status s = ctx.response.WriteChunk(
+          WaitBody(event.exit().exit_code(), event.exit().error()));
+      !s.ok()) {
+    return absl::OkStatus();
+  }
+  return ctx.response.EndChunked();
+}
+
+absl::Status Logs(RestDeps& deps, HandlerContext& ctx) {
+  const Query& q = ctx.request.query;
+  absl::StatusOr<v1::Container> c = deps.runtimed.InspectContainer(ctx.request.params["id"]);
+  if (!c.ok()) return c.status();
+  bool want_stdout = q.GetBool("stdout");
+  bool want_stderr = q.GetBool("stderr");
+  if (!want_stdout && !want_stderr) {
+    return absl::InvalidArgumentError("You must choose at least one stream");
+  }
+  v1::ContainerLogsRequest request;
+  request.set_container(c->id());
+  request.set_follow(q.GetBool("follow"));
+  request.set_stdout(want_stdout);
+  request.set_stderr(want_stderr);
+  std::string tail = q.Get("tail", "all");
+  int tail_n = -1;
+  if (tail != "all" && !tail.empty() && !absl::SimpleAtoi(tail, &tail_n)) {
+    return absl::InvalidArgumentError("invalid value for tail: '" + tail + "'");
+  }
+  request.set_tail(tail_n);
+  double since = 0;
+  double until = 0;
+  if (!q.Get("since").empty() && !absl::SimpleAtod(q.Get("since"), &since)) {
+    return absl::InvalidArgumentError("invalid value for since: '" + q.Get("since") + "'");
+  }
+  if (!q.Get("until").empty() && !absl::SimpleAtod(q.Get("until"), &until)) {
+    return absl::InvalidArgumentError("invalid value for until: '" + q.Get("until") + "'");
+  }
+  request.set_since_unix_nano(static_cast<int64_t>(since * 1e9));
+  int64_t until_ns = static_cast<int64_t>(until * 1e9);
+  bool timestamps = q.GetBool("timestamps");
+  bool tty = c->config().tty();
+
+  std::unique_ptr<LogStream> stream = deps.runtimed.ContainerLogs(request, nullptr);
+  if (absl::Status s = ctx.response.BeginChunked(200, {}); !s.ok()) {
+    stream->Cancel();
+    return absl::OkStatus();
+  }
+  std::unique_ptr<DisconnectWatch> watch =
+      ctx.response.WatchDisconnect([s = stream.get()] { s->Cancel(); });
+  v1::LogEntry entry;
+  while (stream->Read(&entry)) {
+    int64_t t = entry.time().seconds() * 1000000000LL + entry.time().nanos();
+    if (until_ns > 0 && t > until_ns) continue;
+    if (!ctx.response.WriteChunk(EncodeOutput(entry, tty, timestamps)).ok()) {
+      stream->Cancel();
+      break;
+    }
+  }
+  watch.reset();
+  absl::Status s = stream->Finish();
+  if (!s.ok() && !absl::IsCancelled(s)) {
+    spdlog::warn("logs of container={}: {}", c->id().substr(0, 12), s.ToString());
+  }
+  return ctx.response.EndChunked();
+}
+
+absl::Status Attach(RestDeps& deps, HandlerContext& ctx) {
+  const Query& q = ctx.request.query;
+  absl::StatusOr<v1::Container> c = deps.runtimed.InspectContainer(ctx.request.params["id"]);
+  if (!c.ok()) return c.status();
+  const bool tty = c->config().tty();
+  const bool want_stdin = q.GetBool("stdin");
+  std::unique_ptr<AttachStream> stream = deps.runtimed.AttachContainer(nullptr);
+  v1::AttachInput open;
+  open.mutable_open()->set_container(c->id());
+  open.mutable_open()->set_stdin(want_stdin);
+  open.mutable_open()->set_stdout(q.GetBool("stdout"));
+  open.mutable_open()->set_stderr(q.GetBool("stderr"));
+  open.mutable_open()->set_logs(q.GetBool("logs"));
+  v1::AttachOutput out;
+  // Answer 101 only once runtimed has registered the attach, so no output of
+  // a start that follows can be missed.
+  if (!stream->Write(open) || !stream->Read(&out) || !out.attached()) {
+    stream->Cancel();
+    absl::Status s = stream->Finish();
+    return s.ok() ? absl::InternalError("attach was not acknowledged") : s;
+  }
+  absl::StatusOr<RawStream*> raw = ctx.response.Hijack({
+      {"Content-Type", "application/vnd.docker.raw-stream"},
+      {"Connection", "Upgrade"},
+      {"Upgrade", "tcp"},
+  });
+  if (!raw.ok()) {
+    stream->Cancel();
+    stream->Finish().IgnoreError();
+    return absl::OkStatus();
+  }
+  // stdin → runtimed on its own thread; bytes may come before /start
+  // (runtimed buffers them). On EOF, dockerd closes the process's stdin only
+  // for StdinOnce without a tty; otherwise an EOF may be a detach (-it, then
+  // Ctrl-P Ctrl-Q) and the process keeps its stdin.
+  const bool close_on_eof = want_stdin && c->config().stdin_once() && !tty;
+  std::thread input([&] {
+    while (true) {
+      std::string data = (*raw)->Read(kStdinChunk);
+      if (data.empty()) break;
+      if (!want_stdin) continue;
+      v1::AttachInput in;
+      in.set_stdin(std::move(data));
+      if (!stream->Write(in)) return;
+    }
+    if (close_on_eof) {
+      v1::AttachInput in;
+      in.set_close_stdin(true);
+      stream->Write(in);
+    }
+  });
+  while (stream->Read(&out)) {
+    if (!out.has_output()) continue;
+    if (!(*raw)->Write(EncodeOutput(out.output(), tty, false))) {
+      stream->Cancel();  // the client is gone: a detach
+      break;
+    }
+  }
+  // End of output: closing the connection tells the client.
+  (*raw)->Close();
+  input.join();
+  absl::Status s = stream->Finish();
+  if (!s.ok() && !absl::IsCancelled(s)) {
+    spdlog::debug("attach to container={} ended: {}", c->id().substr(0, 12), s.ToString());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RegisterContainerStreamRoutes(Router& router, RestDeps& deps) {
+  router.Add("POST", "/containers/{id}/wait",
+             [&deps](HandlerContext& ctx) { return Wait(deps, ctx); });
+  router.Add("POST", "/containers/{id}/attach",
+             [&deps](HandlerContext& ctx) { return Attach(deps, ctx); });
+  router.Add("GET", "/containers/{id}/logs",
+             [&deps](HandlerContext& ctx) { return Logs(deps, ctx); });
+}
+
+}  // namespace berth::apid::rest

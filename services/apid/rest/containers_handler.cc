@@ -1,0 +1,172 @@
+// Container lifecycle and listing: create, start, stop, restart, kill, remove,
+// resize, list and inspect.
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/time/clock.h"
+#include "services/apid/rest/container_json.h"
+#include "services/apid/rest/filters.h"
+#include "services/apid/rest/handlers.h"
+#include "services/apid/rest/http_status.h"
+
+namespace berth::apid::rest {
+namespace {
+
+// Create bodies are small JSON; anything bigger is a mistake or an attack.
+constexpr size_t kMaxJsonBody = 4 << 20;
+
+absl::Status Create(RestDeps& deps, HandlerContext& ctx) {
+  absl::StatusOr<std::string> body = ctx.body.ReadAll(kMaxJsonBody);
+  if (!body.ok()) return body.status();
+  absl::StatusOr<v1::ContainerConfig> config = ParseCreateBody(*body);
+  if (!config.ok()) return config.status();
+  absl::StatusOr<Coordinator::CreateResult> created =
+      deps.coordinator.Create(ctx.request.query.Get("name"), *config);
+  if (!created.ok()) return created.status();
+  nlohmann::ordered_json j;
+  j["Id"] = created->id;
+  j["Warnings"] = created->warnings;
+  return SendJson(ctx.response, 201, j.dump());
+}
+
+absl::Status Start(RestDeps& deps, HandlerContext& ctx) {
+  absl::StatusOr<bool> already = deps.coordinator.Start(ctx.request.params["id"]);
+  if (!already.ok()) {
+    return ctx.response.Send(StartErrorHttpStatus(already.status()),
+                             {{"Content-Type", "application/json"}},
+                             ErrorBody(std::string(already.status().message())));
+  }
+  return ctx.response.Send(*already ? 304 : 204, {}, "");
+}
+
+absl::Status Stop(RestDeps& deps, HandlerContext& ctx) {
+  absl::StatusOr<long long> t = ctx.request.query.GetInt("t", -1);
+  if (!t.ok()) return t.status();
+  v1::StopContainerRequest request;
+  request.set_container(ctx.request.params["id"]);
+  request.set_timeout_seconds(static_cast<int32_t>(*t));
+  request.set_signal(ctx.request.query.Get("signal"));
+  absl::StatusOr<v1::StopContainerResponse> stopped = deps.runtimed.StopContainer(request);
+  if (!stopped.ok()) return stopped.status();
+  return ctx.response.Send(stopped->already_stopped() ? 304 : 204, {}, "");
+}
+
+absl::Status Restart(RestDeps& deps, HandlerContext& ctx) {
+  absl::StatusOr<long long> t = ctx.request.query.GetInt("t", -1);
+  if (!t.ok()) return t.status();
+  v1::StopContainerRequest request;
+  request.set_container(ctx.request.params["id"]);
+  request.set_timeout_seconds(static_cast<int32_t>(*t));
+  absl::StatusOr<v1::StopContainerResponse> stopped = deps.runtimed.StopContainer(request);
+  if (!stopped.ok()) return stopped.status();
+  absl::StatusOr<bool> started = deps.coordinator.Start(ctx.request.params["id"]);
+  if (!started.ok()) {
+    return ctx.response.Send(StartErrorHttpStatus(started.status()),
+                             {{"Content-Type", "application/json"}},
+                             ErrorBody(std::string(started.status().message())));
+  }
+  return ctx.response.Send(204, {}, "");
+}
+
+absl::Status Kill(RestDeps& deps, HandlerContext& ctx) {
+  v1::KillContainerRequest request;
+  request.set_container(ctx.request.params["id"]);
+  request.set_signal(ctx.request.query.Get("signal"));
+  if (absl::Status s = deps.runtimed.KillContainer(request); !s.ok()) return s;
+  return ctx.response.Send(204, {}, "");
+}
+
+absl::Status Remove(RestDeps& deps, HandlerContext& ctx) {
+  absl::Status s =
+      deps.coordinator.Remove(ctx.request.params["id"], ctx.request.query.GetBool("force"));
+  if (!s.ok()) return s;
+  return ctx.response.Send(204, {}, "");
+}
+
+absl::Status Resize(RestDeps& deps, HandlerContext& ctx) {
+  absl::StatusOr<long long> h = ctx.request.query.GetInt("h", 0);
+  if (!h.ok()) return h.status();
+  absl::StatusOr<long long> w = ctx.request.query.GetInt("w", 0);
+  if (!w.ok()) return w.status();
+  if (*h < 0 || *w < 0 || *h > 65535 || *w > 65535) {
+    return absl::InvalidArgumentError("invalid terminal size");
+  }
+  v1::ResizeContainerRequest request;
+  request.set_container(ctx.request.params["id"]);
+  request.set_height(static_cast<uint32_t>(*h));
+  request.set_width(static_cast<uint32_t>(*w));
+  if (absl::Status s = deps.runtimed.ResizeContainer(request); !s.ok()) return s;
+  return ctx.response.Send(200, {{"Content-Type", "text/plain; charset=utf-8"}}, "");
+}
+
+absl::Status List(RestDeps& deps, HandlerContext& ctx) {
+  const Query& q = ctx.request.query;
+  absl::StatusOr<Filters> filters = ParseFilters(q.Get("filters"));
+  if (!filters.ok()) return filters.status();
+  if (absl::Status s = ValidateContainerFilters(*filters); !s.ok()) return s;
+  absl::StatusOr<long long> limit = q.GetInt("limit", -1);
+  if (!limit.ok()) return limit.status();
+  // As dockerd: a status filter or a limit looks at stopped containers too.
+  bool all = q.GetBool("all") || filters->count("status") > 0 || filters->count("exited") > 0 ||
+             *limit > 0;
+  absl::StatusOr<std::vector<v1::Container>> containers = deps.runtimed.ListContainers(all);
+  if (!containers.ok()) return containers.status();
+  std::vector<const v1::Container*> selected;
+  for (const v1::Container& c : *containers) {
+    if (ContainerMatches(c, *filters)) selected.push_back(&c);
+  }
+  std::stable_sort(selected.begin(), selected.end(), [](const auto* a, const auto* b) {
+    if (a->created().seconds() != b->created().seconds()) {
+      return a->created().seconds() > b->created().seconds();
+    }
+    return a->created().nanos() > b->created().nanos();
+  });
+  if (*limit > 0 && selected.size() > static_cast<size_t>(*limit)) selected.resize(*limit);
+  absl::Time now = absl::Now();
+  std::string out = "[";
+  for (size_t i = 0; i < selected.size(); ++i) {
+    if (i > 0) out += ",";
+    out += ContainerListEntryJson(*selected[i], now);
+  }
+  out += "]";
+  return SendJson(ctx.response, 200, out);
+}
+
+absl::Status Inspect(RestDeps& deps, HandlerContext& ctx) {
+  absl::StatusOr<v1::Container> c = deps.runtimed.InspectContainer(ctx.request.params["id"]);
+  if (!c.ok()) return c.status();
+  return SendJson(ctx.response, 200, ContainerInspectJson(*c));
+}
+
+}  // namespace
+
+int StartErrorHttpStatus(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kUnavailable:
+      return HttpStatusFor(status);
+    default:
+      return 400;
+  }
+}
+
+void RegisterContainerRoutes(Router& router, RestDeps& deps) {
+  auto bind = [&deps](absl::Status (*fn)(RestDeps&, HandlerContext&)) {
+    return [&deps, fn](HandlerContext& ctx) { return fn(deps, ctx); };
+  };
+  router.Add("POST", "/containers/create", bind(Create));
+  router.Add("GET", "/containers/json", bind(List));
+  router.Add("GET", "/containers/{id}/json", bind(Inspect));
+  router.Add("POST", "/containers/{id}/start", bind(Start));
+  router.Add("POST", "/containers/{id}/stop", bind(Stop));
+  router.Add("POST", "/containers/{id}/restart", bind(Restart));
+  router.Add("POST", "/containers/{id}/kill", bind(Kill));
+  router.Add("POST", "/containers/{id}/resize", bind(Resize));
+  router.Add("DELETE", "/containers/{id}", bind(Remove));
+}
+
+}  // namespace berth::apid::rest

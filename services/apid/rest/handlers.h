@@ -1,0 +1,44 @@
+#pragma once
+
+// Registration of the Docker REST routes, one file per resource. Handlers
+// return a Status; when nothing was sent yet, the server turns an error into
+// {"message":...} with the status from http_status.cc.
+
+#include <string>
+
+#include "services/apid/clients/clients.h"
+#include "services/apid/coordinator/coordinator.h"
+#include "services/apid/coordinator/system_service.h"
+#include "services/apid/rest/router.h"
+
+namespace berth::apid::rest {
+
+struct RestDeps {
+  Coordinator& coordinator;
+  SystemService& system;
+  ImagedClient& imaged;
+  RuntimedClient& runtimed;
+  std::string build_time;
+};
+
+void RegisterSystemRoutes(Router& router, RestDeps& deps);      // system_handler.cc
+void RegisterContainerRoutes(Router& router, RestDeps& deps);   // containers_handler.cc
+void RegisterContainerStreamRoutes(Router& router, RestDeps& deps);  // container_streams_handler.cc
+void RegisterImageRoutes(Router& router, RestDeps& deps);       // images_handler.cc
+
+// All of the above, in matching order.
+void RegisterAllRoutes(Router& router, RestDeps& deps);
+
+// Sends `json` with Content-Type application/json.
+absl::Status SendJson(ResponseWriter& w, int status, const std::string& json);
+
+}  // namespace berth::apid::rest
+
+namespace berth::apid::rest {
+
+// POST /start's exception to the table: a failed start is 400 with the
+// executor's text (the CLI turns "executable file not found" into exit 127),
+// except NotFound (404) and a backend being down (503).
+int StartErrorHttpStatus(const absl::Status& status);
+
+}  // namespace berth::apid::rest

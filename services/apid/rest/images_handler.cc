@@ -1,0 +1,146 @@
+// Images: list, inspect, remove, import (POST /images/create?fromSrc=-) and
+// pull (POST /images/create?fromImage=...).
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
+#include "services/apid/rest/handlers.h"
+#include "services/apid/rest/image_json.h"
+#include "spdlog/spdlog.h"
+
+namespace berth::apid::rest {
+namespace {
+
+constexpr size_t kUploadChunk = 256 * 1024;
+
+absl::Status List(RestDeps& deps, HandlerContext& ctx) {
+  absl::StatusOr<std::vector<v1::Image>> images =
+      deps.imaged.ListImages(ctx.request.query.GetBool("all"));
+  if (!images.ok()) return images.status();
+  std::string out = "[";
+  for (size_t i = 0; i < images->size(); ++i) {
+    if (i > 0) out += ",";
+    out += ImageListEntryJson((*images)[i]);
+  }
+  out += "]";
+  return SendJson(ctx.response, 200, out);
+}
+
+absl::Status Inspect(RestDeps& deps, HandlerContext& ctx) {
+  absl::StatusOr<v1::Image> image = deps.imaged.InspectImage(ctx.request.params["name"]);
+  if (!image.ok()) return image.status();
+  return SendJson(ctx.response, 200, ImageInspectJson(*image));
+}
+
+absl::Status Remove(RestDeps& deps, HandlerContext& ctx) {
+  absl::StatusOr<v1::RemoveImageResponse> removed =
+      deps.imaged.RemoveImage(ctx.request.params["name"], ctx.request.query.GetBool("force"));
+  if (!removed.ok()) return removed.status();
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const std::string& t : removed->untagged()) out.push_back({{"Untagged", t}});
+  for (const std::string& d : removed->deleted()) out.push_back({{"Deleted", d}});
+  return SendJson(ctx.response, 200, out.dump());
+}
+
+absl::Status Import(RestDeps& deps, HandlerContext& ctx) {
+  const Query& q = ctx.request.query;
+  if (q.Get("fromSrc") != "-") {
+    return absl::UnimplementedError("importing from a URL is not supported yet");
+  }
+  v1::ImportImageRequest first;
+  first.mutable_options()->set_repo(q.Get("repo"));
+  first.mutable_options()->set_tag(q.Get("tag"));
+  first.mutable_options()->set_message(q.Get("message"));
+  for (const std::string& change : q.GetAll("changes")) {
+    first.mutable_options()->add_changes(change);
+  }
+  std::unique_ptr<ImportStream> stream = deps.imaged.ImportImage(nullptr);
+  bool open = stream->Write(first);
+  while (open) {
+    absl::StatusOr<std::string> chunk = ctx.body.ReadSome(kUploadChunk);
+    if (!chunk.ok()) {
+      stream->Cancel();
+      stream->Finish().IgnoreError();
+      return chunk.status();
+    }
+    if (chunk->empty()) break;
+    v1::ImportImageRequest msg;
+    msg.set_chunk(std::move(*chunk));
+    // False when imaged already failed the import; Finish() says why.
+    open = stream->Write(msg);
+  }
+  absl::StatusOr<v1::ImportImageResponse> imported = stream->Finish();
+  if (!imported.ok()) return imported.status();
+  spdlog::info("image={} imported as '{}'", imported->image().id(), q.Get("repo"));
+  if (absl::Status s = ctx.response.BeginChunked(200, {{"Content-Type", "application/json"}});
+      !s.ok()) {
+    return absl::OkStatus();
+  }
+  ctx.response.WriteChunk(ProgressStatusJson(imported->image().id())).IgnoreError();
+  return ctx.response.EndChunked();
+}
+
+// "busybox" + "latest" → "busybox:latest"; a digest tag becomes "@sha256:...".
+std::string PullReference(const std::string& from_image, const std::string& tag) {
+  if (tag.empty()) return from_image;
+  if (absl::StartsWith(tag, "sha256:")) return from_image + "@" + tag;
+  return from_image + ":" + tag;
+}
+
+absl::Status Pull(RestDeps& deps, HandlerContext& ctx) {
+  v1::PullImageRequest request;
+  request.set_reference(
+      PullReference(ctx.request.query.Get("fromImage"), ctx.request.query.Get("tag")));
+  auto auth = ctx.request.headers.find("x-registry-auth");
+  if (auth != ctx.request.headers.end()) request.set_registry_auth(auth->second);
+  std::unique_ptr<ProgressStream> stream = deps.imaged.PullImage(request, nullptr);
+  // A progress stream reports failures inside its 200 body; the CLI prints
+  // the errorDetail message and exits 1.
+  if (absl::Status s = ctx.response.BeginChunked(200, {{"Content-Type", "application/json"}});
+      !s.ok()) {
+    stream->Cancel();
+    return absl::OkStatus();
+  }
+  std::unique_ptr<DisconnectWatch> watch =
+      ctx.response.WatchDisconnect([s = stream.get()] { s->Cancel(); });
+  v1::ProgressMessage message;
+  while (stream->Read(&message)) {
+    if (!ctx.response.WriteChunk(ProgressLineJson(message)).ok()) {
+      stream->Cancel();
+      break;
+    }
+  }
+  watch.reset();
+  absl::Status s = stream->Finish();
+  if (!s.ok() && !absl::IsCancelled(s)) {
+    std::string text(s.message());
+    if (absl::IsUnimplemented(s) && text.empty()) text = "pull is not implemented yet";
+    if (text.empty()) text = s.ToString();
+    spdlog::warn("pull of '{}' failed: {}", request.reference(), s.ToString());
+    ctx.response.WriteChunk(ProgressErrorJson(text)).IgnoreError();
+  }
+  return ctx.response.EndChunked();
+}
+
+absl::Status CreateImage(RestDeps& deps, HandlerContext& ctx) {
+  if (ctx.request.query.Has("fromSrc")) return Import(deps, ctx);
+  if (!ctx.request.query.Get("fromImage").empty()) return Pull(deps, ctx);
+  return absl::InvalidArgumentError("either fromSrc or fromImage must be given");
+}
+
+}  // namespace
+
+void RegisterImageRoutes(Router& router, RestDeps& deps) {
+  auto bind = [&deps](absl::Status (*fn)(RestDeps&, HandlerContext&)) {
+    return [&deps, fn](HandlerContext& ctx) { return fn(deps, ctx); };
+  };
+  router.Add("GET", "/images/json", bind(List));
+  router.Add("POST", "/images/create", bind(CreateImage));
+  router.Add("GET", "/images/{name*}/json", bind(Inspect));
+  router.Add("DELETE", "/images/{name*}", bind(Remove));
+}
+
+}  // namespace berth::apid::rest
