@@ -1,10 +1,15 @@
 // runtimed: flags → config → objects → serve. No logic here.
+#include <unistd.h>
+
+#include <filesystem>
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "berth/v1/runtimed.grpc.pb.h"
 #include "common/daemon/daemon.h"
 #include "common/metrics/metrics.h"
+#include "services/runtimed/container_manager.h"
+#include "services/runtimed/metrics.h"
+#include "services/runtimed/runtimed_service.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "unix:///run/berth/runtimed.sock", "gRPC listen address");
@@ -14,6 +19,19 @@ ABSL_FLAG(std::string, metrics_address_file, "",
           "If set, the bound metrics address is written to this file");
 ABSL_FLAG(std::string, state_dir, "/var/lib/berth/runtimed", "State directory owned by runtimed");
 ABSL_FLAG(std::string, run_dir, "/run/berth", "Runtime directory (sockets, namespaces)");
+ABSL_FLAG(std::string, shim_path, "",
+          "The berth-shim binary (default: berth-shim next to the runtimed binary)");
+
+namespace {
+
+std::string DefaultShimPath() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "berth-shim";
+  return (self.parent_path() / "berth-shim").string();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   berth::daemon::Init(argc, argv, "runtimed", "Berth runtimed service");
@@ -23,8 +41,21 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", metrics.status().ToString());
     return 1;
   }
-  // TODO(issue 3): the real service; until then every RPC answers UNIMPLEMENTED.
-  berth::v1::RuntimeService::Service service;
+  berth::runtimed::RuntimedMetrics runtimed_metrics((*metrics)->registry());
+  std::string shim_path = absl::GetFlag(FLAGS_shim_path);
+  if (shim_path.empty()) shim_path = DefaultShimPath();
+  if (access(shim_path.c_str(), X_OK) != 0) {
+    spdlog::critical("berth-shim not executable at '{}' (--shim_path)", shim_path);
+    return 1;
+  }
+  auto manager = berth::runtimed::ContainerManager::Create(
+      {absl::GetFlag(FLAGS_state_dir), absl::GetFlag(FLAGS_run_dir), shim_path},
+      &runtimed_metrics);
+  if (!manager.ok()) {
+    spdlog::critical("{}", manager.status().ToString());
+    return 1;
+  }
+  berth::runtimed::RuntimedService service(**manager);
   absl::Status status = berth::daemon::ServeUntilSignal(
       "runtimed", absl::GetFlag(FLAGS_listen), {&service}, **metrics);
   if (!status.ok()) {

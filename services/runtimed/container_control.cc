@@ -1,0 +1,144 @@
+// ContainerManager: stop, kill, wait and resize.
+#include <csignal>
+
+#include "absl/strings/str_cat.h"
+#include "common/status/status.h"
+#include "services/runtimed/container_manager.h"
+#include "services/runtimed/container_state.h"
+#include "services/runtimed/shim_client.h"
+#include "services/runtimed/signal_names.h"
+#include "spdlog/spdlog.h"
+
+namespace berth::runtimed {
+namespace {
+
+constexpr int kDefaultStopTimeoutSeconds = 10;
+
+absl::Status NotRunning(const std::string& id) {
+  return absl::FailedPreconditionError(absl::StrCat("Container ", id, " is not running"));
+}
+
+}  // namespace
+
+bool ContainerManager::AwaitExit(const std::string& id, uint64_t exits, absl::Duration timeout) {
+  auto exited = [this, &id, exits]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = entries_.find(id);
+    return it == entries_.end() || it->second->exits > exits;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&exited), timeout);
+}
+
+absl::Status ContainerManager::SignalShim(const std::string& id, int signal) {
+  auto reply = CallShim(paths_.ShimSocket(id), "KILL", {absl::StrCat(signal)});
+  if (absl::IsUnavailable(reply.status())) return NotRunning(id);  // the shim is gone
+  return reply.status();
+}
+
+absl::StatusOr<bool> ContainerManager::StopContainer(const std::string& ref, int timeout_seconds,
+                                                     const std::string& signal) {
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(Entry * entry, Resolve(ref));
+  if (!IsRunning(entry->record.state().status())) return true;
+  const v1::ContainerConfig& config = entry->record.config();
+  std::string name = !signal.empty() ? signal : config.stop_signal();
+  int signo = SIGTERM;
+  if (!name.empty()) {
+    BERTH_ASSIGN_OR_RETURN(signo, ParseSignal(name));
+  }
+  if (timeout_seconds < 0) {
+    timeout_seconds = config.stop_timeout() > 0 ? config.stop_timeout() : kDefaultStopTimeoutSeconds;
+  }
+  const std::string id = entry->record.id();
+  const uint64_t exits = entry->exits;
+
+  mu_.Unlock();
+  absl::Status sent = SignalShim(id, signo);
+  mu_.Lock();
+  if (!sent.ok()) spdlog::warn("container={} stop signal: {}", id.substr(0, 12), sent.ToString());
+  if (AwaitExit(id, exits, absl::Seconds(timeout_seconds))) return false;
+
+  spdlog::info("container={} did not stop in {}s; sending SIGKILL", id.substr(0, 12),
+               timeout_seconds);
+  mu_.Unlock();
+  absl::Status killed = SignalShim(id, SIGKILL);
+  mu_.Lock();
+  if (AwaitExit(id, exits, absl::Seconds(30))) return false;
+  return absl::InternalError(
+      absl::StrCat("container ", id, " did not exit after SIGKILL: ", killed.ToString()));
+}
+
+absl::Status ContainerManager::KillContainer(const std::string& ref, const std::string& signal) {
+  std::string id;
+  {
+    absl::MutexLock lock(&mu_);
+    BERTH_ASSIGN_OR_RETURN(Entry * entry, Resolve(ref));
+    id = entry->record.id();
+    if (!IsRunning(entry->record.state().status())) return NotRunning(id);
+  }
+  int signo = SIGKILL;
+  if (!signal.empty()) {
+    BERTH_ASSIGN_OR_RETURN(signo, ParseSignal(signal));
+  }
+  return SignalShim(id, signo);
+}
+
+absl::Status ContainerManager::ResizeContainer(const std::string& ref, uint32_t height,
+                                               uint32_t width) {
+  std::string id;
+  {
+    absl::MutexLock lock(&mu_);
+    BERTH_ASSIGN_OR_RETURN(Entry * entry, Resolve(ref));
+    id = entry->record.id();
+    if (!IsRunning(entry->record.state().status())) return NotRunning(id);
+    if (!entry->record.config().tty()) return absl::OkStatus();
+  }
+  auto reply = CallShim(paths_.ShimSocket(id), "RESIZE",
+                        {absl::StrCat(height), absl::StrCat(width)});
+  if (absl::IsUnavailable(reply.status())) return NotRunning(id);
+  return reply.status();
+}
+
+absl::StatusOr<WaitResult> ContainerManager::WaitContainer(
+    const std::string& ref, v1::WaitCondition condition, const std::function<void()>& registered,
+    const Cancelled& cancelled) {
+  std::string id;
+  uint64_t exits = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    BERTH_ASSIGN_OR_RETURN(Entry * entry, Resolve(ref));
+    id = entry->record.id();
+    exits = entry->exits;
+    bool running = IsRunning(entry->record.state().status()) || entry->starting;
+    if (condition == v1::WAIT_CONDITION_NOT_RUNNING && !running) {
+      WaitResult result{entry->record.state().exit_code(), entry->record.state().error()};
+      mu_.Unlock();
+      registered();
+      mu_.Lock();
+      return result;
+    }
+  }
+  // The exit counter was read before `registered` goes out, so an exit that
+  // happens in between is still seen.
+  registered();
+  absl::MutexLock lock(&mu_);
+  while (true) {
+    auto it = entries_.find(id);
+    if (it == entries_.end()) {
+      auto code = removed_exit_codes_.find(id);
+      return WaitResult{code == removed_exit_codes_.end() ? 0 : code->second, ""};
+    }
+    const Entry& entry = *it->second;
+    if (condition != v1::WAIT_CONDITION_REMOVED && entry.exits > exits) {
+      return WaitResult{entry.record.state().exit_code(), entry.record.state().error()};
+    }
+    if (cancelled()) return absl::CancelledError("wait cancelled");
+    auto changed = [this, &id, exits, condition]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      auto it = entries_.find(id);
+      return it == entries_.end() ||
+             (condition != v1::WAIT_CONDITION_REMOVED && it->second->exits > exits);
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&changed), absl::Milliseconds(200));
+  }
+}
+
+}  // namespace berth::runtimed

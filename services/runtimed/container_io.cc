@@ -1,0 +1,131 @@
+// ContainerManager: logs (reading the json-file) and attach registration.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <deque>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/fs/fs.h"
+#include "common/status/status.h"
+#include "services/runtimed/container_manager.h"
+#include "services/runtimed/container_state.h"
+#include "spdlog/spdlog.h"
+
+namespace berth::runtimed {
+namespace {
+
+constexpr absl::Duration kFollowPollInterval = absl::Milliseconds(100);
+
+// Reads complete lines appended to a json-file log since the last call.
+class LogTailer {
+ public:
+  explicit LogTailer(const std::string& path) : path_(path) {}
+
+  // Calls `line` for each new complete entry; false from `line` stops early.
+  absl::StatusOr<bool> ReadNew(const std::function<bool(const logs::LogLine&)>& line) {
+    if (!fd_.valid()) {
+      fd_.reset(open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd_.valid()) {
+        if (errno == ENOENT) return true;  // nothing logged yet
+        return ErrnoToStatus(errno, absl::StrCat("open log '", path_, "'"));
+      }
+    }
+    char buf[64 * 1024];
+    ssize_t n;
+    while ((n = read(fd_.get(), buf, sizeof(buf))) > 0) {
+      partial_.append(buf, static_cast<size_t>(n));
+      size_t start = 0, nl;
+      while ((nl = partial_.find('\n', start)) != std::string::npos) {
+        auto decoded = logs::DecodeLine(partial_.substr(start, nl - start));
+        start = nl + 1;
+        if (!decoded.ok()) continue;  // a torn or foreign line is skipped
+        if (!line(*decoded)) return false;
+      }
+      partial_.erase(0, start);
+    }
+    if (n < 0) return ErrnoToStatus(errno, absl::StrCat("read log '", path_, "'"));
+    return true;
+  }
+
+ private:
+  std::string path_;
+  fs::ScopedFd fd_;
+  std::string partial_;
+};
+
+}  // namespace
+
+absl::Status ContainerManager::ContainerLogs(
+    const LogsRequest& request, const std::function<bool(const logs::LogLine&)>& sink,
+    const Cancelled& cancelled) {
+  std::string id;
+  {
+    absl::MutexLock lock(&mu_);
+    BERTH_ASSIGN_OR_RETURN(Entry * entry, Resolve(request.container));
+    id = entry->record.id();
+  }
+  auto wanted = [&request](const logs::LogLine& line) {
+    if (line.stream == "stdout" && !request.stdout) return false;
+    if (line.stream == "stderr" && !request.stderr) return false;
+    return line.time_unix_nano > request.since_unix_nano;
+  };
+  LogTailer tailer(paths_.LogFile(id));
+  std::deque<logs::LogLine> backlog;
+  BERTH_RETURN_IF_ERROR(tailer
+                            .ReadNew([&](const logs::LogLine& line) {
+                              if (!wanted(line)) return true;
+                              backlog.push_back(line);
+                              if (request.tail >= 0 &&
+                                  backlog.size() > static_cast<size_t>(request.tail)) {
+                                backlog.pop_front();
+                              }
+                              return true;
+                            })
+                            .status());
+  for (const auto& line : backlog) {
+    if (!sink(line)) return absl::OkStatus();
+  }
+  if (!request.follow) return absl::OkStatus();
+  auto forward = [&](const logs::LogLine& line) { return !wanted(line) || sink(line); };
+  while (!cancelled()) {
+    bool running;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = entries_.find(id);
+      running = it != entries_.end() &&
+                (IsRunning(it->second->record.state().status()) || it->second->starting);
+    }
+    // Read after the state check: the shim flushes the log before it reports
+    // the exit, so a final read after "not running" sees everything.
+    BERTH_ASSIGN_OR_RETURN(bool more, tailer.ReadNew(forward));
+    if (!more || !running) return absl::OkStatus();
+    absl::SleepFor(kFollowPollInterval);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<AttachSession>> ContainerManager::Attach(const std::string& ref,
+                                                                        AttachOptions options) {
+  std::shared_ptr<AttachSession> session;
+  {
+    absl::MutexLock lock(&mu_);
+    BERTH_ASSIGN_OR_RETURN(Entry * entry, Resolve(ref));
+    session = std::make_shared<AttachSession>(entry->record.id(), options);
+    if (!IsRunning(entry->record.state().status())) {
+      // Connected by the next Start, before the process is released.
+      entry->pending_attaches.push_back(session);
+      return session;
+    }
+  }
+  absl::Status status = session->Connect(paths_.ShimSocket(session->container_id()));
+  if (!status.ok()) {
+    // The container exited in the meantime: an attach that ends at once.
+    spdlog::debug("container={} attach: {}", session->container_id().substr(0, 12),
+                  status.ToString());
+    session->End();
+  }
+  return session;
+}
+
+}  // namespace berth::runtimed

@@ -1,0 +1,194 @@
+// The runtimed domain: container records and their lifecycle, one berth-shim
+// per running container, logs, attach and events. No gRPC types here; the
+// record itself is the berth.v1.Container message (stored as proto JSON), so
+// that the adapter and the store need no second copy of its ~40 fields.
+//
+// Threads: every public method may be called concurrently. A running
+// container has one watcher thread blocked on its shim's WAIT connection;
+// that is how exits are learned. Shims outlive the manager: destroying it (or
+// killing runtimed) leaves containers running, and Recover() on the next
+// start adopts them again.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <functional>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/random/random.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "berth/v1/types.pb.h"
+#include "services/runtimed/attach_session.h"
+#include "services/runtimed/events.h"
+#include "services/runtimed/logs/json_log.h"
+#include "services/runtimed/metrics.h"
+#include "services/runtimed/paths.h"
+#include "services/runtimed/store/record_store.h"
+
+namespace berth::runtimed {
+
+class ShimConnection;
+
+struct ManagerConfig {
+  std::string state_dir;
+  std::string run_dir;
+  std::string shim_path;
+};
+
+struct CreateRequest {
+  std::string id;    // 64 hex
+  std::string name;  // "" → generated
+  v1::ContainerConfig config;
+  std::string image_id;
+  std::vector<v1::Mount> rootfs;
+};
+
+struct StartRequest {
+  std::string container;
+  v1::NetworkSummary network;
+  std::string resolv_conf;  // "" → a default
+  std::string hosts;        // "" → a default
+};
+
+struct StartResult {
+  bool already_running = false;
+  v1::Container container;
+};
+
+struct WaitResult {
+  int exit_code = 0;
+  std::string error;
+};
+
+struct LogsRequest {
+  std::string container;
+  bool follow = false;
+  bool stdout = true;
+  bool stderr = true;
+  int tail = -1;  // -1: all
+  int64_t since_unix_nano = 0;
+};
+
+using Cancelled = std::function<bool()>;
+
+class ContainerManager {
+ public:
+  // Opens the store (schema check), then Recover()s. Errors: the store's.
+  static absl::StatusOr<std::unique_ptr<ContainerManager>> Create(const ManagerConfig& config,
+                                                                   RuntimedMetrics* metrics);
+  // Stops watching shims (containers keep running) and joins the threads.
+  ~ContainerManager();
+
+  // Records a container. InvalidArgument for a bad id/name or no command;
+  // AlreadyExists (Docker's conflict text) for a used name or id.
+  absl::StatusOr<v1::Container> CreateContainer(const CreateRequest& request);
+  // Spawns the shim, connects pending attaches, releases the process.
+  // FailedPrecondition for a wrong state; a start failure keeps the executor's
+  // words (InvalidArgument for exec errors) and records them in State.Error.
+  absl::StatusOr<StartResult> StartContainer(const StartRequest& request);
+  // Signals, waits up to the timeout (-1: the container's, default 10 s),
+  // then SIGKILLs. Returns already_stopped=true when it was not running.
+  absl::StatusOr<bool> StopContainer(const std::string& ref, int timeout_seconds,
+                                     const std::string& signal);
+  // FailedPrecondition "Container <id> is not running" when not running.
+  absl::Status KillContainer(const std::string& ref, const std::string& signal);
+  // FailedPrecondition unless stopped or force (then killed and waited for).
+  absl::StatusOr<v1::Container> RemoveContainer(const std::string& ref, bool force);
+  std::vector<v1::Container> ListContainers(bool all);
+  absl::StatusOr<v1::Container> InspectContainer(const std::string& ref);
+  // Blocks per `condition`; `registered` runs once the waiter is in place.
+  // Cancelled when `cancelled` turns true.
+  absl::StatusOr<WaitResult> WaitContainer(const std::string& ref, v1::WaitCondition condition,
+                                           const std::function<void()>& registered,
+                                           const Cancelled& cancelled);
+  // Streams the json-file log to `sink` (false stops), following while the
+  // container runs when asked.
+  absl::Status ContainerLogs(const LogsRequest& request,
+                             const std::function<bool(const logs::LogLine&)>& sink,
+                             const Cancelled& cancelled);
+  // Registers an attach client; connected now if running, else at Start.
+  absl::StatusOr<std::shared_ptr<AttachSession>> Attach(const std::string& ref,
+                                                        AttachOptions options);
+  // FailedPrecondition when not running; a no-op without a tty.
+  absl::Status ResizeContainer(const std::string& ref, uint32_t height, uint32_t width);
+
+  EventLog& events() { return events_; }
+
+ private:
+  struct Entry {
+    v1::Container record;
+    bool starting = false;
+    bool removing = false;
+    uint64_t exits = 0;  // bumped on every exit (wait next-exit)
+    std::vector<std::shared_ptr<AttachSession>> pending_attaches;
+  };
+  struct Watcher {
+    std::thread thread;
+    std::shared_ptr<ShimConnection> conn;
+    std::atomic<bool> done{false};
+  };
+
+  ContainerManager(const ManagerConfig& config, std::unique_ptr<store::RecordStore> store,
+                   RuntimedMetrics* metrics);
+
+  // Startup reconcile: adopt live shims, settle the exits that happened
+  // while runtimed was away, kill shims of containers that never started.
+  absl::Status Recover();
+  void RecoverRunning(Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Resolves id, name or unique id prefix. NotFound "No such container: <ref>".
+  absl::StatusOr<Entry*> Resolve(const std::string& ref) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool NameTaken(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Start steps that run without the lock (files, shim, attaches).
+  absl::StatusOr<pid_t> LaunchAndRelease(const v1::Container& record, const StartRequest& request,
+                                         std::shared_ptr<ShimConnection>* wait_conn);
+  absl::Status WriteContainerFiles(const v1::Container& record, const StartRequest& request);
+  void ConnectAttaches(const std::string& id, std::vector<std::shared_ptr<AttachSession>> sessions);
+  void RecordStartFailure(const std::string& id, const absl::Status& error);
+
+  void StartWatcher(const std::string& id, std::shared_ptr<ShimConnection> conn);
+  void WatchExit(const std::string& id, std::shared_ptr<ShimConnection> conn);
+  void HandleExit(const std::string& id, int exit_code, int64_t finished_unix_nano);
+  void SettleExitLocked(Entry& entry, int exit_code, int64_t finished_unix_nano)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reads exit.json (255 when missing: the shim died without recording).
+  std::pair<int, int64_t> ReadExitFile(const std::string& id);
+  // Waits until the container's exit counter passes `exits`, up to `timeout`.
+  bool AwaitExit(const std::string& id, uint64_t exits, absl::Duration timeout)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status SignalShim(const std::string& id, int signal);
+  // Drops the record and dir, ends pending attaches, emits destroy.
+  absl::Status RemoveLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  void Emit(const v1::Container& record, const std::string& action,
+            std::map<std::string, std::string> extra = {});
+  void UpdateGauges() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Save(const v1::Container& record);
+
+  const ManagerConfig config_;
+  const Paths paths_;
+  std::unique_ptr<store::RecordStore> store_;
+  RuntimedMetrics* metrics_;  // may be null (tests)
+  EventLog events_;
+
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<Entry>> entries_ ABSL_GUARDED_BY(mu_);
+  absl::BitGen gen_ ABSL_GUARDED_BY(mu_);
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  // Exit codes of removed containers, for waiters that wake after removal.
+  absl::flat_hash_map<std::string, int> removed_exit_codes_ ABSL_GUARDED_BY(mu_);
+
+  absl::Mutex watchers_mu_;
+  std::list<std::unique_ptr<Watcher>> watchers_ ABSL_GUARDED_BY(watchers_mu_);
+};
+
+}  // namespace berth::runtimed

@@ -1,0 +1,220 @@
+#include "services/runtimed/runtimed_service.h"
+
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+
+#include "common/grpc/grpc_status.h"
+
+namespace berth::runtimed {
+namespace {
+
+void SetTime(google::protobuf::Timestamp* ts, int64_t unix_nano) {
+  ts->set_seconds(unix_nano / 1000000000);
+  ts->set_nanos(static_cast<int32_t>(unix_nano % 1000000000));
+}
+
+v1::LogEntry ToLogEntry(const logs::LogLine& line) {
+  v1::LogEntry entry;
+  entry.set_stream(line.stream == "stderr" ? v1::STD_STREAM_STDERR : v1::STD_STREAM_STDOUT);
+  entry.set_data(line.data);
+  SetTime(entry.mutable_time(), line.time_unix_nano);
+  return entry;
+}
+
+// Forwards the client's attach input until it half-closes (stdin close) or
+// the call is cancelled (detach).
+void PumpAttachInput(grpc::ServerContext* context,
+                     grpc::ServerReaderWriter<v1::AttachOutput, v1::AttachInput>* stream,
+                     AttachSession& session) {
+  v1::AttachInput input;
+  while (stream->Read(&input)) {
+    if (input.has_resize()) {
+      (void)session.Resize(input.resize().height(), input.resize().width());
+    } else if (input.msg_case() == v1::AttachInput::kStdin) {
+      (void)session.WriteStdin(input.stdin());
+    } else if (input.msg_case() == v1::AttachInput::kCloseStdin && input.close_stdin()) {
+      (void)session.CloseStdin();
+    }
+  }
+  if (context->IsCancelled()) {
+    session.Detach();
+  } else {
+    (void)session.CloseStdin();  // WritesDone is a half-close
+  }
+}
+
+}  // namespace
+
+grpc::Status RuntimedService::CreateContainer(grpc::ServerContext*,
+                                              const v1::CreateContainerRequest* request,
+                                              v1::Container* response) {
+  CreateRequest create{request->id(), request->name(), request->config(), request->image_id(),
+                       {request->rootfs().begin(), request->rootfs().end()}};
+  auto record = manager_.CreateContainer(create);
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  *response = *std::move(record);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::StartContainer(grpc::ServerContext*,
+                                             const v1::StartContainerRequest* request,
+                                             v1::StartContainerResponse* response) {
+  auto result = manager_.StartContainer(
+      StartRequest{request->container(), request->network(), request->resolv_conf(),
+                   request->hosts()});
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  response->set_already_running(result->already_running);
+  *response->mutable_container() = std::move(result->container);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::WaitContainer(grpc::ServerContext* context,
+                                            const v1::WaitContainerRequest* request,
+                                            grpc::ServerWriter<v1::WaitEvent>* writer) {
+  auto result = manager_.WaitContainer(
+      request->container(), request->condition(),
+      [writer] {
+        v1::WaitEvent event;
+        event.set_registered(true);
+        writer->Write(event);
+      },
+      [context] { return context->IsCancelled(); });
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  v1::WaitEvent event;
+  event.mutable_exit()->set_exit_code(result->exit_code);
+  event.mutable_exit()->set_error(result->error);
+  writer->Write(event);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::StopContainer(grpc::ServerContext*,
+                                            const v1::StopContainerRequest* request,
+                                            v1::StopContainerResponse* response) {
+  auto stopped = manager_.StopContainer(request->container(), request->timeout_seconds(),
+                                        request->signal());
+  if (!stopped.ok()) return ToGrpcStatus(stopped.status());
+  response->set_already_stopped(*stopped);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::KillContainer(grpc::ServerContext*,
+                                            const v1::KillContainerRequest* request,
+                                            v1::KillContainerResponse*) {
+  return ToGrpcStatus(manager_.KillContainer(request->container(), request->signal()));
+}
+
+grpc::Status RuntimedService::RemoveContainer(grpc::ServerContext*,
+                                              const v1::RemoveContainerRequest* request,
+                                              v1::Container* response) {
+  auto record = manager_.RemoveContainer(request->container(), request->force());
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  *response = *std::move(record);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::ListContainers(grpc::ServerContext*,
+                                             const v1::ListContainersRequest* request,
+                                             v1::ListContainersResponse* response) {
+  for (auto& record : manager_.ListContainers(request->all())) {
+    *response->add_containers() = std::move(record);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::InspectContainer(grpc::ServerContext*,
+                                               const v1::InspectContainerRequest* request,
+                                               v1::Container* response) {
+  auto record = manager_.InspectContainer(request->container());
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  *response = *std::move(record);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::ContainerLogs(grpc::ServerContext* context,
+                                            const v1::ContainerLogsRequest* request,
+                                            grpc::ServerWriter<v1::LogEntry>* writer) {
+  LogsRequest logs{request->container(), request->follow(), request->stdout(),
+                   request->stderr(), request->tail(), request->since_unix_nano()};
+  if (!logs.stdout && !logs.stderr) logs.stdout = logs.stderr = true;
+  return ToGrpcStatus(manager_.ContainerLogs(
+      logs, [writer](const logs::LogLine& line) { return writer->Write(ToLogEntry(line)); },
+      [context] { return context->IsCancelled(); }));
+}
+
+grpc::Status RuntimedService::AttachContainer(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::AttachOutput, v1::AttachInput>* stream) {
+  v1::AttachInput first;
+  if (!stream->Read(&first) || !first.has_open()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "the first attach message must be `open`");
+  }
+  const auto& open = first.open();
+  auto session = manager_.Attach(open.container(),
+                                 AttachOptions{open.stdin(), open.stdout(), open.stderr()});
+  if (!session.ok()) return ToGrpcStatus(session.status());
+  v1::AttachOutput attached;
+  attached.set_attached(true);
+  stream->Write(attached);
+  if (open.logs()) {
+    LogsRequest replay{(*session)->container_id(), false, open.stdout(), open.stderr(), -1, 0};
+    (void)manager_.ContainerLogs(
+        replay,
+        [stream](const logs::LogLine& line) {
+          v1::AttachOutput out;
+          *out.mutable_output() = ToLogEntry(line);
+          return stream->Write(out);
+        },
+        [context] { return context->IsCancelled(); });
+  }
+  absl::Notification input_done;
+  std::thread input([context, stream, s = *session, &input_done] {
+    PumpAttachInput(context, stream, *s);
+    input_done.Notify();
+  });
+  while (auto chunk = (*session)->Read()) {
+    v1::AttachOutput out;
+    out.mutable_output()->set_stream(chunk->is_stderr ? v1::STD_STREAM_STDERR
+                                                      : v1::STD_STREAM_STDOUT);
+    out.mutable_output()->set_data(std::move(chunk->data));
+    SetTime(out.mutable_output()->mutable_time(), absl::GetCurrentTimeNanos());
+    if (!stream->Write(out)) break;
+  }
+  // The output has ended. A client that already half-closed gets a clean OK;
+  // otherwise the input pump is blocked in Read and only a cancel frees it
+  // (the sync API has no other way), so the client sees CANCELLED after all
+  // of the output.
+  (*session)->Detach();
+  if (!input_done.WaitForNotificationWithTimeout(absl::Milliseconds(500))) context->TryCancel();
+  input.join();
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::ResizeContainer(grpc::ServerContext*,
+                                              const v1::ResizeContainerRequest* request,
+                                              v1::ResizeContainerResponse*) {
+  return ToGrpcStatus(
+      manager_.ResizeContainer(request->container(), request->height(), request->width()));
+}
+
+grpc::Status RuntimedService::Events(grpc::ServerContext* context,
+                                     const v1::EventsRequest* request,
+                                     grpc::ServerWriter<v1::Event>* writer) {
+  manager_.events().Stream(
+      request->since_unix_nano(),
+      [writer](const EventRecord& record) {
+        v1::Event event;
+        event.set_type(record.type);
+        event.set_action(record.action);
+        event.set_id(record.id);
+        for (const auto& [k, v] : record.attributes) (*event.mutable_attributes())[k] = v;
+        SetTime(event.mutable_time(), record.time_unix_nano);
+        return writer->Write(event);
+      },
+      [context] { return context->IsCancelled(); });
+  return grpc::Status::OK;
+}
+
+}  // namespace berth::runtimed

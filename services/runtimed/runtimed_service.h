@@ -1,0 +1,46 @@
+// gRPC adapter of runtimed: berth.v1.RuntimeService → ContainerManager.
+// Conversions only; every decision lives in the manager.
+#pragma once
+
+#include "berth/v1/runtimed.grpc.pb.h"
+#include "services/runtimed/container_manager.h"
+
+namespace berth::runtimed {
+
+class RuntimedService final : public v1::RuntimeService::Service {
+ public:
+  explicit RuntimedService(ContainerManager& manager) : manager_(manager) {}
+
+  grpc::Status CreateContainer(grpc::ServerContext* context, const v1::CreateContainerRequest* request,
+                               v1::Container* response) override;
+  grpc::Status StartContainer(grpc::ServerContext* context, const v1::StartContainerRequest* request,
+                              v1::StartContainerResponse* response) override;
+  grpc::Status WaitContainer(grpc::ServerContext* context, const v1::WaitContainerRequest* request,
+                             grpc::ServerWriter<v1::WaitEvent>* writer) override;
+  grpc::Status StopContainer(grpc::ServerContext* context, const v1::StopContainerRequest* request,
+                             v1::StopContainerResponse* response) override;
+  grpc::Status KillContainer(grpc::ServerContext* context, const v1::KillContainerRequest* request,
+                             v1::KillContainerResponse* response) override;
+  grpc::Status RemoveContainer(grpc::ServerContext* context, const v1::RemoveContainerRequest* request,
+                               v1::Container* response) override;
+  grpc::Status ListContainers(grpc::ServerContext* context, const v1::ListContainersRequest* request,
+                              v1::ListContainersResponse* response) override;
+  grpc::Status InspectContainer(grpc::ServerContext* context,
+                                const v1::InspectContainerRequest* request,
+                                v1::Container* response) override;
+  grpc::Status ContainerLogs(grpc::ServerContext* context, const v1::ContainerLogsRequest* request,
+                             grpc::ServerWriter<v1::LogEntry>* writer) override;
+  grpc::Status AttachContainer(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::AttachOutput, v1::AttachInput>* stream) override;
+  grpc::Status ResizeContainer(grpc::ServerContext* context,
+                               const v1::ResizeContainerRequest* request,
+                               v1::ResizeContainerResponse* response) override;
+  grpc::Status Events(grpc::ServerContext* context, const v1::EventsRequest* request,
+                      grpc::ServerWriter<v1::Event>* writer) override;
+
+ private:
+  ContainerManager& manager_;
+};
+
+}  // namespace berth::runtimed

@@ -1,0 +1,76 @@
+#include "services/runtimed/spec/spec_builder.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+
+namespace berth::runtimed::spec {
+namespace {
+
+std::string Key(const std::string& kv) { return kv.substr(0, kv.find('=')); }
+
+}  // namespace
+
+std::string ShortId(const std::string& id) { return id.substr(0, 12); }
+
+std::string Hostname(const v1::Container& record) {
+  return record.config().hostname().empty() ? ShortId(record.id()) : record.config().hostname();
+}
+
+std::vector<std::string> ProcessArgs(const v1::ContainerConfig& config) {
+  std::vector<std::string> args(config.entrypoint().begin(), config.entrypoint().end());
+  args.insert(args.end(), config.cmd().begin(), config.cmd().end());
+  return args;
+}
+
+std::vector<std::string> ProcessEnv(const v1::ContainerConfig& config,
+                                    const std::string& hostname) {
+  std::set<std::string> keys;
+  for (const auto& kv : config.env()) keys.insert(Key(kv));
+  std::vector<std::string> env;
+  if (!keys.count("PATH")) env.push_back(kDefaultPath);
+  if (!keys.count("HOSTNAME")) env.push_back("HOSTNAME=" + hostname);
+  if (config.tty() && !keys.count("TERM")) env.push_back("TERM=xterm");
+  env.insert(env.end(), config.env().begin(), config.env().end());
+  return env;
+}
+
+std::string DefaultHosts(const std::string& hostname) {
+  return absl::StrCat("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+                      "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\n",
+                      "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
+}
+
+std::string DefaultResolvConf() { return "nameserver 127.0.0.1\noptions ndots:0\n"; }
+
+ShimConfig BuildShimConfig(const v1::Container& record, const Paths& paths) {
+  const v1::ContainerConfig& config = record.config();
+  const std::string& id = record.id();
+  ShimConfig c;
+  c.id = id;
+  c.hostname = Hostname(record);
+  c.args = ProcessArgs(config);
+  c.env = ProcessEnv(config, c.hostname);
+  c.cwd = config.working_dir().empty() ? "/" : config.working_dir();
+  c.user = config.user();
+  c.tty = config.tty();
+  c.open_stdin = config.open_stdin();
+  c.stdin_once = config.stdin_once();
+  c.console_height = config.console_height();
+  c.console_width = config.console_width();
+  c.netns_path = record.network().sandbox_key();
+  c.rootfs_dir = paths.RootfsDir(id);
+  for (const auto& m : record.rootfs()) {
+    c.mounts.push_back(MountSpec{m.type(), m.source(), m.target(),
+                                 {m.options().begin(), m.options().end()}});
+  }
+  c.hostname_file = paths.HostnameFile(id);
+  c.hosts_file = paths.HostsFile(id);
+  c.resolv_conf_file = paths.ResolvConfFile(id);
+  c.socket_path = paths.ShimSocket(id);
+  c.log_path = paths.LogFile(id);
+  c.exit_path = paths.ExitFile(id);
+  return c;
+}
+
+}  // namespace berth::runtimed::spec

@@ -1,0 +1,53 @@
+#include "services/runtimed/spec/shim_config.h"
+
+#include "gtest/gtest.h"
+
+namespace berth::runtimed::spec {
+namespace {
+
+TEST(ShimConfigTest, JsonRoundTrip) {
+  ShimConfig c;
+  c.id = "abc";
+  c.args = {"sh", "-c", "echo \"hi\"\n"};
+  c.env = {"PATH=/bin", "X=ü"};
+  c.cwd = "/tmp";
+  c.user = "1000:1000";
+  c.tty = true;
+  c.open_stdin = true;
+  c.stdin_once = true;
+  c.console_height = 24;
+  c.console_width = 80;
+  c.hostname = "h";
+  c.netns_path = "/ns";
+  c.rootfs_dir = "/r";
+  c.mounts = {MountSpec{"overlay", "overlay", "", {"lowerdir=/a:/b", "upperdir=/u"}}};
+  c.hostname_file = "/f/hostname";
+  c.hosts_file = "/f/hosts";
+  c.resolv_conf_file = "/f/resolv.conf";
+  c.socket_path = "/s.sock";
+  c.log_path = "/l";
+  c.exit_path = "/e";
+  c.cgroup_parent = "berth-test";
+  auto back = FromJson(ToJson(c));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, c);
+}
+
+TEST(ShimConfigTest, RejectsOtherVersionsAndGarbage) {
+  ShimConfig c;
+  c.version = 2;
+  EXPECT_EQ(FromJson(ToJson(c)).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FromJson("{nope").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FromJson("{}").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ShimConfigTest, ExitRecordRoundTrip) {
+  auto back = ExitFromJson(ExitToJson(ExitRecord{137, 1700000000123456789, true}));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->exit_code, 137);
+  EXPECT_EQ(back->finished_unix_nano, 1700000000123456789);
+  EXPECT_TRUE(back->oom_killed);
+}
+
+}  // namespace
+}  // namespace berth::runtimed::spec
