@@ -260,6 +260,16 @@ absl::Status NetworkManager::Recover() {
       deps_.metrics.orphans_removed.Increment();
       continue;
     }
+    // After a host reboot the records and the (plain) files under /run
+    // survive but the namespaces do not: such an endpoint can never carry
+    // traffic again, so it is removed rather than handed out by Attach.
+    if (!deps_.netlink.OpenInNetns(record.netns_path).ok()) {
+      spdlog::warn("container={} network namespace {} is gone; removing the endpoint",
+                   record.container_id, record.netns_path);
+      BERTH_RETURN_IF_ERROR(RemoveResources(record));
+      deps_.metrics.orphans_removed.Increment();
+      continue;
+    }
     AdoptRecord(std::move(record));
   }
   BERTH_RETURN_IF_ERROR(SaveLeases());

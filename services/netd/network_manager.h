@@ -98,7 +98,8 @@ class NetworkManager {
   // route_localnet on the bridge, prepares the private netns dir, loads the
   // persisted endpoints and leases, removes what a crash left half-made
   // (records still "creating", netns files and veths on our bridge without a
-  // record, leases without an endpoint), re-reserves published ports and
+  // record, leases without an endpoint, endpoints whose namespace no longer
+  // exists, as after a reboot), re-reserves published ports and
   // reloads the nftables table. Safe to call on every start.
   absl::Status Recover();
 

@@ -314,6 +314,25 @@ TEST_F(NetworkManagerTest, RecoverUndoesInterruptedAttachesAndOrphans) {
   EXPECT_FALSE(std::filesystem::exists(config_.state_dir + "/endpoints/half.json"));
 }
 
+TEST_F(NetworkManagerTest, RecoverDropsEndpointsWhoseNamespaceIsGone) {
+  AttachParams params = Bridge("c1");
+  params.ports.push_back({"tcp", "", 8080, 80});
+  ASSERT_TRUE(manager_->Attach(params).ok());
+  ASSERT_TRUE(manager_->Attach(Bridge("c2")).ok());
+  // A reboot: namespaces and veths are gone, records and files remain.
+  NETD_ASSERT_OK(netlink_.DeleteLink(HostVethName("c1")));
+  kernel_.namespaces.erase(NetnsPath("c1"));
+
+  StartManager();
+  EXPECT_THAT(manager_->ListEndpoints(), ElementsAre("c2"));
+  EXPECT_THAT(Table(), ::testing::Not(HasSubstr("dport 8080")));
+  EXPECT_EQ(ports_.held_count(), 0u);
+  // Its address is free again and a new Attach builds a fresh endpoint.
+  auto again = manager_->Attach(params);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(kernel_.namespaces.count(NetnsPath("c1")), 1u);
+}
+
 TEST_F(NetworkManagerTest, TeardownRemovesBridgeTableAndEndpoints) {
   AttachParams params = Bridge("c1");
   params.ports.push_back({"tcp", "", 8080, 80});
