@@ -1,0 +1,180 @@
+#include "services/apid/coordinator/coordinator.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/unit/apid/fakes.h"
+
+namespace berth::apid {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using testing::CallLog;
+
+const std::string kId(64, 'a');
+
+class CoordinatorTest : public ::testing::Test {
+ protected:
+  CoordinatorTest() : imaged_(log_), netd_(log_), runtimed_(log_) {
+    v1::Image image;
+    image.set_id("sha256:img");
+    image.mutable_config()->add_cmd("sh");
+    image.mutable_config()->add_env("PATH=/bin");
+    imaged_.images["busybox"] = image;
+  }
+
+  v1::ContainerConfig Config(const std::string& image = "busybox") {
+    v1::ContainerConfig c;
+    c.set_image(image);
+    return c;
+  }
+
+  CallLog log_;
+  testing::FakeImaged imaged_;
+  testing::FakeNetd netd_;
+  testing::FakeRuntimed runtimed_;
+  Coordinator coordinator_{imaged_, netd_, runtimed_, [] { return kId; }};
+};
+
+TEST_F(CoordinatorTest, CreatePreparesSnapshotThenRecordsMergedConfig) {
+  auto created = coordinator_.Create("/web", Config());
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->id, kId);
+  EXPECT_THAT(log_, ElementsAre("imaged.InspectImage busybox",
+                                "imaged.PrepareSnapshot " + kId + " sha256:img",
+                                "runtimed.CreateContainer " + kId));
+  EXPECT_EQ(runtimed_.last_create.name(), "web");
+  EXPECT_EQ(runtimed_.last_create.image_id(), "sha256:img");
+  EXPECT_EQ(runtimed_.last_create.config().network_mode(), "bridge");
+  EXPECT_THAT(runtimed_.last_create.config().cmd(), ElementsAre("sh"));
+  EXPECT_EQ(runtimed_.last_create.rootfs_size(), 1);
+}
+
+TEST_F(CoordinatorTest, CreateFailureAfterSnapshotRemovesTheSnapshot) {
+  runtimed_.create_error = absl::AlreadyExistsError("Conflict. The container name \"/web\"");
+  auto created = coordinator_.Create("web", Config());
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(log_.back(), "imaged.RemoveSnapshot " + kId);
+  EXPECT_THAT(imaged_.snapshots, IsEmpty());
+}
+
+TEST_F(CoordinatorTest, MissingImageIsNotFoundWithDockersTextAndTouchesNothing) {
+  auto created = coordinator_.Create("", Config("nope:1"));
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(created.status().message(), "No such image: nope:1");
+  EXPECT_THAT(log_, ElementsAre("imaged.InspectImage nope:1"));
+}
+
+TEST_F(CoordinatorTest, UnsupportedNetworkModeIsRefusedBeforeAnyCall) {
+  v1::ContainerConfig c = Config();
+  c.set_network_mode("host");
+  auto created = coordinator_.Create("", c);
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(created.status().message(), "network mode 'host' is not supported yet");
+  EXPECT_THAT(log_, IsEmpty());
+}
+
+TEST_F(CoordinatorTest, BadNameIsRefused) {
+  auto created = coordinator_.Create("bad name!", Config());
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(log_, IsEmpty());
+}
+
+TEST_F(CoordinatorTest, StartAttachesThenStartsWithTheNetworkSummary) {
+  ASSERT_TRUE(coordinator_.Create("web", Config()).ok());
+  log_.clear();
+  auto started = coordinator_.Start("web");
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_FALSE(*started);
+  EXPECT_THAT(log_, ElementsAre("netd.Attach " + kId, "runtimed.StartContainer " + kId));
+  EXPECT_EQ(netd_.last_attach.hostname(), kId.substr(0, 12));
+  EXPECT_EQ(netd_.last_attach.network_mode(), "bridge");
+  EXPECT_EQ(runtimed_.last_start.network().sandbox_key(), "/run/netns/" + kId);
+  EXPECT_EQ(runtimed_.last_start.resolv_conf(), "nameserver 10.0.0.1\n");
+}
+
+TEST_F(CoordinatorTest, StartFailureDetachesAndKeepsTheExecutorText) {
+  ASSERT_TRUE(coordinator_.Create("web", Config()).ok());
+  runtimed_.start_error = absl::InvalidArgumentError(
+      "exec: \"foo\": executable file not found in $PATH");
+  log_.clear();
+  auto started = coordinator_.Start("web");
+  EXPECT_EQ(started.status().message(), "exec: \"foo\": executable file not found in $PATH");
+  EXPECT_THAT(log_, ElementsAre("netd.Attach " + kId, "runtimed.StartContainer " + kId,
+                                "netd.Detach " + kId));
+  EXPECT_THAT(netd_.endpoints, IsEmpty());
+}
+
+TEST_F(CoordinatorTest, StartOfRunningContainerAttachesNothing) {
+  ASSERT_TRUE(coordinator_.Create("web", Config()).ok());
+  ASSERT_TRUE(coordinator_.Start("web").ok());
+  log_.clear();
+  auto started = coordinator_.Start("web");
+  ASSERT_TRUE(started.ok());
+  EXPECT_TRUE(*started);
+  EXPECT_THAT(log_, IsEmpty());
+}
+
+TEST_F(CoordinatorTest, RemoveDropsRecordThenEndpointThenSnapshot) {
+  ASSERT_TRUE(coordinator_.Create("web", Config()).ok());
+  log_.clear();
+  ASSERT_TRUE(coordinator_.Remove("web", true).ok());
+  EXPECT_THAT(log_, ElementsAre("runtimed.RemoveContainer web", "netd.Detach " + kId,
+                                "imaged.RemoveSnapshot " + kId));
+}
+
+TEST_F(CoordinatorTest, RemoveOfUnknownContainerIsNotFound) {
+  EXPECT_EQ(coordinator_.Remove("ghost", false).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(CoordinatorTest, DestroyEventDetachesAndRemovesSnapshot) {
+  v1::Event e;
+  e.set_type("container");
+  e.set_action("destroy");
+  e.set_id(kId);
+  coordinator_.HandleEvent(e);
+  EXPECT_THAT(log_, ElementsAre("netd.Detach " + kId, "imaged.RemoveSnapshot " + kId));
+}
+
+TEST_F(CoordinatorTest, DieEventDetachesUnlessTheContainerRunsAgain) {
+  ASSERT_TRUE(coordinator_.Create("web", Config()).ok());
+  ASSERT_TRUE(coordinator_.Start("web").ok());
+  log_.clear();
+  v1::Event e;
+  e.set_type("container");
+  e.set_action("die");
+  e.set_id(kId);
+  coordinator_.HandleEvent(e);  // still running (restart policy): keep the endpoint
+  EXPECT_THAT(log_, IsEmpty());
+  runtimed_.containers[kId].mutable_state()->set_status(v1::CONTAINER_STATUS_EXITED);
+  coordinator_.HandleEvent(e);
+  EXPECT_THAT(log_, ElementsAre("netd.Detach " + kId));
+}
+
+TEST_F(CoordinatorTest, ReconcileRemovesOrphansOnly) {
+  ASSERT_TRUE(coordinator_.Create("web", Config()).ok());  // created, not running
+  imaged_.snapshots.push_back("orphan");
+  netd_.endpoints = {kId, "gone"};
+  log_.clear();
+  ASSERT_TRUE(coordinator_.Reconcile().ok());
+  EXPECT_THAT(imaged_.snapshots, ElementsAre(kId));
+  EXPECT_THAT(netd_.endpoints, IsEmpty());  // kId is not running, "gone" has no record
+}
+
+TEST_F(CoordinatorTest, ReconcileDeletesNothingWhenAListingFails) {
+  imaged_.snapshots.push_back("orphan");
+  netd_.list_error = absl::UnavailableError("netd down");
+  EXPECT_EQ(coordinator_.Reconcile().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(imaged_.snapshots, ElementsAre("orphan"));
+}
+
+TEST(RandomContainerIdTest, Is64LowercaseHexAndDiffers) {
+  std::string a = RandomContainerId();
+  EXPECT_EQ(a.size(), 64u);
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(a, RandomContainerId());
+}
+
+}  // namespace
+}  // namespace berth::apid

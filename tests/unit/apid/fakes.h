@@ -1,0 +1,196 @@
+#pragma once
+
+// Recording fakes of the backend clients for coordinator tests. Each call is
+// appended to a shared log ("imaged.PrepareSnapshot <id>") so tests can check
+// order; results can be scripted per method.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "services/apid/clients/clients.h"
+
+namespace berth::apid::testing {
+
+using CallLog = std::vector<std::string>;
+
+// A stream that ends at once with `status`.
+template <typename Base, typename Msg>
+class FailedStream : public Base {
+ public:
+  explicit FailedStream(absl::Status s) : status_(std::move(s)) {}
+  bool Read(Msg*) override { return false; }
+  void Cancel() override {}
+  absl::Status Finish() override { return status_; }
+
+ private:
+  absl::Status status_;
+};
+
+class FakeImaged : public ImagedClient {
+ public:
+  explicit FakeImaged(CallLog& log) : log_(log) {}
+
+  std::map<std::string, v1::Image> images;  // by reference
+  std::vector<std::string> snapshots;
+  absl::Status prepare_error;
+
+  absl::StatusOr<v1::Image> InspectImage(const std::string& ref) override {
+    log_.push_back("imaged.InspectImage " + ref);
+    auto it = images.find(ref);
+    if (it == images.end()) return absl::NotFoundError("No such image: " + ref);
+    return it->second;
+  }
+  absl::StatusOr<std::vector<v1::Image>> ListImages(bool) override {
+    std::vector<v1::Image> out;
+    for (auto& [k, v] : images) out.push_back(v);
+    return out;
+  }
+  absl::StatusOr<v1::RemoveImageResponse> RemoveImage(const std::string&, bool) override {
+    return absl::UnimplementedError("fake");
+  }
+  absl::StatusOr<std::vector<v1::Mount>> PrepareSnapshot(const std::string& key,
+                                                         const std::string& image_id) override {
+    log_.push_back("imaged.PrepareSnapshot " + key + " " + image_id);
+    if (!prepare_error.ok()) return prepare_error;
+    snapshots.push_back(key);
+    v1::Mount m;
+    m.set_type("overlay");
+    return std::vector<v1::Mount>{m};
+  }
+  absl::Status RemoveSnapshot(const std::string& key) override {
+    log_.push_back("imaged.RemoveSnapshot " + key);
+    std::erase(snapshots, key);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<std::string>> ListSnapshots() override { return snapshots; }
+  std::unique_ptr<ImportStream> ImportImage(const grpc::ServerContextBase*) override {
+    return nullptr;
+  }
+  std::unique_ptr<ProgressStream> PullImage(const v1::PullImageRequest&,
+                                            const grpc::ServerContextBase*) override {
+    return std::make_unique<FailedStream<ProgressStream, v1::ProgressMessage>>(
+        absl::UnimplementedError("pull is not implemented yet"));
+  }
+
+ private:
+  CallLog& log_;
+};
+
+class FakeNetd : public NetdClient {
+ public:
+  explicit FakeNetd(CallLog& log) : log_(log) {}
+
+  std::vector<std::string> endpoints;
+  absl::Status attach_error;
+  absl::Status list_error;
+  v1::AttachRequest last_attach;
+
+  absl::StatusOr<v1::AttachResponse> Attach(const v1::AttachRequest& request) override {
+    log_.push_back("netd.Attach " + request.container_id());
+    last_attach = request;
+    if (!attach_error.ok()) return attach_error;
+    endpoints.push_back(request.container_id());
+    v1::AttachResponse response;
+    response.mutable_summary()->set_sandbox_key("/run/netns/" + request.container_id());
+    response.set_resolv_conf("nameserver 10.0.0.1\n");
+    return response;
+  }
+  absl::Status Detach(const std::string& id) override {
+    log_.push_back("netd.Detach " + id);
+    std::erase(endpoints, id);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<std::string>> ListEndpoints() override {
+    if (!list_error.ok()) return list_error;
+    return endpoints;
+  }
+
+ private:
+  CallLog& log_;
+};
+
+class FakeRuntimed : public RuntimedClient {
+ public:
+  explicit FakeRuntimed(CallLog& log) : log_(log) {}
+
+  std::map<std::string, v1::Container> containers;  // by id
+  absl::Status create_error;
+  absl::Status start_error;
+  v1::CreateContainerRequest last_create;
+  v1::StartContainerRequest last_start;
+
+  absl::StatusOr<v1::Container> CreateContainer(const v1::CreateContainerRequest& r) override {
+    log_.push_back("runtimed.CreateContainer " + r.id());
+    last_create = r;
+    if (!create_error.ok()) return create_error;
+    v1::Container c;
+    c.set_id(r.id());
+    c.set_name(r.name().empty() ? "generated" : r.name());
+    *c.mutable_config() = r.config();
+    c.mutable_state()->set_status(v1::CONTAINER_STATUS_CREATED);
+    containers[r.id()] = c;
+    return c;
+  }
+  absl::StatusOr<v1::StartContainerResponse> StartContainer(
+      const v1::StartContainerRequest& r) override {
+    log_.push_back("runtimed.StartContainer " + r.container());
+    last_start = r;
+    if (!start_error.ok()) return start_error;
+    containers[r.container()].mutable_state()->set_status(v1::CONTAINER_STATUS_RUNNING);
+    return v1::StartContainerResponse();
+  }
+  absl::StatusOr<v1::StopContainerResponse> StopContainer(
+      const v1::StopContainerRequest&) override {
+    return v1::StopContainerResponse();
+  }
+  absl::Status KillContainer(const v1::KillContainerRequest&) override {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<v1::Container> RemoveContainer(const std::string& ref, bool) override {
+    log_.push_back("runtimed.RemoveContainer " + ref);
+    absl::StatusOr<v1::Container> c = Find(ref);
+    if (c.ok()) containers.erase(c->id());
+    return c;
+  }
+  absl::StatusOr<std::vector<v1::Container>> ListContainers(bool) override {
+    std::vector<v1::Container> out;
+    for (auto& [k, v] : containers) out.push_back(v);
+    return out;
+  }
+  absl::StatusOr<v1::Container> InspectContainer(const std::string& ref) override {
+    return Find(ref);
+  }
+  absl::Status ResizeContainer(const v1::ResizeContainerRequest&) override {
+    return absl::OkStatus();
+  }
+  std::unique_ptr<WaitStream> WaitContainer(const v1::WaitContainerRequest&,
+                                            const grpc::ServerContextBase*) override {
+    return std::make_unique<FailedStream<WaitStream, v1::WaitEvent>>(
+        absl::UnimplementedError("fake"));
+  }
+  std::unique_ptr<LogStream> ContainerLogs(const v1::ContainerLogsRequest&,
+                                           const grpc::ServerContextBase*) override {
+    return std::make_unique<FailedStream<LogStream, v1::LogEntry>>(
+        absl::UnimplementedError("fake"));
+  }
+  std::unique_ptr<AttachStream> AttachContainer(const grpc::ServerContextBase*) override {
+    return nullptr;
+  }
+  std::unique_ptr<EventStream> Events(const v1::EventsRequest&) override {
+    return std::make_unique<FailedStream<EventStream, v1::Event>>(
+        absl::UnavailableError("fake"));
+  }
+
+ private:
+  absl::StatusOr<v1::Container> Find(const std::string& ref) {
+    for (auto& [id, c] : containers) {
+      if (id == ref || c.name() == ref || id.rfind(ref, 0) == 0) return c;
+    }
+    return absl::NotFoundError("No such container: " + ref);
+  }
+  CallLog& log_;
+};
+
+}  // namespace berth::apid::testing
