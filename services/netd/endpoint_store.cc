@@ -59,9 +59,9 @@ absl::StatusOr<EndpointRecord> EndpointStore::FromJson(const std::string& json) 
     return absl::DataLossError("endpoint record is not a JSON object");
   }
   if (doc.value("version", 0) != kVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("endpoint record has schema version ", doc.value("version", 0),
-                     ", this netd understands ", kVersion));
+    return absl::FailedPreconditionError(absl::StrCat("endpoint record has schema version ",
+                                                      doc.value("version", 0),
+                                                      ", this netd understands ", kVersion));
   }
   // nlohmann throws on type mismatches; the exception stops here.
   try {
@@ -71,8 +71,8 @@ absl::StatusOr<EndpointRecord> EndpointStore::FromJson(const std::string& json) 
     r.hostname = doc.value("hostname", "");
     r.aliases = doc.value("aliases", std::vector<std::string>{});
     r.mode = doc.at("mode").get<std::string>();
-    r.state = doc.value("state", "") == "active" ? EndpointState::kActive
-                                                 : EndpointState::kCreating;
+    r.state =
+        doc.value("state", "") == "active" ? EndpointState::kActive : EndpointState::kCreating;
     r.netns_path = doc.value("netns_path", "");
     r.network_id = doc.value("network_id", "");
     r.endpoint_id = doc.value("endpoint_id", "");

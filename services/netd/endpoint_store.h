@@ -21,7 +21,7 @@ struct EndpointRecord {
   std::string container_name;
   std::string hostname;
   std::vector<std::string> aliases;
-  std::string mode;            // "bridge" or "none"
+  std::string mode;  // "bridge" or "none"
   EndpointState state = EndpointState::kCreating;
   std::string netns_path;
   std::string network_id;

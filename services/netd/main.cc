@@ -1,9 +1,9 @@
 // netd: flags → config → objects → serve (or tear down). No logic here.
+#include <prometheus/registry.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <prometheus/registry.h>
 
 #include "absl/flags/flag.h"
 #include "common/daemon/daemon.h"
@@ -70,8 +70,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<berth::metrics::MetricsServer> metrics_server;
   prometheus::Registry teardown_registry;
   if (!teardown) {
-    auto started = berth::metrics::MetricsServer::Start(
-        absl::GetFlag(FLAGS_metrics_address), absl::GetFlag(FLAGS_metrics_address_file));
+    auto started = berth::metrics::MetricsServer::Start(absl::GetFlag(FLAGS_metrics_address),
+                                                        absl::GetFlag(FLAGS_metrics_address_file));
     if (!started.ok()) return Fail(started.status());
     metrics_server = std::move(*started);
   }

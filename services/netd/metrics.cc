@@ -19,17 +19,14 @@ prometheus::Family<prometheus::Counter>& CounterFamily(prometheus::Registry& reg
 }  // namespace
 
 NetdMetrics::NetdMetrics(prometheus::Registry& registry)
-    : attach_family_(
-          CounterFamily(registry, "berth_netd_attach_total", "Attach calls by result")),
-      detach_family_(
-          CounterFamily(registry, "berth_netd_detach_total", "Detach calls by result")),
+    : attach_family_(CounterFamily(registry, "berth_netd_attach_total", "Attach calls by result")),
+      detach_family_(CounterFamily(registry, "berth_netd_detach_total", "Detach calls by result")),
       ruleset_family_(CounterFamily(registry, "berth_netd_ruleset_applies_total",
                                     "nftables ruleset loads by result")),
       endpoints(MakeGauge(registry, "berth_netd_endpoints", "Attached containers")),
       addresses_in_use(MakeGauge(registry, "berth_netd_ipam_addresses_in_use",
                                  "Leased addresses of the default bridge network")),
-      published_ports(
-          MakeGauge(registry, "berth_netd_published_ports", "Published host ports")),
+      published_ports(MakeGauge(registry, "berth_netd_published_ports", "Published host ports")),
       attach_ok(attach_family_.Add({{"result", "ok"}})),
       attach_error(attach_family_.Add({{"result", "error"}})),
       detach_ok(detach_family_.Add({{"result", "ok"}})),

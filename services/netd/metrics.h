@@ -23,17 +23,16 @@ struct NetdMetrics {
   prometheus::Family<prometheus::Counter>& ruleset_family_;
 
  public:
-
-  prometheus::Gauge& endpoints;           // berth_netd_endpoints
-  prometheus::Gauge& addresses_in_use;    // berth_netd_ipam_addresses_in_use
-  prometheus::Gauge& published_ports;     // berth_netd_published_ports
-  prometheus::Counter& attach_ok;         // berth_netd_attach_total{result="ok"}
-  prometheus::Counter& attach_error;      // berth_netd_attach_total{result="error"}
-  prometheus::Counter& detach_ok;         // berth_netd_detach_total{result="ok"}
-  prometheus::Counter& detach_error;      // berth_netd_detach_total{result="error"}
-  prometheus::Counter& ruleset_ok;        // berth_netd_ruleset_applies_total{result="ok"}
-  prometheus::Counter& ruleset_error;     // berth_netd_ruleset_applies_total{result="error"}
-  prometheus::Counter& orphans_removed;   // berth_netd_recover_orphans_removed_total
+  prometheus::Gauge& endpoints;          // berth_netd_endpoints
+  prometheus::Gauge& addresses_in_use;   // berth_netd_ipam_addresses_in_use
+  prometheus::Gauge& published_ports;    // berth_netd_published_ports
+  prometheus::Counter& attach_ok;        // berth_netd_attach_total{result="ok"}
+  prometheus::Counter& attach_error;     // berth_netd_attach_total{result="error"}
+  prometheus::Counter& detach_ok;        // berth_netd_detach_total{result="ok"}
+  prometheus::Counter& detach_error;     // berth_netd_detach_total{result="error"}
+  prometheus::Counter& ruleset_ok;       // berth_netd_ruleset_applies_total{result="ok"}
+  prometheus::Counter& ruleset_error;    // berth_netd_ruleset_applies_total{result="error"}
+  prometheus::Counter& orphans_removed;  // berth_netd_recover_orphans_removed_total
 };
 
 }  // namespace berth::netd

@@ -61,8 +61,7 @@ grpc::Status NetdService::ListEndpoints(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status NetdService::ListNetworks(grpc::ServerContext*,
-                                       const berth::v1::ListNetworksRequest*,
+grpc::Status NetdService::ListNetworks(grpc::ServerContext*, const berth::v1::ListNetworksRequest*,
                                        berth::v1::ListNetworksResponse* response) {
   for (const NetworkInfo& info : manager_.ListNetworks()) {
     berth::v1::Network* network = response->add_networks();

@@ -45,9 +45,9 @@ absl::Status NetdConfig::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid --bridge '", bridge, "': want an interface name of 1..15 chars"));
   }
-  if (nft_table.empty() || nft_table.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                                       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
-                               std::string::npos) {
+  if (nft_table.empty() ||
+      nft_table.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string::npos) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid --nft_table '", nft_table, "': want [A-Za-z0-9_]+"));
   }
@@ -137,8 +137,9 @@ absl::Status NetworkManager::EnsureBridge() {
   } else if (!link.ok()) {
     return link.status();
   } else if (link->kind != "bridge") {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "link '", bridge, "' exists but is a '", link->kind, "', not a bridge; pick another --bridge"));
+    return absl::FailedPreconditionError(absl::StrCat("link '", bridge, "' exists but is a '",
+                                                      link->kind,
+                                                      "', not a bridge; pick another --bridge"));
   }
   netlink::Ipv4Prefix gateway{ipam::FormatIpv4(subnet_.gateway()), subnet_.prefix_len};
   BERTH_ASSIGN_OR_RETURN(auto addresses, deps_.netlink.ListAddresses(bridge));
@@ -167,8 +168,8 @@ absl::Status NetworkManager::ApplyRuleset() {
   firewall::RulesetSpec spec{config_.nft_table, config_.bridge, subnet_, {}};
   for (const auto& [id, endpoint] : endpoints_) {
     for (const ports::PortSpec& port : endpoint.record.ports) {
-      spec.ports.push_back({port.protocol, port.host_ip, port.host_port,
-                            endpoint.record.ip_address, port.container_port});
+      spec.ports.push_back({port.protocol, port.host_ip, port.host_port, endpoint.record.ip_address,
+                            port.container_port});
     }
   }
   absl::Status status = deps_.nft.Apply(firewall::RenderRuleset(spec));
@@ -330,8 +331,7 @@ AttachResult NetworkManager::ResultFor(const EndpointRecord& record) const {
     if (content.ok()) {
       host_resolv = std::move(*content);
     } else {
-      spdlog::warn("cannot read {}: {}", config_.resolv_conf_source,
-                   content.status().ToString());
+      spdlog::warn("cannot read {}: {}", config_.resolv_conf_source, content.status().ToString());
     }
   }
   return AttachResult{record, RenderResolvConf(host_resolv, config_.dns_servers),

@@ -31,9 +31,9 @@ struct NetdConfig {
   std::string bridge = "berth0";
   std::string subnet = "172.29.0.0/16";
   std::string nft_table = "berth";
-  std::vector<std::string> dns_servers;           // empty: the host's resolv.conf
+  std::vector<std::string> dns_servers;                 // empty: the host's resolv.conf
   std::string resolv_conf_source = "/etc/resolv.conf";  // "" = none
-  std::string proc_sys_dir = "/proc/sys";         // a temp dir in unit tests
+  std::string proc_sys_dir = "/proc/sys";               // a temp dir in unit tests
 
   // InvalidArgument naming the bad field: bridge must be a valid interface
   // name (1..15 chars, no '/', no whitespace), nft_table [A-Za-z0-9_]+,
@@ -68,7 +68,7 @@ struct AttachParams {
 };
 
 struct AttachResult {
-  EndpointRecord endpoint;   // mode, netns path, address, resolved ports
+  EndpointRecord endpoint;  // mode, netns path, address, resolved ports
   std::string resolv_conf;
   std::string hosts;
 };
@@ -90,8 +90,7 @@ class NetworkManager {
  public:
   // Validates the config. Touches nothing; call Recover() (serving) or
   // Teardown() (deploy/berth-down) next.
-  static absl::StatusOr<std::unique_ptr<NetworkManager>> Create(NetdConfig config,
-                                                                NetdDeps deps);
+  static absl::StatusOr<std::unique_ptr<NetworkManager>> Create(NetdConfig config, NetdDeps deps);
 
   // Startup reconcile: stamps/checks the state schema, makes sure the bridge
   // exists with the gateway address and is up, enables IPv4 forwarding and

@@ -79,8 +79,8 @@ absl::StatusOr<std::vector<ports::PortSpec>> NetworkManager::ResolvePorts(
 
 absl::Status NetworkManager::PlumbBridge(const EndpointRecord& record) {
   netlink::Netlink& host = deps_.netlink;
-  BERTH_RETURN_IF_ERROR(host.AddVethPair(record.host_veth, kContainerIfname,
-                                         record.mac_address, record.netns_path));
+  BERTH_RETURN_IF_ERROR(
+      host.AddVethPair(record.host_veth, kContainerIfname, record.mac_address, record.netns_path));
   BERTH_RETURN_IF_ERROR(host.SetMaster(record.host_veth, config_.bridge));
   BERTH_RETURN_IF_ERROR(host.SetUp(record.host_veth));
   BERTH_ASSIGN_OR_RETURN(std::unique_ptr<netlink::Netlink> inside,

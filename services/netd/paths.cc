@@ -25,8 +25,8 @@ absl::Status ValidateContainerId(const std::string& id) {
     ok = ok && (absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-');
   }
   if (!ok) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid container id '", id, "': want 1..128 characters of [A-Za-z0-9_.-]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid container id '", id, "': want 1..128 characters of [A-Za-z0-9_.-]"));
   }
   return absl::OkStatus();
 }

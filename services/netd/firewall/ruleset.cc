@@ -38,8 +38,7 @@ std::string RenderRuleset(const RulesetSpec& spec) {
   std::string out = RenderDeleteTable(spec.table);
   absl::StrAppend(&out, "table ip ", spec.table, " {\n");
   absl::StrAppend(&out, "\tchain prerouting {\n",
-                  "\t\ttype nat hook prerouting priority dstnat; policy accept;\n", dnat,
-                  "\t}\n");
+                  "\t\ttype nat hook prerouting priority dstnat; policy accept;\n", dnat, "\t}\n");
   absl::StrAppend(&out, "\tchain output {\n",
                   "\t\ttype nat hook output priority -100; policy accept;\n", dnat, "\t}\n");
   absl::StrAppend(&out, "\tchain postrouting {\n",
@@ -47,9 +46,8 @@ std::string RenderRuleset(const RulesetSpec& spec) {
                   "\t\tip saddr ", subnet, " oifname != ", bridge, " masquerade\n",
                   "\t\tip saddr 127.0.0.0/8 oifname ", bridge, " masquerade\n", "\t}\n");
   absl::StrAppend(&out, "\tchain forward {\n",
-                  "\t\ttype filter hook forward priority filter; policy accept;\n",
-                  "\t\tiifname ", bridge, " accept\n", "\t\toifname ", bridge, " accept\n",
-                  "\t}\n");
+                  "\t\ttype filter hook forward priority filter; policy accept;\n", "\t\tiifname ",
+                  bridge, " accept\n", "\t\toifname ", bridge, " accept\n", "\t}\n");
   absl::StrAppend(&out, "}\n");
   return out;
 }

@@ -13,17 +13,17 @@ namespace berth::netd::firewall {
 // One published port: traffic to host_ip:host_port goes to
 // container_ip:container_port.
 struct PortRule {
-  std::string protocol;      // "tcp" or "udp"
-  std::string host_ip;       // "" means every local address
+  std::string protocol;  // "tcp" or "udp"
+  std::string host_ip;   // "" means every local address
   uint16_t host_port = 0;
   std::string container_ip;
   uint16_t container_port = 0;
 };
 
 struct RulesetSpec {
-  std::string table;         // nft table name (family ip); netd never touches others
-  std::string bridge;        // Linux bridge of the default network
-  ipam::Ipv4Subnet subnet;   // the bridge's subnet
+  std::string table;        // nft table name (family ip); netd never touches others
+  std::string bridge;       // Linux bridge of the default network
+  ipam::Ipv4Subnet subnet;  // the bridge's subnet
   std::vector<PortRule> ports;
 };
 

@@ -31,14 +31,13 @@ absl::StatusOr<uint32_t> AddressPool::Allocate(const std::string& owner) {
 
 absl::Status AddressPool::Reserve(uint32_t address, const std::string& owner) {
   if (!Allocatable(address)) {
-    return absl::InvalidArgumentError(absl::StrCat("address ", FormatIpv4(address),
-                                                   " is not a host address of subnet ",
-                                                   subnet_.ToString()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "address ", FormatIpv4(address), " is not a host address of subnet ", subnet_.ToString()));
   }
   auto it = leases_.find(address);
   if (it != leases_.end() && it->second != owner) {
-    return absl::AlreadyExistsError(absl::StrCat("address ", FormatIpv4(address),
-                                                 " is leased to '", it->second, "'"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("address ", FormatIpv4(address), " is leased to '", it->second, "'"));
   }
   leases_[address] = owner;
   return absl::OkStatus();

@@ -25,19 +25,19 @@ absl::StatusOr<AddressPool> LeaseStore::Load(const Ipv4Subnet& subnet) const {
   nlohmann::json doc = nlohmann::json::parse(*content, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) return Corrupt(path_, "not a JSON object");
   if (doc.value("version", 0) != kVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "lease file '", path_, "' has schema version ", doc.value("version", 0),
-        ", this netd understands ", kVersion));
+    return absl::FailedPreconditionError(
+        absl::StrCat("lease file '", path_, "' has schema version ", doc.value("version", 0),
+                     ", this netd understands ", kVersion));
   }
   const nlohmann::json& leases = doc["leases"];
   if (!leases.is_object()) return Corrupt(path_, "\"leases\" is not an object");
   std::string stored_subnet = doc.value("subnet", "");
   if (stored_subnet != subnet.ToString()) {
     if (leases.empty()) return pool;
-    return absl::FailedPreconditionError(absl::StrCat(
-        "lease file '", path_, "' holds ", leases.size(), " leases in subnet ", stored_subnet,
-        " but the configured subnet is ", subnet.ToString(),
-        "; detach those containers or keep the old --subnet"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("lease file '", path_, "' holds ", leases.size(), " leases in subnet ",
+                     stored_subnet, " but the configured subnet is ", subnet.ToString(),
+                     "; detach those containers or keep the old --subnet"));
   }
   for (const auto& [ip_text, owner] : leases.items()) {
     auto ip = ParseIpv4(ip_text);

@@ -15,8 +15,8 @@ namespace berth::netd::netlink {
 struct LinkInfo {
   std::string name;
   int index = 0;
-  std::string kind;        // "bridge", "veth", "" for plain devices
-  int master_index = 0;    // 0 when not enslaved
+  std::string kind;      // "bridge", "veth", "" for plain devices
+  int master_index = 0;  // 0 when not enslaved
   bool up = false;
 };
 

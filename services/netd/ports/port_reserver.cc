@@ -25,8 +25,7 @@ class SocketReservation : public PortReservation {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<PortReservation>> SocketPortReserver::Reserve(
-    const PortSpec& spec) {
+absl::StatusOr<std::unique_ptr<PortReservation>> SocketPortReserver::Reserve(const PortSpec& spec) {
   const std::string where = absl::StrCat(DisplayHostIp(spec), ":", spec.host_port);
   int type = spec.protocol == "udp" ? SOCK_DGRAM : SOCK_STREAM;
   fs::ScopedFd fd(::socket(AF_INET, type | SOCK_CLOEXEC, 0));

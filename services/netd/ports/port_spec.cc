@@ -48,9 +48,8 @@ std::string DisplayHostIp(const PortSpec& spec) {
 }
 
 absl::Status PortAlreadyAllocated(const PortSpec& spec) {
-  return absl::AlreadyExistsError(absl::StrCat("Bind for ", DisplayHostIp(spec), ":",
-                                               spec.host_port,
-                                               " failed: port is already allocated"));
+  return absl::AlreadyExistsError(absl::StrCat(
+      "Bind for ", DisplayHostIp(spec), ":", spec.host_port, " failed: port is already allocated"));
 }
 
 absl::Status CheckConflicts(const std::vector<PortSpec>& requested,

@@ -12,9 +12,9 @@ namespace berth::netd::ports {
 
 // A normalized published port.
 struct PortSpec {
-  std::string protocol;      // "tcp" or "udp"
-  std::string host_ip;       // "" = every address (0.0.0.0); else a dotted quad
-  uint16_t host_port = 0;    // 0 only before a port is picked
+  std::string protocol;    // "tcp" or "udp"
+  std::string host_ip;     // "" = every address (0.0.0.0); else a dotted quad
+  uint16_t host_port = 0;  // 0 only before a port is picked
   uint16_t container_port = 0;
   bool operator==(const PortSpec&) const = default;
 };

@@ -57,10 +57,14 @@ class NetdDaemonTest : public ::testing::Test {
   }
 
   std::vector<std::string> Flags() {
-    return {"--state_dir=" + root_ + "/state", "--run_dir=" + root_ + "/run",
-            "--bridge=" + bridge_,            "--subnet=" + subnet_,
-            "--nft_table=" + table_,          "--listen=" + socket_,
-            "--metrics_address=127.0.0.1:0",  "--resolv_conf_source="};
+    return {"--state_dir=" + root_ + "/state",
+            "--run_dir=" + root_ + "/run",
+            "--bridge=" + bridge_,
+            "--subnet=" + subnet_,
+            "--nft_table=" + table_,
+            "--listen=" + socket_,
+            "--metrics_address=127.0.0.1:0",
+            "--resolv_conf_source="};
   }
 
   pid_t Spawn(std::vector<std::string> args) {

@@ -13,8 +13,8 @@
 
 #include <atomic>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <memory>
@@ -38,7 +38,6 @@ namespace {
 using testing::NetnsGreeter;
 using testing::ReadFromLoopback;
 using testing::RunCommand;
-
 
 class NetdIntegrationTest : public ::testing::Test {
  protected:
@@ -64,8 +63,8 @@ class NetdIntegrationTest : public ::testing::Test {
   // Recreates the manager as a netd restart would: kernel state stays.
   void StartManager() {
     manager_.reset();
-    auto manager = NetworkManager::Create(
-        config_, NetdDeps{*netlink_, netns_ops_, nft_, ports_, metrics_});
+    auto manager =
+        NetworkManager::Create(config_, NetdDeps{*netlink_, netns_ops_, nft_, ports_, metrics_});
     ASSERT_TRUE(manager.ok()) << manager.status();
     manager_ = std::move(*manager);
     absl::Status status = manager_->Recover();

@@ -1,5 +1,6 @@
-#include "gtest/gtest.h"
 #include "services/netd/dns_files.h"
+
+#include "gtest/gtest.h"
 
 namespace berth::netd {
 namespace {

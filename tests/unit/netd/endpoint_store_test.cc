@@ -1,7 +1,8 @@
+#include "services/netd/endpoint_store.h"
+
 #include <fstream>
 
 #include "gtest/gtest.h"
-#include "services/netd/endpoint_store.h"
 #include "test_util.h"
 
 namespace berth::netd {

@@ -72,7 +72,7 @@ TEST(AddressPoolTest, ExhaustsAndWrapsAroundWithoutBroadcast) {
   EXPECT_EQ(FormatIpv4(got.back()), "10.1.2.6");
   auto full = pool.Allocate("x");
   EXPECT_TRUE(absl::IsResourceExhausted(full.status())) << full.status();
-  pool.Release(got[1]);  // 10.1.2.3
+  pool.Release(got[1]);                                    // 10.1.2.3
   EXPECT_EQ(FormatIpv4(*pool.Allocate("y")), "10.1.2.3");  // wrapped past .7 and .0/.1
 }
 

@@ -42,8 +42,8 @@ class NetworkManagerTest : public ::testing::Test {
 
   void StartManager() {
     manager_.reset();
-    auto manager = NetworkManager::Create(config_, NetdDeps{netlink_, netns_, nft_, ports_,
-                                                            metrics_});
+    auto manager =
+        NetworkManager::Create(config_, NetdDeps{netlink_, netns_, nft_, ports_, metrics_});
     ASSERT_TRUE(manager.ok()) << manager.status();
     manager_ = std::move(*manager);
     NETD_ASSERT_OK(manager_->Recover());
@@ -98,8 +98,8 @@ TEST_F(NetworkManagerTest, RecoverSetsUpBridgeSysctlsDirAndTable) {
 
 TEST_F(NetworkManagerTest, RecoverRefusesANonBridgeLinkWithTheBridgeName) {
   config_.bridge = "lo";
-  auto manager = NetworkManager::Create(config_, NetdDeps{netlink_, netns_, nft_, ports_,
-                                                          metrics_});
+  auto manager =
+      NetworkManager::Create(config_, NetdDeps{netlink_, netns_, nft_, ports_, metrics_});
   ASSERT_TRUE(manager.ok());
   EXPECT_TRUE(absl::IsFailedPrecondition((*manager)->Recover()));
 }
@@ -142,13 +142,13 @@ TEST_F(NetworkManagerTest, AttachBridgePlumbsVethAddressRouteAndRules) {
   EXPECT_EQ(ep.ports[0], (ports::PortSpec{"tcp", "", 8080, 80}));
   EXPECT_EQ(ep.ports[1].host_port, 40000);  // the fake's first ephemeral port
 
-  EXPECT_THAT(kernel_.calls,
-              ElementsAre("netns Create " + ns,
-                          "host AddVethPair vb0123456789 eth0 02:42:0a:09:00:02 " + ns,
-                          "host SetMaster vb0123456789 bt0", "host SetUp vb0123456789",
-                          "host OpenInNetns " + ns, ns + " AddAddress eth0 10.9.0.2/24",
-                          ns + " SetUp lo", ns + " SetUp eth0",
-                          ns + " AddDefaultRoute 10.9.0.1 eth0"));
+  EXPECT_THAT(
+      kernel_.calls,
+      ElementsAre("netns Create " + ns,
+                  "host AddVethPair vb0123456789 eth0 02:42:0a:09:00:02 " + ns,
+                  "host SetMaster vb0123456789 bt0", "host SetUp vb0123456789",
+                  "host OpenInNetns " + ns, ns + " AddAddress eth0 10.9.0.2/24", ns + " SetUp lo",
+                  ns + " SetUp eth0", ns + " AddDefaultRoute 10.9.0.1 eth0"));
   EXPECT_THAT(Table(), HasSubstr("fib daddr type local tcp dport 8080 dnat to 10.9.0.2:80\n"));
   EXPECT_THAT(Table(), HasSubstr("ip daddr 127.0.0.1 udp dport 40000 dnat to 10.9.0.2:53\n"));
   EXPECT_EQ(result->hosts.substr(result->hosts.rfind("10.9.0.2")), "10.9.0.2\t0123456789ab\n");
@@ -340,8 +340,8 @@ TEST_F(NetworkManagerTest, TeardownRemovesBridgeTableAndEndpoints) {
   ASSERT_TRUE(manager_->Attach(Bridge("c2")).ok());
   // berth-down runs a fresh process: a manager that never recovered.
   manager_.reset();
-  auto manager = NetworkManager::Create(config_, NetdDeps{netlink_, netns_, nft_, ports_,
-                                                          metrics_});
+  auto manager =
+      NetworkManager::Create(config_, NetdDeps{netlink_, netns_, nft_, ports_, metrics_});
   ASSERT_TRUE(manager.ok());
   NETD_ASSERT_OK((*manager)->Teardown());
   EXPECT_TRUE(absl::IsNotFound(netlink_.GetLink("bt0").status()));

@@ -1,5 +1,6 @@
-#include "gtest/gtest.h"
 #include "services/netd/ports/port_spec.h"
+
+#include "gtest/gtest.h"
 #include "services/netd/ports/testing/fake_port_reserver.h"
 
 namespace berth::netd::ports {
@@ -63,9 +64,8 @@ TEST(SocketPortReserverTest, PicksAFreeLoopbackPortAndDetectsItInUse) {
   EXPECT_NE((*held)->port(), 0);
   auto again = reserver.Reserve({"tcp", "127.0.0.1", (*held)->port(), 80});
   EXPECT_TRUE(absl::IsAlreadyExists(again.status())) << again.status();
-  EXPECT_EQ(again.status().message(),
-            absl::StrCat("Bind for 127.0.0.1:", (*held)->port(),
-                         " failed: port is already allocated"));
+  EXPECT_EQ(again.status().message(), absl::StrCat("Bind for 127.0.0.1:", (*held)->port(),
+                                                   " failed: port is already allocated"));
 }
 
 }  // namespace

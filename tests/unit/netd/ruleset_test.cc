@@ -1,12 +1,11 @@
-#include "gtest/gtest.h"
 #include "services/netd/firewall/ruleset.h"
+
+#include "gtest/gtest.h"
 
 namespace berth::netd::firewall {
 namespace {
 
-RulesetSpec Spec() {
-  return RulesetSpec{"berth_x", "bx0", *ipam::ParseSubnet("10.5.0.0/24"), {}};
-}
+RulesetSpec Spec() { return RulesetSpec{"berth_x", "bx0", *ipam::ParseSubnet("10.5.0.0/24"), {}}; }
 
 TEST(RulesetTest, EmptyTableHasMasqueradeAndForwardRules) {
   EXPECT_EQ(RenderRuleset(Spec()),

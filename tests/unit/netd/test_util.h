@@ -8,14 +8,14 @@
 #include "gtest/gtest.h"
 
 // Until common/testing grows status matchers: status-aware assertions.
-#define NETD_ASSERT_OK(expr)                   \
-  do {                                         \
-    auto netd_status_ = (expr);                \
+#define NETD_ASSERT_OK(expr)                        \
+  do {                                              \
+    auto netd_status_ = (expr);                     \
     ASSERT_TRUE(netd_status_.ok()) << netd_status_; \
   } while (0)
-#define NETD_EXPECT_OK(expr)                   \
-  do {                                         \
-    auto netd_status_ = (expr);                \
+#define NETD_EXPECT_OK(expr)                        \
+  do {                                              \
+    auto netd_status_ = (expr);                     \
     EXPECT_TRUE(netd_status_.ok()) << netd_status_; \
   } while (0)
 

@@ -90,8 +90,8 @@ class FakeNetlink : public Netlink {
     if (kernel_.namespaces.count(peer_netns_path) == 0) {
       return absl::NotFoundError(absl::StrCat("open '", peer_netns_path, "'"));
     }
-    Ns().links[name] = {{name, kernel_.next_index++, "veth", 0, false}, "", {},
-                        peer_netns_path, peer_name};
+    Ns().links[name] = {
+        {name, kernel_.next_index++, "veth", 0, false}, "", {}, peer_netns_path, peer_name};
     kernel_.namespaces[peer_netns_path].links[peer_name] = {
         {peer_name, kernel_.next_index++, "veth", 0, false}, peer_mac, {}, ns_, name};
     return absl::OkStatus();
