@@ -44,7 +44,8 @@ std::string RenderRuleset(const RulesetSpec& spec) {
   absl::StrAppend(&out, "\tchain postrouting {\n",
                   "\t\ttype nat hook postrouting priority srcnat; policy accept;\n",
                   "\t\tip saddr ", subnet, " oifname != ", bridge, " masquerade\n",
-                  "\t\tip saddr 127.0.0.0/8 oifname ", bridge, " masquerade\n", "\t}\n");
+                  "\t\tip saddr 127.0.0.0/8 oifname ", bridge, " masquerade\n", "\t\tiifname ",
+                  bridge, " oifname ", bridge, " ct status dnat masquerade\n", "\t}\n");
   absl::StrAppend(&out, "\tchain forward {\n",
                   "\t\ttype filter hook forward priority filter; policy accept;\n", "\t\tiifname ",
                   bridge, " accept\n", "\t\toifname ", bridge, " accept\n", "\t}\n");

@@ -40,7 +40,10 @@ struct RulesetSpec {
 //    down: no userland proxy involved);
 //  - postrouting (nat, srcnat): masquerade of container traffic leaving
 //    through another interface, and of loopback-sourced traffic entering the
-//    bridge (needs route_localnet=1 on the bridge), so replies come back;
+//    bridge (needs route_localnet=1 on the bridge), and of container-to-
+//    container traffic DNATed back into the bridge (a container using
+//    another's published port via a host address): the reply would
+//    otherwise go straight over the bridge with the wrong source address;
 //  - forward (filter): accepts traffic to and from the bridge. This does not
 //    override a drop in another table's chain (nftables runs every base chain
 //    of a hook), it only documents netd's intent when the host has no other

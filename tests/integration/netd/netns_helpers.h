@@ -82,8 +82,8 @@ class NetnsGreeter {
   std::atomic<bool> stop_{false};
 };
 
-// Connects to 127.0.0.1:port and returns what the server sent, or an error text.
-inline std::string ReadFromLoopback(uint16_t port) {
+// Connects to ip:port and returns what the server sent, or an error text.
+inline std::string ReadFrom(const std::string& ip, uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   timeval timeout{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
@@ -91,7 +91,7 @@ inline std::string ReadFromLoopback(uint16_t port) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
   std::string result;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     result = absl::StrCat("connect failed: ", std::strerror(errno));
@@ -101,6 +101,25 @@ inline std::string ReadFromLoopback(uint16_t port) {
     result = n > 0 ? std::string(buf, n) : absl::StrCat("read failed: ", std::strerror(errno));
   }
   ::close(fd);
+  return result;
+}
+
+inline std::string ReadFromLoopback(uint16_t port) { return ReadFrom("127.0.0.1", port); }
+
+// ReadFrom, from inside the network namespace at `netns_path`.
+inline std::string ReadFromNetns(const std::string& netns_path, const std::string& ip,
+                                 uint16_t port) {
+  std::string result;
+  std::thread client([&]() {
+    int ns = ::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || ::setns(ns, CLONE_NEWNET) != 0) {
+      result = "setns failed";
+    } else {
+      result = ReadFrom(ip, port);
+    }
+    if (ns >= 0) ::close(ns);
+  });
+  client.join();
   return result;
 }
 

@@ -176,7 +176,7 @@ TEST_F(NetworkManagerTest, NoneModeBringsUpLoopbackOnlyAndIgnoresPorts) {
   const std::string ns = NetnsPath("c-none");
   EXPECT_TRUE(kernel_.namespaces[ns].links["lo"].info.up);
   EXPECT_EQ(kernel_.namespaces[ns].links.size(), 1u);
-  EXPECT_THAT(Table(), ::testing::Not(HasSubstr("dnat")));
+  EXPECT_THAT(Table(), ::testing::Not(HasSubstr("dnat to")));
 }
 
 TEST_F(NetworkManagerTest, UnknownModesAreUnimplemented) {
@@ -225,7 +225,7 @@ TEST_F(NetworkManagerTest, KernelFailureMidwayUndoesEverything) {
   EXPECT_EQ(ports_.held_count(), 0u);
   EXPECT_FALSE(std::filesystem::exists(config_.state_dir + "/endpoints/" + kId + ".json"));
   EXPECT_THAT(ReadFile(config_.state_dir + "/ipam/bridge.json"), HasSubstr("\"leases\": {}"));
-  EXPECT_THAT(Table(), ::testing::Not(HasSubstr("dnat")));
+  EXPECT_THAT(Table(), ::testing::Not(HasSubstr("dnat to")));
 }
 
 TEST_F(NetworkManagerTest, RulesetFailureUndoesTheAttach) {
@@ -245,7 +245,7 @@ TEST_F(NetworkManagerTest, DetachRemovesEverythingAndIsIdempotent) {
   EXPECT_TRUE(absl::IsNotFound(netlink_.GetLink("vb0123456789").status()));
   EXPECT_TRUE(manager_->ListEndpoints().empty());
   EXPECT_EQ(ports_.held_count(), 0u);
-  EXPECT_THAT(Table(), ::testing::Not(HasSubstr("dnat")));
+  EXPECT_THAT(Table(), ::testing::Not(HasSubstr("dnat to")));
   NETD_EXPECT_OK(manager_->Detach(kId));
   NETD_EXPECT_OK(manager_->Detach("never-attached"));
   EXPECT_TRUE(absl::IsInvalidArgument(manager_->Detach("../etc")));

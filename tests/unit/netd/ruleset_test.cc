@@ -22,6 +22,7 @@ TEST(RulesetTest, EmptyTableHasMasqueradeAndForwardRules) {
             "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
             "\t\tip saddr 10.5.0.0/24 oifname != \"bx0\" masquerade\n"
             "\t\tip saddr 127.0.0.0/8 oifname \"bx0\" masquerade\n"
+            "\t\tiifname \"bx0\" oifname \"bx0\" ct status dnat masquerade\n"
             "\t}\n"
             "\tchain forward {\n"
             "\t\ttype filter hook forward priority filter; policy accept;\n"
