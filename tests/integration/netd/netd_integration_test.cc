@@ -194,7 +194,7 @@ TEST_F(NetdIntegrationTest, ContainerReachesAnothersPublishedPortThroughTheGatew
   ASSERT_TRUE(greeter.Start(published->endpoint.netns_path, 8080).ok());
   // This exercises the prerouting DNAT (loopback clients use the output
   // chain). The reply would bypass the host's conntrack over the bridge and
-  // be dropped by the client, unless br_netfilter is loaded (it is on the CI
+  // be dropped by the client, unless br_netfilter is loaded (it is on this
   // machine) or the "ct status dnat" masquerade rewrites the source; the
   // latter is what makes it work on every host.
   EXPECT_EQ(ReadFromNetns(client->endpoint.netns_path, client->endpoint.gateway,
