@@ -302,6 +302,19 @@ std::pair<std::string, std::string> SplitRepoTag(const std::string& reference) {
   return {reference.substr(0, colon), reference.substr(colon + 1)};
 }
 
+std::string ReindentJson(const std::string& json, int base, int width) {
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(json, '\n')) {
+    if (!out.empty()) {
+      out += '\n';
+    }
+    const size_t depth = std::min(line.find_first_not_of(' '), line.size());
+    out.append(base + depth * width, ' ');
+    out.append(line.data() + depth, line.size() - depth);
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<PortMapping>> ParsePortSpec(const std::string& spec) {
   std::string rest = spec;
   std::string protocol = "tcp";

@@ -94,6 +94,12 @@ std::string ShortId(const std::string& id);
 // ("localhost:5000/app") is not taken for a tag; a missing tag is "<none>".
 std::pair<std::string, std::string> SplitRepoTag(const std::string& reference);
 
+// Re-indents pretty JSON as protobuf's MessageToJsonString prints it (one
+// space per nesting level) to `width` spaces per level, every line shifted by
+// `base` spaces, so `inspect` looks like docker's (4 per level, inside an
+// array). Safe line by line: JSON strings cannot hold raw newlines.
+std::string ReindentJson(const std::string& json, int base, int width);
+
 // ---------------------------------------------------------------------------
 // Ports
 

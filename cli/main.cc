@@ -19,24 +19,6 @@ using berth::cli::GlobalOptions;
 // The verb chosen on the command line, bound to its parsed options.
 using Action = std::function<int()>;
 
-void AddSystemCommands(CLI::App& app, const GlobalOptions& global, Action& action) {
-  app.add_subcommand("version", "Show the Berth version information")->callback([&] {
-    action = [&] { return berth::cli::RunVersion(global); };
-  });
-  app.add_subcommand("info", "Display system-wide information")->callback([&] {
-    action = [&] { return berth::cli::RunInfo(global); };
-  });
-  auto* health = app.add_subcommand(
-      "health", "Check a Berth gRPC endpoint's health (exit 0 when serving)");
-  auto timeout_ms = std::make_shared<int>(2000);
-  health->add_option("--timeout-ms", *timeout_ms, "How long to wait for the answer")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  health->callback([&, timeout_ms] {
-    action = [&, timeout_ms] { return berth::cli::RunHealth(global, *timeout_ms); };
-  });
-}
-
 // Options of every verb; they live for the whole of main().
 struct AllOptions {
   berth::cli::ImportOptions import;
@@ -47,9 +29,28 @@ struct AllOptions {
   berth::cli::LogsOptions logs;
   int stop_timeout = -1;
   std::string kill_signal = "KILL";
+  int health_timeout_ms = 2000;
   berth::cli::RunFlags run;
   std::string entrypoint;  // set in `run` only when given (it may be "")
 };
+
+void AddSystemCommands(CLI::App& app, const GlobalOptions& global, AllOptions& o,
+                       Action& action) {
+  app.add_subcommand("version", "Show the Berth version information")->callback([&] {
+    action = [&] { return berth::cli::RunVersion(global); };
+  });
+  app.add_subcommand("info", "Display system-wide information")->callback([&] {
+    action = [&] { return berth::cli::RunInfo(global); };
+  });
+  auto* health = app.add_subcommand(
+      "health", "Check a Berth gRPC endpoint's health (exit 0 when serving)");
+  health->add_option("--timeout-ms", o.health_timeout_ms, "How long to wait for the answer")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  health->callback([&] {
+    action = [&] { return berth::cli::RunHealth(global, o.health_timeout_ms); };
+  });
+}
 
 void AddImageCommands(CLI::App& app, const GlobalOptions& global, AllOptions& o,
                       Action& action) {
@@ -182,7 +183,7 @@ int main(int argc, char** argv) {
 
   Action action;
   AllOptions options;
-  AddSystemCommands(app, global, action);
+  AddSystemCommands(app, global, options, action);
   AddImageCommands(app, global, options, action);
   AddContainerCommands(app, global, options, action);
   AddRunCommand(app, global, options, action);
@@ -193,7 +194,7 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     // Usage errors exit 125 like the docker CLI's flag errors; --help and
     // --version are not errors.
-    return code == 0 ? 0 : berth::cli::kExitRunFailed;
+    return code == 0 ? 0 : berth::cli::kExitUsage;
   }
   if (!action) {
     std::cout << app.help();

@@ -19,6 +19,8 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;
 // `run` itself failed (bad flag, create failed, daemon unreachable).
 inline constexpr int kExitRunFailed = 125;
+// A command line the parser rejected (docker uses 125 for flag errors too).
+inline constexpr int kExitUsage = 125;
 
 // A connection to apid's berth.v1.Berth service at `host`.
 class ApiClient {

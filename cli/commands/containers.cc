@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "cli/commands/client.h"
 #include "cli/commands/commands.h"
@@ -236,7 +235,8 @@ int RunRm(const GlobalOptions& global, const std::vector<std::string>& container
 int RunStart(const GlobalOptions& global, const std::vector<std::string>& containers) {
   ApiClient client(global.host);
   return ForEachContainer(client, containers, [&](const std::string& container) {
-    auto context = client.UnaryContext();
+    // As in `run`: outlast the daemon's own deadlines for netd and runtimed.
+    auto context = client.UnaryContext(std::chrono::seconds(120));
     berth::v1::StartContainerApiRequest request;
     request.set_container(container);
     berth::v1::StartContainerApiResponse response;
@@ -283,8 +283,7 @@ int RunInspect(const GlobalOptions& global, const std::vector<std::string>& obje
   // One JSON array, each document indented under it as docker prints them.
   std::cout << "[";
   for (size_t i = 0; i < documents.size(); ++i) {
-    std::cout << (i == 0 ? "\n    " : ",\n    ")
-              << absl::StrReplaceAll(documents[i], {{"\n", "\n    "}});
+    std::cout << (i == 0 ? "\n" : ",\n") << ReindentJson(documents[i], 4, 4);
   }
   std::cout << (documents.empty() ? "]\n" : "\n]\n");
   return exit_code;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -28,6 +29,11 @@ namespace berth::cli {
 namespace {
 
 constexpr size_t kStdinChunkSize = 32 * 1024;
+
+// A start spans netd and runtimed, each with its own deadline inside apid;
+// waiting longer than they do lets the daemon's own error reach the user
+// instead of a bare client-side DEADLINE_EXCEEDED.
+constexpr std::chrono::seconds kStartDeadline{120};
 
 // Signals a non-tty `run` forwards to the container, like docker's sig-proxy.
 // With a tty the keys reach the container through the pty instead.
@@ -179,7 +185,7 @@ grpc::Status ForegroundRun::Prepare() {
 
 int ForegroundRun::StartAndStream() {
   {
-    auto context = client_.UnaryContext();
+    auto context = client_.UnaryContext(kStartDeadline);
     berth::v1::StartContainerApiRequest request;
     request.set_container(id_);
     berth::v1::StartContainerApiResponse response;
@@ -408,7 +414,7 @@ int RunRun(const GlobalOptions& global, const RunFlags& flags) {
   }
 
   if (!plan->attach) {
-    auto context = client.UnaryContext();
+    auto context = client.UnaryContext(kStartDeadline);
     berth::v1::StartContainerApiRequest request;
     request.set_container(created.id());
     berth::v1::StartContainerApiResponse response;

@@ -175,6 +175,18 @@ TEST(SplitRepoTagTest, TagAfterLastSlashOnly) {
             std::make_pair(std::string("app"), std::string("<none>")));
 }
 
+TEST(ReindentJsonTest, OneSpacePerLevelBecomesWidth) {
+  const std::string json = "{\n \"a\": {\n  \"b\": \"x  y\"\n },\n \"c\": []\n}";
+  EXPECT_EQ(ReindentJson(json, 4, 4),
+            "    {\n"
+            "        \"a\": {\n"
+            "            \"b\": \"x  y\"\n"
+            "        },\n"
+            "        \"c\": []\n"
+            "    }");
+  EXPECT_EQ(ReindentJson("{}", 0, 2), "{}");
+}
+
 // ---------------------------------------------------------------------------
 // Exit codes
 
