@@ -152,10 +152,14 @@ class NetworkManager {
       const std::vector<PortRequest>& requests,
       std::vector<std::unique_ptr<ports::PortReservation>>& reservations)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status PlumbBridge(const EndpointRecord& record);
+  // Creates and configures the veth pair; clears record.host_veth when the
+  // name is taken, so the undo leaves that link alone.
+  absl::Status PlumbBridge(EndpointRecord& record);
   absl::Status PlumbNone(const EndpointRecord& record);
   absl::StatusOr<AttachResult> AttachLocked(const AttachParams& params)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Deletes the host veth `name` unless it is enslaved to another bridge.
+  absl::Status DeleteOwnVeth(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Best effort, idempotent: deletes the veth, the netns, the lease and the
   // record file; returns the first error after trying every step.
   absl::Status RemoveResources(const EndpointRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

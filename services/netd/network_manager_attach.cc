@@ -77,10 +77,15 @@ absl::StatusOr<std::vector<ports::PortSpec>> NetworkManager::ResolvePorts(
   return specs;
 }
 
-absl::Status NetworkManager::PlumbBridge(const EndpointRecord& record) {
+absl::Status NetworkManager::PlumbBridge(EndpointRecord& record) {
   netlink::Netlink& host = deps_.netlink;
-  BERTH_RETURN_IF_ERROR(
-      host.AddVethPair(record.host_veth, kContainerIfname, record.mac_address, record.netns_path));
+  absl::Status added =
+      host.AddVethPair(record.host_veth, kContainerIfname, record.mac_address, record.netns_path);
+  if (absl::IsAlreadyExists(added)) {
+    // Not ours: keep the undo from deleting another endpoint's link.
+    record.host_veth.clear();
+  }
+  BERTH_RETURN_IF_ERROR(added);
   BERTH_RETURN_IF_ERROR(host.SetMaster(record.host_veth, config_.bridge));
   BERTH_RETURN_IF_ERROR(host.SetUp(record.host_veth));
   BERTH_ASSIGN_OR_RETURN(std::unique_ptr<netlink::Netlink> inside,
@@ -176,16 +181,29 @@ absl::StatusOr<AttachResult> NetworkManager::Attach(const AttachParams& params) 
   return result;
 }
 
+absl::Status NetworkManager::DeleteOwnVeth(const std::string& name) {
+  auto link = deps_.netlink.GetLink(name);
+  if (absl::IsNotFound(link.status())) return absl::OkStatus();
+  if (!link.ok()) return link.status();
+  // Names derive from container ids, so another stack attaching the same id
+  // has a veth of the same name: that one is enslaved to its own bridge.
+  // Ours is on our bridge, or on none if Attach stopped before SetMaster.
+  auto bridge = deps_.netlink.GetLink(config_.bridge);
+  if (link->master_index != 0 && (!bridge.ok() || link->master_index != bridge->index)) {
+    spdlog::warn("not deleting link {}: it belongs to another bridge", name);
+    return absl::OkStatus();
+  }
+  // Deleting one end of a veth pair deletes the other, inside the netns.
+  absl::Status status = deps_.netlink.DeleteLink(name);
+  return absl::IsNotFound(status) ? absl::OkStatus() : status;
+}
+
 absl::Status NetworkManager::RemoveResources(const EndpointRecord& record) {
   absl::Status first;
   auto keep = [&first](const absl::Status& status) {
     if (first.ok() && !status.ok()) first = status;
   };
-  if (!record.host_veth.empty()) {
-    // Deleting one end of a veth pair deletes the other, inside the netns.
-    absl::Status status = deps_.netlink.DeleteLink(record.host_veth);
-    if (!absl::IsNotFound(status)) keep(status);
-  }
+  if (!record.host_veth.empty()) keep(DeleteOwnVeth(record.host_veth));
   keep(deps_.netns.Remove(record.netns_path));
   if (!record.ip_address.empty()) {
     auto ip = ipam::ParseIpv4(record.ip_address);

@@ -228,6 +228,30 @@ TEST_F(NetworkManagerTest, KernelFailureMidwayUndoesEverything) {
   EXPECT_THAT(Table(), ::testing::Not(HasSubstr("dnat to")));
 }
 
+TEST_F(NetworkManagerTest, AFailedAttachNeverDeletesAnotherStacksVeth) {
+  // Another stack attached the same container id: same veth name, its bridge.
+  NETD_ASSERT_OK(netlink_.AddBridge("other0"));
+  NETD_ASSERT_OK(netns_.Create("/other/netns/c1"));
+  NETD_ASSERT_OK(
+      netlink_.AddVethPair(HostVethName("c1"), "eth0", "02:42:00:00:00:01", "/other/netns/c1"));
+  NETD_ASSERT_OK(netlink_.SetMaster(HostVethName("c1"), "other0"));
+
+  auto result = manager_->Attach(Bridge("c1"));
+  EXPECT_TRUE(absl::IsAlreadyExists(result.status())) << result.status();
+  EXPECT_TRUE(netlink_.GetLink(HostVethName("c1")).ok());
+  EXPECT_EQ(kernel_.namespaces.count(NetnsPath("c1")), 0u);
+
+  // Nor does the undo of a "creating" record at Recover.
+  EndpointRecord creating;
+  creating.container_id = "c1";
+  creating.mode = "bridge";
+  creating.netns_path = NetnsPath("c1");
+  creating.host_veth = HostVethName("c1");
+  NETD_ASSERT_OK(EndpointStore(config_.state_dir + "/endpoints").Put(creating));
+  StartManager();
+  EXPECT_TRUE(netlink_.GetLink(HostVethName("c1")).ok());
+}
+
 TEST_F(NetworkManagerTest, RulesetFailureUndoesTheAttach) {
   nft_.fail_next = absl::InternalError("nft: syntax error");
   auto result = manager_->Attach(Bridge("c1"));
