@@ -130,6 +130,16 @@ bool IsIpAddress(const std::string& ip) {
 
 }  // namespace
 
+std::string GrpcTarget(const std::string& host) {
+  if (absl::StartsWith(host, "tcp://")) {
+    return host.substr(6);
+  }
+  if (absl::StartsWith(host, "/")) {
+    return "unix://" + host;
+  }
+  return host;
+}
+
 std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
   if (rows.empty()) {
     return "";

@@ -20,6 +20,14 @@
 namespace berth::cli {
 
 // ---------------------------------------------------------------------------
+// Addresses
+
+// The gRPC target for a `--host` value: "unix:///path" stays as is,
+// "tcp://host:port" becomes "host:port", and a bare absolute path becomes
+// "unix://" + path (docker users write all three forms).
+std::string GrpcTarget(const std::string& host);
+
+// ---------------------------------------------------------------------------
 // Tables
 
 // Lays out `rows` (the first row is the header) the way docker's tabwriter

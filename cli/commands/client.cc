@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "cli/format.h"
 #include "common/grpc/channel.h"
 #include "common/grpc/grpc_status.h"
 
@@ -13,7 +14,7 @@ namespace berth::cli {
 
 ApiClient::ApiClient(std::string host)
     : host_(std::move(host)),
-      channel_(MakeChannel(host_)),
+      channel_(MakeChannel(GrpcTarget(host_))),
       stub_(berth::v1::Berth::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> ApiClient::UnaryContext(

@@ -124,7 +124,7 @@ int RunInfo(const GlobalOptions& global) {
 int RunHealth(const GlobalOptions& global, int timeout_ms) {
   // Only the standard health service is used (no berth.v1 stub), so this
   // works against imaged, netd and runtimed sockets as well as apid's.
-  auto channel = MakeChannel(global.host);
+  auto channel = MakeChannel(GrpcTarget(global.host));
   absl::Status status = CheckHealth(*channel, std::chrono::milliseconds(timeout_ms));
   if (!status.ok()) {
     std::cerr << "berth: " << global.host << " is not serving: " << status.message()

@@ -8,6 +8,13 @@
 namespace berth::cli {
 namespace {
 
+TEST(GrpcTargetTest, DockerHostForms) {
+  EXPECT_EQ(GrpcTarget("unix:///run/berth/api.sock"), "unix:///run/berth/api.sock");
+  EXPECT_EQ(GrpcTarget("/tmp/x.sock"), "unix:///tmp/x.sock");
+  EXPECT_EQ(GrpcTarget("tcp://127.0.0.1:2375"), "127.0.0.1:2375");
+  EXPECT_EQ(GrpcTarget("localhost:2375"), "localhost:2375");
+}
+
 // ---------------------------------------------------------------------------
 // FormatTable
 
