@@ -39,6 +39,7 @@ absl::StatusOr<std::string> ReadReport(int fd, int timeout_ms) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     report.append(buf, static_cast<size_t>(n));
+    if (report.find('\n') != std::string::npos) break;  // one line is the whole report
   }
   return std::string(absl::StripTrailingAsciiWhitespace(report));
 }

@@ -138,6 +138,9 @@ absl::StatusOr<pid_t> ShimServer::CloneInit() {
   long pid = syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
   if (pid < 0) return ErrnoToStatus(errno, "clone container init");
   if (pid == 0) {
+    // The launcher's readiness pipe must not stay open in the container: the
+    // launcher reads it to EOF.
+    close(kReadyFd);
     sync_.reset();
     listen_.reset();
     RunContainerInit(config_, InitFds{child_sync_.get(), child_stdin_.get(),

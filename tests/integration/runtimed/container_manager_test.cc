@@ -1,0 +1,191 @@
+// Root tests: real containers from a busybox rootfs through ContainerManager
+// and berth-shim.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "container_fixture.h"
+#include "gmock/gmock.h"
+
+namespace berth::runtimed::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+StartRequest Start(const std::string& id) { return StartRequest{id, {}, "", ""}; }
+
+TEST_F(ContainerTest, EchoReachesAttachAndLogs) {
+  v1::Container c = Create({"echo", "hello"});
+  auto session = manager_->Attach(c.id(), AttachOptions{false, true, true});
+  ASSERT_TRUE(session.ok()) << session.status();
+  ASSERT_TRUE(manager_->StartContainer(Start(c.id())).ok());
+  EXPECT_EQ(ReadAll(**session), "hello\n");
+  EXPECT_EQ(WaitExit(c.id()), 0);
+  EXPECT_EQ(Logs(c.id()), "hello\n");
+  auto record = manager_->InspectContainer(c.id());
+  EXPECT_EQ(record->state().status(), v1::CONTAINER_STATUS_EXITED);
+}
+
+TEST_F(ContainerTest, ExitCodeIsKept) {
+  v1::Container c = Create({"sh", "-c", "exit 3"});
+  ASSERT_TRUE(manager_->StartContainer(Start(c.id())).ok());
+  EXPECT_EQ(WaitExit(c.id()), 3);
+  EXPECT_EQ(manager_->InspectContainer(c.id())->state().exit_code(), 3);
+}
+
+TEST_F(ContainerTest, MissingExecutableFailsStartWithDockerText) {
+  v1::Container c = Create({"no-such-cmd"});
+  auto started = manager_->StartContainer(Start(c.id()));
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(started.status().message(),
+            "exec: \"no-such-cmd\": executable file not found in $PATH");
+  auto record = manager_->InspectContainer(c.id());
+  EXPECT_EQ(record->state().status(), v1::CONTAINER_STATUS_CREATED);
+  EXPECT_THAT(record->state().error(), HasSubstr("executable file not found in $PATH"));
+  EXPECT_EQ(record->state().exit_code(), 127);
+
+  v1::Container abs = Create({"/bin/nope"});
+  EXPECT_EQ(manager_->StartContainer(Start(abs.id())).status().message(),
+            "exec: \"/bin/nope\": stat /bin/nope: no such file or directory");
+  v1::Container dir = Create({"/etc"});
+  EXPECT_EQ(manager_->StartContainer(Start(dir.id())).status().message(),
+            "exec: \"/etc\": permission denied");
+  // Nothing of the failed starts survives: no shim, no mount.
+  for (int i = 0; i < 50 && !OurProcesses().empty(); ++i) usleep(20000);
+  EXPECT_TRUE(OurProcesses().empty());
+  EXPECT_TRUE(OurMounts().empty());
+}
+
+TEST_F(ContainerTest, HostnameIsShortIdAndPidNamespaceIsPrivate) {
+  // "; true" keeps sh from exec'ing ps, so two processes are listed.
+  v1::Container c = Create({"sh", "-c", "hostname; ps -o pid,comm; true"});
+  ASSERT_TRUE(manager_->StartContainer(Start(c.id())).ok());
+  EXPECT_EQ(WaitExit(c.id()), 0);
+  std::vector<std::string> lines = absl::StrSplit(Logs(c.id()), '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 4u) << Logs(c.id());  // hostname, header, sh, ps
+  EXPECT_EQ(lines[0], c.id().substr(0, 12));
+  EXPECT_THAT(lines[2], HasSubstr("1 sh"));
+  EXPECT_THAT(lines[3], HasSubstr("ps"));
+}
+
+TEST_F(ContainerTest, TtyContainerGetsItsOwnPts) {
+  RunOptions options;
+  options.tty = true;
+  v1::Container c = Create({"tty"}, options);
+  auto session = manager_->Attach(c.id(), AttachOptions{false, true, true});
+  ASSERT_TRUE(session.ok());
+  ASSERT_TRUE(manager_->StartContainer(Start(c.id())).ok());
+  EXPECT_EQ(ReadAll(**session), "/dev/pts/0\r\n");
+  EXPECT_EQ(WaitExit(c.id()), 0);
+}
+
+TEST_F(ContainerTest, StdinBufferedBeforeStartAndClosedOnHalfClose) {
+  RunOptions options;
+  options.open_stdin = true;
+  v1::Container c = Create({"sh", "-c", "cat; echo done-after-eof"}, options);
+  auto session = manager_->Attach(c.id(), AttachOptions{true, true, true});
+  ASSERT_TRUE(session.ok());
+  ASSERT_TRUE((*session)->WriteStdin("line1\nline2\n").ok());
+  ASSERT_TRUE((*session)->CloseStdin().ok());
+  ASSERT_TRUE(manager_->StartContainer(Start(c.id())).ok());
+  EXPECT_EQ(ReadAll(**session), "line1\nline2\ndone-after-eof\n");
+  EXPECT_EQ(WaitExit(c.id()), 0);
+}
+
+TEST_F(ContainerTest, StopEscalatesToKillWithinTimeout) {
+  // busybox sleep as pid 1 ignores SIGTERM (no handler, init protection).
+  v1::Container c = Create({"sleep", "100"});
+  ASSERT_TRUE(manager_->StartContainer(Start(c.id())).ok());
+  auto begin = std::chrono::steady_clock::now();
+  auto stopped = manager_->StopContainer(c.id(), 1, "");
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_FALSE(*stopped);
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(8));
+  EXPECT_EQ(manager_->InspectContainer(c.id())->state().exit_code(), 128 + SIGKILL);
+  EXPECT_TRUE(*manager_->StopContainer(c.id(), 1, ""));  // already stopped
+  EXPECT_EQ(manager_->KillContainer(c.id(), "").code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ContainerTest, ContainerSurvivesManagerRestart) {
+  v1::Container c = Create({"sh", "-c", "sleep 1; exit 7"});
+  ASSERT_TRUE(manager_->StartContainer(Start(c.id())).ok());
+  StopManager();
+  EXPECT_FALSE(OurProcesses().empty()) << "the shim must outlive the manager";
+  StartManager();
+  EXPECT_EQ(manager_->InspectContainer(c.id())->state().status(), v1::CONTAINER_STATUS_RUNNING);
+  EXPECT_EQ(WaitExit(c.id()), 7);
+}
+
+TEST_F(ContainerTest, ExitWhileManagerIsAwayIsRecovered) {
+  v1::Container c = Create({"sh", "-c", "exit 5"});
+  ASSERT_TRUE(manager_->StartContainer(Start(c.id())).ok());
+  StopManager();
+  for (int i = 0; i < 250 && !OurProcesses().empty(); ++i) usleep(20000);
+  StartManager();
+  auto record = manager_->InspectContainer(c.id());
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(record->state().status(), v1::CONTAINER_STATUS_EXITED);
+  EXPECT_EQ(record->state().exit_code(), 5);
+}
+
+TEST_F(ContainerTest, RemoveLeavesNothingBehind) {
+  v1::Container c = Create({"sleep", "100"});
+  ASSERT_TRUE(manager_->StartContainer(Start(c.id())).ok());
+  auto refused = manager_->RemoveContainer(c.id(), false);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("You cannot remove a running container"));
+  auto removed = manager_->RemoveContainer(c.id(), true);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(removed->id(), c.id());
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/state/containers/" + c.id()));
+  EXPECT_TRUE(OurMounts().empty());
+  EXPECT_EQ(manager_->InspectContainer(c.id()).status().message(),
+            "No such container: " + c.id());
+}
+
+TEST_F(ContainerTest, AutoRemoveSatisfiesRemovedWaiter) {
+  RunOptions options;
+  options.auto_remove = true;
+  v1::Container c = Create({"sh", "-c", "exit 2"}, options);
+  bool registered = false;
+  std::thread waiter([&] {
+    auto result = manager_->WaitContainer(
+        c.id(), v1::WAIT_CONDITION_REMOVED, [&] { registered = true; }, [] { return false; });
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->exit_code, 2);
+  });
+  while (!registered) usleep(1000);
+  ASSERT_TRUE(manager_->StartContainer(Start(c.id())).ok());
+  waiter.join();
+  EXPECT_EQ(manager_->InspectContainer(c.id()).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ContainerTest, NamesAreUniqueAndResolvable) {
+  RunOptions options;
+  options.name = "rt-it-" + dir_.substr(dir_.size() - 6);
+  v1::Container c = Create({"true"}, options);
+  CreateRequest dup;
+  dup.id = std::string(64, 'e');
+  dup.name = options.name;
+  dup.config.add_cmd("true");
+  auto conflict = manager_->CreateContainer(dup);
+  EXPECT_EQ(conflict.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(conflict.status().message(),
+            "Conflict. The container name \"/" + options.name +
+                "\" is already in use by container \"" + c.id() +
+                "\". You have to remove (or rename) that container to be able to reuse that "
+                "name.");
+  EXPECT_EQ(manager_->InspectContainer(options.name)->id(), c.id());
+  EXPECT_EQ(manager_->InspectContainer("/" + options.name)->id(), c.id());
+  EXPECT_EQ(manager_->InspectContainer(c.id().substr(0, 10))->id(), c.id());
+  EXPECT_FALSE(Create({"true"}).name().empty());  // generated
+}
+
+}  // namespace
+}  // namespace berth::runtimed::testing
