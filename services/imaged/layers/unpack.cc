@@ -259,8 +259,13 @@ absl::StatusOr<UnpackResult> UnpackLayer(const std::string& archive_path, const 
   archive_read_support_filter_all(raw.get());
   archive_read_support_format_raw(raw.get());
   if (archive_read_open_filename(raw.get(), archive_path.c_str(), kBlockSize) != ARCHIVE_OK) {
+    // libarchive reports content problems (an empty or unreadable stream) as
+    // ARCHIVE_ERRNO_FILE_FORMAT (EILSEQ on Linux, not exported by archive.h);
+    // other errnos mean our own temp file is broken.
     int err = archive_errno(raw.get());
-    if (err > 0) return ErrnoToStatus(err, absl::StrCat("open '", archive_path, "'"));
+    if (err > 0 && err != EILSEQ) {
+      return ErrnoToStatus(err, absl::StrCat("open '", archive_path, "'"));
+    }
     return ArchiveError(raw.get(), "open archive");
   }
   archive_entry* raw_entry = nullptr;
