@@ -1,5 +1,6 @@
 // Root tests: real containers from a busybox rootfs through ContainerManager
 // and berth-shim.
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -185,6 +186,93 @@ TEST_F(ContainerTest, NamesAreUniqueAndResolvable) {
   EXPECT_EQ(manager_->InspectContainer("/" + options.name)->id(), c.id());
   EXPECT_EQ(manager_->InspectContainer(c.id().substr(0, 10))->id(), c.id());
   EXPECT_FALSE(Create({"true"}).name().empty());  // generated
+}
+
+TEST_F(ContainerTest, ProcessSeesEnvUserCwdAndNoLeakedFds) {
+  CreateRequest request;
+  v1::Container base = Create({"true"});  // only for its snapshot mount
+  request.id = std::string(63, 'f') + "1";
+  request.config.add_cmd("sh");
+  request.config.add_cmd("-c");
+  request.config.add_cmd("echo $HOME $HOSTNAME $A; pwd; id -u; ls /proc/$$/fd | wc -l");
+  request.config.add_env("A=1");
+  request.config.set_user("nobody");
+  request.config.set_working_dir("/work/dir");
+  request.config.set_hostname("box");
+  request.rootfs = {base.rootfs().begin(), base.rootfs().end()};
+  ASSERT_TRUE(manager_->RemoveContainer(base.id(), false).ok());
+  ASSERT_TRUE(manager_->CreateContainer(request).ok());
+  ids_.push_back(request.id);
+  ASSERT_TRUE(manager_->StartContainer(Start(request.id)).ok());
+  EXPECT_EQ(WaitExit(request.id), 0);
+  // The shell holds exactly stdin, stdout and stderr: nothing leaked from the shim.
+  EXPECT_EQ(Logs(request.id), "/nonexistent box 1\n/work/dir\n65534\n3\n");
+}
+
+TEST_F(ContainerTest, FollowedLogsEndWhenTheContainerExits) {
+  v1::Container c = Create({"sh", "-c", "echo one; sleep 1; echo two >&2"});
+  ASSERT_TRUE(manager_->StartContainer(Start(c.id())).ok());
+  std::vector<std::string> lines;
+  LogsRequest request;
+  request.container = c.id();
+  request.follow = true;
+  absl::Status status = manager_->ContainerLogs(
+      request,
+      [&lines](const logs::LogLine& line) {
+        lines.push_back(line.stream + ":" + line.data);
+        return true;
+      },
+      [] { return false; });
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(lines, (std::vector<std::string>{"stdout:one\n", "stderr:two\n"}));
+  request.follow = false;
+  request.stdout = false;
+  lines.clear();
+  ASSERT_TRUE(manager_->ContainerLogs(request, [&lines](const logs::LogLine& line) {
+    lines.push_back(line.data);
+    return true;
+  }, [] { return false; }).ok());
+  EXPECT_EQ(lines, (std::vector<std::string>{"two\n"}));
+}
+
+TEST_F(ContainerTest, LifecycleEventsAreEmitted) {
+  RunOptions options;
+  options.auto_remove = true;
+  v1::Container c = Create({"sh", "-c", "exit 4"}, options);
+  ASSERT_TRUE(manager_->StartContainer(Start(c.id())).ok());
+  auto waited = manager_->WaitContainer(c.id(), v1::WAIT_CONDITION_REMOVED, [] {},
+                                        [] { return false; });
+  ASSERT_TRUE(waited.ok()) << waited.status();
+  std::vector<std::string> actions;
+  manager_->events().Stream(
+      1,
+      [&](const EventRecord& e) {
+        if (e.id == c.id()) {
+          actions.push_back(e.action);
+          if (e.action == "die") EXPECT_EQ(e.attributes.at("exitCode"), "4");
+          EXPECT_EQ(e.attributes.at("image"), "busybox-test");
+        }
+        return true;
+      },
+      [] { return true; });
+  EXPECT_EQ(actions, (std::vector<std::string>{"create", "start", "die", "destroy"}));
+}
+
+TEST_F(ContainerTest, JoinsTheGivenNetworkNamespace) {
+  // A netns bound on a file, as netd provides (here without any links).
+  std::string netns = dir_ + "/netns";
+  ASSERT_EQ(system(("touch " + netns + " && unshare --net=" + netns + " true").c_str()), 0);
+  v1::Container c = Create({"sh", "-c", "readlink /proc/self/ns/net"});
+  StartRequest start = Start(c.id());
+  start.network.set_sandbox_key(netns);
+  start.hosts = "10.0.0.2\tbox\n";
+  ASSERT_TRUE(manager_->StartContainer(start).ok());
+  EXPECT_EQ(WaitExit(c.id()), 0);
+  struct stat st {};
+  ASSERT_EQ(stat(netns.c_str(), &st), 0);
+  EXPECT_EQ(Logs(c.id()), "net:[" + std::to_string(st.st_ino) + "]\n");
+  EXPECT_EQ(manager_->InspectContainer(c.id())->network().sandbox_key(), netns);
+  umount2(netns.c_str(), MNT_DETACH);
 }
 
 }  // namespace
