@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,10 @@ int HighFd(int fd) {
   int high = fcntl(fd, F_DUPFD_CLOEXEC, 10);
   close(fd);
   return high;
+}
+
+pid_t RawFork() {
+  return static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr));
 }
 
 // Reads the readiness report until EOF (the shim closes fd 3 after it).
@@ -62,10 +67,12 @@ absl::StatusOr<pid_t> LaunchShim(const ShimLaunch& launch) {
   std::string arg1 = launch.config_path;
   char* argv[] = {arg0.data(), arg1.data(), nullptr};
 
-  pid_t middle = fork();
+  // Raw clone instead of fork(): no pthread_atfork handlers (gRPC installs
+  // some) run in a child of this multithreaded process.
+  pid_t middle = RawFork();
   if (middle < 0) return ErrnoToStatus(errno, "fork");
   if (middle == 0) {
-    if (fork() != 0) _exit(0);  // the middle child exits; the shim is orphaned
+    if (RawFork() != 0) _exit(0);  // the middle child exits; the shim is orphaned
     setsid();
     dup2(devnull.get(), 0);
     dup2(log.get(), 1);
