@@ -25,14 +25,25 @@ std::unique_ptr<grpc::ClientContext> StreamContext(const grpc::ServerContextBase
 namespace {
 
 // Runs one unary call with the default deadline and converts the status.
+// A service that is down is named, so the user sees which one.
 template <typename Fn>
-absl::Status Unary(Fn call) {
+absl::Status UnaryCall(const char* service, Fn call) {
   grpc::ClientContext context;
   SetDeadline(context);
-  return FromGrpcStatus(call(&context));
+  absl::Status status = FromGrpcStatus(call(&context));
+  if (absl::IsUnavailable(status)) {
+    return absl::UnavailableError(std::string(service) + " is unavailable: " +
+                                  std::string(status.message()));
+  }
+  return status;
 }
 
 class GrpcImagedClient : public ImagedClient {
+  template <typename Fn>
+  static absl::Status Unary(Fn call) {
+    return UnaryCall("imaged", call);
+  }
+
  public:
   explicit GrpcImagedClient(std::shared_ptr<grpc::Channel> channel)
       : stub_(v1::ImageService::NewStub(std::move(channel))) {}
@@ -117,6 +128,11 @@ class GrpcImagedClient : public ImagedClient {
 };
 
 class GrpcNetdClient : public NetdClient {
+  template <typename Fn>
+  static absl::Status Unary(Fn call) {
+    return UnaryCall("netd", call);
+  }
+
  public:
   explicit GrpcNetdClient(std::shared_ptr<grpc::Channel> channel)
       : stub_(v1::NetworkService::NewStub(std::move(channel))) {}
@@ -151,6 +167,11 @@ class GrpcNetdClient : public NetdClient {
 };
 
 class GrpcRuntimedClient : public RuntimedClient {
+  template <typename Fn>
+  static absl::Status Unary(Fn call) {
+    return UnaryCall("runtimed", call);
+  }
+
  public:
   explicit GrpcRuntimedClient(std::shared_ptr<grpc::Channel> channel)
       : stub_(v1::RuntimeService::NewStub(std::move(channel))) {}

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,6 +49,51 @@ absl::StatusOr<SnapshotRecord> RecordFromJson(const std::string& text) {
   } catch (const Json::exception& e) {
     return absl::DataLossError(absl::StrCat("snapshot record: ", e.what()));
   }
+}
+
+// rm -rf that never descends into a mount: common's fs::RemoveTree
+// (std::filesystem::remove_all) would delete the content of anything still
+// mounted inside an upper dir. A mount root found on the way is EBUSY.
+absl::Status RemoveTreeAt(int dirfd, const std::string& name, const std::string& shown) {
+  struct statx stx = {};
+  if (::statx(dirfd, name.c_str(), AT_SYMLINK_NOFOLLOW, STATX_TYPE, &stx) != 0) {
+    if (errno == ENOENT) return absl::OkStatus();
+    return ErrnoToStatus(errno, absl::StrCat("stat '", shown, "'"));
+  }
+  if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0 &&
+      (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0) {
+    return ErrnoToStatus(EBUSY, absl::StrCat("'", shown, "' is a mount point"));
+  }
+  if (!S_ISDIR(stx.stx_mode)) {
+    if (::unlinkat(dirfd, name.c_str(), 0) != 0 && errno != ENOENT) {
+      return ErrnoToStatus(errno, absl::StrCat("unlink '", shown, "'"));
+    }
+    return absl::OkStatus();
+  }
+  int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("open '", shown, "'"));
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    ::close(fd);
+    return ErrnoToStatus(errno, absl::StrCat("opendir '", shown, "'"));
+  }
+  absl::Status status;
+  while (struct dirent* e = ::readdir(dir)) {
+    std::string child = e->d_name;
+    if (child == "." || child == "..") continue;
+    status = RemoveTreeAt(fd, child, absl::StrCat(shown, "/", child));
+    if (!status.ok()) break;
+  }
+  ::closedir(dir);
+  BERTH_RETURN_IF_ERROR(status);
+  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
+    return ErrnoToStatus(errno, absl::StrCat("rmdir '", shown, "'"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RemoveTreeNoCrossing(const std::string& path) {
+  return RemoveTreeAt(AT_FDCWD, path, path);
 }
 
 absl::Status CheckOverlayPath(const std::string& path) {
@@ -112,7 +158,7 @@ absl::Status SnapshotStore::Recover() {
         text.ok() ? RecordFromJson(*text) : absl::StatusOr<SnapshotRecord>(text.status());
     if (!record.ok() || record->key != name) {
       spdlog::warn("removing leftover snapshot dir '{}'", name);
-      absl::Status removed = fs::RemoveTree(paths_.snapshot_dir(name));
+      absl::Status removed = RemoveTreeNoCrossing(paths_.snapshot_dir(name));
       if (!removed.ok()) spdlog::warn("snapshot dir '{}': {}", name, removed.ToString());
       continue;
     }
@@ -161,7 +207,7 @@ absl::Status SnapshotStore::Remove(const std::string& key) {
   // The upper dir first: if it is still busy, the record stays and the caller
   // can retry once the container's mount is gone.
   for (const std::string& dir : {paths_.snapshot_upper(key), paths_.snapshot_work(key)}) {
-    absl::Status status = fs::RemoveTree(dir);
+    absl::Status status = RemoveTreeNoCrossing(dir);
     if (!status.ok()) {
       if (absl::IsFailedPrecondition(status)) {
         return absl::FailedPreconditionError(
@@ -171,7 +217,7 @@ absl::Status SnapshotStore::Remove(const std::string& key) {
     }
   }
   snapshots_.erase(key);
-  return fs::RemoveTree(paths_.snapshot_dir(key));
+  return RemoveTreeNoCrossing(paths_.snapshot_dir(key));
 }
 
 const SnapshotRecord* SnapshotStore::Get(const std::string& key) const {

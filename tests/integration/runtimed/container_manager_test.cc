@@ -86,6 +86,25 @@ TEST_F(ContainerTest, TtyContainerGetsItsOwnPts) {
   EXPECT_EQ(WaitExit(c.id()), 0);
 }
 
+TEST_F(ContainerTest, ResizeReachesThePtyAndTtyStdinSurvivesHalfClose) {
+  RunOptions options;
+  options.tty = true;
+  options.open_stdin = true;
+  v1::Container c = Create({"sh", "-c", "read x; stty size"}, options);
+  auto session = manager_->Attach(c.id(), AttachOptions{true, true, true});
+  ASSERT_TRUE(session.ok());
+  ASSERT_TRUE(manager_->StartContainer(Start(c.id())).ok());
+  ASSERT_TRUE(manager_->ResizeContainer(c.id(), 40, 100).ok());
+  // With a tty, a stdin close must not end the shell's input (dockerd's rule);
+  // the newline still gets through afterwards on a second attach.
+  ASSERT_TRUE((*session)->CloseStdin().ok());
+  auto second = manager_->Attach(c.id(), AttachOptions{true, false, false});
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE((*second)->WriteStdin("\n").ok());
+  EXPECT_THAT(ReadAll(**session), HasSubstr("40 100"));
+  EXPECT_EQ(WaitExit(c.id()), 0);
+}
+
 TEST_F(ContainerTest, StdinBufferedBeforeStartAndClosedOnHalfClose) {
   RunOptions options;
   options.open_stdin = true;
