@@ -74,10 +74,13 @@ absl::StatusOr<pid_t> ContainerManager::LaunchAndRelease(
     std::shared_ptr<ShimConnection>* wait_conn) {
   const std::string& id = record.id();
   BERTH_RETURN_IF_ERROR(WriteContainerFiles(record, request));
-  BERTH_RETURN_IF_ERROR(LaunchShim(ShimLaunch{config_.shim_path, paths_.ShimConfigFile(id),
-                                              paths_.ShimLogFile(id)})
-                            .status());
   std::string socket = paths_.ShimSocket(id);
+  absl::StatusOr<pid_t> created = LaunchShim(
+      ShimLaunch{config_.shim_path, paths_.ShimConfigFile(id), paths_.ShimLogFile(id)});
+  if (absl::IsDeadlineExceeded(created.status())) {
+    (void)CallShim(socket, "KILL", {"9"}, 2000);  // a stuck setup must not linger
+  }
+  BERTH_RETURN_IF_ERROR(created.status());
   // The waiter is in place before the process runs, so no exit is missed.
   auto conn = ShimConnection::Connect(socket);
   absl::Status status = conn.ok() ? (*conn)->SendRequest("WAIT") : conn.status();
