@@ -114,19 +114,21 @@ absl::Status Logs(RestDeps& deps, HandlerContext& ctx) {
   std::unique_ptr<DisconnectWatch> watch =
       ctx.response.WatchDisconnect([s = stream.get()] { s->Cancel(); });
   v1::LogEntry entry;
+  bool client_gone = false;
   while (stream->Read(&entry)) {
     int64_t t = entry.time().seconds() * 1000000000LL + entry.time().nanos();
     if (until_ns > 0 && t > until_ns) continue;
     if (!ctx.response.WriteChunk(EncodeOutput(entry, tty, timestamps)).ok()) {
+      client_gone = true;
       stream->Cancel();
       break;
     }
   }
   watch.reset();
   absl::Status s = stream->Finish();
-  if (!s.ok() && !absl::IsCancelled(s)) {
-    spdlog::warn("logs of container={}: {}", c->id().substr(0, 12), s.ToString());
-  }
+  // Cancelled: the watch saw the client leave (`logs -f` ended with Ctrl-C).
+  if (client_gone || absl::IsCancelled(s)) return absl::OkStatus();
+  if (!s.ok()) spdlog::warn("logs of container={}: {}", c->id().substr(0, 12), s.ToString());
   return ctx.response.EndChunked();
 }
 
