@@ -270,7 +270,9 @@ TEST_F(ContainerTest, LifecycleEventsAreEmitted) {
       [&](const EventRecord& e) {
         if (e.id == c.id()) {
           actions.push_back(e.action);
-          if (e.action == "die") EXPECT_EQ(e.attributes.at("exitCode"), "4");
+          if (e.action == "die") {
+            EXPECT_EQ(e.attributes.at("exitCode"), "4");
+          }
           EXPECT_EQ(e.attributes.at("image"), "busybox-test");
         }
         return true;
