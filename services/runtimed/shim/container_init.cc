@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -181,6 +182,19 @@ absl::Status BindEtcFiles(const std::vector<EtcFile>& files) {
   return absl::OkStatus();
 }
 
+// A fresh network namespace starts with `lo` down; Docker's `none` network
+// has it up.
+absl::Status BringUpLoopback() {
+  fs::ScopedFd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) return ErrnoToStatus(errno, "socket for lo");
+  ifreq req{};
+  std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
+  if (ioctl(sock.get(), SIOCGIFFLAGS, &req) != 0) return ErrnoToStatus(errno, "get lo flags");
+  req.ifr_flags |= IFF_UP;
+  if (ioctl(sock.get(), SIOCSIFFLAGS, &req) != 0) return ErrnoToStatus(errno, "bring lo up");
+  return absl::OkStatus();
+}
+
 absl::Status PivotRoot(const std::string& root) {
   if (chdir(root.c_str()) != 0) return ErrnoToStatus(errno, "chdir to rootfs");
   // pivot_root(".", ".") stacks the old root on top of the new one; detaching
@@ -274,6 +288,8 @@ absl::StatusOr<std::string> SetUp(const ShimConfig& c, const InitFds& fds,
     if (!ns.valid() || setns(ns.get(), CLONE_NEWNET) != 0) {
       return ErrnoToStatus(errno, absl::StrCat("join network namespace '", c.netns_path, "'"));
     }
+  } else {
+    BERTH_RETURN_IF_ERROR(BringUpLoopback());
   }
   // Nothing we mount may propagate back to the host (and pivot_root refuses
   // shared mounts).

@@ -281,6 +281,16 @@ TEST_F(ContainerTest, LifecycleEventsAreEmitted) {
   EXPECT_EQ(actions, (std::vector<std::string>{"create", "start", "die", "destroy"}));
 }
 
+TEST_F(ContainerTest, NoNetnsPathGetsAPrivateNamespaceWithLoopbackUp) {
+  v1::Container c = Create({"cat", "/sys/class/net/lo/operstate", "/proc/net/dev"});
+  ASSERT_TRUE(manager_->StartContainer(Start(c.id())).ok());
+  EXPECT_EQ(WaitExit(c.id()), 0);
+  std::string out = Logs(c.id());
+  // lo reports "unknown" when up ("down" otherwise); only lo exists.
+  EXPECT_EQ(out.substr(0, out.find('\n')), "unknown");
+  EXPECT_EQ(std::count(out.begin(), out.end(), ':'), 1) << out;
+}
+
 TEST_F(ContainerTest, JoinsTheGivenNetworkNamespace) {
   // A netns bound on a file, as netd provides (here without any links).
   std::string netns = dir_ + "/netns";
