@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
@@ -279,6 +280,28 @@ TEST_F(ContainerTest, LifecycleEventsAreEmitted) {
       },
       [] { return true; });
   EXPECT_EQ(actions, (std::vector<std::string>{"create", "start", "die", "destroy"}));
+}
+
+TEST_F(ContainerTest, ParallelStartsDoNotInterfere) {
+  constexpr int kCount = 8;
+  std::vector<v1::Container> containers;
+  for (int i = 0; i < kCount; ++i) {
+    containers.push_back(Create({"sh", "-c", "echo " + std::to_string(i) + "; exit " +
+                                                 std::to_string(i)}));
+  }
+  std::vector<std::thread> threads;
+  for (const auto& c : containers) {
+    threads.emplace_back([this, id = c.id()] {
+      auto started = manager_->StartContainer(Start(id));
+      EXPECT_TRUE(started.ok()) << started.status();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kCount; ++i) {
+    EXPECT_EQ(WaitExit(containers[i].id()), i);
+    EXPECT_EQ(Logs(containers[i].id()), std::to_string(i) + "\n");
+  }
+  EXPECT_EQ(manager_->ListContainers(true).size(), static_cast<size_t>(kCount));
 }
 
 TEST_F(ContainerTest, NoNetnsPathGetsAPrivateNamespaceWithLoopbackUp) {
