@@ -1,6 +1,7 @@
 #include "common/fs/fs.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,10 +91,43 @@ absl::Status MakeDirs(const std::string& path, int mode) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// nftw callback state: the first error wins; FTW_MOUNT keeps the walk on the
+// tree's own filesystem, so nothing mounted inside is ever entered or deleted.
+thread_local int remove_tree_errno = 0;
+thread_local std::string* remove_tree_failed_copy = nullptr;
+
+int RemoveEntry(const char* path, const struct stat* st, int type, struct FTW* ftw) {
+  int rc = (type == FTW_DP) ? ::rmdir(path) : ::unlink(path);
+  if (rc != 0 && remove_tree_errno == 0) {
+    remove_tree_errno = errno;
+    if (remove_tree_failed_copy) *remove_tree_failed_copy = path;
+  }
+  return 0;  // keep going: remove as much as possible, report the first failure
+}
+
+}  // namespace
+
 absl::Status RemoveTree(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::remove_all(path, ec);
-  if (ec) return ErrnoToStatus(ec.value(), absl::StrCat("remove '", path, "'"));
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return absl::OkStatus();
+    return ErrnoToStatus(errno, absl::StrCat("stat '", path, "'"));
+  }
+  std::string failed;
+  remove_tree_errno = 0;
+  remove_tree_failed_copy = &failed;
+  int rc = ::nftw(path.c_str(), RemoveEntry, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+  remove_tree_failed_copy = nullptr;
+  if (rc != 0) return ErrnoToStatus(errno, absl::StrCat("walk '", path, "'"));
+  if (remove_tree_errno != 0) {
+    // A directory that still holds a mount point cannot be emptied.
+    int err = (remove_tree_errno == ENOTEMPTY || remove_tree_errno == EEXIST)
+                  ? EBUSY
+                  : remove_tree_errno;
+    return ErrnoToStatus(err, absl::StrCat("remove '", failed, "'"));
+  }
   return absl::OkStatus();
 }
 

@@ -19,7 +19,9 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // mkdir -p with the given mode for directories it creates.
 absl::Status MakeDirs(const std::string& path, int mode = 0755);
 
-// rm -rf that does not cross mount points (skips and reports busy mounts).
+// rm -rf that never crosses into another filesystem: what is mounted inside is
+// left alone and the call fails with FailedPrecondition (the directory holding
+// the mount point cannot be emptied). A missing path is OK.
 absl::Status RemoveTree(const std::string& path);
 
 // An owned file descriptor, closed on destruction.
