@@ -22,6 +22,7 @@
 #include "common/fs/fs.h"
 #include "common/status/status.h"
 #include "services/runtimed/shim/init_helpers.h"
+#include "services/runtimed/shim/rootfs_plan.h"
 
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
@@ -77,72 +78,35 @@ absl::Status MakeDir(const std::string& path, int mode = 0755) {
   return absl::OkStatus();
 }
 
-// Applies the record's mounts: the rootfs (target "" or "/") on rootfs_dir,
-// then any others below it.
-// TODO(isolation defaults): resolve targets fd-relative inside the rootfs
-// (openat2 RESOLVE_IN_ROOT) so that image symlinks cannot redirect them.
-absl::Status MountRootfs(const ShimConfig& c) {
-  BERTH_RETURN_IF_ERROR(MakeDir(c.rootfs_dir));
-  bool have_root = false;
-  for (const auto& m : c.mounts) {
-    bool is_root = m.target.empty() || m.target == "/";
-    std::string target = is_root ? c.rootfs_dir : c.rootfs_dir + m.target;
-    if (!is_root) BERTH_RETURN_IF_ERROR(MakeDir(target));
-    MountArgs args = ParseMountOptions(m.type, m.options);
-    const char* type = (args.flags & MS_BIND) ? nullptr : m.type.c_str();
-    BERTH_RETURN_IF_ERROR(Annotate(Mount(m.source, target, type, args.flags & ~MS_RDONLY,
-                                         args.data), "mount rootfs"));
-    if ((args.flags & MS_BIND) && (args.flags & MS_RDONLY)) {
-      // A bind mount ignores MS_RDONLY until remounted.
-      BERTH_RETURN_IF_ERROR(Mount("", target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, ""));
-    }
-    have_root |= is_root;
+absl::Status ApplyStep(const RootfsStep& step) {
+  using Kind = RootfsStep::Kind;
+  switch (step.kind) {
+    case Kind::kMkdir:
+      return MakeDir(step.target, step.mode);
+    case Kind::kMount:
+      return Mount(step.source, step.target, step.fstype.empty() ? nullptr : step.fstype.c_str(),
+                   step.flags, step.data);
+    case Kind::kRemountReadOnly:
+      return Mount("", step.target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, "");
+    case Kind::kMknod:
+      if (mknod(step.target.c_str(), S_IFCHR | step.mode, makedev(step.major, step.minor)) != 0) {
+        return ErrnoToStatus(errno, absl::StrCat("mknod '", step.target, "'"));
+      }
+      chmod(step.target.c_str(), step.mode);  // umask-proof
+      return absl::OkStatus();
+    case Kind::kSymlink:
+      if (symlink(step.source.c_str(), step.target.c_str()) != 0) {
+        return ErrnoToStatus(errno, absl::StrCat("symlink '", step.target, "'"));
+      }
+      return absl::OkStatus();
   }
-  if (!have_root) return absl::InvalidArgumentError("no rootfs mount in the container record");
+  return absl::InternalError("unknown rootfs step");
+}
+
+absl::Status SetUpRootfs(const ShimConfig& c) {
+  BERTH_ASSIGN_OR_RETURN(std::vector<RootfsStep> steps, PlanRootfs(c));
+  for (const auto& step : steps) BERTH_RETURN_IF_ERROR(ApplyStep(step));
   return absl::OkStatus();
-}
-
-absl::Status MountDev(const std::string& root) {
-  std::string dev = root + "/dev";
-  BERTH_RETURN_IF_ERROR(MakeDir(dev));
-  BERTH_RETURN_IF_ERROR(Mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME,
-                              "mode=755,size=65536k"));
-  struct Node {
-    const char* name;
-    unsigned major, minor;
-  };
-  for (const Node& n : {Node{"null", 1, 3}, Node{"zero", 1, 5}, Node{"full", 1, 7},
-                        Node{"random", 1, 8}, Node{"urandom", 1, 9}, Node{"tty", 5, 0}}) {
-    std::string path = absl::StrCat(dev, "/", n.name);
-    if (mknod(path.c_str(), S_IFCHR | 0666, makedev(n.major, n.minor)) != 0) {
-      return ErrnoToStatus(errno, absl::StrCat("mknod '", path, "'"));
-    }
-    chmod(path.c_str(), 0666);
-  }
-  for (auto [name, target] : {std::pair{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
-                              {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
-                              {"ptmx", "pts/ptmx"}, {"core", "/proc/kcore"}}) {
-    std::string path = absl::StrCat(dev, "/", name);
-    if (symlink(target, path.c_str()) != 0) {
-      return ErrnoToStatus(errno, absl::StrCat("symlink '", path, "'"));
-    }
-  }
-  BERTH_RETURN_IF_ERROR(MakeDir(dev + "/pts"));
-  BERTH_RETURN_IF_ERROR(Mount("devpts", dev + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-                              "newinstance,ptmxmode=0666,mode=0620,gid=5"));
-  BERTH_RETURN_IF_ERROR(MakeDir(dev + "/shm", 01777));
-  return Mount("shm", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-               "mode=1777,size=65536k");
-}
-
-absl::Status MountSpecialFilesystems(const std::string& root) {
-  BERTH_RETURN_IF_ERROR(MakeDir(root + "/proc"));
-  // Mounted by pid 1 of the new pid namespace, so it shows only the container.
-  BERTH_RETURN_IF_ERROR(
-      Mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, ""));
-  BERTH_RETURN_IF_ERROR(MountDev(root));
-  BERTH_RETURN_IF_ERROR(MakeDir(root + "/sys"));
-  return Mount("sysfs", root + "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
 }
 
 // Clones the generated /etc files as detached bind mounts (open_tree) before
@@ -295,8 +259,7 @@ absl::StatusOr<std::string> SetUp(const ShimConfig& c, const InitFds& fds,
   // shared mounts).
   BERTH_RETURN_IF_ERROR(Mount("", "/", nullptr, MS_REC | MS_PRIVATE, ""));
   umask(0);
-  BERTH_RETURN_IF_ERROR(MountRootfs(c));
-  BERTH_RETURN_IF_ERROR(MountSpecialFilesystems(c.rootfs_dir));
+  BERTH_RETURN_IF_ERROR(SetUpRootfs(c));
   BERTH_ASSIGN_OR_RETURN(std::vector<EtcFile> etc, OpenEtcFiles(c));
   BERTH_RETURN_IF_ERROR(PivotRoot(c.rootfs_dir));
   BERTH_RETURN_IF_ERROR(BindEtcFiles(etc));

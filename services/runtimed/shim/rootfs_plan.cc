@@ -1,0 +1,115 @@
+#include "services/runtimed/shim/rootfs_plan.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/runtimed/shim/init_helpers.h"
+
+namespace berth::runtimed::shim {
+namespace {
+
+using Kind = RootfsStep::Kind;
+
+RootfsStep Mkdir(std::string target, int mode = 0755) {
+  RootfsStep step;
+  step.kind = Kind::kMkdir;
+  step.target = std::move(target);
+  step.mode = mode;
+  return step;
+}
+
+RootfsStep Mount(std::string source, std::string target, std::string fstype,
+                 unsigned long flags, std::string data) {
+  RootfsStep step;
+  step.kind = Kind::kMount;
+  step.source = std::move(source);
+  step.target = std::move(target);
+  step.fstype = std::move(fstype);
+  step.flags = flags;
+  step.data = std::move(data);
+  return step;
+}
+
+absl::Status PlanImageMounts(const spec::ShimConfig& c, std::vector<RootfsStep>& steps) {
+  bool have_root = false;
+  steps.push_back(Mkdir(c.rootfs_dir));
+  for (const auto& m : c.mounts) {
+    bool is_root = m.target.empty() || m.target == "/";
+    if (!is_root && (m.target[0] != '/' || absl::StrContains(m.target, ".."))) {
+      return absl::InvalidArgumentError(absl::StrCat("bad mount target '", m.target, "'"));
+    }
+    std::string target = is_root ? c.rootfs_dir : c.rootfs_dir + m.target;
+    if (!is_root) steps.push_back(Mkdir(target));
+    MountArgs args = ParseMountOptions(m.type, m.options);
+    bool bind = (args.flags & MS_BIND) != 0;
+    steps.push_back(Mount(m.source, target, bind ? "" : m.type,
+                          bind ? args.flags & ~MS_RDONLY : args.flags, args.data));
+    if (bind && (args.flags & MS_RDONLY)) {
+      RootfsStep ro;
+      ro.kind = Kind::kRemountReadOnly;
+      ro.target = target;
+      steps.push_back(ro);
+    }
+    have_root |= is_root;
+  }
+  if (!have_root) return absl::InvalidArgumentError("no rootfs mount in the container record");
+  return absl::OkStatus();
+}
+
+void PlanDev(const std::string& root, std::vector<RootfsStep>& steps) {
+  std::string dev = root + "/dev";
+  steps.push_back(Mkdir(dev));
+  steps.push_back(Mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"));
+  struct Node {
+    const char* name;
+    unsigned major, minor;
+  };
+  for (const Node& n : {Node{"null", 1, 3}, Node{"zero", 1, 5}, Node{"full", 1, 7},
+                        Node{"random", 1, 8}, Node{"urandom", 1, 9}, Node{"tty", 5, 0}}) {
+    RootfsStep node;
+    node.kind = Kind::kMknod;
+    node.target = absl::StrCat(dev, "/", n.name);
+    node.mode = 0666;
+    node.major = n.major;
+    node.minor = n.minor;
+    steps.push_back(node);
+  }
+  for (auto [name, target] : {std::pair{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
+                              {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+                              {"ptmx", "pts/ptmx"}, {"core", "/proc/kcore"}}) {
+    RootfsStep link;
+    link.kind = Kind::kSymlink;
+    link.target = absl::StrCat(dev, "/", name);
+    link.source = target;
+    steps.push_back(link);
+  }
+  steps.push_back(Mkdir(dev + "/pts"));
+  // A private devpts instance: the container's ptys are numbered from 0 and
+  // invisible to the host's /dev/pts.
+  steps.push_back(Mount("devpts", dev + "/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                        "newinstance,ptmxmode=0666,mode=0620,gid=5"));
+  steps.push_back(Mkdir(dev + "/shm", 01777));
+  steps.push_back(Mount("shm", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                        "mode=1777,size=65536k"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<RootfsStep>> PlanRootfs(const spec::ShimConfig& c) {
+  std::vector<RootfsStep> steps;
+  absl::Status status = PlanImageMounts(c, steps);
+  if (!status.ok()) return status;
+  const std::string& root = c.rootfs_dir;
+  steps.push_back(Mkdir(root + "/proc"));
+  // Mounted by pid 1 of the new pid namespace, so it shows only the container.
+  steps.push_back(Mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, ""));
+  PlanDev(root, steps);
+  steps.push_back(Mkdir(root + "/sys"));
+  steps.push_back(
+      Mount("sysfs", root + "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, ""));
+  return steps;
+}
+
+}  // namespace berth::runtimed::shim
