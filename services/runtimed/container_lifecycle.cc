@@ -211,43 +211,44 @@ void ContainerManager::WatchExit(const std::string& id, std::shared_ptr<ShimConn
   }
   std::vector<std::string> words;
   if (reply.ok()) words = absl::StrSplit(*reply, ' ');
-  int code = 0;
-  int64_t finished = 0;
-  if (words.size() >= 2 && absl::SimpleAtoi(words[0], &code) &&
-      absl::SimpleAtoi(words[1], &finished)) {
-    HandleExit(id, code, finished);
+  spec::ExitRecord exit;
+  if (words.size() >= 3 && absl::SimpleAtoi(words[0], &exit.exit_code) &&
+      absl::SimpleAtoi(words[1], &exit.finished_unix_nano)) {
+    exit.oom_killed = words[2] == "1";
+    HandleExit(id, exit);
     return;
   }
   spdlog::warn("container={} lost its shim ({}); using exit.json", id.substr(0, 12),
                reply.ok() ? *reply : reply.status().ToString());
-  auto [file_code, file_finished] = ReadExitFile(id);
-  HandleExit(id, file_code, file_finished);
+  HandleExit(id, ReadExitFile(id));
 }
 
-std::pair<int, int64_t> ContainerManager::ReadExitFile(const std::string& id) {
+spec::ExitRecord ContainerManager::ReadExitFile(const std::string& id) {
   auto text = fs::ReadFile(paths_.ExitFile(id));
   if (text.ok()) {
     auto exit = spec::ExitFromJson(*text);
-    if (exit.ok()) return {exit->exit_code, exit->finished_unix_nano};
+    if (exit.ok()) return *exit;
   }
-  return {255, absl::GetCurrentTimeNanos()};
+  return spec::ExitRecord{255, absl::GetCurrentTimeNanos(), false};
 }
 
-void ContainerManager::HandleExit(const std::string& id, int exit_code, int64_t finished) {
+void ContainerManager::HandleExit(const std::string& id, const spec::ExitRecord& exit) {
   absl::MutexLock lock(&mu_);
   if (shutting_down_) return;
   auto it = entries_.find(id);
   if (it == entries_.end() || !IsRunning(it->second->record.state().status())) return;
-  SettleExitLocked(*it->second, exit_code, finished);
+  SettleExitLocked(*it->second, exit);
 }
 
-void ContainerManager::SettleExitLocked(Entry& entry, int exit_code, int64_t finished) {
+void ContainerManager::SettleExitLocked(Entry& entry, const spec::ExitRecord& exit) {
   const std::string id = entry.record.id();
+  const int exit_code = exit.exit_code;
   v1::ContainerState* state = entry.record.mutable_state();
   state->set_status(v1::CONTAINER_STATUS_EXITED);
   state->set_exit_code(exit_code);
   state->set_pid(0);
-  SetTime(state->mutable_finished_at(), finished);
+  state->set_oom_killed(exit.oom_killed);
+  SetTime(state->mutable_finished_at(), exit.finished_unix_nano);
   absl::Status saved = Save(entry.record);
   if (!saved.ok()) spdlog::error("container={} {}", id.substr(0, 12), saved.ToString());
   entry.exits++;
@@ -273,8 +274,7 @@ void ContainerManager::RecoverRunning(Entry& entry) {
     return;
   }
   // The shim is gone: it exited (and recorded the exit) while we were away.
-  auto [code, finished] = ReadExitFile(id);
-  SettleExitLocked(entry, code, finished);
+  SettleExitLocked(entry, ReadExitFile(id));
 }
 
 }  // namespace berth::runtimed

@@ -31,6 +31,7 @@
 #include "services/runtimed/logs/json_log.h"
 #include "services/runtimed/metrics.h"
 #include "services/runtimed/paths.h"
+#include "services/runtimed/spec/shim_config.h"
 #include "services/runtimed/store/record_store.h"
 
 namespace berth::runtimed {
@@ -157,11 +158,11 @@ class ContainerManager {
 
   void StartWatcher(const std::string& id, std::shared_ptr<ShimConnection> conn);
   void WatchExit(const std::string& id, std::shared_ptr<ShimConnection> conn);
-  void HandleExit(const std::string& id, int exit_code, int64_t finished_unix_nano);
-  void SettleExitLocked(Entry& entry, int exit_code, int64_t finished_unix_nano)
+  void HandleExit(const std::string& id, const spec::ExitRecord& exit);
+  void SettleExitLocked(Entry& entry, const spec::ExitRecord& exit)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Reads exit.json (255 when missing: the shim died without recording).
-  std::pair<int, int64_t> ReadExitFile(const std::string& id);
+  spec::ExitRecord ReadExitFile(const std::string& id);
   // Waits until the container's exit counter passes `exits`, up to `timeout`.
   bool AwaitExit(const std::string& id, uint64_t exits, absl::Duration timeout)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

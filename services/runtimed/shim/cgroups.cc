@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/fs/fs.h"
@@ -32,6 +33,23 @@ std::vector<std::string> FindV1Hierarchies(const std::string& mountinfo,
     }
   }
   return result;
+}
+
+bool OomKillReported(const std::string& oom_control) {
+  for (absl::string_view line : absl::StrSplit(oom_control, '\n')) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(line, absl::MaxSplits(' ', 1));
+    long count = 0;
+    if (kv.first == "oom_kill" && absl::SimpleAtoi(kv.second, &count)) return count > 0;
+  }
+  return false;
+}
+
+bool ContainerCgroups::OomKilled() const {
+  for (const auto& path : paths_) {
+    auto text = fs::ReadFile(path + "/memory.oom_control");
+    if (text.ok() && OomKillReported(*text)) return true;
+  }
+  return false;
 }
 
 absl::StatusOr<ContainerCgroups> ContainerCgroups::Create(

@@ -20,6 +20,10 @@ namespace berth::runtimed::shim {
 std::vector<std::string> FindV1Hierarchies(const std::string& mountinfo,
                                            const std::vector<std::string>& controllers);
 
+// Whether memory.oom_control (cgroup v1) reports an OOM kill ("oom_kill N",
+// N > 0).
+bool OomKillReported(const std::string& oom_control);
+
 class ContainerCgroups {
  public:
   // Creates `<hierarchy>/<parent>/<id>` under each hierarchy.
@@ -27,6 +31,8 @@ class ContainerCgroups {
                                                  const std::string& parent, const std::string& id);
   // Moves `pid` into every cgroup.
   absl::Status AddProcess(pid_t pid) const;
+  // True when the kernel OOM-killed a process of the container.
+  bool OomKilled() const;
   // Removes the directories (they must be empty: call after the container exited).
   absl::Status Remove() const;
 

@@ -227,12 +227,14 @@ void ShimServer::Finish() {
     WriteAllBlocking(fd, conn.out);
     close(fd);
   }
-  spec::ExitRecord exit{exit_code_, finished_unix_nano_, false};
+  bool oom = cgroups_ != nullptr && cgroups_->OomKilled();
+  spec::ExitRecord exit{exit_code_, finished_unix_nano_, oom};
   absl::Status status = fs::WriteFileAtomically(config_.exit_path, spec::ExitToJson(exit));
   if (!status.ok()) spdlog::error("container={} {}", config_.id, status.ToString());
   // Nobody can connect any more: a late KILL finds no socket (not running).
   unlink(config_.socket_path.c_str());
-  std::string reply = absl::StrCat("OK ", exit_code_, " ", finished_unix_nano_, " 0\n");
+  std::string reply =
+      absl::StrCat("OK ", exit_code_, " ", finished_unix_nano_, " ", oom ? 1 : 0, "\n");
   for (int fd : waiters) {
     SetBlockingWithTimeout(fd, 5);
     WriteAllBlocking(fd, reply);

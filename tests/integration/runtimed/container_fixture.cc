@@ -30,7 +30,7 @@ void BuildRootfs(const std::string& lower) {
   }
   fs::copy_file("/bin/busybox", lower + "/bin/busybox");
   for (const char* applet : {"sh", "echo", "cat", "ps", "hostname", "tty", "sleep", "ls", "id",
-                             "true", "false", "env", "stty", "mount", "grep", "wc", "pwd", "readlink"}) {
+                             "true", "false", "env", "stty", "mount", "grep", "wc", "pwd", "readlink", "head", "tr"}) {
     fs::create_symlink("busybox", lower + "/bin/" + applet);
   }
   std::ofstream(lower + "/etc/passwd") << "root:x:0:0:root:/root:/bin/sh\n"

@@ -7,9 +7,11 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "common/fs/fs.h"
 #include "absl/strings/str_split.h"
 #include "container_fixture.h"
 #include "gmock/gmock.h"
@@ -302,6 +304,35 @@ TEST_F(ContainerTest, ParallelStartsDoNotInterfere) {
     EXPECT_EQ(Logs(containers[i].id()), std::to_string(i) + "\n");
   }
   EXPECT_EQ(manager_->ListContainers(true).size(), static_cast<size_t>(kCount));
+}
+
+TEST_F(ContainerTest, ContainerIsInItsCgroupsAndOomKillIsReported) {
+  std::string memory_root = "/sys/fs/cgroup/memory";
+  if (!std::filesystem::exists(memory_root + "/memory.oom_control")) {
+    GTEST_SKIP() << "needs the cgroup v1 memory controller";
+  }
+  // Waits for a line on stdin, then holds ~100 MB in a shell variable.
+  RunOptions options;
+  options.open_stdin = true;
+  v1::Container c = Create(
+      {"sh", "-c", "read go; x=$(busybox head -c 100000000 /dev/zero | busybox tr '\\0' a)"},
+      options);
+  auto session = manager_->Attach(c.id(), AttachOptions{true, true, true});
+  ASSERT_TRUE(session.ok());
+  auto started = manager_->StartContainer(Start(c.id()));
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::string cgroup = memory_root + "/berth/" + c.id();
+  std::string procs = *fs::ReadFile(cgroup + "/cgroup.procs");
+  EXPECT_EQ(procs, std::to_string(started->container.state().pid()) + "\n");
+  {
+    std::ofstream limit(cgroup + "/memory.limit_in_bytes");
+    limit << "16777216";
+  }
+  ASSERT_EQ(*fs::ReadFile(cgroup + "/memory.limit_in_bytes"), "16777216\n");
+  ASSERT_TRUE((*session)->WriteStdin("go\n").ok());
+  EXPECT_EQ(WaitExit(c.id()), 128 + SIGKILL);
+  EXPECT_TRUE(manager_->InspectContainer(c.id())->state().oom_killed());
+  EXPECT_FALSE(std::filesystem::exists(cgroup)) << "the shim removes the cgroup after exit";
 }
 
 TEST_F(ContainerTest, NoNetnsPathGetsAPrivateNamespaceWithLoopbackUp) {

@@ -22,3 +22,15 @@ TEST(CgroupsTest, FindsV1HierarchiesFromMountinfo) {
 
 }  // namespace
 }  // namespace berth::runtimed::shim
+
+namespace berth::runtimed::shim {
+namespace {
+
+TEST(CgroupsTest, OomKillCountFromOomControl) {
+  EXPECT_FALSE(OomKillReported("oom_kill_disable 0\nunder_oom 0\noom_kill 0\n"));
+  EXPECT_TRUE(OomKillReported("oom_kill_disable 0\nunder_oom 0\noom_kill 2\n"));
+  EXPECT_FALSE(OomKillReported(""));
+}
+
+}  // namespace
+}  // namespace berth::runtimed::shim
