@@ -66,6 +66,8 @@ absl::StatusOr<pid_t> LaunchShim(const ShimLaunch& launch) {
   std::string arg0 = launch.shim_path;
   std::string arg1 = launch.config_path;
   char* argv[] = {arg0.data(), arg1.data(), nullptr};
+  const std::string exec_failed = absl::StrCat("ERROR cannot execute '", launch.shim_path,
+                                               "' (--shim_path)\n");
 
   // Raw clone instead of fork(): no pthread_atfork handlers (gRPC installs
   // some) run in a child of this multithreaded process.
@@ -84,8 +86,7 @@ absl::StatusOr<pid_t> LaunchShim(const ShimLaunch& launch) {
     sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
     execv(argv[0], argv);
-    const char msg[] = "ERROR exec berth-shim failed\n";
-    (void)!write(shim::kReadyFd, msg, sizeof(msg) - 1);
+    (void)!write(shim::kReadyFd, exec_failed.data(), exec_failed.size());
     _exit(127);
   }
   ready_write.reset();
