@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <set>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -17,6 +18,7 @@
 #include <boost/beast/http.hpp>
 
 #include "absl/strings/ascii.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/match.h"
 #include "services/apid/coordinator/system_service.h"
 #include "services/apid/metrics.h"
@@ -277,15 +279,27 @@ class HttpServer::Impl {
     return absl::OkStatus();
   }
 
-  void Stop() {
+  // Returns true when no request thread is left, so the caller may free us.
+  bool Stop() {
     // Close the acceptor on an I/O thread (Asio objects are not thread-safe).
     asio::post(ioc_, [this] {
       beast::error_code ec;
       acceptor_.close(ec);
-      ioc_.stop();
     });
+    // Shutting the connections down ends the requests: blocked socket I/O
+    // fails and the disconnect watches cancel their backend streams.
+    bool idle = false;
+    {
+      absl::MutexLock lock(&mu_);
+      for (int fd : busy_fds_) ::shutdown(fd, SHUT_RDWR);
+      auto none = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return busy_fds_.empty(); };
+      idle = mu_.AwaitWithTimeout(absl::Condition(&none), absl::Seconds(3));
+    }
+    ioc_.stop();
     for (std::thread& t : threads_) t.join();
     ::unlink(path_.c_str());
+    if (!idle) spdlog::warn("docker API: requests still running at shutdown are abandoned");
+    return idle;
   }
 
  private:
@@ -309,7 +323,16 @@ class HttpServer::Impl {
       bool keep_alive = false;
       http::request_parser<http::buffer_body> parser(std::move(header_parser));
       parser.body_limit(boost::none);  // handlers enforce their own limits
+      const int fd = socket.native_handle();
+      {
+        absl::MutexLock lock(&mu_);
+        busy_fds_.insert(fd);
+      }
       co_await RunOnThread([&] { keep_alive = Handle(socket, buffer, parser); });
+      {
+        absl::MutexLock lock(&mu_);
+        busy_fds_.erase(fd);
+      }
       if (!keep_alive) break;
     }
     beast::error_code ignored;
@@ -382,6 +405,9 @@ class HttpServer::Impl {
   const Router& router_;
   ApidMetrics* metrics_;
   std::string path_;
+  absl::Mutex mu_;
+  // Connections with a request running on its own thread.
+  std::set<int> busy_fds_ ABSL_GUARDED_BY(mu_);
   asio::io_context ioc_;
   asio::local::stream_protocol::acceptor acceptor_;
   std::vector<std::thread> threads_;
@@ -404,10 +430,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() {
-  impl_->Stop();
-  // Request threads may still reference connections owned by the io_context;
-  // the process is exiting, so leave it to the OS rather than free it under them.
-  (void)impl_.release();
+  if (!impl_->Stop()) {
+    // Request threads still reference connections owned by the io_context;
+    // the process is exiting, so leave it to the OS rather than free it under them.
+    (void)impl_.release();
+  }
 }
 
 }  // namespace berth::apid::rest

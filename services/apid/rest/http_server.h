@@ -29,8 +29,9 @@ class HttpServer {
                                                            const Router& router,
                                                            ApidMetrics* metrics);
 
-  // Stops accepting and removes the socket file. Requests still running on
-  // their threads are abandoned (the process is exiting).
+  // Stops accepting, shuts down the connections with a request in progress
+  // (which ends it: its socket I/O fails and disconnect watches cancel the
+  // backend streams), waits up to 3 s for them and removes the socket file.
   ~HttpServer();
 
   class Impl;
