@@ -244,7 +244,7 @@ TEST_P(ContainerTest, NothingIsLeftAfterBerthDown) {
   stack_.reset();  // berth-down --purge
   CommandResult traces = RunShell(
       "grep -F " + root + " /proc/self/mountinfo; ip -o link show | grep -F " + bridge +
-      "; nft list tables | grep -F " + table + "; pgrep -af 'berth-shim.*" + root + "'; true");
+      "; nft list tables | grep -F " + table + "; pgrep -af '[b]erth-shim.*" + root + "'; true");
   EXPECT_EQ(traces.out, "");
 }
 
