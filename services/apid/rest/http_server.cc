@@ -328,7 +328,12 @@ class HttpServer::Impl {
         absl::MutexLock lock(&mu_);
         busy_fds_.insert(fd);
       }
-      co_await RunOnThread([&] { keep_alive = Handle(socket, buffer, parser); });
+      try {
+        co_await RunOnThread([&] { keep_alive = Handle(socket, buffer, parser); });
+      } catch (const std::system_error& e) {
+        spdlog::error("docker API: cannot start a request thread: {}", e.what());
+        keep_alive = false;
+      }
       {
         absl::MutexLock lock(&mu_);
         busy_fds_.erase(fd);
@@ -355,7 +360,14 @@ class HttpServer::Impl {
     }
     Exchange exchange(socket, buffer, parser, request.method == "HEAD");
     std::string route = "unmatched";
-    absl::Status status = Dispatch(request, exchange, &route);
+    absl::Status status;
+    try {
+      status = Dispatch(request, exchange, &route);
+    } catch (const std::exception& e) {
+      // Handlers report errors as Status; a throw (a library edge that was
+      // missed) must not take the daemon down.
+      status = absl::InternalError(std::string("unexpected error: ") + e.what());
+    }
     if (!status.ok() && !exchange.started()) {
       exchange.Send(HttpStatusFor(status), {{"Content-Type", "application/json"}},
                     ErrorBody(std::string(status.message())))

@@ -28,6 +28,26 @@ class FailedStream : public Base {
   absl::Status status_;
 };
 
+// A stream that yields `messages`, then ends with `status`.
+template <typename Base, typename Msg>
+class ScriptedStream : public Base {
+ public:
+  ScriptedStream(std::vector<Msg> messages, absl::Status s)
+      : messages_(std::move(messages)), status_(std::move(s)) {}
+  bool Read(Msg* out) override {
+    if (next_ >= messages_.size()) return false;
+    *out = messages_[next_++];
+    return true;
+  }
+  void Cancel() override {}
+  absl::Status Finish() override { return status_; }
+
+ private:
+  std::vector<Msg> messages_;
+  size_t next_ = 0;
+  absl::Status status_;
+};
+
 class FakeImaged : public ImagedClient {
  public:
   explicit FakeImaged(CallLog& log) : log_(log) {}
@@ -165,10 +185,12 @@ class FakeRuntimed : public RuntimedClient {
   absl::Status ResizeContainer(const v1::ResizeContainerRequest&) override {
     return absl::OkStatus();
   }
-  std::unique_ptr<WaitStream> WaitContainer(const v1::WaitContainerRequest&,
+  std::vector<v1::WaitEvent> wait_events;  // what WaitContainer streams
+  std::unique_ptr<WaitStream> WaitContainer(const v1::WaitContainerRequest& r,
                                             const grpc::ServerContextBase*) override {
-    return std::make_unique<FailedStream<WaitStream, v1::WaitEvent>>(
-        absl::UnimplementedError("fake"));
+    log_.push_back("runtimed.WaitContainer " + r.container());
+    return std::make_unique<ScriptedStream<WaitStream, v1::WaitEvent>>(wait_events,
+                                                                       absl::OkStatus());
   }
   std::unique_ptr<LogStream> ContainerLogs(const v1::ContainerLogsRequest&,
                                            const grpc::ServerContextBase*) override {

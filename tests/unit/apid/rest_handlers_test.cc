@@ -1,0 +1,213 @@
+// The REST handlers driven through the router with fake backends and a
+// recording response writer (no sockets).
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "services/apid/rest/handlers.h"
+#include "services/apid/rest/http_status.h"
+#include "tests/unit/apid/create_bodies.h"
+#include "tests/unit/apid/fakes.h"
+
+namespace berth::apid::rest {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const std::string kId(64, 'c');
+
+// Records what a handler sends; the request body comes from a string.
+class RecordingExchange : public BodyReader, public ResponseWriter {
+ public:
+  explicit RecordingExchange(std::string body) : body_(std::move(body)) {}
+
+  absl::StatusOr<std::string> ReadAll(size_t limit) override {
+    if (body_.size() > limit) return absl::InvalidArgumentError("too large");
+    return std::exchange(body_, "");
+  }
+  absl::StatusOr<std::string> ReadSome(size_t max) override {
+    std::string part = body_.substr(0, max);
+    body_.erase(0, part.size());
+    return part;
+  }
+  absl::Status Send(int status, const Headers& headers, std::string_view body) override {
+    events.push_back("send " + std::to_string(status));
+    this->status = status;
+    this->headers = headers;
+    this->body = std::string(body);
+    return absl::OkStatus();
+  }
+  absl::Status BeginChunked(int status, const Headers&) override {
+    events.push_back("begin " + std::to_string(status));
+    this->status = status;
+    return absl::OkStatus();
+  }
+  absl::Status WriteChunk(std::string_view data) override {
+    events.push_back("chunk " + std::string(data));
+    return absl::OkStatus();
+  }
+  absl::Status EndChunked() override {
+    events.push_back("end");
+    return absl::OkStatus();
+  }
+  absl::StatusOr<RawStream*> Hijack(const Headers&) override {
+    return absl::UnimplementedError("not in this test");
+  }
+  std::unique_ptr<DisconnectWatch> WatchDisconnect(std::function<void()>) override {
+    return std::make_unique<DisconnectWatch>();
+  }
+  bool started() const override { return status != 0; }
+
+  std::vector<std::string> events;
+  int status = 0;
+  Headers headers;
+  std::string body;
+
+ private:
+  std::string body_;
+};
+
+class RestHandlersTest : public ::testing::Test {
+ protected:
+  RestHandlersTest()
+      : imaged_(log_),
+        netd_(log_),
+        runtimed_(log_),
+        coordinator_(imaged_, netd_, runtimed_, [] { return kId; }),
+        health_({}, nullptr),
+        system_(HostFacts{}, "id", "/x", imaged_, runtimed_, health_),
+        deps_{coordinator_, system_, imaged_, runtimed_, "t"} {
+    v1::Image image;
+    image.set_id("sha256:img");
+    image.mutable_config()->add_cmd("sh");
+    imaged_.images["busybox"] = image;
+    RegisterAllRoutes(router_, deps_);
+  }
+
+  // Runs one request through the router as the server does (minus sockets).
+  RecordingExchange Call(const std::string& method, const std::string& path,
+                         const std::string& query = "", const std::string& body = "") {
+    RecordingExchange ex(body);
+    HttpRequest request;
+    request.method = method;
+    request.path = path;
+    request.query = *Query::Parse(query);
+    auto match = router_.Find(method, path);
+    EXPECT_TRUE(match.has_value()) << method << " " << path;
+    if (!match) return ex;
+    request.params = match->params;
+    HandlerContext ctx{request, ex, ex};
+    absl::Status s = (*match->handler)(ctx);
+    if (!s.ok() && !ex.started()) {
+      ex.status = HttpStatusFor(s);
+      ex.body = ErrorBody(std::string(s.message()));
+    }
+    return ex;
+  }
+
+  testing::CallLog log_;
+  testing::FakeImaged imaged_;
+  testing::FakeNetd netd_;
+  testing::FakeRuntimed runtimed_;
+  Coordinator coordinator_;
+  HealthMonitor health_;
+  SystemService system_;
+  RestDeps deps_;
+  Router router_;
+};
+
+TEST_F(RestHandlersTest, CreateAnswers201WithIdAndEmptyWarnings) {
+  RecordingExchange ex = Call("POST", "/containers/create", "name=web", testing::kRunRmBody);
+  EXPECT_EQ(ex.status, 201);
+  nlohmann::json j = nlohmann::json::parse(ex.body);
+  EXPECT_EQ(j["Id"], kId);
+  EXPECT_TRUE(j["Warnings"].is_array());
+  EXPECT_TRUE(j["Warnings"].empty());
+  EXPECT_EQ(runtimed_.last_create.name(), "web");
+  EXPECT_TRUE(runtimed_.last_create.config().auto_remove());
+}
+
+TEST_F(RestHandlersTest, CreateWithMissingImageIs404NoSuchImage) {
+  RecordingExchange ex =
+      Call("POST", "/containers/create", "", R"({"Image":"api-doesnotexist:zzz"})");
+  EXPECT_EQ(ex.status, 404);
+  EXPECT_EQ(ex.body, "{\"message\":\"No such image: api-doesnotexist:zzz\"}\n");
+}
+
+TEST_F(RestHandlersTest, CreateWithMalformedJsonIs400) {
+  EXPECT_EQ(Call("POST", "/containers/create", "", "{nope").status, 400);
+}
+
+TEST_F(RestHandlersTest, StartIs204ThenNotModified) {
+  Call("POST", "/containers/create", "name=web", testing::kRunRmBody);
+  EXPECT_EQ(Call("POST", "/containers/web/start").status, 204);
+  EXPECT_EQ(Call("POST", "/containers/web/start").status, 304);
+}
+
+TEST_F(RestHandlersTest, StartFailureIs400WithTheExecutorText) {
+  Call("POST", "/containers/create", "name=web", testing::kRunRmBody);
+  runtimed_.start_error =
+      absl::InvalidArgumentError("exec: \"nope\": executable file not found in $PATH");
+  RecordingExchange ex = Call("POST", "/containers/web/start");
+  EXPECT_EQ(ex.status, 400);
+  EXPECT_THAT(ex.body, HasSubstr("executable file not found in $PATH"));
+}
+
+TEST_F(RestHandlersTest, InspectCarriesTty) {
+  Call("POST", "/containers/create", "name=it", testing::kRunItBody);
+  RecordingExchange ex = Call("GET", "/containers/it/json");
+  EXPECT_EQ(ex.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(ex.body)["Config"]["Tty"], true);
+  EXPECT_EQ(Call("GET", "/containers/ghost/json").status, 404);
+}
+
+TEST_F(RestHandlersTest, WaitSendsHeadersBeforeTheExitBody) {
+  v1::WaitEvent registered;
+  registered.set_registered(true);
+  v1::WaitEvent exit;
+  exit.mutable_exit()->set_exit_code(3);
+  runtimed_.wait_events = {registered, exit};
+  RecordingExchange ex = Call("POST", "/containers/web/wait", "condition=next-exit");
+  EXPECT_THAT(ex.events,
+              ElementsAre("begin 200", "chunk {\"Error\":null,\"StatusCode\":3}\n", "end"));
+}
+
+TEST_F(RestHandlersTest, WaitRejectsUnknownCondition) {
+  EXPECT_EQ(Call("POST", "/containers/web/wait", "condition=soon").status, 400);
+}
+
+TEST_F(RestHandlersTest, PullErrorsArriveAsErrorDetailInsideA200Stream) {
+  RecordingExchange ex =
+      Call("POST", "/images/create", "fromImage=docker.io%2Flibrary%2Fbusybox&tag=latest");
+  ASSERT_EQ(ex.events.size(), 3u);
+  EXPECT_EQ(ex.events[0], "begin 200");
+  EXPECT_EQ(ex.events[1],
+            "chunk {\"errorDetail\":{\"message\":\"pull is not implemented yet\"},"
+            "\"error\":\"pull is not implemented yet\"}\n");
+}
+
+TEST_F(RestHandlersTest, PingAndVersion) {
+  RecordingExchange ping = Call("GET", "/_ping");
+  EXPECT_EQ(ping.status, 200);
+  EXPECT_EQ(ping.body, "OK");
+  EXPECT_EQ(Call("HEAD", "/_ping").body, "");
+  RecordingExchange version = Call("GET", "/version");
+  EXPECT_EQ(nlohmann::json::parse(version.body)["ApiVersion"], "1.41");
+}
+
+TEST_F(RestHandlersTest, ListAppliesFiltersAndNewestFirst) {
+  Call("POST", "/containers/create", "name=web", testing::kRunRmBody);
+  RecordingExchange ex = Call("GET", "/containers/json", "all=1&filters=%7B%22name%22%3A%5B%22web%22%5D%7D");
+  nlohmann::json j = nlohmann::json::parse(ex.body);
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["Names"][0], "/web");
+  ex = Call("GET", "/containers/json", "all=1&filters=%7B%22name%22%3A%5B%22other%22%5D%7D");
+  EXPECT_TRUE(nlohmann::json::parse(ex.body).empty());
+  EXPECT_EQ(Call("GET", "/containers/json", "filters=%7B%22bogus%22%3A%5B%22x%22%5D%7D").status,
+            400);
+}
+
+}  // namespace
+}  // namespace berth::apid::rest
