@@ -27,9 +27,10 @@ namespace {
 // Runs one unary call with the default deadline and converts the status.
 // A service that is down is named, so the user sees which one.
 template <typename Fn>
-absl::Status UnaryCall(const char* service, Fn call) {
+absl::Status UnaryCall(const char* service, Fn call,
+                       std::chrono::milliseconds deadline = kDefaultRpcDeadline) {
   grpc::ClientContext context;
-  SetDeadline(context);
+  SetDeadline(context, deadline);
   absl::Status status = FromGrpcStatus(call(&context));
   if (absl::IsUnavailable(status)) {
     return absl::UnavailableError(std::string(service) + " is unavailable: " +
@@ -199,10 +200,12 @@ class GrpcRuntimedClient : public RuntimedClient {
     v1::StopContainerResponse response;
     // A stop waits up to the container's timeout before SIGKILL, which may be
     // longer than the default deadline.
-    grpc::ClientContext context;
-    int wait = request.timeout_seconds() > 0 ? request.timeout_seconds() : 10;
-    SetDeadline(context, kDefaultRpcDeadline + std::chrono::seconds(wait));
-    absl::Status status = FromGrpcStatus(stub_->StopContainer(&context, request, &response));
+    // -1 means the container's own StopTimeout, which apid does not know here.
+    int wait = request.timeout_seconds() >= 0 ? request.timeout_seconds() : 600;
+    absl::Status status = UnaryCall(
+        "runtimed",
+        [&](grpc::ClientContext* c) { return stub_->StopContainer(c, request, &response); },
+        kDefaultRpcDeadline + std::chrono::seconds(wait));
     if (!status.ok()) return status;
     return response;
   }
