@@ -44,7 +44,11 @@ class AttachReactor : public grpc::ServerBidiReactor<v1::AttachInput, v1::Attach
     // !ok: the client half-closed or the call is over. A half-close is not a
     // detach, so runtimed's call stays open for output.
     if (!ok) return;
-    if (!stream_->Write(in_)) return;
+    {
+      // Never write to runtimed's call once the pump has finished it.
+      std::lock_guard<std::mutex> lock(input_mu_);
+      if (backend_done_ || !stream_->Write(in_)) return;
+    }
     StartRead(&in_);
   }
 
@@ -78,13 +82,19 @@ class AttachReactor : public grpc::ServerBidiReactor<v1::AttachInput, v1::Attach
         break;
       }
     }
+    {
+      std::lock_guard<std::mutex> lock(input_mu_);
+      backend_done_ = true;
+    }
     Finish(ToGrpcStatus(stream_->Finish()));
   }
 
   std::unique_ptr<AttachStream> stream_;
   v1::AttachInput in_;
   v1::AttachOutput out_;
-  std::mutex mu_;
+  std::mutex input_mu_;
+  bool backend_done_ = false;  // guarded by input_mu_
+  std::mutex mu_;  // guards the write handshake below
   std::condition_variable cv_;
   bool write_pending_ = false;
   bool write_ok_ = true;
