@@ -16,9 +16,14 @@ namespace {
 using Json = nlohmann::json;
 using OJson = nlohmann::ordered_json;
 
+// Deeper nesting than any Docker field has is treated as information (and so
+// refused), which also bounds the recursion on hostile bodies.
+constexpr int kMaxZeroDepth = 32;
+
 // True for JSON that carries no information: null, false, 0, "", and arrays
 // or objects made only of such values.
-bool IsZero(const Json& j) {
+bool IsZero(const Json& j, int depth = 0) {
+  if (depth > kMaxZeroDepth) return false;
   switch (j.type()) {
     case Json::value_t::null:
       return true;
@@ -34,7 +39,7 @@ bool IsZero(const Json& j) {
       return j.empty();
     case Json::value_t::object:
       for (const auto& [k, v] : j.items()) {
-        if (!IsZero(v)) return false;
+        if (!IsZero(v, depth + 1)) return false;
       }
       return true;
     default:

@@ -105,6 +105,15 @@ TEST(ParseCreateBodyTest, MalformedAndMistypedBodiesAreInvalidArgument) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ParseCreateBodyTest, DeeplyNestedUnknownFieldIsRefusedNotACrash) {
+  std::string nested;
+  for (int i = 0; i < 100000; ++i) nested += "{\"a\":";
+  nested += "null";
+  nested += std::string(100000, '}');
+  auto c = ParseCreateBody("{\"Image\":\"b\",\"X\":" + nested + "}");
+  EXPECT_EQ(c.status().message(), "X is not supported yet");
+}
+
 TEST(HumanDurationTest, GoUnitsWording) {
   EXPECT_EQ(HumanDuration(absl::Milliseconds(300)), "Less than a second");
   EXPECT_EQ(HumanDuration(absl::Seconds(1)), "1 second");
