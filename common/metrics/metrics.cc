@@ -21,7 +21,8 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
         absl::StrCat("cannot serve metrics on '", address, "': ", e.what()));
   }
   server->exposer_->RegisterCollectable(server->registry_);
-  server->exposer_->RegisterCollectable(std::make_shared<ProcessCollector>());
+  server->process_collector_ = std::make_shared<ProcessCollector>();
+  server->exposer_->RegisterCollectable(server->process_collector_);
   std::string host = address.substr(0, address.rfind(':'));
   auto ports = server->exposer_->GetListeningPorts();
   server->bound_address_ = absl::StrCat(host, ":", ports.empty() ? 0 : ports.front());

@@ -7,6 +7,7 @@
 
 namespace prometheus {
 class Exposer;
+class Collectable;
 class Registry;
 }  // namespace prometheus
 
@@ -28,7 +29,9 @@ class MetricsServer {
 
  private:
   MetricsServer() = default;
+  // The exposer only keeps weak references: both collectables live here.
   std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<prometheus::Collectable> process_collector_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::string bound_address_;
 };
