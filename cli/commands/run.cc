@@ -214,11 +214,13 @@ int ForegroundRun::StartAndStream() {
   }
   std::unique_ptr<SignalWatcher> signals;
   if (tty && IsTerminal(STDOUT_FILENO)) {
-    Resize();
+    // Watch first, then send the current size: a SIGWINCH arriving in
+    // between would otherwise be lost (its default action is to ignore it).
     auto watcher = SignalWatcher::Start({SIGWINCH}, [this](int) { Resize(); });
     if (watcher.ok()) {
       signals = *std::move(watcher);
     }
+    Resize();
   } else if (!tty) {
     auto watcher = SignalWatcher::Start(
         std::vector<int>(std::begin(kProxiedSignals), std::end(kProxiedSignals)),
