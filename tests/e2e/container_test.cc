@@ -74,6 +74,20 @@ class ContainerTest : public ::testing::TestWithParam<std::string> {
     return traces.out;
   }
 
+  // What any container of this stack leaves on the host while it exists:
+  // overlay and netns mounts under the root, netns files, snapshots, veths
+  // on the bridge, DNAT rules in the stack's nft table. Empty when none exists.
+  std::string AnyContainerTraces() {
+    std::string root = stack_->root();
+    std::string bridge = stack_->bridge();
+    CommandResult traces = stack_->Shell(
+        "grep -F " + root + " /proc/self/mountinfo | grep -E ' - (overlay|nsfs) '; ls " + root +
+        "/run/netd/netns 2>/dev/null; ls -A " + root +
+        "/lib/imaged/snapshots 2>/dev/null; ip -o link show master " + bridge +
+        "; nft list table ip berth_" + bridge.substr(2) + " 2>/dev/null | grep -F 'dnat to'; true");
+    return traces.out;
+  }
+
   std::unique_ptr<Stack> stack_;
 };
 
@@ -96,6 +110,8 @@ TEST_P(ContainerTest, MissingExecutableExits127) {
   EXPECT_EQ(run.exit_code, 127) << run.out << run.err;
   EXPECT_THAT(run.err, HasSubstr("executable file not found"));
   EXPECT_EQ(Trimmed(Cli("ps -a -q").out), "");
+  // The network attached for the failed start and the snapshot were undone.
+  EXPECT_EQ(AnyContainerTraces(), "");
 }
 
 TEST_P(ContainerTest, PipedStdinReachesTheProcessAndEofEndsIt) {
@@ -136,9 +152,14 @@ TEST_P(ContainerTest, DetachedHttpdAnswersOnPublishedPort) {
   CommandResult ps = Cli("ps");
   EXPECT_THAT(ps.out, HasSubstr("web"));
   EXPECT_THAT(ps.out, HasSubstr("127.0.0.1:" + std::to_string(port) + "->80/tcp"));
+  // The probe sees a live container's netns, veth, snapshot and DNAT rule.
+  std::string live = AnyContainerTraces();
+  EXPECT_THAT(live, HasSubstr(id));
+  EXPECT_THAT(live, HasSubstr("dnat to"));
   CommandResult rm = Cli("rm -f web");
   EXPECT_EQ(rm.exit_code, 0) << rm.err;
   EXPECT_EQ(HostTracesOf(id), "");
+  EXPECT_EQ(AnyContainerTraces(), "");
   CommandResult after = stack_->Shell("curl -sS --max-time 2 http://127.0.0.1:" + std::to_string(port) + "/");
   EXPECT_NE(after.exit_code, 0);
 }
@@ -174,6 +195,7 @@ TEST_P(ContainerTest, PsLogsStopRm) {
   EXPECT_EQ(Trimmed(rm.out), "worker");
   EXPECT_THAT(Cli("ps -a").out, Not(HasSubstr("worker")));
   EXPECT_EQ(HostTracesOf(id), "");
+  EXPECT_EQ(AnyContainerTraces(), "");
 }
 
 TEST_P(ContainerTest, RemovingARunningContainerNeedsForce) {
