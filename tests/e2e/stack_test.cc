@@ -155,5 +155,23 @@ TEST_F(StackTest, SigtermStopsServicesCleanly) {
   EXPECT_NE(socket.exit_code, 0);
 }
 
+
+TEST_F(StackTest, BadRequestBodiesGetClearErrorsAndHarmNothing) {
+  std::string curl = "curl -sS --unix-socket " + ShellQuote(stack_->docker_host().substr(7)) +
+                     " -H 'Content-Type: application/json' -w ' %{http_code}' ";
+  CommandResult bad = stack_->Shell(curl + "-XPOST -d '{bad json' http://localhost/v1.41/containers/create");
+  EXPECT_EQ(bad.out, "{\"message\":\"invalid JSON in the request body\"}\n 400") << bad.err;
+  // A body far over the limit, with a Content-Length: refused with a response
+  // the client can read (not a reset), and the daemon keeps serving.
+  CommandResult huge = stack_->Shell("head -c 50000000 /dev/zero | " + curl +
+                                     "-XPOST --data-binary @- http://localhost/v1.41/containers/create");
+  EXPECT_THAT(huge.out, HasSubstr("request body too large"));
+  EXPECT_THAT(huge.out, HasSubstr(" 400"));
+  CommandResult unknown = stack_->Shell(curl + "http://localhost/v1.41/no/such/route");
+  EXPECT_EQ(unknown.out, "{\"message\":\"page not found\"}\n 404");
+  EXPECT_EQ(stack_->Docker("version").exit_code, 0);
+  EXPECT_EQ(stack_->Docker("ps -a -q").out, "");
+}
+
 }  // namespace
 }  // namespace berth::e2e

@@ -28,6 +28,25 @@
 namespace berth::apid::rest {
 namespace {
 
+// The client may still be sending a body that was refused (too large, a bad
+// route): closing at once would reset the connection and destroy the error
+// response on its way. So stop sending, then discard what still arrives,
+// bounded in bytes and time, before the caller closes.
+void DrainBeforeClose(int fd) {
+  constexpr size_t kMaxDrainBytes = 256u << 20;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  ::shutdown(fd, SHUT_WR);
+  char buf[64 * 1024];
+  size_t total = 0;
+  while (total < kMaxDrainBytes && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 1000) <= 0) break;
+    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    total += static_cast<size_t>(n);
+  }
+}
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -318,6 +337,9 @@ class HttpServer::Impl {
     while (true) {
       http::request_parser<http::empty_body> header_parser;
       header_parser.header_limit(kHeaderLimit);
+      // Beast checks Content-Length against the body limit while parsing the
+      // header (default 1 MiB); handlers enforce their own limits instead.
+      header_parser.body_limit(boost::none);
       auto [ec, n] = co_await http::async_read_header(socket, buffer, header_parser, kTuple);
       if (ec) break;  // EOF between requests, or garbage
       bool keep_alive = false;
@@ -383,13 +405,17 @@ class HttpServer::Impl {
     }
     spdlog::debug("{} {} → {} ({:.3f}s)", request.method, request.target, exchange.status(),
                   seconds);
-    if (exchange.hijacked() || !exchange.complete() || !header.keep_alive()) return false;
+    if (exchange.hijacked()) return false;
     if (!exchange.body_done()) {
-      // Drain a small unread body so the next request parses; else close.
+      // Drain a small unread body so the next request parses; else close
+      // gracefully so the client still reads the response.
       absl::StatusOr<std::string> rest = exchange.ReadAll(1 << 20);
-      if (!rest.ok()) return false;
+      if (!rest.ok()) {
+        DrainBeforeClose(socket.native_handle());
+        return false;
+      }
     }
-    return true;
+    return exchange.complete() && header.keep_alive();
   }
 
   absl::Status Dispatch(HttpRequest& request, Exchange& exchange, std::string* route) {
