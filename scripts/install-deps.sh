@@ -15,7 +15,7 @@ packages=(
   # runtime tools
   nftables iproute2 util-linux procps curl ca-certificates
   # tests: promtool, test images, loopback registry, OCI runtime for differential tests
-  prometheus busybox-static docker-registry runc socat python3
+  prometheus busybox-static docker-registry runc socat python3 python3-docker
 )
 
 missing=()

@@ -270,6 +270,21 @@ TEST_P(ContainerTest, NothingIsLeftAfterBerthDown) {
   EXPECT_EQ(traces.out, "");
 }
 
+// docker-py (Debian's python3-docker) as a third, unchanged client.
+TEST(DockerPyTest, RunListStopRemove) {
+  SKIP_UNLESS_ROOT();
+  std::string error;
+  auto stack = Stack::Start(&error);
+  ASSERT_NE(stack, nullptr) << error;
+  std::string tar = stack->root() + "/busybox.tar";
+  ASSERT_EQ(stack->Shell(Stack::SourceDir() + "/scripts/make-busybox-rootfs.sh " + tar).exit_code, 0);
+  ASSERT_EQ(stack->Docker("import " + tar + " busybox:latest").exit_code, 0);
+  CommandResult flow = stack->Shell("/usr/bin/python3 " + Stack::SourceDir() +
+                                    "/tests/e2e/support/dockerpy_flow.py " +
+                                    std::to_string(FreePort()));
+  EXPECT_EQ(flow.exit_code, 0) << flow.out << flow.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Cli, ContainerTest, ::testing::Values("docker", "berth"),
                          [](const auto& info) { return info.param; });
 
