@@ -182,12 +182,15 @@ grpc::Status RuntimedService::AttachContainer(
     SetTime(out.mutable_output()->mutable_time(), absl::GetCurrentTimeNanos());
     if (!stream->Write(out)) break;
   }
-  // The output has ended. A client that already half-closed gets a clean OK;
-  // otherwise the input pump is blocked in Read and only a cancel frees it
-  // (the sync API has no other way), so the client sees CANCELLED after all
-  // of the output.
+  // The output has ended: say so, so the client half-closes and the input
+  // pump (blocked in Read) returns. A client that does not within the grace
+  // period is cancelled (the sync API has no other way to free the pump); it
+  // then sees CANCELLED after all of the output.
   (*session)->Detach();
-  if (!input_done.WaitForNotificationWithTimeout(absl::Milliseconds(500))) context->TryCancel();
+  v1::AttachOutput ended;
+  ended.set_ended(true);
+  stream->Write(ended);
+  if (!input_done.WaitForNotificationWithTimeout(absl::Seconds(2))) context->TryCancel();
   input.join();
   return grpc::Status::OK;
 }

@@ -73,6 +73,13 @@ class AttachReactor : public grpc::ServerBidiReactor<v1::AttachInput, v1::Attach
  private:
   void PumpOutput() {
     while (stream_->Read(&out_)) {
+      if (out_.ended()) {
+        // Output is over: half-close runtimed's call so it ends with OK now;
+        // the client's later input has nowhere to go.
+        std::lock_guard<std::mutex> lock(input_mu_);
+        if (!backend_done_) stream_->WritesDone();
+        backend_done_ = true;
+      }
       std::unique_lock<std::mutex> lock(mu_);
       write_pending_ = true;
       StartWrite(&out_);

@@ -2,6 +2,7 @@
 // attach (hijacked byte pipe) and logs (chunked stream).
 
 #include <string>
+#include <mutex>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -168,6 +169,14 @@ absl::Status Attach(RestDeps& deps, HandlerContext& ctx) {
   // for StdinOnce without a tty; otherwise an EOF may be a detach (-it, then
   // Ctrl-P Ctrl-Q) and the process keeps its stdin.
   const bool close_on_eof = want_stdin && c->config().stdin_once() && !tty;
+  // Writes to runtimed's call come from the input thread and, once, from the
+  // output loop (the half-close after `ended`); they must not overlap.
+  std::mutex write_mu;
+  bool writes_done = false;  // guarded by write_mu
+  auto write = [&](const v1::AttachInput& in) {
+    std::lock_guard<std::mutex> lock(write_mu);
+    return !writes_done && stream->Write(in);
+  };
   std::thread input([&] {
     while (true) {
       std::string data = (*raw)->Read(kStdinChunk);
@@ -175,15 +184,22 @@ absl::Status Attach(RestDeps& deps, HandlerContext& ctx) {
       if (!want_stdin) continue;
       v1::AttachInput in;
       in.set_stdin(std::move(data));
-      if (!stream->Write(in)) return;
+      if (!write(in)) return;
     }
     if (close_on_eof) {
       v1::AttachInput in;
       in.set_close_stdin(true);
-      stream->Write(in);
+      write(in);
     }
   });
   while (stream->Read(&out)) {
+    if (out.ended()) {
+      // The output is over: half-close so runtimed ends the call with OK now.
+      std::lock_guard<std::mutex> lock(write_mu);
+      if (!writes_done) stream->WritesDone();
+      writes_done = true;
+      continue;
+    }
     if (!out.has_output()) continue;
     if (!(*raw)->Write(EncodeOutput(out.output(), tty, false))) {
       stream->Cancel();  // the client is gone: a detach
