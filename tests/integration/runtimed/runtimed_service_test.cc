@@ -89,6 +89,44 @@ TEST_F(RuntimedServiceTest, RunWithStdinLikeDockerRunInteractive) {
   EXPECT_FALSE(started.already_running());  // exited containers start again
 }
 
+TEST_F(RuntimedServiceTest, AttachSaysEndedSoAnOpenClientCanEndCleanly) {
+  v1::Container c = Create({"sh", "-c", "echo out; echo err >&2"}, RunOptions{});
+  grpc::ClientContext attach_context;
+  auto attach = stub_->AttachContainer(&attach_context);
+  v1::AttachInput open;
+  open.mutable_open()->set_container(c.id());
+  open.mutable_open()->set_stdout(true);
+  open.mutable_open()->set_stderr(true);
+  ASSERT_TRUE(attach->Write(open));
+  v1::AttachOutput out;
+  ASSERT_TRUE(attach->Read(&out));
+  EXPECT_TRUE(out.attached());
+
+  grpc::ClientContext start_context;
+  v1::StartContainerRequest start;
+  start.set_container(c.id());
+  v1::StartContainerResponse started;
+  ASSERT_TRUE(stub_->StartContainer(&start_context, start, &started).ok());
+
+  // The input side stays open until the server says the output is over.
+  std::string stdout_data, stderr_data;
+  bool ended = false;
+  while (!ended && attach->Read(&out)) {
+    if (out.has_output()) {
+      (out.output().stream() == v1::STD_STREAM_STDERR ? stderr_data : stdout_data) +=
+          out.output().data();
+    }
+    ended = out.ended();
+  }
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(stdout_data, "out\n");
+  EXPECT_EQ(stderr_data, "err\n");
+  ASSERT_TRUE(attach->WritesDone());
+  EXPECT_FALSE(attach->Read(&out));
+  grpc::Status status = attach->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+}
+
 TEST_F(RuntimedServiceTest, ErrorsMapToGrpcCodes) {
   grpc::ClientContext inspect_context;
   v1::InspectContainerRequest inspect;
