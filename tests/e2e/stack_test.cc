@@ -173,5 +173,38 @@ TEST_F(StackTest, BadRequestBodiesGetClearErrorsAndHarmNothing) {
   EXPECT_EQ(stack_->Docker("ps -a -q").out, "");
 }
 
+TEST_F(StackTest, HostileImportAndBadNamesAreRefusedAndStoreNothing) {
+  // A tarball that writes through a symlink to / and climbs out with "..".
+  std::string tar = stack_->root() + "/evil.tar";
+  CommandResult made = stack_->Shell(
+      "/usr/bin/python3 -c '\n"
+      "import io, sys, tarfile\n"
+      "with tarfile.open(sys.argv[1], \"w\") as t:\n"
+      "    i = tarfile.TarInfo(\"a\"); i.type = tarfile.SYMTYPE; i.linkname = \"/\"; t.addfile(i)\n"
+      "    i = tarfile.TarInfo(\"a/tmp/berth-pwned\"); i.size = 1; t.addfile(i, io.BytesIO(b\"x\"))\n"
+      "' " + tar);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  CommandResult imported = stack_->Docker("import " + tar + " evil:1");
+  EXPECT_NE(imported.exit_code, 0);
+  EXPECT_THAT(imported.err, HasSubstr("goes through symlink"));
+  EXPECT_NE(stack_->Shell("test -e /tmp/berth-pwned").exit_code, 0);
+  CommandResult junk = stack_->Shell("head -c 3000 /dev/urandom > " + tar + " && docker import " +
+                                     tar + " junk:1");
+  EXPECT_NE(junk.exit_code, 0);
+  EXPECT_THAT(junk.err, HasSubstr("not a tar archive"));
+  EXPECT_EQ(stack_->Docker("images -q").out, "");
+  // Nothing half-made was left in imaged's store.
+  EXPECT_EQ(stack_->Shell("ls -A " + stack_->root() + "/lib/imaged/layers " + stack_->root() +
+                          "/lib/imaged/tmp").out.find("diff"),
+            std::string::npos);
+
+  CommandResult bad_name = stack_->Docker("create --name ../x busybox true");
+  EXPECT_NE(bad_name.exit_code, 0);
+  EXPECT_THAT(bad_name.err, ::testing::AnyOf(HasSubstr("Invalid container name"),
+                                             HasSubstr("No such image")));
+  CommandResult missing = stack_->Docker("rm berth-nope");
+  EXPECT_THAT(missing.err, HasSubstr("No such container: berth-nope"));
+}
+
 }  // namespace
 }  // namespace berth::e2e

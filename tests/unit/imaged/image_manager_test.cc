@@ -125,6 +125,8 @@ struct HostileImport {
   std::vector<testing::TarEntry> entries;
 };
 
+void PrintTo(const HostileImport& c, std::ostream* os) { *os << c.name; }
+
 class HostileImportTest : public ManagerTest,
                           public ::testing::WithParamInterface<HostileImport> {};
 

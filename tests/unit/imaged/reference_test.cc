@@ -11,6 +11,10 @@ struct NormalizeCase {
   std::string familiar;  // FamiliarString() after WithDefaultTag
 };
 
+// Prints the input only: test listings (and ctest names) then stay readable
+// and stable instead of showing the struct's raw bytes.
+void PrintTo(const NormalizeCase& c, std::ostream* os) { *os << '"' << c.input << '"'; }
+
 class NormalizeTest : public ::testing::TestWithParam<NormalizeCase> {};
 
 TEST_P(NormalizeTest, NormalizesLikeDocker) {
