@@ -211,3 +211,27 @@ TEST_F(RestHandlersTest, ListAppliesFiltersAndNewestFirst) {
 
 }  // namespace
 }  // namespace berth::apid::rest
+
+namespace berth::apid::rest {
+namespace {
+
+TEST_F(RestHandlersTest, EndpointsNotServedYetAnswer501WithTheFeature) {
+  RecordingExchange exec = Call("POST", "/containers/web/exec", "", "{}");
+  EXPECT_EQ(exec.status, 501);
+  EXPECT_EQ(exec.body, "{\"message\":\"exec is not implemented yet\"}\n");
+  EXPECT_EQ(Call("POST", "/images/127.0.0.1:5000/a/b/push").status, 501);
+  EXPECT_EQ(Call("GET", "/networks").status, 501);
+  // Real routes still win over the pending table.
+  EXPECT_EQ(Call("GET", "/images/busybox/json").status, 200);
+}
+
+TEST_F(RestHandlersTest, InspectFallbackLookupsStay404) {
+  // `docker inspect X` walks networks, volumes and plugins after the
+  // container and image miss; a non-404 would abort its chain.
+  EXPECT_EQ(Call("GET", "/networks/nothing").status, 404);
+  EXPECT_EQ(Call("GET", "/volumes/nothing").status, 404);
+  EXPECT_EQ(Call("GET", "/plugins/nothing/json").status, 404);
+}
+
+}  // namespace
+}  // namespace berth::apid::rest

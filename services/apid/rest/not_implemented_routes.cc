@@ -1,0 +1,89 @@
+// Docker Engine endpoints Berth does not serve yet. They answer 501 with a
+// clear "<feature> is not implemented yet" (the docker CLI prints it) instead
+// of the router's generic 404 "page not found", which reads like a client bug.
+//
+// Exception: the lookups `docker inspect NAME` walks through after the
+// container and image miss (GET /networks/{id}, /volumes/{name},
+// /plugins/{name}/json) must stay 404, or the CLI's fallback chain aborts.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "services/apid/rest/handlers.h"
+
+namespace berth::apid::rest {
+namespace {
+
+struct PendingRoute {
+  const char* method;
+  const char* pattern;
+  const char* feature;
+};
+
+// Registered after every real route, so these never shadow one.
+constexpr PendingRoute kPendingRoutes[] = {
+    {"POST", "/containers/{id}/exec", "exec"},
+    {"POST", "/exec/{id}/start", "exec"},
+    {"POST", "/exec/{id}/resize", "exec"},
+    {"GET", "/exec/{id}/json", "exec"},
+    {"POST", "/containers/{id}/pause", "pause"},
+    {"POST", "/containers/{id}/unpause", "unpause"},
+    {"POST", "/containers/{id}/rename", "rename"},
+    {"POST", "/containers/{id}/update", "update"},
+    {"GET", "/containers/{id}/top", "top"},
+    {"GET", "/containers/{id}/stats", "stats"},
+    {"GET", "/containers/{id}/changes", "diff"},
+    {"GET", "/containers/{id}/export", "export"},
+    {"GET", "/containers/{id}/archive", "copying files (cp)"},
+    {"HEAD", "/containers/{id}/archive", "copying files (cp)"},
+    {"PUT", "/containers/{id}/archive", "copying files (cp)"},
+    {"POST", "/containers/prune", "container prune"},
+    {"POST", "/commit", "commit"},
+    {"GET", "/events", "events"},
+    {"GET", "/system/df", "system df"},
+    {"POST", "/auth", "registry login"},
+    {"GET", "/images/search", "image search"},
+    {"GET", "/images/get", "image save"},
+    {"POST", "/images/load", "image load"},
+    {"POST", "/images/prune", "image prune"},
+    {"POST", "/images/{name*}/push", "push"},
+    {"POST", "/images/{name*}/tag", "tag"},
+    {"GET", "/images/{name*}/history", "image history"},
+    {"GET", "/images/{name*}/get", "image save"},
+    {"POST", "/build", "build"},
+    {"POST", "/build/prune", "build prune"},
+    {"GET", "/networks", "networks"},
+    {"POST", "/networks/create", "networks"},
+    {"POST", "/networks/prune", "networks"},
+    {"POST", "/networks/{id}/connect", "networks"},
+    {"POST", "/networks/{id}/disconnect", "networks"},
+    {"DELETE", "/networks/{id}", "networks"},
+    {"GET", "/volumes", "volumes"},
+    {"POST", "/volumes/create", "volumes"},
+    {"POST", "/volumes/prune", "volumes"},
+    {"DELETE", "/volumes/{name}", "volumes"},
+};
+
+}  // namespace
+
+void RegisterNotImplementedRoutes(Router& router) {
+  for (const PendingRoute& route : kPendingRoutes) {
+    std::string message = absl::StrCat(route.feature, " is not implemented yet");
+    router.Add(route.method, route.pattern, [message](HandlerContext&) {
+      return absl::UnimplementedError(message);
+    });
+  }
+  router.Add("GET", "/networks/{id}", [](HandlerContext& ctx) {
+    return absl::NotFoundError(
+        absl::StrCat("network ", ctx.request.params["id"], " not found"));
+  });
+  router.Add("GET", "/volumes/{name}", [](HandlerContext& ctx) {
+    return absl::NotFoundError(absl::StrCat("get ", ctx.request.params["name"], ": no such volume"));
+  });
+  router.Add("GET", "/plugins/{name}/json", [](HandlerContext& ctx) {
+    return absl::NotFoundError(
+        absl::StrCat("plugin \"", ctx.request.params["name"], "\" not found"));
+  });
+}
+
+}  // namespace berth::apid::rest
