@@ -101,6 +101,13 @@ TEST_P(ContainerTest, EchoHello) {
   EXPECT_EQ(Trimmed(ps.out), "");
 }
 
+TEST_P(ContainerTest, EnvironmentReachesTheProcess) {
+  CommandResult run = Cli("run --rm -e BERTH_GREETING=hi-there -e EMPTY= busybox "
+                          "sh -c 'echo \"$BERTH_GREETING|$EMPTY|$PATH\"'");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "hi-there||/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
+}
+
 TEST_P(ContainerTest, ExitCodeIsPropagated) {
   CommandResult run = Cli("run --rm busybox sh -c 'exit 3'");
   EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
