@@ -1,5 +1,15 @@
 #include "common/metrics/metrics.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 
@@ -32,6 +42,40 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
   return server;
 }
 
-MetricsServer::~MetricsServer() = default;
+namespace {
+
+// Opens and closes a TCP connection to "host:port" (best effort).
+void Poke(const std::string& address) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return;
+  std::string host = address.substr(0, colon);
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::atoi(address.c_str() + colon + 1)));
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) return;
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  ::close(fd);
+}
+
+}  // namespace
+
+MetricsServer::~MetricsServer() {
+  // civetweb's master thread polls its listening socket with a 2 s timeout,
+  // and stopping the exposer waits for that thread: every daemon exit took up
+  // to 2 s. A connection wakes the poll at once, so poke until it is down.
+  std::atomic<bool> stopped{false};
+  std::thread waker([this, &stopped] {
+    while (!stopped.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      Poke(bound_address_);
+    }
+  });
+  exposer_.reset();
+  stopped = true;
+  waker.join();
+}
 
 }  // namespace berth::metrics
