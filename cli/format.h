@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/format/human_duration.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -39,11 +40,8 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
 // ---------------------------------------------------------------------------
 // Durations, times and sizes
 
-// Docker's (go-units) HumanDuration: "Less than a second", "1 second",
-// "N seconds", "About a minute", "N minutes", "About an hour", "N hours",
-// "N days", "N weeks", "N months", "N years". Negative durations (clock skew
-// between client and daemon) count as "Less than a second".
-std::string HumanDuration(absl::Duration d);
+// Docker's HumanDuration, shared with apid's REST status texts.
+using ::berth::format::HumanDuration;
 
 // Docker's image size: three significant digits with decimal (1000-based)
 // units: 0 -> "0B", 4200000 -> "4.2MB", 1236000 -> "1.24MB".

@@ -323,22 +323,6 @@ std::string StateName(v1::ContainerStatus status) {
   }
 }
 
-std::string HumanDuration(absl::Duration d) {
-  int64_t seconds = absl::ToInt64Seconds(d);
-  if (seconds < 1) return "Less than a second";
-  if (seconds == 1) return "1 second";
-  if (seconds < 60) return std::to_string(seconds) + " seconds";
-  int64_t minutes = absl::ToInt64Minutes(d);
-  if (minutes == 1) return "About a minute";
-  if (minutes < 60) return std::to_string(minutes) + " minutes";
-  int64_t hours = static_cast<int64_t>(absl::ToDoubleHours(d) + 0.5);
-  if (hours == 1) return "About an hour";
-  if (hours < 48) return std::to_string(hours) + " hours";
-  if (hours < 24 * 7 * 2) return std::to_string(hours / 24) + " days";
-  if (hours < 24 * 30 * 2) return std::to_string(hours / 24 / 7) + " weeks";
-  if (hours < 24 * 365 * 2) return std::to_string(hours / 24 / 30) + " months";
-  return std::to_string(static_cast<int64_t>(absl::ToDoubleHours(d) / 24 / 365)) + " years";
-}
 
 std::string StatusText(const v1::ContainerState& state, absl::Time now) {
   auto since = [&](const google::protobuf::Timestamp& t) {

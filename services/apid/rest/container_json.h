@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "common/format/human_duration.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "berth/v1/types.pb.h"
@@ -31,9 +32,8 @@ std::string StateName(v1::ContainerStatus status);
 // "Exited (3) 5 seconds ago", "Restarting (1) 2 seconds ago", "Dead".
 std::string StatusText(const v1::ContainerState& state, absl::Time now);
 
-// go-units HumanDuration: "Less than a second", "1 second", "About a minute",
-// "3 hours", "2 weeks", ...
-std::string HumanDuration(absl::Duration d);
+// Docker's HumanDuration (shared with the berth CLI).
+using ::berth::format::HumanDuration;
 
 // The process the container runs, as one string ("httpd -f -p 80").
 std::string CommandLine(const v1::Container& c);
