@@ -48,9 +48,8 @@ class ContainerTest : public ::testing::TestWithParam<std::string> {
     std::string error;
     stack_ = Stack::Start(&error);
     ASSERT_NE(stack_, nullptr) << error;
-    std::string tar = stack_->root() + "/busybox.tar";
-    CommandResult made = stack_->Shell(Stack::SourceDir() + "/scripts/make-busybox-rootfs.sh " + tar);
-    ASSERT_EQ(made.exit_code, 0) << made.err;
+    std::string tar = stack_->BusyboxTar();
+    ASSERT_NE(tar, "");
     CommandResult imported = Cli("import " + tar + " busybox:latest");
     ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
     EXPECT_THAT(imported.out, HasSubstr("sha256:"));
@@ -284,8 +283,8 @@ TEST(DockerPyTest, RunListStopRemove) {
   std::string error;
   auto stack = Stack::Start(&error);
   ASSERT_NE(stack, nullptr) << error;
-  std::string tar = stack->root() + "/busybox.tar";
-  ASSERT_EQ(stack->Shell(Stack::SourceDir() + "/scripts/make-busybox-rootfs.sh " + tar).exit_code, 0);
+  std::string tar = stack->BusyboxTar();
+  ASSERT_NE(tar, "");
   ASSERT_EQ(stack->Docker("import " + tar + " busybox:latest").exit_code, 0);
   CommandResult flow = stack->Shell("/usr/bin/python3 " + Stack::SourceDir() +
                                     "/tests/e2e/support/dockerpy_flow.py " +
@@ -300,8 +299,8 @@ TEST(RestartTest, ContainerSurvivesKilledServices) {
   std::string error;
   auto stack = Stack::Start(&error);
   ASSERT_NE(stack, nullptr) << error;
-  std::string tar = stack->root() + "/busybox.tar";
-  ASSERT_EQ(stack->Shell(Stack::SourceDir() + "/scripts/make-busybox-rootfs.sh " + tar).exit_code, 0);
+  std::string tar = stack->BusyboxTar();
+  ASSERT_NE(tar, "");
   ASSERT_EQ(stack->Berth("import " + tar + " busybox:latest").exit_code, 0);
   int port = FreePort();
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";

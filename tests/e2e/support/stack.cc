@@ -94,6 +94,13 @@ CommandResult Stack::Shell(const std::string& command, const CommandOptions& opt
   return RunShell(command, WithEnv(options));
 }
 
+std::string Stack::BusyboxTar() const {
+  std::string tar = root_ + "/busybox.tar";
+  if (Shell("test -s " + tar).exit_code == 0) return tar;
+  CommandResult made = Shell(SourceDir() + "/scripts/make-busybox-rootfs.sh " + ShellQuote(tar));
+  return made.exit_code == 0 ? tar : "";
+}
+
 int Stack::ServicePid(const std::string& service) const {
   std::string pid = ReadSmallFile(root_ + "/run/" + service + ".pid");
   return pid.empty() ? -1 : std::atoi(pid.c_str());

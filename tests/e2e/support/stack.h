@@ -22,6 +22,10 @@ class Stack {
   CommandResult Docker(const std::string& args, const CommandOptions& options = {}) const;
   CommandResult Shell(const std::string& command, const CommandOptions& options = {}) const;
 
+  // Makes the busybox rootfs tarball (scripts/make-busybox-rootfs.sh) in the
+  // stack's root once and returns its path; "" when that failed.
+  std::string BusyboxTar() const;
+
   // Runs berth-up again (starts only what is not running).
   CommandResult Up() const;
 
