@@ -1,5 +1,7 @@
 #include "services/runtimed/runtimed_service.h"
 
+#include "spdlog/spdlog.h"
+
 #include <thread>
 
 #include "absl/synchronization/notification.h"
@@ -160,7 +162,7 @@ grpc::Status RuntimedService::AttachContainer(
   stream->Write(attached);
   if (open.logs()) {
     LogsRequest replay{(*session)->container_id(), false, open.stdout(), open.stderr(), -1, 0};
-    (void)manager_.ContainerLogs(
+    absl::Status replayed = manager_.ContainerLogs(
         replay,
         [stream](const logs::LogLine& line) {
           v1::AttachOutput out;
@@ -168,6 +170,11 @@ grpc::Status RuntimedService::AttachContainer(
           return stream->Write(out);
         },
         [context] { return context->IsCancelled(); });
+    // The live attach still works without the history; say why it is missing.
+    if (!replayed.ok()) {
+      spdlog::warn("container={} attach: log replay failed: {}",
+                   (*session)->container_id().substr(0, 12), replayed.ToString());
+    }
   }
   absl::Notification input_done;
   std::thread input([context, stream, s = *session, &input_done] {
