@@ -172,30 +172,32 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
-std::string HumanSize(int64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+namespace {
+
+// Scales `bytes` down by `base` until it fits the largest fitting unit and
+// prints it with `digits` significant digits ("%.<digits>g") and the unit.
+std::string ScaledSize(int64_t bytes, double base, const char* const (&units)[7], int digits) {
   double size = static_cast<double>(bytes);
   size_t unit = 0;
-  while (size >= 1000.0 && unit + 1 < std::size(kUnits)) {
-    size /= 1000.0;
+  while (size >= base && unit + 1 < std::size(units)) {
+    size /= base;
     ++unit;
   }
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.3g%s", size, kUnits[unit]);
+  std::snprintf(buf, sizeof(buf), "%.*g%s", digits, size, units[unit]);
   return buf;
+}
+
+}  // namespace
+
+std::string HumanSize(int64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+  return ScaledSize(bytes, 1000.0, kUnits, 3);
 }
 
 std::string BinarySize(int64_t bytes) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  double size = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (size >= 1024.0 && unit + 1 < std::size(kUnits)) {
-    size /= 1024.0;
-    ++unit;
-  }
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.4g%s", size, kUnits[unit]);
-  return buf;
+  return ScaledSize(bytes, 1024.0, kUnits, 4);
 }
 
 std::string TimeAgo(absl::Time then, absl::Time now) {
