@@ -277,62 +277,67 @@ TEST_P(ContainerTest, NothingIsLeftAfterBerthDown) {
   EXPECT_EQ(traces.out, "");
 }
 
+// A private stack with busybox:latest imported, for tests that are not run
+// once per CLI.
+class BusyboxStackTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SKIP_UNLESS_ROOT();
+    std::string error;
+    stack_ = Stack::Start(&error);
+    ASSERT_NE(stack_, nullptr) << error;
+    std::string tar = stack_->BusyboxTar();
+    ASSERT_NE(tar, "");
+    CommandResult imported = stack_->Berth("import " + tar + " busybox:latest");
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  }
+  void TearDown() override { stack_.reset(); }
+
+  std::unique_ptr<Stack> stack_;
+};
+
 // docker-py (Debian's python3-docker) as a third, unchanged client.
-TEST(DockerPyTest, RunListStopRemove) {
-  SKIP_UNLESS_ROOT();
-  std::string error;
-  auto stack = Stack::Start(&error);
-  ASSERT_NE(stack, nullptr) << error;
-  std::string tar = stack->BusyboxTar();
-  ASSERT_NE(tar, "");
-  ASSERT_EQ(stack->Docker("import " + tar + " busybox:latest").exit_code, 0);
-  CommandResult flow = stack->Shell("/usr/bin/python3 " + Stack::SourceDir() +
-                                    "/tests/e2e/support/dockerpy_flow.py " +
-                                    std::to_string(FreePort()));
+TEST_F(BusyboxStackTest, DockerPyRunListStopRemove) {
+  CommandResult flow = stack_->Shell("/usr/bin/python3 " + Stack::SourceDir() +
+                                     "/tests/e2e/support/dockerpy_flow.py " +
+                                     std::to_string(FreePort()));
   EXPECT_EQ(flow.exit_code, 0) << flow.out << flow.err;
 }
 
 // Killing a service (-9) while a container runs loses nothing: the container
 // keeps running and serving, and the restarted service picks it up.
-TEST(RestartTest, ContainerSurvivesKilledServices) {
-  SKIP_UNLESS_ROOT();
-  std::string error;
-  auto stack = Stack::Start(&error);
-  ASSERT_NE(stack, nullptr) << error;
-  std::string tar = stack->BusyboxTar();
-  ASSERT_NE(tar, "");
-  ASSERT_EQ(stack->Berth("import " + tar + " busybox:latest").exit_code, 0);
+TEST_F(BusyboxStackTest, ContainerSurvivesKilledServices) {
   int port = FreePort();
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
-  CommandResult run = stack->Berth("run -d --name survivor -p 127.0.0.1:" + std::to_string(port) +
+  CommandResult run = stack_->Berth("run -d --name survivor -p 127.0.0.1:" + std::to_string(port) +
                                    ":80 busybox httpd -f -p 80 -h /var/www");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   auto answers = [&] {
     for (int i = 0; i < 50; ++i) {
-      if (stack->Shell("curl -sf --max-time 2 " + url).out == "hello from berth httpd\n") return true;
+      if (stack_->Shell("curl -sf --max-time 2 " + url).out == "hello from berth httpd\n") return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return false;
   };
   ASSERT_TRUE(answers());
   for (const char* svc : {"runtimed", "netd", "apid", "imaged"}) {
-    int pid = stack->ServicePid(svc);
+    int pid = stack_->ServicePid(svc);
     ASSERT_GT(pid, 0) << svc;
     ASSERT_EQ(::kill(pid, SIGKILL), 0) << svc;
     // The published port is in the kernel, the process is the shim's: both
     // outlive the daemon.
     EXPECT_TRUE(answers()) << "while " << svc << " is down";
-    CommandResult up = stack->Up();
+    CommandResult up = stack_->Up();
     ASSERT_EQ(up.exit_code, 0) << svc << ": " << up.err;
-    CommandResult ps = stack->Berth("ps");
+    CommandResult ps = stack_->Berth("ps");
     EXPECT_THAT(ps.out, HasSubstr("survivor")) << "after restarting " << svc;
     EXPECT_THAT(ps.out, HasSubstr("Up")) << "after restarting " << svc;
   }
-  CommandResult stop = stack->Berth("stop -t 1 survivor");
+  CommandResult stop = stack_->Berth("stop -t 1 survivor");
   EXPECT_EQ(stop.exit_code, 0) << stop.err;
-  EXPECT_THAT(stack->Berth("ps -a").out, HasSubstr("Exited (137)"));
-  EXPECT_EQ(stack->Berth("rm survivor").exit_code, 0);
-  EXPECT_NE(stack->Shell("curl -sf --max-time 2 " + url).exit_code, 0);
+  EXPECT_THAT(stack_->Berth("ps -a").out, HasSubstr("Exited (137)"));
+  EXPECT_EQ(stack_->Berth("rm survivor").exit_code, 0);
+  EXPECT_NE(stack_->Shell("curl -sf --max-time 2 " + url).exit_code, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cli, ContainerTest, ::testing::Values("docker", "berth"),
