@@ -30,6 +30,24 @@ class RuntimedServiceTest : public ContainerTest {
     ContainerTest::TearDown();
   }
 
+  using AttachCall = grpc::ClientReaderWriter<v1::AttachInput, v1::AttachOutput>;
+
+  // Opens an attach call on `container` and reads its `attached` reply.
+  std::unique_ptr<AttachCall> OpenAttach(grpc::ClientContext* context,
+                                         const std::string& container, bool with_stdin) {
+    auto attach = stub_->AttachContainer(context);
+    v1::AttachInput open;
+    open.mutable_open()->set_container(container);
+    open.mutable_open()->set_stdin(with_stdin);
+    open.mutable_open()->set_stdout(true);
+    open.mutable_open()->set_stderr(true);
+    EXPECT_TRUE(attach->Write(open));
+    v1::AttachOutput out;
+    EXPECT_TRUE(attach->Read(&out));
+    EXPECT_TRUE(out.attached());
+    return attach;
+  }
+
   std::unique_ptr<RuntimedService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::RuntimeService::Stub> stub_;
@@ -52,16 +70,8 @@ TEST_F(RuntimedServiceTest, RunWithStdinLikeDockerRunInteractive) {
 
   // attach with stdin, written and half-closed before start.
   grpc::ClientContext attach_context;
-  auto attach = stub_->AttachContainer(&attach_context);
-  v1::AttachInput open;
-  open.mutable_open()->set_container(c.id().substr(0, 12));
-  open.mutable_open()->set_stdin(true);
-  open.mutable_open()->set_stdout(true);
-  open.mutable_open()->set_stderr(true);
-  ASSERT_TRUE(attach->Write(open));
+  auto attach = OpenAttach(&attach_context, c.id().substr(0, 12), /*with_stdin=*/true);
   v1::AttachOutput out;
-  ASSERT_TRUE(attach->Read(&out));
-  EXPECT_TRUE(out.attached());
   v1::AttachInput input;
   input.set_stdin("line1\nline2\n");
   ASSERT_TRUE(attach->Write(input));
@@ -92,15 +102,8 @@ TEST_F(RuntimedServiceTest, RunWithStdinLikeDockerRunInteractive) {
 TEST_F(RuntimedServiceTest, AttachSaysEndedSoAnOpenClientCanEndCleanly) {
   v1::Container c = Create({"sh", "-c", "echo out; echo err >&2"}, RunOptions{});
   grpc::ClientContext attach_context;
-  auto attach = stub_->AttachContainer(&attach_context);
-  v1::AttachInput open;
-  open.mutable_open()->set_container(c.id());
-  open.mutable_open()->set_stdout(true);
-  open.mutable_open()->set_stderr(true);
-  ASSERT_TRUE(attach->Write(open));
+  auto attach = OpenAttach(&attach_context, c.id(), /*with_stdin=*/false);
   v1::AttachOutput out;
-  ASSERT_TRUE(attach->Read(&out));
-  EXPECT_TRUE(out.attached());
 
   grpc::ClientContext start_context;
   v1::StartContainerRequest start;
