@@ -32,9 +32,9 @@ inline constexpr int kNewSyscallBound = 1023;
 absl::StatusOr<std::string> ExportSeccompBpf(const SeccompProfile& profile);
 
 // Loads a program returned by ExportSeccompBpf into the calling thread with
-// seccomp(SECCOMP_SET_MODE_FILTER). Allocates nothing and makes one syscall,
-// so it is safe in a child cloned from a multithreaded process: compile with
-// ExportSeccompBpf before clone, load in the child.
+// seccomp(SECCOMP_SET_MODE_FILTER). On success it allocates nothing and makes
+// one syscall, so it is safe in a child cloned from a multithreaded process:
+// compile with ExportSeccompBpf before clone, load in the child.
 //
 // Like runc, it does not set no_new_privs: the caller must either still hold
 // CAP_SYS_ADMIN (load before dropping capabilities, so setuid programs in the
