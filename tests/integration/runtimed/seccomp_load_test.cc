@@ -150,7 +150,9 @@ TEST_F(SeccompLoadTest, SyscallsNewerThanTheProfileAreEnosys) {
   EXPECT_EQ(Filtered([] { return ErrnoOf(syscall(462, 0, 0, 0)); }), ENOSYS);
   // Kernels before 6.10 have no mseal; there only the checks below count.
   int mseal_unfiltered = Unfiltered([] { return ErrnoOf(syscall(462, 0, 0, 0)); });
-  if (mseal_unfiltered != ENOSYS) EXPECT_EQ(mseal_unfiltered, 0);
+  if (mseal_unfiltered != ENOSYS) {
+    EXPECT_EQ(mseal_unfiltered, 0);
+  }
   EXPECT_EQ(Filtered([] { return ErrnoOf(syscall(1000)); }), ENOSYS);
   // Past the bound the default action answers, which shows that the ENOSYS
   // above came from the filter and not from the kernel.
