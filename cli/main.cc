@@ -146,6 +146,15 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o, Ac
   run->add_option("--network,--net", f.network, "Connect a container to a network (bridge|none)");
   run->add_option("-w,--workdir", f.workdir, "Working directory inside the container");
   run->add_option("-u,--user", f.user, "Username or UID (format: <name|uid>[:<group|gid>])");
+  run->add_option("--cap-add", f.cap_add, "Add Linux capabilities")->allow_extra_args(false);
+  run->add_option("--cap-drop", f.cap_drop, "Drop Linux capabilities")->allow_extra_args(false);
+  run->add_flag("--privileged", f.privileged, "Give extended privileges to this container");
+  run->add_flag("--read-only", f.read_only, "Mount the container's root filesystem as read only");
+  run->add_option("--security-opt", f.security_opt,
+                  "Security options (no-new-privileges, seccomp=unconfined|PROFILE.json)")
+      ->allow_extra_args(false);
+  run->add_option("--ulimit", f.ulimit, "Ulimit options (NAME=SOFT[:HARD])")
+      ->allow_extra_args(false);
   auto* entrypoint = run->add_option("--entrypoint", o.entrypoint,
                                      "Overwrite the default ENTRYPOINT of the image");
   run->callback([&, run, entrypoint] {

@@ -29,6 +29,12 @@ struct RunFlags {
   std::string workdir;               // -w
   std::optional<std::string> entrypoint;  // --entrypoint (set, possibly to "")
   std::string user;                  // -u
+  std::vector<std::string> cap_add;       // --cap-add
+  std::vector<std::string> cap_drop;      // --cap-drop
+  bool privileged = false;                // --privileged
+  bool read_only = false;                 // --read-only
+  std::vector<std::string> security_opt;  // --security-opt
+  std::vector<std::string> ulimit;        // --ulimit NAME=SOFT[:HARD]
   std::string image;                 // IMAGE
   std::vector<std::string> command;  // CMD...
 };
@@ -37,6 +43,23 @@ struct RunFlags {
 struct ConsoleSize {
   uint32_t height = 0;
   uint32_t width = 0;
+};
+
+struct UlimitSpec {
+  std::string name;
+  int64_t soft = 0;
+  int64_t hard = 0;
+};
+
+// Mirrors berth.v1.SecurityOptions.
+struct SecuritySpec {
+  std::vector<std::string> cap_add;
+  std::vector<std::string> cap_drop;
+  bool privileged = false;
+  bool no_new_privileges = false;
+  std::string seccomp_profile;  // "", "unconfined" or the profile's JSON content
+  bool read_only_rootfs = false;
+  std::vector<UlimitSpec> ulimits;
 };
 
 // Mirrors berth.v1.ContainerConfig field for field (only what `run` sets).
@@ -60,6 +83,7 @@ struct ContainerSpec {
   std::vector<std::string> exposed_ports;  // "80/tcp", sorted, unique
   uint32_t console_height = 0;
   uint32_t console_width = 0;
+  SecuritySpec security;
 };
 
 // How the client drives the container after creating it.
@@ -75,6 +99,14 @@ struct RunPlan {
 
 // Looks up a variable of the client's environment (for bare `-e NAME`).
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+// Reads a client-side file (`--security-opt seccomp=FILE`).
+using FileReader = std::function<absl::StatusOr<std::string>(const std::string&)>;
+
+// The docker CLI's --security-opt and --ulimit rules: "no-new-privileges[=|:bool]",
+// "seccomp=unconfined|FILE" (the file is read here and its content sent, as
+// the docker CLI does), "NAME=SOFT[:HARD]" (-1 = unlimited). InvalidArgument
+// naming the bad value.
+absl::StatusOr<SecuritySpec> BuildSecuritySpec(const RunFlags& flags, const FileReader& read_file);
 
 // Maps the flags to a plan, with docker's rules:
 //   - without -d: attach stdout and stderr; with -i also stdin, and the
@@ -87,6 +119,7 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 // InvalidArgument for a bad -p or -e value or a missing image.
 absl::StatusOr<RunPlan> BuildRunPlan(const RunFlags& flags,
                                      const std::optional<ConsoleSize>& console,
-                                     const EnvLookup& lookup);
+                                     const EnvLookup& lookup,
+                                     const FileReader& read_file = nullptr);
 
 }  // namespace berth::cli

@@ -12,9 +12,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -66,7 +68,30 @@ berth::v1::ContainerConfig ToProto(const ContainerSpec& spec) {
   for (const auto& s : spec.exposed_ports) config.add_exposed_ports(s);
   config.set_console_height(spec.console_height);
   config.set_console_width(spec.console_width);
+  berth::v1::SecurityOptions* security = config.mutable_security();
+  for (const auto& c : spec.security.cap_add) security->add_cap_add(c);
+  for (const auto& c : spec.security.cap_drop) security->add_cap_drop(c);
+  security->set_privileged(spec.security.privileged);
+  security->set_no_new_privileges(spec.security.no_new_privileges);
+  security->set_seccomp_profile(spec.security.seccomp_profile);
+  security->set_read_only_rootfs(spec.security.read_only_rootfs);
+  for (const auto& u : spec.security.ulimits) {
+    berth::v1::Ulimit* ulimit = security->add_ulimits();
+    ulimit->set_name(u.name);
+    ulimit->set_soft(u.soft);
+    ulimit->set_hard(u.hard);
+  }
   return config;
+}
+
+absl::StatusOr<std::string> ReadClientFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("open ", path, ": ", std::strerror(errno)));
+  }
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
 }
 
 std::optional<std::string> LookupClientEnv(const std::string& name) {
@@ -390,7 +415,7 @@ int RunRun(const GlobalOptions& global, const RunFlags& flags) {
   if (flags.tty) {
     console = GetTerminalSize(STDOUT_FILENO);
   }
-  auto plan = BuildRunPlan(flags, console, LookupClientEnv);
+  auto plan = BuildRunPlan(flags, console, LookupClientEnv, ReadClientFile);
   if (!plan.ok()) {
     std::cerr << "berth: " << plan.status().message() << ".\nSee 'berth run --help'."
               << std::endl;

@@ -49,7 +49,8 @@ absl::Status ContainerManager::WriteContainerFiles(const v1::Container& record,
   BERTH_RETURN_IF_ERROR(fs::WriteFileAtomically(
       paths_.ResolvConfFile(id),
       request.resolv_conf.empty() ? spec::DefaultResolvConf() : request.resolv_conf));
-  spec::ShimConfig shim_config = spec::BuildShimConfig(record, paths_);
+  BERTH_ASSIGN_OR_RETURN(spec::ShimConfig shim_config,
+                         spec::BuildShimConfig(record, paths_, config_.host));
   BERTH_RETURN_IF_ERROR(
       fs::WriteFileAtomically(paths_.ShimConfigFile(id), spec::ToJson(shim_config), 0600));
   std::filesystem::remove(paths_.ExitFile(id));

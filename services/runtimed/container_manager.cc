@@ -109,6 +109,8 @@ absl::StatusOr<v1::Container> ContainerManager::CreateContainer(const CreateRequ
   if (request.config.entrypoint().empty() && request.config.cmd().empty()) {
     return absl::InvalidArgumentError("No command specified");
   }
+  // Refused now rather than at start, as dockerd does for these options.
+  BERTH_RETURN_IF_ERROR(spec::BuildSecuritySpec(request.config.security(), config_.host).status());
   std::string name;
   if (!request.name.empty()) {
     BERTH_ASSIGN_OR_RETURN(name, ValidateName(request.name));

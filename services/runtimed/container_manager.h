@@ -31,6 +31,7 @@
 #include "services/runtimed/logs/json_log.h"
 #include "services/runtimed/metrics.h"
 #include "services/runtimed/paths.h"
+#include "services/runtimed/spec/security_builder.h"
 #include "services/runtimed/spec/shim_config.h"
 #include "services/runtimed/store/record_store.h"
 
@@ -42,6 +43,9 @@ struct ManagerConfig {
   std::string state_dir;
   std::string run_dir;
   std::string shim_path;
+  // What containers may be granted here (capabilities, rlimits) and the
+  // default pids limit.
+  spec::HostFacts host = spec::HostFacts::OfThisProcess();
 };
 
 struct CreateRequest {

@@ -19,6 +19,8 @@ ABSL_FLAG(std::string, metrics_address_file, "",
           "If set, the bound metrics address is written to this file");
 ABSL_FLAG(std::string, state_dir, "/var/lib/berth/runtimed", "State directory owned by runtimed");
 ABSL_FLAG(std::string, run_dir, "/run/berth", "Runtime directory (sockets, namespaces)");
+ABSL_FLAG(int64_t, default_pids_limit, 4096,
+          "pids.max of every container (stops fork bombs); 0 for no limit");
 ABSL_FLAG(std::string, shim_path, "",
           "The berth-shim binary (default: berth-shim next to the runtimed binary)");
 
@@ -48,8 +50,14 @@ int main(int argc, char** argv) {
     spdlog::critical("berth-shim not executable at '{}' (--shim_path)", shim_path);
     return 1;
   }
+  auto host = berth::runtimed::spec::HostFacts::OfThisProcess();
+  host.default_pids_limit = absl::GetFlag(FLAGS_default_pids_limit);
+  if (host.default_pids_limit < 0) {
+    spdlog::critical("--default_pids_limit must be 0 (none) or positive");
+    return 1;
+  }
   auto manager = berth::runtimed::ContainerManager::Create(
-      {absl::GetFlag(FLAGS_state_dir), absl::GetFlag(FLAGS_run_dir), shim_path},
+      {absl::GetFlag(FLAGS_state_dir), absl::GetFlag(FLAGS_run_dir), shim_path, host},
       &runtimed_metrics);
   if (!manager.ok()) {
     spdlog::critical("{}", manager.status().ToString());

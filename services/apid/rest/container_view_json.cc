@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "services/apid/rest/container_json.h"
+#include "services/apid/rest/security_json.h"
 #include "services/apid/rest/frames.h"
 
 namespace berth::apid::rest {
@@ -132,8 +133,7 @@ OJson HostConfigJson(const v1::ContainerConfig& config) {
   hc["VolumeDriver"] = "";
   hc["VolumesFrom"] = nullptr;
   hc["ConsoleSize"] = {config.console_height(), config.console_width()};
-  hc["CapAdd"] = nullptr;
-  hc["CapDrop"] = nullptr;
+  WriteSecurityOptions(config.security(), hc);
   hc["CgroupnsMode"] = "private";
   hc["Dns"] = OJson::array();
   hc["DnsOptions"] = OJson::array();
@@ -144,10 +144,7 @@ OJson HostConfigJson(const v1::ContainerConfig& config) {
   hc["Links"] = nullptr;
   hc["OomScoreAdj"] = 0;
   hc["PidMode"] = "";
-  hc["Privileged"] = false;
   hc["PublishAllPorts"] = false;
-  hc["ReadonlyRootfs"] = false;
-  hc["SecurityOpt"] = nullptr;
   hc["UTSMode"] = "";
   hc["UsernsMode"] = "";
   hc["ShmSize"] = 67108864;

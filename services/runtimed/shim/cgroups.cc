@@ -64,15 +64,59 @@ absl::StatusOr<ContainerCgroups> ContainerCgroups::Create(
   return cgroups;
 }
 
+namespace {
+
+// cgroupfs files take plain writes (no temp file and rename); each write is
+// one rule.
+absl::Status WriteControl(const std::string& file, const std::string& text) {
+  fs::ScopedFd fd(open(file.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid() || write(fd.get(), text.data(), text.size()) < 0) {
+    return ErrnoToStatus(errno, absl::StrCat("write '", text, "' to '", file, "'"));
+  }
+  return absl::OkStatus();
+}
+
+bool HasFile(const std::string& dir, const char* name) {
+  return access(absl::StrCat(dir, "/", name).c_str(), F_OK) == 0;
+}
+
+}  // namespace
+
+absl::Status ContainerCgroups::ApplyLimits(const std::vector<std::string>& device_rules,
+                                           int64_t pids_limit) const {
+  bool have_devices = false;
+  bool have_pids = false;
+  for (const auto& path : paths_) {
+    if (HasFile(path, "devices.allow")) {
+      have_devices = true;
+      if (device_rules != std::vector<std::string>{"a *:* rwm"}) {
+        BERTH_RETURN_IF_ERROR(WriteControl(path + "/devices.deny", "a"));
+        for (const auto& rule : device_rules) {
+          BERTH_RETURN_IF_ERROR(WriteControl(path + "/devices.allow", rule));
+        }
+      }
+    }
+    if (HasFile(path, "pids.max")) {
+      have_pids = true;
+      if (pids_limit > 0) {
+        BERTH_RETURN_IF_ERROR(WriteControl(path + "/pids.max", absl::StrCat(pids_limit)));
+      }
+    }
+  }
+  if (!have_devices) {
+    return absl::FailedPreconditionError(
+        "no devices cgroup (v1) to confine the container's device access; cgroup v2 device "
+        "control is not implemented yet");
+  }
+  if (pids_limit > 0 && !have_pids) {
+    return absl::FailedPreconditionError("no pids cgroup to apply the pids limit");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ContainerCgroups::AddProcess(pid_t pid) const {
   for (const auto& path : paths_) {
-    // cgroupfs files take plain writes (no temp file and rename).
-    std::string file = path + "/cgroup.procs";
-    fs::ScopedFd fd(open(file.c_str(), O_WRONLY | O_CLOEXEC));
-    std::string text = absl::StrCat(pid);
-    if (!fd.valid() || write(fd.get(), text.data(), text.size()) < 0) {
-      return ErrnoToStatus(errno, absl::StrCat("add pid ", pid, " to '", file, "'"));
-    }
+    BERTH_RETURN_IF_ERROR(WriteControl(path + "/cgroup.procs", absl::StrCat(pid)));
   }
   return absl::OkStatus();
 }

@@ -29,6 +29,11 @@ class ContainerCgroups {
   // Creates `<hierarchy>/<parent>/<id>` under each hierarchy.
   static absl::StatusOr<ContainerCgroups> Create(const std::vector<std::string>& hierarchies,
                                                  const std::string& parent, const std::string& id);
+  // Writes the limits that confine the container before it runs: in the
+  // devices hierarchy, deny "a" then each of `device_rules`; in the pids
+  // hierarchy, pids.max (when `pids_limit` > 0). FailedPrecondition when a
+  // hierarchy the limits need is missing.
+  absl::Status ApplyLimits(const std::vector<std::string>& device_rules, int64_t pids_limit) const;
   // Moves `pid` into every cgroup.
   absl::Status AddProcess(pid_t pid) const;
   // True when the kernel OOM-killed a process of the container.

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -13,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -21,8 +23,11 @@
 #include "absl/strings/str_cat.h"
 #include "common/fs/fs.h"
 #include "common/status/status.h"
+#include "services/runtimed/shim/confinement.h"
 #include "services/runtimed/shim/init_helpers.h"
+#include "services/runtimed/shim/rootfs_apply.h"
 #include "services/runtimed/shim/rootfs_plan.h"
+#include "services/runtimed/spec/capabilities.h"
 
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
@@ -32,6 +37,9 @@
 #endif
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
 #endif
 
 namespace berth::runtimed::shim {
@@ -74,39 +82,12 @@ absl::Status MakeDir(const std::string& path, int mode = 0755) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
   if (ec) return ErrnoToStatus(ec.value(), absl::StrCat("mkdir '", path, "'"));
-  chmod(path.c_str(), mode);
   return absl::OkStatus();
-}
-
-absl::Status ApplyStep(const RootfsStep& step) {
-  using Kind = RootfsStep::Kind;
-  switch (step.kind) {
-    case Kind::kMkdir:
-      return MakeDir(step.target, step.mode);
-    case Kind::kMount:
-      return Mount(step.source, step.target, step.fstype.empty() ? nullptr : step.fstype.c_str(),
-                   step.flags, step.data);
-    case Kind::kRemountReadOnly:
-      return Mount("", step.target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, "");
-    case Kind::kMknod:
-      if (mknod(step.target.c_str(), S_IFCHR | step.mode, makedev(step.major, step.minor)) != 0) {
-        return ErrnoToStatus(errno, absl::StrCat("mknod '", step.target, "'"));
-      }
-      chmod(step.target.c_str(), step.mode);  // umask-proof
-      return absl::OkStatus();
-    case Kind::kSymlink:
-      if (symlink(step.source.c_str(), step.target.c_str()) != 0) {
-        return ErrnoToStatus(errno, absl::StrCat("symlink '", step.target, "'"));
-      }
-      return absl::OkStatus();
-  }
-  return absl::InternalError("unknown rootfs step");
 }
 
 absl::Status SetUpRootfs(const ShimConfig& c) {
   BERTH_ASSIGN_OR_RETURN(std::vector<RootfsStep> steps, PlanRootfs(c));
-  for (const auto& step : steps) BERTH_RETURN_IF_ERROR(ApplyStep(step));
-  return absl::OkStatus();
+  return ApplyRootfsPlan(steps, c.rootfs_dir);
 }
 
 // Clones the generated /etc files as detached bind mounts (open_tree) before
@@ -132,14 +113,40 @@ absl::StatusOr<std::vector<EtcFile>> OpenEtcFiles(const ShimConfig& c) {
   return files;
 }
 
+// Opens (making it if needed) the file an /etc mount goes onto, inside the
+// new root: a symlink or other non-regular file the image has there is
+// replaced in the container's own layer, so the mount lands on that path and
+// never where the symlink points.
+absl::StatusOr<fs::ScopedFd> OpenEtcTarget(const std::string& target) {
+  fs::ScopedFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return ErrnoToStatus(errno, "open /");
+  BERTH_ASSIGN_OR_RETURN(fs::ScopedFd etc_path, OpenInRoot(root.get(), "/etc", true));
+  fs::ScopedFd etc(openat(etc_path.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!etc.valid()) return ErrnoToStatus(errno, "open /etc");
+  std::string name = target.substr(std::string("/etc/").size());
+  struct stat st{};
+  if (fstatat(etc.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("'", target, "' in the container's filesystem is a directory"));
+    }
+    if (unlinkat(etc.get(), name.c_str(), 0) != 0) {
+      return ErrnoToStatus(errno, absl::StrCat("replace '", target, "'"));
+    }
+  }
+  int fd = openat(etc.get(), name.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("create '", target, "'"));
+  close(fd);
+  fd = openat(etc.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("open '", target, "'"));
+  return fs::ScopedFd(fd);
+}
+
 absl::Status BindEtcFiles(const std::vector<EtcFile>& files) {
-  BERTH_RETURN_IF_ERROR(MakeDir("/etc"));
   for (const auto& f : files) {
-    int fd = open(f.target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("create '", f.target, "'"));
-    close(fd);
-    if (syscall(SYS_move_mount, f.source.get(), "", AT_FDCWD, f.target.c_str(),
-                MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+    BERTH_ASSIGN_OR_RETURN(fs::ScopedFd target, OpenEtcTarget(f.target));
+    if (syscall(SYS_move_mount, f.source.get(), "", target.get(), "",
+                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0) {
       return ErrnoToStatus(errno, absl::StrCat("mount onto '", f.target, "'"));
     }
   }
@@ -185,7 +192,9 @@ absl::StatusOr<int> SetUpTerminal(const ShimConfig& c, int sync_fd) {
     ioctl(master, TIOCSWINSZ, &ws);
   }
   std::string slave_path = absl::StrCat("/dev/pts/", pty_number);
-  int slave = open(slave_path.c_str(), O_RDWR | O_NOCTTY);
+  // Close-on-exec: the process gets it only as its stdio (dup2), never as an
+  // extra descriptor.
+  int slave = open(slave_path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0) return ErrnoToStatus(errno, absl::StrCat("open ", slave_path));
 
   char kind = 'P';
@@ -222,12 +231,27 @@ absl::Status SetUpStdio(const ShimConfig& c, const InitFds& fds, int* tty_slave)
   return absl::OkStatus();
 }
 
+// The image's /etc/passwd or /etc/group, only when a regular file of at most
+// 1 MiB: a symlink to /dev/zero or a FIFO must not hang or exhaust the init.
+std::string ReadUserDatabase(const char* path) {
+  constexpr size_t kMaxSize = 1 << 20;
+  fs::ScopedFd fd(open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  struct stat st{};
+  if (!fd.valid() || fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
+  std::string text(std::min<size_t>(st.st_size, kMaxSize), '\0');
+  ssize_t n = read(fd.get(), text.data(), text.size());
+  text.resize(n > 0 ? n : 0);
+  return text;
+}
+
 absl::StatusOr<ResolvedUser> SwitchUser(const ShimConfig& c, int tty_slave) {
-  auto passwd = fs::ReadFile("/etc/passwd");
-  auto group = fs::ReadFile("/etc/group");
-  BERTH_ASSIGN_OR_RETURN(ResolvedUser user,
-                         ResolveUser(c.user, passwd.ok() ? *passwd : "", group.ok() ? *group : ""));
+  BERTH_ASSIGN_OR_RETURN(
+      ResolvedUser user,
+      ResolveUser(c.user, ReadUserDatabase("/etc/passwd"), ReadUserDatabase("/etc/group")));
   if (tty_slave >= 0) (void)fchown(tty_slave, user.uid, 5);
+  // Keep the permitted set across setuid; SetProcessCapabilities then sets
+  // exactly the container's capabilities.
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return ErrnoToStatus(errno, "keep capabilities");
   if (setgroups(0, nullptr) != 0) return ErrnoToStatus(errno, "setgroups");
   if (setgid(user.gid) != 0) return ErrnoToStatus(errno, "setgid");
   if (setuid(user.uid) != 0) return ErrnoToStatus(errno, "setuid");
@@ -242,8 +266,9 @@ FileInfo StatForExec(const std::string& path) {
 
 // Everything between clone and "ready"; returns the resolved executable.
 absl::StatusOr<std::string> SetUp(const ShimConfig& c, const InitFds& fds,
-                                  std::vector<std::string>& env) {
+                                  std::vector<std::string>& env, std::string* seccomp_bpf) {
   if (!Expect(fds.sync_fd, 'G')) return absl::AbortedError("shim went away");
+  BERTH_ASSIGN_OR_RETURN(*seccomp_bpf, CompileSeccomp(c.security));
   // Unshared only now that the shim has placed us in our cgroups, so the
   // namespace's root is the container's cgroup.
   if (unshare(CLONE_NEWCGROUP) != 0) return ErrnoToStatus(errno, "unshare cgroup namespace");
@@ -263,15 +288,23 @@ absl::StatusOr<std::string> SetUp(const ShimConfig& c, const InitFds& fds,
   BERTH_ASSIGN_OR_RETURN(std::vector<EtcFile> etc, OpenEtcFiles(c));
   BERTH_RETURN_IF_ERROR(PivotRoot(c.rootfs_dir));
   BERTH_RETURN_IF_ERROR(BindEtcFiles(etc));
+  // Everything below resolves inside the container's root: the host's tree
+  // is no longer reachable.
+  BERTH_RETURN_IF_ERROR(MakeDir(c.cwd.empty() ? "/" : c.cwd));
+  BERTH_RETURN_IF_ERROR(ApplyPathRestrictions(c.security));
+  if (c.security.readonly_rootfs) {
+    BERTH_RETURN_IF_ERROR(Mount("", "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, ""));
+  }
   if (sethostname(c.hostname.data(), c.hostname.size()) != 0) {
     return ErrnoToStatus(errno, "sethostname");
   }
   int tty_slave = -1;
   BERTH_RETURN_IF_ERROR(SetUpStdio(c, fds, &tty_slave));
-  BERTH_RETURN_IF_ERROR(MakeDir(c.cwd.empty() ? "/" : c.cwd));
-  // TODO(isolation defaults): capabilities, no_new_privs, seccomp, masked and
-  // read-only /proc paths, rlimits.
+  BERTH_RETURN_IF_ERROR(ApplyRlimits(c.security.rlimits));
+  uint64_t caps = spec::CapabilityMask(c.security.capabilities);
+  BERTH_RETURN_IF_ERROR(DropBoundingSet(caps));
   BERTH_ASSIGN_OR_RETURN(ResolvedUser user, SwitchUser(c, tty_slave));
+  BERTH_RETURN_IF_ERROR(SetProcessCapabilities(caps, NeedsSysAdminForSeccomp(c.security)));
   if (EnvValue(env, "HOME").empty()) env.push_back("HOME=" + user.home);
   if (chdir(c.cwd.empty() ? "/" : c.cwd.c_str()) != 0) {
     return ErrnoToStatus(errno, absl::StrCat("chdir to '", c.cwd, "'"));
@@ -284,7 +317,8 @@ absl::StatusOr<std::string> SetUp(const ShimConfig& c, const InitFds& fds,
 
 void RunContainerInit(const ShimConfig& config, const InitFds& fds) {
   std::vector<std::string> env = config.env;
-  absl::StatusOr<std::string> path = SetUp(config, fds, env);
+  std::string seccomp_bpf;
+  absl::StatusOr<std::string> path = SetUp(config, fds, env, &seccomp_bpf);
   if (!path.ok()) Fail(fds.sync_fd, path.status());
   SendMessage(fds.sync_fd, 'R');
   if (!Expect(fds.sync_fd, 'S')) _exit(1);
@@ -299,6 +333,13 @@ void RunContainerInit(const ShimConfig& config, const InitFds& fds) {
   sigemptyset(&none);
   for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
   sigprocmask(SIG_SETMASK, &none, nullptr);
+  // Loaded last: from here on only execve (and the error report) runs under
+  // the filter.
+  absl::Status confined = FinalizeBeforeExec(config.security, seccomp_bpf);
+  if (!confined.ok()) {
+    SendMessage(fds.sync_fd, 'E', std::string(confined.message()));
+    _exit(1);
+  }
   execve(path->c_str(), argv.data(), envp.data());
   int err = errno;
   SendMessage(fds.sync_fd, 'E',

@@ -153,22 +153,18 @@ absl::StatusOr<pid_t> ShimServer::CloneInit() {
   return static_cast<pid_t>(pid);
 }
 
-void ShimServer::PlaceInCgroups() {
-  if (config_.cgroup_parent.empty()) return;
-  auto mountinfo = fs::ReadFile("/proc/self/mountinfo");
-  if (!mountinfo.ok()) {
-    spdlog::warn("container={} no cgroups: {}", config_.id, mountinfo.status().ToString());
-    return;
-  }
-  auto cgroups = ContainerCgroups::Create(
-      FindV1Hierarchies(*mountinfo, {"pids", "memory", "cpu"}), config_.cgroup_parent, config_.id);
-  if (!cgroups.ok()) {
-    spdlog::warn("container={} no cgroups: {}", config_.id, cgroups.status().ToString());
-    return;
-  }
-  cgroups_ = std::make_unique<ContainerCgroups>(*std::move(cgroups));
-  absl::Status status = cgroups_->AddProcess(pid_);
-  if (!status.ok()) spdlog::warn("container={} {}", config_.id, status.ToString());
+absl::Status ShimServer::PlaceInCgroups() {
+  if (config_.cgroup_parent.empty()) return absl::OkStatus();
+  BERTH_ASSIGN_OR_RETURN(std::string mountinfo, fs::ReadFile("/proc/self/mountinfo"));
+  BERTH_ASSIGN_OR_RETURN(
+      ContainerCgroups cgroups,
+      ContainerCgroups::Create(FindV1Hierarchies(mountinfo, {"pids", "memory", "cpu", "devices"}),
+                               config_.cgroup_parent, config_.id));
+  cgroups_ = std::make_unique<ContainerCgroups>(std::move(cgroups));
+  // Limits first, then the process: it never runs unconfined.
+  BERTH_RETURN_IF_ERROR(
+      cgroups_->ApplyLimits(config_.security.device_rules, config_.security.pids_limit));
+  return cgroups_->AddProcess(pid_);
 }
 
 absl::Status ShimServer::AwaitReady() {
@@ -207,8 +203,10 @@ absl::StatusOr<pid_t> ShimServer::CreateContainer() {
   BERTH_RETURN_IF_ERROR(Listen());
   BERTH_RETURN_IF_ERROR(SetUpPipes());
   BERTH_ASSIGN_OR_RETURN(pid_, CloneInit());
-  PlaceInCgroups();
-  absl::Status ready = AwaitReady();
+  absl::Status placed = PlaceInCgroups();
+  absl::Status ready = placed.ok() ? AwaitReady()
+                                   : absl::FailedPreconditionError(absl::StrCat(
+                                         "place the container in its cgroups: ", placed.message()));
   if (!ready.ok()) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);

@@ -51,7 +51,7 @@ class ShimServer {
   absl::Status SetUpPipes();
   absl::StatusOr<pid_t> CloneInit();
   absl::Status AwaitReady();
-  void PlaceInCgroups();
+  absl::Status PlaceInCgroups();
 
   void Watch(int fd, uint32_t events);
   void Unwatch(int fd);

@@ -22,6 +22,39 @@ MountSpec MountFromJson(const json& j) {
   return m;
 }
 
+json SecurityToJson(const SecuritySpec& s) {
+  json rlimits = json::array();
+  for (const auto& r : s.rlimits) {
+    rlimits.push_back(json{{"name", r.name}, {"soft", r.soft}, {"hard", r.hard}});
+  }
+  return json{{"capabilities", s.capabilities},
+              {"no_new_privileges", s.no_new_privileges},
+              {"seccomp_profile", s.seccomp_profile},
+              {"masked_paths", s.masked_paths},
+              {"readonly_paths", s.readonly_paths},
+              {"readonly_rootfs", s.readonly_rootfs},
+              {"rlimits", rlimits},
+              {"device_rules", s.device_rules},
+              {"pids_limit", s.pids_limit}};
+}
+
+SecuritySpec SecurityFromJson(const json& j) {
+  SecuritySpec s;
+  s.capabilities = j.at("capabilities").get<std::vector<std::string>>();
+  s.no_new_privileges = j.at("no_new_privileges").get<bool>();
+  s.seccomp_profile = j.at("seccomp_profile").get<std::string>();
+  s.masked_paths = j.at("masked_paths").get<std::vector<std::string>>();
+  s.readonly_paths = j.at("readonly_paths").get<std::vector<std::string>>();
+  s.readonly_rootfs = j.at("readonly_rootfs").get<bool>();
+  for (const auto& r : j.at("rlimits")) {
+    s.rlimits.push_back(Rlimit{r.at("name").get<std::string>(), r.at("soft").get<uint64_t>(),
+                               r.at("hard").get<uint64_t>()});
+  }
+  s.device_rules = j.at("device_rules").get<std::vector<std::string>>();
+  s.pids_limit = j.at("pids_limit").get<int64_t>();
+  return s;
+}
+
 }  // namespace
 
 std::string ToJson(const ShimConfig& c) {
@@ -43,6 +76,7 @@ std::string ToJson(const ShimConfig& c) {
       {"netns_path", c.netns_path},
       {"root", {{"path", c.rootfs_dir}}},
       {"mounts", mounts},
+      {"security", SecurityToJson(c.security)},
       {"etc_files",
        {{"hostname", c.hostname_file}, {"hosts", c.hosts_file}, {"resolv_conf", c.resolv_conf_file}}},
       {"shim",
@@ -59,7 +93,7 @@ absl::StatusOr<ShimConfig> FromJson(const std::string& text) {
     json j = json::parse(text);
     ShimConfig c;
     c.version = j.at("version").get<int>();
-    if (c.version != 1) {
+    if (c.version != 2) {
       return absl::InvalidArgumentError(absl::StrCat("unsupported config version ", c.version));
     }
     c.id = j.at("id").get<std::string>();
@@ -77,6 +111,8 @@ absl::StatusOr<ShimConfig> FromJson(const std::string& text) {
     c.netns_path = j.value("netns_path", "");
     c.rootfs_dir = j.at("root").at("path").get<std::string>();
     for (const auto& m : j.at("mounts")) c.mounts.push_back(MountFromJson(m));
+    // Required: a config without it would start an unconfined container.
+    c.security = SecurityFromJson(j.at("security"));
     const json& etc = j.at("etc_files");
     c.hostname_file = etc.value("hostname", "");
     c.hosts_file = etc.value("hosts", "");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/runtimed/spec/rlimits.h"
 
 namespace berth::runtimed::spec {
 
@@ -22,8 +23,30 @@ struct MountSpec {
   bool operator==(const MountSpec&) const = default;
 };
 
+// How the init confines the process, fully resolved by runtimed (the shim
+// decides nothing): docs/security.md explains each property.
+struct SecuritySpec {
+  // The one set used for the bounding, permitted, effective and inheritable
+  // sets ("CAP_CHOWN", ...); ambient is always cleared.
+  std::vector<std::string> capabilities;
+  bool no_new_privileges = false;
+  // A resolved profile in Docker's JSON format; "" = no filter (unconfined or
+  // privileged).
+  std::string seccomp_profile;
+  std::vector<std::string> masked_paths;    // over-mounted: /dev/null for files, empty ro tmpfs for dirs
+  std::vector<std::string> readonly_paths;  // bind-remounted read-only
+  bool readonly_rootfs = false;
+  std::vector<Rlimit> rlimits;
+  // Device cgroup rules written to devices.allow after denying "a"
+  // ("c 1:3 rwm"); {"a"} means every device (privileged).
+  std::vector<std::string> device_rules;
+  int64_t pids_limit = 0;  // pids.max; 0 = no limit
+
+  bool operator==(const SecuritySpec&) const = default;
+};
+
 struct ShimConfig {
-  int version = 1;
+  int version = 2;
   std::string id;
 
   // The process.
@@ -45,6 +68,8 @@ struct ShimConfig {
   std::string hostname_file;      // bind-mounted onto /etc/hostname
   std::string hosts_file;         // onto /etc/hosts
   std::string resolv_conf_file;   // onto /etc/resolv.conf
+
+  SecuritySpec security;
 
   // Where the shim keeps things.
   std::string socket_path;

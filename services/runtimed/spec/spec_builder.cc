@@ -43,10 +43,14 @@ std::string DefaultHosts(const std::string& hostname) {
 
 std::string DefaultResolvConf() { return "nameserver 127.0.0.1\noptions ndots:0\n"; }
 
-ShimConfig BuildShimConfig(const v1::Container& record, const Paths& paths) {
+absl::StatusOr<ShimConfig> BuildShimConfig(const v1::Container& record, const Paths& paths,
+                                           const HostFacts& host) {
   const v1::ContainerConfig& config = record.config();
   const std::string& id = record.id();
   ShimConfig c;
+  absl::StatusOr<SecuritySpec> security = BuildSecuritySpec(config.security(), host);
+  if (!security.ok()) return security.status();
+  c.security = *std::move(security);
   c.id = id;
   c.hostname = Hostname(record);
   c.args = ProcessArgs(config);

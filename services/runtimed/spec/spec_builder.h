@@ -6,6 +6,7 @@
 
 #include "berth/v1/types.pb.h"
 #include "services/runtimed/paths.h"
+#include "services/runtimed/spec/security_builder.h"
 #include "services/runtimed/spec/shim_config.h"
 
 namespace berth::runtimed::spec {
@@ -27,7 +28,9 @@ std::string DefaultHosts(const std::string& hostname);
 std::string DefaultResolvConf();
 
 // The whole shim config for starting `record` (its network summary already
-// filled in by the start request).
-ShimConfig BuildShimConfig(const v1::Container& record, const Paths& paths);
+// filled in by the start request). InvalidArgument when its security options
+// do not hold on this host (see BuildSecuritySpec).
+absl::StatusOr<ShimConfig> BuildShimConfig(const v1::Container& record, const Paths& paths,
+                                           const HostFacts& host);
 
 }  // namespace berth::runtimed::spec

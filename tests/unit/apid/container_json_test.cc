@@ -52,9 +52,9 @@ TEST(ParseCreateBodyTest, UnsupportedNonZeroFieldsAreRefusedByName) {
   EXPECT_THAT(std::string(c.status().message()), HasSubstr("HostConfig.Memory"));
 
   Json body = Json::parse(testing::kRunRmBody);
-  body["HostConfig"]["Privileged"] = true;
+  body["HostConfig"]["OomScoreAdj"] = 500;
   c = ParseCreateBody(body.dump());
-  EXPECT_EQ(c.status().message(), "HostConfig.Privileged is not supported yet");
+  EXPECT_EQ(c.status().message(), "HostConfig.OomScoreAdj is not supported yet");
 
   body = Json::parse(testing::kRunRmBody);
   body["HostConfig"]["RestartPolicy"] = {{"Name", "always"}, {"MaximumRetryCount", 0}};
@@ -65,6 +65,49 @@ TEST(ParseCreateBodyTest, UnsupportedNonZeroFieldsAreRefusedByName) {
   body["Healthcheck"] = {{"Test", {"CMD", "true"}}};
   c = ParseCreateBody(body.dump());
   EXPECT_EQ(c.status().message(), "Healthcheck is not supported yet");
+}
+
+TEST(ParseCreateBodyTest, SecurityFieldsAsTheDockerCliSendsThem) {
+  // `docker run --cap-add net_admin --cap-drop ALL --read-only --privileged
+  //  --security-opt no-new-privileges --security-opt seccomp=unconfined
+  //  --ulimit nofile=100:200`.
+  Json body = Json::parse(testing::kRunRmBody);
+  body["HostConfig"]["CapAdd"] = {"net_admin"};
+  body["HostConfig"]["CapDrop"] = {"ALL"};
+  body["HostConfig"]["ReadonlyRootfs"] = true;
+  body["HostConfig"]["Privileged"] = true;
+  body["HostConfig"]["SecurityOpt"] = {"no-new-privileges", "seccomp=unconfined"};
+  body["HostConfig"]["Ulimits"] = {{{"Name", "nofile"}, {"Hard", 200}, {"Soft", 100}}};
+  auto c = ParseCreateBody(body.dump());
+  ASSERT_TRUE(c.ok()) << c.status();
+  const v1::SecurityOptions& s = c->security();
+  EXPECT_THAT(s.cap_add(), ElementsAre("net_admin"));
+  EXPECT_THAT(s.cap_drop(), ElementsAre("ALL"));
+  EXPECT_TRUE(s.read_only_rootfs());
+  EXPECT_TRUE(s.privileged());
+  EXPECT_TRUE(s.no_new_privileges());
+  EXPECT_EQ(s.seccomp_profile(), "unconfined");
+  ASSERT_EQ(s.ulimits_size(), 1);
+  EXPECT_EQ(s.ulimits(0).name(), "nofile");
+  EXPECT_EQ(s.ulimits(0).soft(), 100);
+  EXPECT_EQ(s.ulimits(0).hard(), 200);
+}
+
+TEST(ParseCreateBodyTest, SeccompProfileContentTravelsAndBadOptionsAreRefused) {
+  Json body = Json::parse(testing::kRunRmBody);
+  body["HostConfig"]["SecurityOpt"] = {R"(seccomp={"defaultAction":"SCMP_ACT_ALLOW"})"};
+  auto c = ParseCreateBody(body.dump());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->security().seccomp_profile(), R"({"defaultAction":"SCMP_ACT_ALLOW"})");
+
+  body["HostConfig"]["SecurityOpt"] = {"apparmor=unconfined"};
+  EXPECT_EQ(ParseCreateBody(body.dump()).status().message(),
+            "--security-opt apparmor is not supported yet");
+  body["HostConfig"]["SecurityOpt"] = {"bogus"};
+  EXPECT_EQ(ParseCreateBody(body.dump()).status().code(), absl::StatusCode::kInvalidArgument);
+  body["HostConfig"]["SecurityOpt"] = nullptr;
+  body["HostConfig"]["CapAdd"] = "NET_ADMIN";  // not an array
+  EXPECT_EQ(ParseCreateBody(body.dump()).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ParseCreateBodyTest, UnknownZeroFieldsAndDockerPySparseBodyAreFine) {

@@ -170,5 +170,52 @@ TEST(BuildRunPlanTest, InvalidInputsRejected) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(BuildSecuritySpecTest, FlagsAsTheDockerCliReadsThem) {
+  RunFlags f = Flags("busybox");
+  f.cap_add = {"NET_ADMIN"};
+  f.cap_drop = {"all"};
+  f.read_only = true;
+  f.security_opt = {"no-new-privileges", "seccomp=/p.json"};
+  f.ulimit = {"nofile=100:200", "core=-1"};
+  auto s = BuildSecuritySpec(f, [](const std::string& path) -> absl::StatusOr<std::string> {
+    EXPECT_EQ(path, "/p.json");
+    return std::string(R"({"defaultAction":"SCMP_ACT_ALLOW"})");
+  });
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->cap_add, std::vector<std::string>{"NET_ADMIN"});
+  EXPECT_EQ(s->cap_drop, std::vector<std::string>{"all"});
+  EXPECT_TRUE(s->read_only_rootfs);
+  EXPECT_TRUE(s->no_new_privileges);
+  EXPECT_EQ(s->seccomp_profile, R"({"defaultAction":"SCMP_ACT_ALLOW"})");
+  ASSERT_EQ(s->ulimits.size(), 2u);
+  EXPECT_EQ(s->ulimits[0].soft, 100);
+  EXPECT_EQ(s->ulimits[0].hard, 200);
+  EXPECT_EQ(s->ulimits[1].soft, -1);
+  EXPECT_EQ(s->ulimits[1].hard, -1);
+}
+
+TEST(BuildSecuritySpecTest, BadValuesRefused) {
+  for (std::vector<std::string> opts : {std::vector<std::string>{"bogus"},
+                                        {"no-new-privileges=maybe"},
+                                        {"apparmor=unconfined"}}) {
+    RunFlags f = Flags("busybox");
+    f.security_opt = opts;
+    EXPECT_EQ(BuildSecuritySpec(f, nullptr).status().code(), absl::StatusCode::kInvalidArgument)
+        << opts[0];
+  }
+  for (const char* u : {"nofile", "=1", "nofile=x", "nofile=200:100", "nofile=-5"}) {
+    RunFlags f = Flags("busybox");
+    f.ulimit = {u};
+    EXPECT_EQ(BuildSecuritySpec(f, nullptr).status().code(), absl::StatusCode::kInvalidArgument)
+        << u;
+  }
+  RunFlags f = Flags("busybox");
+  f.security_opt = {"seccomp=/missing.json"};
+  auto s = BuildSecuritySpec(f, [](const std::string&) -> absl::StatusOr<std::string> {
+    return absl::NotFoundError("no such file");
+  });
+  EXPECT_THAT(std::string(s.status().message()), ::testing::HasSubstr("/missing.json"));
+}
+
 }  // namespace
 }  // namespace berth::cli

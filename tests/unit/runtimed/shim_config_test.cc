@@ -1,6 +1,7 @@
 #include "services/runtimed/spec/shim_config.h"
 
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace berth::runtimed::spec {
 namespace {
@@ -28,6 +29,15 @@ TEST(ShimConfigTest, JsonRoundTrip) {
   c.log_path = "/l";
   c.exit_path = "/e";
   c.cgroup_parent = "berth-test";
+  c.security.capabilities = {"CAP_CHOWN", "CAP_KILL"};
+  c.security.no_new_privileges = true;
+  c.security.seccomp_profile = R"({"defaultAction":"SCMP_ACT_ALLOW"})";
+  c.security.masked_paths = {"/proc/kcore"};
+  c.security.readonly_paths = {"/proc/sys"};
+  c.security.readonly_rootfs = true;
+  c.security.rlimits = {Rlimit{"nofile", 10, UINT64_MAX}};
+  c.security.device_rules = {"c 1:3 rwm"};
+  c.security.pids_limit = 100;
   auto back = FromJson(ToJson(c));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(*back, c);
@@ -35,8 +45,12 @@ TEST(ShimConfigTest, JsonRoundTrip) {
 
 TEST(ShimConfigTest, RejectsOtherVersionsAndGarbage) {
   ShimConfig c;
-  c.version = 2;
+  c.version = 1;  // before security settings existed: never start one unconfined
   EXPECT_EQ(FromJson(ToJson(c)).status().code(), absl::StatusCode::kInvalidArgument);
+  c.version = 2;
+  auto json = nlohmann::json::parse(ToJson(c));
+  json.erase("security");
+  EXPECT_EQ(FromJson(json.dump()).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(FromJson("{nope").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(FromJson("{}").status().code(), absl::StatusCode::kInvalidArgument);
 }

@@ -55,7 +55,7 @@ TEST(SpecBuilderTest, ShimConfigCarriesRecordAndPaths) {
   record.mutable_config()->set_console_width(111);
   record.mutable_network()->set_sandbox_key("/run/berth/netd/netns/x");
   Paths paths("/state", "/run");
-  ShimConfig c = BuildShimConfig(record, paths);
+  ShimConfig c = *BuildShimConfig(record, paths, HostFacts::OfThisProcess());
   EXPECT_EQ(c.id, record.id());
   EXPECT_EQ(c.cwd, "/srv");
   EXPECT_EQ(c.user, "nobody");
@@ -74,7 +74,7 @@ TEST(SpecBuilderTest, ShimConfigCarriesRecordAndPaths) {
 }
 
 TEST(SpecBuilderTest, CwdDefaultsToRootAndNoNetnsMeansNew) {
-  ShimConfig c = BuildShimConfig(Record(), Paths("/s", "/r"));
+  ShimConfig c = *BuildShimConfig(Record(), Paths("/s", "/r"), HostFacts::OfThisProcess());
   EXPECT_EQ(c.cwd, "/");
   EXPECT_EQ(c.netns_path, "");
   EXPECT_FALSE(c.tty);
