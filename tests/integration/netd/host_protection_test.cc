@@ -11,10 +11,16 @@
 #include <poll.h>
 #include <prometheus/registry.h>
 #include <sched.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -92,6 +98,44 @@ std::string Received(int fd, int ms = 700) {
     ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
     if (n > 0) all.append(buf, n);
   }
+}
+
+// Sends one ARP request for `target_ip` out of eth0 of the namespace at
+// `netns_path`, claiming to be `sender_ip` at `sender_mac`: how a container
+// poisons a neighbour's ARP cache. False if the frame could not be sent.
+bool SendArpRequest(const std::string& netns_path, const std::string& sender_mac,
+                    const std::string& sender_ip, const std::string& target_ip) {
+  bool sent = false;
+  std::thread sender([&]() {
+    int ns = ::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+    bool joined = ns >= 0 && ::setns(ns, CLONE_NEWNET) == 0;
+    if (ns >= 0) ::close(ns);
+    if (!joined) return;
+    int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP));
+    if (fd < 0) return;
+    unsigned char mac[6];
+    std::sscanf(sender_mac.c_str(), "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2],
+                &mac[3], &mac[4], &mac[5]);
+    unsigned char frame[42] = {};
+    std::memset(frame, 0xff, 6);                              // broadcast
+    std::memcpy(frame + 6, mac, 6);                           // ether saddr
+    frame[12] = 0x08, frame[13] = 0x06;                       // ARP
+    const unsigned char header[] = {0, 1, 8, 0, 6, 4, 0, 1};  // Ethernet/IPv4, request
+    std::memcpy(frame + 14, header, sizeof(header));
+    std::memcpy(frame + 22, mac, 6);  // sender MAC
+    ::inet_pton(AF_INET, sender_ip.c_str(), frame + 28);
+    ::inet_pton(AF_INET, target_ip.c_str(), frame + 38);
+    sockaddr_ll addr{};
+    addr.sll_family = AF_PACKET;
+    addr.sll_ifindex = static_cast<int>(::if_nametoindex("eth0"));
+    addr.sll_halen = 6;
+    std::memset(addr.sll_addr, 0xff, 6);
+    sent = ::sendto(fd, frame, sizeof(frame), 0, reinterpret_cast<sockaddr*>(&addr),
+                    sizeof(addr)) == sizeof(frame);
+    ::close(fd);
+  });
+  sender.join();
+  return sent;
 }
 
 struct ScopedFd {
@@ -293,6 +337,24 @@ TEST_F(HostProtectionTest, ContainerCannotSendFromANeighboursAddresses) {
             "");
   SendTo(spoofed.fd, c.ip_address, port, "ip-unguarded");
   EXPECT_EQ(Received(listener.fd), "ip-unguarded");
+}
+
+TEST_F(HostProtectionTest, ContainerCannotPoisonANeighboursArpCache) {
+  EndpointRecord a = Attach("arpa");
+  EndpointRecord b = Attach("arpb");
+  EndpointRecord c = Attach("arpc");
+  const std::string neigh = "ip neigh show " + a.ip_address + " dev eth0";
+  // B claims A's IP with B's own MAC (the MAC check passes; the ARP sender
+  // IP does not).
+  ASSERT_TRUE(SendArpRequest(b.netns_path, b.mac_address, a.ip_address, c.ip_address));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(In(c, neigh).find(b.mac_address), std::string::npos) << In(c, neigh);
+
+  // Without the port rules C learns A's IP at B's MAC: the test sees it.
+  Nft("flush chain bridge " + config_.nft_table + " ports");
+  ASSERT_TRUE(SendArpRequest(b.netns_path, b.mac_address, a.ip_address, c.ip_address));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_NE(In(c, neigh).find(b.mac_address), std::string::npos) << In(c, neigh);
 }
 
 TEST_F(HostProtectionTest, PortRulesFollowAttachAndDetachAndRaIsOff) {
