@@ -129,7 +129,7 @@ TEST_F(HostProtectionTest, ContainerCannotReachTheHostsLoopback) {
       "sysctl -qw net.ipv4.conf.eth0.route_localnet=1 2>/dev/null; "
       "ip addr del 127.0.0.1/8 dev lo && ip route add 127.0.0.0/8 via $gw dev eth0 && "
       "ip route get 127.0.0.1; "
-      "echo probe | nc -w 3 127.0.0.1 " + port + "; echo nc=$?'");
+      "echo probe | timeout 5 nc -w 3 127.0.0.1 " + port + "; echo nc=$?'");
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   // The attack was really made: 127.0.0.1 went to the gateway over eth0.
   EXPECT_TRUE(std::regex_search(run.out, std::regex("127\\.0\\.0\\.1 via [0-9.]+ dev eth0")))
