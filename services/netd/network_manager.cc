@@ -128,6 +128,13 @@ absl::Status NetworkManager::WriteSysctl(const std::string& key, const std::stri
   return absl::OkStatus();
 }
 
+absl::Status NetworkManager::RefuseRouterAdvertisements(const std::string& ifname) {
+  // A kernel booted with IPv6 disabled has no net/ipv6 and accepts no RA.
+  std::string ipv6_dir = absl::StrCat(config_.proc_sys_dir, "/net/ipv6");
+  if (::access(ipv6_dir.c_str(), F_OK) != 0 && errno == ENOENT) return absl::OkStatus();
+  return WriteSysctl(absl::StrCat("net/ipv6/conf/", ifname, "/accept_ra"), "0");
+}
+
 absl::Status NetworkManager::EnsureBridge() {
   const std::string& bridge = config_.bridge;
   auto link = deps_.netlink.GetLink(bridge);
@@ -154,9 +161,15 @@ absl::Status NetworkManager::EnsureBridge() {
   // from the host to 127.0.0.1:<published port> are DNATed to a container
   // while keeping their 127.0.0.1 source until postrouting masquerades them,
   // which the kernel drops as martian unless route_localnet is on for the
-  // outgoing interface.
+  // outgoing interface. route_localnet alone would also let containers send
+  // to the host's 127.0.0.1 (CVE-2020-8558): the ruleset's guard chain drops
+  // 127.0.0.0/8 arriving on any interface but lo, and the table is loaded
+  // before the bridge can carry a container's traffic (Recover applies it
+  // before any Attach is served).
   BERTH_RETURN_IF_ERROR(WriteSysctl("net/ipv4/ip_forward", "1"));
-  return WriteSysctl(absl::StrCat("net/ipv4/conf/", bridge, "/route_localnet"), "1");
+  BERTH_RETURN_IF_ERROR(
+      WriteSysctl(absl::StrCat("net/ipv4/conf/", bridge, "/route_localnet"), "1"));
+  return RefuseRouterAdvertisements(bridge);
 }
 
 absl::Status NetworkManager::SaveLeases() {
@@ -165,8 +178,12 @@ absl::Status NetworkManager::SaveLeases() {
 }
 
 absl::Status NetworkManager::ApplyRuleset() {
-  firewall::RulesetSpec spec{config_.nft_table, config_.bridge, subnet_, {}};
+  firewall::RulesetSpec spec{config_.nft_table, config_.bridge, subnet_, {}, {}};
   for (const auto& [id, endpoint] : endpoints_) {
+    const EndpointRecord& record = endpoint.record;
+    if (record.mode == "bridge" && !record.host_veth.empty()) {
+      spec.guards.push_back({record.host_veth, record.mac_address, record.ip_address});
+    }
     for (const ports::PortSpec& port : endpoint.record.ports) {
       spec.ports.push_back({port.protocol, port.host_ip, port.host_port, endpoint.record.ip_address,
                             port.container_port});

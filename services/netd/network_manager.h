@@ -94,7 +94,8 @@ class NetworkManager {
 
   // Startup reconcile: stamps/checks the state schema, makes sure the bridge
   // exists with the gateway address and is up, enables IPv4 forwarding and
-  // route_localnet on the bridge, prepares the private netns dir, loads the
+  // route_localnet on the bridge (guarded by the ruleset), turns off IPv6
+  // router advertisements on it, prepares the private netns dir, loads the
   // persisted endpoints and leases, removes what a crash left half-made
   // (records still "creating", netns files and veths on our bridge without a
   // record, leases without an endpoint, endpoints whose namespace no longer
@@ -140,6 +141,10 @@ class NetworkManager {
   absl::Status LoadNetworkIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status EnsureBridge();
   absl::Status WriteSysctl(const std::string& key, const std::string& value);
+  // accept_ra=0 for `ifname`: a container must not configure the host's
+  // IPv6 addresses or routes. OK without doing anything when the kernel has
+  // no IPv6.
+  absl::Status RefuseRouterAdvertisements(const std::string& ifname);
   absl::Status ApplyRuleset() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SaveLeases() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RemoveOrphans() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -86,6 +86,10 @@ absl::Status NetworkManager::PlumbBridge(EndpointRecord& record) {
     record.host_veth.clear();
   }
   BERTH_RETURN_IF_ERROR(added);
+  // Before the port is up: the host side never takes a router advertisement
+  // from the container. Its anti-spoofing rules come with the ruleset
+  // loaded right after plumbing, before the container's process exists.
+  BERTH_RETURN_IF_ERROR(RefuseRouterAdvertisements(record.host_veth));
   BERTH_RETURN_IF_ERROR(host.SetMaster(record.host_veth, config_.bridge));
   BERTH_RETURN_IF_ERROR(host.SetUp(record.host_veth));
   BERTH_ASSIGN_OR_RETURN(std::unique_ptr<netlink::Netlink> inside,

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace berth::netd::firewall {
 namespace {
@@ -22,39 +23,96 @@ std::string DnatRule(const PortRule& rule) {
 
 std::string Quote(const std::string& name) { return absl::StrCat("\"", name, "\""); }
 
-}  // namespace
-
-std::string RenderRuleset(const RulesetSpec& spec) {
+std::string RenderIpTable(const RulesetSpec& spec) {
   std::vector<PortRule> ports = spec.ports;
   std::sort(ports.begin(), ports.end(), [](const PortRule& a, const PortRule& b) {
     return std::tie(a.protocol, a.host_port, a.host_ip, a.container_ip, a.container_port) <
            std::tie(b.protocol, b.host_port, b.host_ip, b.container_ip, b.container_port);
   });
-  std::string dnat;
-  for (const PortRule& rule : ports) dnat += DnatRule(rule);
+  // Loopback-published ports are DNATed only for the host's own connections:
+  // in prerouting they would be reachable from anything that can route a
+  // packet to 127.0.0.1 through the host (the guard chain drops those too;
+  // this keeps each rule correct on its own).
+  std::string outside_dnat;
+  std::string local_dnat;
+  for (const PortRule& rule : ports) {
+    if (!IsLoopbackHostIp(rule.host_ip)) outside_dnat += DnatRule(rule);
+    local_dnat += DnatRule(rule);
+  }
 
   const std::string subnet = spec.subnet.ToString();
   const std::string bridge = Quote(spec.bridge);
-  std::string out = RenderDeleteTable(spec.table);
-  absl::StrAppend(&out, "table ip ", spec.table, " {\n");
+  std::string out = absl::StrCat("table ip ", spec.table, " {\n");
+  absl::StrAppend(&out, "\tchain guard {\n",
+                  "\t\ttype filter hook prerouting priority raw; policy accept;\n",
+                  "\t\tiifname != \"lo\" ip daddr 127.0.0.0/8 drop\n",
+                  "\t\tiifname != \"lo\" ip saddr 127.0.0.0/8 drop\n", "\t}\n");
   absl::StrAppend(&out, "\tchain prerouting {\n",
-                  "\t\ttype nat hook prerouting priority dstnat; policy accept;\n", dnat, "\t}\n");
+                  "\t\ttype nat hook prerouting priority dstnat; policy accept;\n", outside_dnat,
+                  "\t}\n");
   absl::StrAppend(&out, "\tchain output {\n",
-                  "\t\ttype nat hook output priority -100; policy accept;\n", dnat, "\t}\n");
+                  "\t\ttype nat hook output priority -100; policy accept;\n", local_dnat, "\t}\n");
   absl::StrAppend(&out, "\tchain postrouting {\n",
                   "\t\ttype nat hook postrouting priority srcnat; policy accept;\n",
                   "\t\tip saddr ", subnet, " oifname != ", bridge, " masquerade\n",
                   "\t\tip saddr 127.0.0.0/8 oifname ", bridge, " masquerade\n", "\t\tiifname ",
                   bridge, " oifname ", bridge, " ct status dnat masquerade\n", "\t}\n");
   absl::StrAppend(&out, "\tchain forward {\n",
-                  "\t\ttype filter hook forward priority filter; policy accept;\n", "\t\tiifname ",
-                  bridge, " accept\n", "\t\toifname ", bridge, " accept\n", "\t}\n");
+                  "\t\ttype filter hook forward priority filter; policy accept;\n",
+                  "\t\tiifname ", bridge, " oifname ", bridge, " accept\n",
+                  "\t\toifname ", bridge, " ct state established,related accept\n",
+                  "\t\toifname ", bridge, " ct status dnat accept\n",
+                  "\t\toifname ", bridge, " drop\n", "\t}\n");
   absl::StrAppend(&out, "}\n");
   return out;
 }
 
+std::string RenderBridgeTable(const RulesetSpec& spec) {
+  std::vector<PortGuard> guards = spec.guards;
+  std::sort(guards.begin(), guards.end(), [](const PortGuard& a, const PortGuard& b) {
+    return std::tie(a.veth, a.mac, a.ip) < std::tie(b.veth, b.mac, b.ip);
+  });
+  std::string out = absl::StrCat("table bridge ", spec.table, " {\n");
+  // Priority filter (-200) runs before br_netfilter (0), so a spoofed frame
+  // never reaches the IP hooks, the host's stack or another port.
+  absl::StrAppend(&out, "\tchain ports {\n",
+                  "\t\ttype filter hook prerouting priority filter; policy accept;\n");
+  if (!guards.empty()) {
+    std::vector<std::string> names;
+    for (const PortGuard& guard : guards) names.push_back(Quote(guard.veth));
+    const std::string ports = absl::StrCat("{ ", absl::StrJoin(names, ", "), " }");
+    absl::StrAppend(&out, "\t\tiifname ", ports, " icmpv6 type nd-router-advert drop\n");
+    for (const PortGuard& guard : guards) {
+      const std::string from = absl::StrCat("\t\tiifname ", Quote(guard.veth), " ether saddr ",
+                                            guard.mac, " ");
+      absl::StrAppend(&out, from, "ip saddr ", guard.ip, " accept\n");
+      absl::StrAppend(&out, from, "arp saddr ether ", guard.mac, " arp saddr ip ", guard.ip,
+                      " accept\n");
+      // No IPv6 addresses are assigned (link-local only); pinning the MAC is
+      // what keeps a port from speaking for another over IPv6.
+      absl::StrAppend(&out, from, "ether type ip6 accept\n");
+    }
+    absl::StrAppend(&out, "\t\tiifname ", ports, " drop\n");
+  }
+  absl::StrAppend(&out, "\t}\n}\n");
+  return out;
+}
+
+}  // namespace
+
+bool IsLoopbackHostIp(const std::string& host_ip) {
+  auto ip = ipam::ParseIpv4(host_ip);
+  return ip.ok() && (*ip >> 24) == 127;
+}
+
+std::string RenderRuleset(const RulesetSpec& spec) {
+  return absl::StrCat(RenderDeleteTable(spec.table), RenderIpTable(spec),
+                      RenderBridgeTable(spec));
+}
+
 std::string RenderDeleteTable(const std::string& table) {
-  return absl::StrCat("add table ip ", table, "\ndelete table ip ", table, "\n");
+  return absl::StrCat("add table ip ", table, "\ndelete table ip ", table, "\nadd table bridge ",
+                      table, "\ndelete table bridge ", table, "\n");
 }
 
 }  // namespace berth::netd::firewall

@@ -6,8 +6,8 @@
 
 #include "services/netd/ipam/ipv4.h"
 
-// Renders netd's whole nftables table as text. Pure, so every rule netd will
-// ever load is covered by golden-string tests; NftApplier loads the result.
+// Renders netd's nftables tables as text. Pure, so every rule netd will ever
+// load is covered by golden-string tests; NftApplier loads the result.
 namespace berth::netd::firewall {
 
 // One published port: traffic to host_ip:host_port goes to
@@ -20,37 +20,70 @@ struct PortRule {
   uint16_t container_port = 0;
 };
 
+// One container's port of the bridge: frames entering the bridge through the
+// host-side veth `veth` must come from `mac`, and their IPv4 and ARP sender
+// addresses must be `ip`.
+struct PortGuard {
+  std::string veth;
+  std::string mac;
+  std::string ip;
+};
+
 struct RulesetSpec {
-  std::string table;        // nft table name (family ip); netd never touches others
+  std::string table;        // nft table name (families ip and bridge); netd never touches others
   std::string bridge;       // Linux bridge of the default network
   ipam::Ipv4Subnet subnet;  // the bridge's subnet
   std::vector<PortRule> ports;
+  std::vector<PortGuard> guards;
 };
 
-// The table as one nft script that replaces any previous version of the table
-// in a single transaction: "add table" makes the following "delete table"
-// valid when the table does not exist yet, then the full table is declared.
-// Port rules are sorted, so the same spec always renders the same text.
+// True for a host IP in 127.0.0.0/8: a port published there is for the host
+// alone, so its DNAT lives only in the output hook.
+bool IsLoopbackHostIp(const std::string& host_ip);
+
+// Both tables as one nft script that replaces any previous version of them in
+// a single transaction: "add table" makes the following "delete table" valid
+// when the table does not exist yet, then the full tables are declared. Port
+// rules and guards are sorted, so the same spec always renders the same text.
 //
-// Chains:
-//  - prerouting (nat, dstnat): DNAT of published ports for traffic arriving
-//    from outside or from containers;
-//  - output (nat, -100): the same DNAT for connections made on the host itself,
-//    including to 127.0.0.1 (this is what keeps ports answering while netd is
-//    down: no userland proxy involved);
+// Table `ip <table>`:
+//  - guard (filter, raw, prerouting): drops packets to or from 127.0.0.0/8
+//    arriving on any interface but lo, before conntrack and routing. netd
+//    needs route_localnet=1 on the bridge for loopback publishing (below),
+//    which would otherwise let a container reach the host's 127.0.0.1
+//    services (CVE-2020-8558). Replies of DNATed loopback connections are
+//    not affected: at raw priority they still carry the gateway and
+//    container addresses, conntrack rewrites them afterwards;
+//  - prerouting (nat, dstnat): DNAT of ports published on non-loopback host
+//    IPs, for traffic arriving from outside or from containers;
+//  - output (nat, -100): DNAT of every published port for connections made
+//    on the host itself, including to 127.0.0.1 (this is what keeps ports
+//    answering while netd is down: no userland proxy involved);
 //  - postrouting (nat, srcnat): masquerade of container traffic leaving
 //    through another interface, and of loopback-sourced traffic entering the
 //    bridge (needs route_localnet=1 on the bridge), and of container-to-
 //    container traffic DNATed back into the bridge (a container using
 //    another's published port via a host address): the reply would
 //    otherwise go straight over the bridge with the wrong source address;
-//  - forward (filter): accepts traffic to and from the bridge. This does not
-//    override a drop in another table's chain (nftables runs every base chain
-//    of a hook), it only documents netd's intent when the host has no other
-//    policy.
+//  - forward (filter): traffic between the bridge's own ports (ICC, also
+//    through br_netfilter) passes; traffic into the bridge from any other
+//    interface (the outside, other Berth stacks' bridges) passes only when
+//    it belongs to a connection the containers opened or was DNATed to a
+//    published port; everything else into the bridge is dropped. Outbound
+//    is left to the policy (accept). An accept here does not override a
+//    drop in another table's chain (nftables runs every base chain of a
+//    hook).
+//
+// Table `bridge <table>`:
+//  - ports (filter, prerouting): per container port, ICMPv6 router
+//    advertisements are dropped, and only frames from the port's own MAC
+//    with its own IPv4 source, ARP sender MAC and IP, or IPv6 pass; every
+//    other frame from a known port (spoofed addresses, other ethertypes,
+//    VLAN tags) is dropped before the bridge or br_netfilter see it.
 std::string RenderRuleset(const RulesetSpec& spec);
 
-// A script that deletes `table` if it exists and does nothing otherwise.
+// A script that deletes both tables named `table` if they exist and does
+// nothing otherwise.
 std::string RenderDeleteTable(const std::string& table);
 
 }  // namespace berth::netd::firewall

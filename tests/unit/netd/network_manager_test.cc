@@ -88,6 +88,9 @@ TEST_F(NetworkManagerTest, RecoverSetsUpBridgeSysctlsDirAndTable) {
   EXPECT_EQ(ReadFile(config_.proc_sys_dir + "/net/ipv4/conf/bt0/route_localnet"), "1");
   EXPECT_TRUE(netns_.prepared_dirs.count(config_.run_dir + "/netd/netns"));
   EXPECT_THAT(Table(), HasSubstr("ip saddr 10.9.0.0/24 oifname != \"bt0\" masquerade"));
+  // route_localnet comes with the guard that keeps containers off 127.0.0.1.
+  EXPECT_THAT(Table(), HasSubstr("iifname != \"lo\" ip daddr 127.0.0.0/8 drop\n"));
+  EXPECT_THAT(Table(), HasSubstr("oifname \"bt0\" drop\n"));
 
   // A second start finds everything in place and adds nothing twice.
   kernel_.calls.clear();
@@ -162,6 +165,54 @@ TEST_F(NetworkManagerTest, AttachBridgePlumbsVethAddressRouteAndRules) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->endpoint, ep);
   EXPECT_TRUE(kernel_.calls.empty());
+}
+
+TEST_F(NetworkManagerTest, AttachGuardsItsPortUntilDetach) {
+  AttachParams params = Bridge(kId);
+  params.ports.push_back({"tcp", "127.0.0.1", 9000, 80});
+  ASSERT_TRUE(manager_->Attach(params).ok());
+  const std::string own_ip =
+      "iifname \"vb0123456789\" ether saddr 02:42:0a:09:00:02 ip saddr 10.9.0.2 accept\n";
+  EXPECT_THAT(Table(), HasSubstr(own_ip));
+  EXPECT_THAT(Table(), HasSubstr("iifname { \"vb0123456789\" } drop\n"));
+  EXPECT_THAT(Table(), HasSubstr("iifname { \"vb0123456789\" } icmpv6 type nd-router-advert drop"));
+  // The loopback-published port is DNATed for the host only.
+  std::string table = Table();
+  size_t output = table.find("chain output {");
+  EXPECT_EQ(table.find("ip daddr 127.0.0.1 tcp dport 9000"),
+            table.find("ip daddr 127.0.0.1 tcp dport 9000", output));
+
+  // Reconciled like the port rules: a restart renders the same guard.
+  StartManager();
+  EXPECT_EQ(Table(), table);
+  NETD_ASSERT_OK(manager_->Detach(kId));
+  EXPECT_THAT(Table(), ::testing::Not(HasSubstr("vb0123456789")));
+}
+
+TEST_F(NetworkManagerTest, RouterAdvertisementsAreRefusedOnBridgeAndVeth) {
+  for (const char* ifname : {"bt0", "vb0123456789"}) {
+    std::string dir = config_.proc_sys_dir + "/net/ipv6/conf/" + ifname;
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/accept_ra") << "1\n";
+  }
+  StartManager();
+  EXPECT_EQ(ReadFile(config_.proc_sys_dir + "/net/ipv6/conf/bt0/accept_ra"), "0");
+  ASSERT_TRUE(manager_->Attach(Bridge(kId)).ok());
+  EXPECT_EQ(ReadFile(config_.proc_sys_dir + "/net/ipv6/conf/vb0123456789/accept_ra"), "0");
+}
+
+TEST_F(NetworkManagerTest, AVethWithoutIpv6SysctlsIsRefusedAndUndone) {
+  // IPv6 is on (the dir exists) but the kernel shows no settings for the new
+  // port: netd cannot vouch for it, so the attach fails as a whole.
+  std::filesystem::create_directories(config_.proc_sys_dir + "/net/ipv6/conf/bt0");
+  std::ofstream(config_.proc_sys_dir + "/net/ipv6/conf/bt0/accept_ra") << "1\n";
+  StartManager();
+  auto result = manager_->Attach(Bridge(kId));
+  EXPECT_TRUE(absl::IsNotFound(result.status())) << result.status();
+  EXPECT_THAT(result.status().message(), HasSubstr("vb0123456789/accept_ra"));
+  EXPECT_TRUE(manager_->ListEndpoints().empty());
+  EXPECT_TRUE(absl::IsNotFound(netlink_.GetLink("vb0123456789").status()));
+  EXPECT_EQ(kernel_.namespaces.count(NetnsPath(kId)), 0u);
 }
 
 TEST_F(NetworkManagerTest, NoneModeBringsUpLoopbackOnlyAndIgnoresPorts) {
