@@ -82,15 +82,17 @@ absl::Status LimitTracker::AddEntry(const std::string& path) {
 
 absl::Status LimitTracker::CheckFileHeader(const std::string& path, int64_t apparent_size,
                                            bool sparse) {
+  // A plain file's length is all content: report the content cap for it,
+  // even when its length is over the apparent cap as well.
+  if (!sparse && apparent_size > limits_.max_file_bytes) {
+    return Exceeded(absl::StrCat("the size ", apparent_size, " of file '", path, "'"),
+                    "file size", limits_.max_file_bytes, "max_layer_file_bytes");
+  }
   if (apparent_size > limits_.max_apparent_file_bytes) {
     return Exceeded(absl::StrCat("the size ", apparent_size, " of ", sparse ? "sparse " : "",
                                  "file '", path, "'"),
                     "apparent file size", limits_.max_apparent_file_bytes,
                     "max_layer_apparent_file_bytes");
-  }
-  if (!sparse && apparent_size > limits_.max_file_bytes) {
-    return Exceeded(absl::StrCat("the size ", apparent_size, " of file '", path, "'"),
-                    "file size", limits_.max_file_bytes, "max_layer_file_bytes");
   }
   return absl::OkStatus();
 }

@@ -145,13 +145,13 @@ absl::Status RegisterFilters(archive* a) {
 }
 
 // Docker decompresses a layer once; a second layer of compression only
-// multiplies the expansion ratio of a bomb. Filter 0 is the outermost one
-// and the last is the file itself ("none").
+// multiplies the expansion ratio of a bomb. Filter 0 is the innermost one
+// (it feeds the format reader) and the last is the file itself ("none").
 absl::Status CheckSingleCompression(archive* raw) {
   int count = archive_filter_count(raw);
   if (count <= 2) return absl::OkStatus();
   std::string chain;
-  for (int i = count - 2; i >= 0; --i) {
+  for (int i = 0; i < count - 1; ++i) {
     absl::StrAppend(&chain, chain.empty() ? "" : " inside ", archive_filter_name(raw, i));
   }
   return absl::InvalidArgumentError(
