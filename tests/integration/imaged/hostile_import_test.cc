@@ -140,8 +140,8 @@ TEST_F(HostileImportTest, SparseFileOverTheApparentCapIsRefused) {
   // GNU tar's own sparse format, from a 2 GiB file that is all hole.
   std::string src = dir_.path() + "/sparse-src";
   std::string out = dir_.path() + "/sparse.tar.gz";
-  std::string cmd = "mkdir -p " + src + " && truncate -s 2G " + src + "/lastlog && tar --sparse -C " +
-                    src + " -czf " + out + " lastlog";
+  std::string cmd = "mkdir -p " + src + " && truncate -s 2G " + src +
+                    "/lastlog && tar --sparse -C " + src + " -czf " + out + " lastlog";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   auto layer = fs::ReadFile(out);
   ASSERT_TRUE(layer.ok()) << layer.status();
