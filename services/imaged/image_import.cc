@@ -5,7 +5,8 @@
 //  1. validate the reference and the changes (cheap, before reading any data);
 //  2. stream the upload into tmp/ingest-* while hashing it (the blob digest);
 //  3. unpack it into tmp/layer-*/diff, hashing the decompressed stream (the
-//     diff id) — a hostile archive fails here and the staging dir is removed;
+//     diff id) — a hostile archive (or one beyond the limits) fails here and
+//     the staging dir and the upload are removed;
 //  4. under the lock: publish the blob, the config blob, the layer (rename),
 //     the image record, and last the tag.
 #include <prometheus/counter.h>
@@ -48,9 +49,14 @@ absl::StatusOr<Image> ImageManager::ImportUnlocked(const ImportOptions& options,
   BERTH_RETURN_IF_ERROR(metadata::ApplyChanges(options.changes, config.config));
 
   BERTH_ASSIGN_OR_RETURN(std::unique_ptr<content::BlobWriter> blob, content_.NewWriter());
+  int64_t uploaded = 0;
   for (;;) {
     BERTH_ASSIGN_OR_RETURN(std::optional<std::string> chunk, reader());
     if (!chunk.has_value()) break;
+    // An endless upload must not fill the disk before the unpacker's caps
+    // ever see it.
+    uploaded += static_cast<int64_t>(chunk->size());
+    BERTH_RETURN_IF_ERROR(layers::CheckUploadBytes(options_.limits, uploaded));
     BERTH_RETURN_IF_ERROR(blob->Write(chunk->data(), chunk->size()));
     if (options_.metrics != nullptr) {
       options_.metrics->import_bytes->Increment(static_cast<double>(chunk->size()));
@@ -67,6 +73,7 @@ absl::StatusOr<Image> ImageManager::ImportUnlocked(const ImportOptions& options,
   // A single-layer image has nothing below it for a whiteout to hide.
   unpack_options.whiteouts = layers::WhiteoutMode::kDrop;
   unpack_options.apply_ownership = options_.apply_ownership;
+  unpack_options.limits = options_.limits;
   BERTH_ASSIGN_OR_RETURN(layers::UnpackResult unpacked,
                          layers::UnpackLayer(blob->path(), staged.diff, unpack_options));
   if (unpacked.skipped_devices > 0) {

@@ -1,7 +1,11 @@
 #include "services/imaged/image_manager.h"
 
+#include <fcntl.h>
 #include <prometheus/gauge.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <set>
 
@@ -15,6 +19,42 @@
 #include "spdlog/spdlog.h"
 
 namespace berth::imaged {
+namespace {
+
+constexpr mode_t kPrivateDirMode = 0700;
+
+// Creates `path` 0700 (its parent exists), or makes an existing one 0700. An
+// existing path must be a directory owned by us (another owner could open it
+// up again at any time) and, unless `follow` (the state dir itself, which an
+// admin may well point elsewhere), not a symlink.
+absl::Status EnsurePrivateDir(const std::string& path, bool follow = false) {
+  if (::mkdir(path.c_str(), kPrivateDirMode) != 0 && errno != EEXIST) {
+    return ErrnoToStatus(errno, absl::StrCat("mkdir '", path, "'"));
+  }
+  fs::ScopedFd fd(
+      ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW)));
+  if (!fd.valid()) {
+    return ErrnoToStatus(errno, absl::StrCat("open store dir '", path,
+                                             "' (it must be a directory, not a symlink)"));
+  }
+  struct stat st = {};
+  if (::fstat(fd.get(), &st) != 0) return ErrnoToStatus(errno, absl::StrCat("stat '", path, "'"));
+  if (st.st_uid != ::geteuid()) {
+    return absl::FailedPreconditionError(absl::StrCat("store dir '", path, "' is owned by uid ",
+                                                      st.st_uid, ", not by imaged's uid ",
+                                                      ::geteuid()));
+  }
+  if ((st.st_mode & 07777) != kPrivateDirMode) {
+    spdlog::warn("store dir '{}' had mode {:04o}; tightening it to {:04o}", path,
+                 st.st_mode & 07777, kPrivateDirMode);
+    if (::fchmod(fd.get(), kPrivateDirMode) != 0) {
+      return ErrnoToStatus(errno, absl::StrCat("chmod '", path, "'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 ImageManager::ImageManager(ImageManagerOptions options)
     : options_(std::move(options)),
@@ -32,6 +72,7 @@ absl::StatusOr<std::unique_ptr<ImageManager>> ImageManager::Create(ImageManagerO
     return absl::InvalidArgumentError(absl::StrCat(
         "state dir '", options.state_dir, "' must not contain ',', ':' or '\\'"));
   }
+  BERTH_RETURN_IF_ERROR(layers::ValidateLimits(options.limits));
   std::unique_ptr<ImageManager> manager(new ImageManager(std::move(options)));
   BERTH_RETURN_IF_ERROR(manager->Recover());
   return manager;
@@ -57,18 +98,20 @@ absl::Status ImageManager::CheckSchemaVersion() {
 }
 
 absl::Status ImageManager::Recover() {
-  // 0711: container processes (possibly remapped users) must be able to reach
-  // their lower and upper dirs, but not list the store.
-  BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.root(), 0711));
+  // Only the state dir's parents may be missing; they are not ours, so they
+  // keep the default mode. Everything from the state dir down is private
+  // (see paths.h for why containers need no access).
+  if (::access(paths_.root().c_str(), F_OK) != 0) {
+    BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.root(), kPrivateDirMode));
+  }
+  BERTH_RETURN_IF_ERROR(EnsurePrivateDir(paths_.root(), /*follow=*/true));
   BERTH_RETURN_IF_ERROR(CheckSchemaVersion());
   // Whatever is in tmp/ was an upload, an unpack or a snapshot that never got
   // published: nothing refers to it.
   BERTH_RETURN_IF_ERROR(fs::RemoveTree(paths_.tmp_dir()));
-  BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.tmp_dir(), 0700));
-  BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.blobs_dir(), 0700));
-  BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.layers_dir(), 0711));
-  BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.images_dir(), 0700));
-  BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.snapshots_dir(), 0711));
+  for (const std::string& dir : paths_.private_dirs()) {
+    BERTH_RETURN_IF_ERROR(EnsurePrivateDir(dir, /*follow=*/dir == paths_.root()));
+  }
 
   absl::MutexLock lock(&mu_);
   BERTH_RETURN_IF_ERROR(layers_.Recover());

@@ -41,6 +41,8 @@ struct ImageManagerOptions {
   bool apply_ownership = true;
   // May be null (tests); must outlive the manager otherwise.
   ImagedMetrics* metrics = nullptr;
+  // Caps on what one imported layer may expand to (see layers/limits.h).
+  layers::UnpackLimits limits;
 };
 
 // An image as callers see it (mirrors berth.v1.Image).
@@ -76,15 +78,18 @@ struct RemoveResult {
 
 class ImageManager {
  public:
-  // Opens (creating if needed) the state dir and runs Recover(): checks the
-  // schema version (FailedPrecondition for another version), empties tmp/,
+  // Opens (creating if needed) the state dir and runs Recover(): makes the
+  // store dirs private (0700, also when they exist with wider modes), checks
+  // the schema version (FailedPrecondition for another version), empties tmp/,
   // loads the stores and removes layers and blobs no image or snapshot uses.
   static absl::StatusOr<std::unique_ptr<ImageManager>> Create(ImageManagerOptions options);
 
   // `docker import`: reads a (possibly compressed) tar from `reader`, unpacks
   // it as one layer, writes the image config and tags it per `options`.
-  // InvalidArgument for a bad reference, bad changes or a bad/hostile archive;
-  // in every error case nothing new is left in the store.
+  // InvalidArgument for a bad reference, bad changes, a bad/hostile archive or
+  // an unsupported compression; ResourceExhausted naming the limit when the
+  // upload or what it expands to exceeds options.limits. In every error case
+  // nothing new is left in the store.
   absl::StatusOr<Image> Import(const ImportOptions& options, const ChunkReader& reader);
 
   // All images, sorted by id.

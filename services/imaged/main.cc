@@ -1,6 +1,7 @@
 // imaged: flags → config → objects → serve. No logic here.
 #include <unistd.h>
 
+#include <cstdint>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -18,6 +19,16 @@ ABSL_FLAG(std::string, metrics_address_file, "",
           "If set, the bound metrics address is written to this file");
 ABSL_FLAG(std::string, state_dir, "/var/lib/berth/imaged", "State directory owned by imaged");
 ABSL_FLAG(std::string, run_dir, "/run/berth", "Runtime directory (sockets, namespaces)");
+// Caps on one imported layer (layers/limits.h); the defaults admit real images.
+ABSL_FLAG(int64_t, max_layer_bytes, berth::imaged::layers::UnpackLimits().max_bytes,
+          "Most bytes one layer may decompress to (the upload gets the same cap + 1/64)");
+ABSL_FLAG(int64_t, max_layer_entries, berth::imaged::layers::UnpackLimits().max_entries,
+          "Most entries (files, dirs, links, ...) in one layer");
+ABSL_FLAG(int64_t, max_layer_file_bytes, berth::imaged::layers::UnpackLimits().max_file_bytes,
+          "Most content bytes of one file in a layer");
+ABSL_FLAG(int64_t, max_layer_apparent_file_bytes,
+          berth::imaged::layers::UnpackLimits().max_apparent_file_bytes,
+          "Largest apparent size (holes included) of one file in a layer");
 
 int main(int argc, char** argv) {
   berth::daemon::Init(argc, argv, "imaged", "Berth imaged service");
@@ -35,6 +46,10 @@ int main(int argc, char** argv) {
   // belong to the daemon's user (rootless development runs).
   options.apply_ownership = ::geteuid() == 0;
   options.metrics = imaged_metrics.get();
+  options.limits.max_bytes = absl::GetFlag(FLAGS_max_layer_bytes);
+  options.limits.max_entries = absl::GetFlag(FLAGS_max_layer_entries);
+  options.limits.max_file_bytes = absl::GetFlag(FLAGS_max_layer_file_bytes);
+  options.limits.max_apparent_file_bytes = absl::GetFlag(FLAGS_max_layer_apparent_file_bytes);
   auto manager = berth::imaged::ImageManager::Create(std::move(options));
   if (!manager.ok()) {
     spdlog::critical("{}", manager.status().ToString());

@@ -5,6 +5,11 @@
 namespace berth::imaged {
 
 std::string Paths::version_file() const { return absl::StrCat(root_, "/VERSION"); }
+std::vector<std::string> Paths::private_dirs() const {
+  return {root_,       tmp_dir(),   absl::StrCat(root_, "/blobs"), blobs_dir(),
+          layers_dir(), images_dir(), snapshots_dir()};
+}
+
 std::string Paths::tmp_dir() const { return absl::StrCat(root_, "/tmp"); }
 std::string Paths::blobs_dir() const { return absl::StrCat(root_, "/blobs/sha256"); }
 std::string Paths::blob(const std::string& hex) const {

@@ -14,11 +14,17 @@
 //   snapshots/<key>/{upper,work} a container's writable overlay dirs
 //   snapshots/<key>/meta.json    which image (and layers) the snapshot uses
 //
+// The store is readable only by imaged's user (root): the state dir and every
+// directory above with a fixed name are 0700. Overlay reaches lower and upper
+// dirs with the credentials of whoever mounted it (root), so containers need
+// no access to these paths; other local users get none.
+//
 // Layer directories get short random ids (like Docker overlay2's l/ links)
 // because every lowerdir goes into one overlay mount option string, which the
 // kernel limits to a page.
 
 #include <string>
+#include <vector>
 
 namespace berth::imaged {
 
@@ -43,6 +49,10 @@ class Paths {
   std::string snapshot_upper(const std::string& key) const;
   std::string snapshot_work(const std::string& key) const;
   std::string snapshot_meta(const std::string& key) const;
+
+  // The directories with fixed names, parents before children (root first):
+  // Recover() creates them 0700 and tightens wider modes.
+  std::vector<std::string> private_dirs() const;
 
  private:
   std::string root_;

@@ -106,11 +106,8 @@ absl::StatusOr<LayerRecord> LayerStore::Commit(const StagedLayer& staged, LayerR
   record.short_id = staged.short_id;
   BERTH_RETURN_IF_ERROR(
       fs::WriteFileAtomically(absl::StrCat(staged.dir, "/meta.json"), ToJson(record)));
-  // The staging dir is private (0700); the published one must let the
-  // container's processes traverse into diff/ when user namespaces are used.
-  if (::chmod(staged.dir.c_str(), 0755) != 0) {
-    return ErrnoToStatus(errno, absl::StrCat("chmod '", staged.dir, "'"));
-  }
+  // The layer dir stays 0700 as staged: overlay reads it with the mounter's
+  // (root's) credentials, so nobody else needs access (see paths.h).
   std::string target = paths_.layer_dir(staged.short_id);
   if (::rename(staged.dir.c_str(), target.c_str()) != 0) {
     return ErrnoToStatus(errno, absl::StrCat("publish layer '", target, "'"));

@@ -4,8 +4,11 @@
 #include <archive_entry.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <utility>
 #include <limits>
 #include <memory>
 #include <set>
@@ -38,14 +41,40 @@ absl::Status ArchiveError(archive* a, const std::string& context) {
       absl::StrCat(context, ": ", msg != nullptr ? msg : "unknown archive error"));
 }
 
-// The tar reader pulls its input from here: libarchive's "raw" format over all
-// compression filters yields the decompressed stream, which we hash on the way
-// through. That gives the diff id in the same pass as the unpacking.
+constexpr char kSupported[] =
+    "a layer must be a tar archive, plain or compressed with gzip, bzip2, xz or zstd";
+
+// The tar reader pulls its input from here: libarchive's "raw" format over our
+// decompression filters yields the decompressed stream, which we hash and
+// count on the way through. That gives the diff id in the same pass as the
+// unpacking, and stops a decompression bomb as soon as it crosses the cap
+// rather than after it was written out.
 struct DecompressedSource {
   archive* raw = nullptr;
+  LimitTracker* limits = nullptr;
   content::Sha256 hash;
   int64_t offset = 0;
+  // The first bytes of the stream: when the tar reader cannot make sense of
+  // it, they name the compression we do not read. (Only then: a valid tar
+  // is never refused for what its first file name looks like.)
+  std::string head;
+  // Why the stream was cut off (a limit, an unsupported compression): the tar
+  // reader only sees "read error", the caller reports this instead.
+  absl::Status failure;
 };
+
+// Counts and hashes a decompressed block; false (with source.failure set)
+// when the stream must stop.
+bool Account(DecompressedSource& src, const void* buf, size_t size) {
+  if (src.head.size() < kCompressionMagicBytes) {
+    size_t take = std::min(size, kCompressionMagicBytes - src.head.size());
+    src.head.append(static_cast<const char*>(buf), take);
+  }
+  src.failure = src.limits->AddStreamBytes(static_cast<int64_t>(size));
+  if (!src.failure.ok()) return false;
+  src.hash.Update(buf, size);
+  return true;
+}
 
 la_ssize_t ReadDecompressed(archive* tar, void* client, const void** buf) {
   auto* src = static_cast<DecompressedSource*>(client);
@@ -62,13 +91,27 @@ la_ssize_t ReadDecompressed(archive* tar, void* client, const void** buf) {
     archive_set_error(tar, EIO, "decompressed stream is not contiguous");
     return -1;
   }
-  src->hash.Update(*buf, size);
+  if (!Account(*src, *buf, size)) {
+    archive_set_error(tar, EIO, "%s", std::string(src->failure.message()).c_str());
+    return -1;
+  }
   src->offset += static_cast<int64_t>(size);
   return static_cast<la_ssize_t>(size);
 }
 
+// The error to report for a failed libarchive call: the source's own reason
+// when it cut the stream off, else libarchive's message.
+absl::Status StreamError(const DecompressedSource& src, archive* a, const std::string& context) {
+  if (!src.failure.ok()) return src.failure;
+  if (std::optional<std::string> name = UnsupportedCompression(src.head)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported compression '", *name, "': ", kSupported));
+  }
+  return ArchiveError(a, context);
+}
+
 // Hashes whatever the tar reader left unread (padding after the end marker):
-// the diff id covers the whole uncompressed stream.
+// the diff id covers the whole uncompressed stream, and the cap covers it too.
 absl::Status DrainSource(DecompressedSource& src) {
   for (;;) {
     const void* buf = nullptr;
@@ -77,8 +120,42 @@ absl::Status DrainSource(DecompressedSource& src) {
     int r = archive_read_data_block(src.raw, &buf, &size, &offset);
     if (r == ARCHIVE_EOF) return absl::OkStatus();
     if (r < ARCHIVE_WARN) return ArchiveError(src.raw, "decompress");
-    src.hash.Update(buf, size);
+    if (!Account(src, buf, size)) return src.failure;
   }
+}
+
+// Registers exactly the decompressors we accept. Each must be libarchive's
+// built-in implementation: without its library, libarchive would silently
+// fall back to running an external program (ARCHIVE_WARN), which we refuse.
+absl::Status RegisterFilters(archive* a) {
+  const std::pair<const char*, int (*)(archive*)> filters[] = {
+      {"gzip", archive_read_support_filter_gzip},
+      {"bzip2", archive_read_support_filter_bzip2},
+      {"xz", archive_read_support_filter_xz},
+      {"zstd", archive_read_support_filter_zstd},
+  };
+  for (const auto& [name, add] : filters) {
+    if (add(a) != ARCHIVE_OK) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("libarchive has no built-in ", name,
+                       " support; refusing to decompress layers with an external program"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Docker decompresses a layer once; a second layer of compression only
+// multiplies the expansion ratio of a bomb. Filter 0 is the innermost one
+// (it feeds the format reader) and the last is the file itself ("none").
+absl::Status CheckSingleCompression(archive* raw) {
+  int count = archive_filter_count(raw);
+  if (count <= 2) return absl::OkStatus();
+  std::string chain;
+  for (int i = 0; i < count - 1; ++i) {
+    absl::StrAppend(&chain, chain.empty() ? "" : " inside ", archive_filter_name(raw, i));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("layer is compressed more than once (", chain, "): ", kSupported));
 }
 
 absl::StatusOr<EntryMeta> MetaOf(archive_entry* e) {
@@ -118,8 +195,9 @@ absl::StatusOr<EntryMeta> MetaOf(archive_entry* e) {
 
 class EntryApplier {
  public:
-  EntryApplier(TreeWriter& writer, const UnpackOptions& options, UnpackResult& result)
-      : writer_(writer), options_(options), result_(result) {}
+  EntryApplier(TreeWriter& writer, const UnpackOptions& options,
+               const DecompressedSource& source, LimitTracker& limits, UnpackResult& result)
+      : writer_(writer), options_(options), source_(source), limits_(limits), result_(result) {}
 
   absl::Status Apply(archive* a, archive_entry* e);
 
@@ -130,6 +208,8 @@ class EntryApplier {
 
   TreeWriter& writer_;
   const UnpackOptions& options_;
+  const DecompressedSource& source_;
+  LimitTracker& limits_;
   UnpackResult& result_;
   std::set<std::string> skipped_;  // entries left out, so hard links to them are too
 };
@@ -137,6 +217,7 @@ class EntryApplier {
 absl::Status EntryApplier::Apply(archive* a, archive_entry* e) {
   const char* raw_path = archive_entry_pathname(e);
   if (raw_path == nullptr) return absl::InvalidArgumentError("archive entry without a name");
+  BERTH_RETURN_IF_ERROR(limits_.AddEntry(raw_path));
   BERTH_ASSIGN_OR_RETURN(Components path, SplitEntryPath(raw_path));
   ++result_.entries;
   if (!path.empty() && absl::StartsWith(path.back(), kWhiteoutPrefix)) {
@@ -205,29 +286,34 @@ absl::Status EntryApplier::ApplyWhiteout(Components path) {
 
 absl::Status EntryApplier::WriteFile(archive* a, archive_entry* e, const Components& path,
                                      const EntryMeta& meta) {
+  const int64_t size = archive_entry_size(e);
+  const std::string shown = JoinComponents(path);
+  BERTH_RETURN_IF_ERROR(
+      limits_.CheckFileHeader(shown, size, archive_entry_sparse_count(e) > 0));
   BERTH_ASSIGN_OR_RETURN(fs::ScopedFd fd, writer_.CreateFile(path));
+  int64_t stored = 0;
   for (;;) {
     const void* buf = nullptr;
-    size_t size = 0;
+    size_t block = 0;
     la_int64_t offset = 0;
-    int r = archive_read_data_block(a, &buf, &size, &offset);
+    int r = archive_read_data_block(a, &buf, &block, &offset);
     if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) {
-      return ArchiveError(a, absl::StrCat("read '", JoinComponents(path), "'"));
-    }
+    if (r < ARCHIVE_WARN) return StreamError(source_, a, absl::StrCat("read '", shown, "'"));
+    stored += static_cast<int64_t>(block);
+    BERTH_RETURN_IF_ERROR(
+        limits_.CheckFileBlock(shown, offset, static_cast<int64_t>(block), stored));
     const char* p = static_cast<const char*>(buf);
-    while (size > 0) {
-      ssize_t n = ::pwrite(fd.get(), p, size, offset);
+    while (block > 0) {
+      ssize_t n = ::pwrite(fd.get(), p, block, offset);
       if (n < 0) {
         if (errno == EINTR) continue;
-        return TreeErrno(errno, absl::StrCat("write '", JoinComponents(path), "'"));
+        return TreeErrno(errno, absl::StrCat("write '", shown, "'"));
       }
       p += n;
       offset += n;
-      size -= static_cast<size_t>(n);
+      block -= static_cast<size_t>(n);
     }
   }
-  int64_t size = archive_entry_size(e);
   result_.size += size;
   return writer_.FinishFile(fd.get(), path, size, meta);
 }
@@ -254,9 +340,10 @@ absl::StatusOr<std::vector<std::string>> SplitEntryPath(const std::string& path)
 
 absl::StatusOr<UnpackResult> UnpackLayer(const std::string& archive_path, const std::string& dest,
                                          const UnpackOptions& options) {
+  BERTH_RETURN_IF_ERROR(ValidateLimits(options.limits));
   ArchivePtr raw(archive_read_new());
   if (!raw) return absl::ResourceExhaustedError("archive_read_new");
-  archive_read_support_filter_all(raw.get());
+  BERTH_RETURN_IF_ERROR(RegisterFilters(raw.get()));
   archive_read_support_format_raw(raw.get());
   if (archive_read_open_filename(raw.get(), archive_path.c_str(), kBlockSize) != ARCHIVE_OK) {
     // libarchive reports content problems (an empty or unreadable stream) as
@@ -272,24 +359,27 @@ absl::StatusOr<UnpackResult> UnpackLayer(const std::string& archive_path, const 
   int r = archive_read_next_header(raw.get(), &raw_entry);
   if (r == ARCHIVE_EOF) return absl::InvalidArgumentError("empty archive");
   if (r < ARCHIVE_WARN) return ArchiveError(raw.get(), "read archive");
+  BERTH_RETURN_IF_ERROR(CheckSingleCompression(raw.get()));
 
+  LimitTracker limits(options.limits);
   DecompressedSource source;
   source.raw = raw.get();
+  source.limits = &limits;
   ArchivePtr tar(archive_read_new());
   if (!tar) return absl::ResourceExhaustedError("archive_read_new");
   archive_read_support_format_tar(tar.get());
   if (archive_read_open(tar.get(), &source, nullptr, ReadDecompressed, nullptr) != ARCHIVE_OK) {
-    return ArchiveError(tar.get(), "not a tar archive");
+    return StreamError(source, tar.get(), "not a tar archive");
   }
 
   BERTH_ASSIGN_OR_RETURN(TreeWriter writer, TreeWriter::Open(dest, options.apply_ownership));
   UnpackResult result;
-  EntryApplier applier(writer, options, result);
+  EntryApplier applier(writer, options, source, limits, result);
   for (;;) {
     archive_entry* entry = nullptr;
     r = archive_read_next_header(tar.get(), &entry);
     if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) return ArchiveError(tar.get(), "read tar header");
+    if (r < ARCHIVE_WARN) return StreamError(source, tar.get(), "read tar header");
     BERTH_RETURN_IF_ERROR(applier.Apply(tar.get(), entry));
   }
   BERTH_RETURN_IF_ERROR(writer.Finish());

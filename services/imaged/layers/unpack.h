@@ -3,6 +3,13 @@
 // Safe unpacking of an untrusted layer tarball (plain, gzip, xz, zstd, bzip2)
 // into a directory that becomes an overlay lower dir.
 //
+// Only those four decompressors are registered, and only as libarchive's
+// built-in code: never archive_read_support_filter_all, never a filter that
+// runs an external program (lrzip, lzop, grzip, ...). A layer in another
+// compression is refused naming it ("unsupported compression 'lrzip'"), and so
+// is a layer compressed more than once. Sizes and counts are capped by
+// UnpackLimits (limits.h).
+//
 // Safety rules (the archive is hostile until proven otherwise):
 //  * entry paths are split into components; absolute paths and ".." are
 //    refused; "./" prefixes and empty components are ignored;
@@ -18,13 +25,15 @@
 //    not hand out), and so are sockets;
 //  * xattrs in the trusted.overlay.* namespace are dropped: overlay metadata
 //    must come only from our own whiteout conversion.
-// Every refusal is InvalidArgument; the caller removes the partial directory.
+// Every refusal is InvalidArgument, except an exceeded limit, which is
+// ResourceExhausted; the caller removes the partial directory.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/imaged/layers/limits.h"
 
 namespace berth::imaged::layers {
 
@@ -43,6 +52,7 @@ struct UnpackOptions {
   // Apply the archive's uid/gid. Needs CAP_CHOWN; tests running as a normal
   // user turn it off and files then belong to the caller.
   bool apply_ownership = true;
+  UnpackLimits limits;
 };
 
 struct UnpackResult {
@@ -57,8 +67,10 @@ struct UnpackResult {
 
 // Unpacks the archive at `archive_path` into `dest`, which must be an existing
 // empty directory, and hashes the decompressed stream on the way (one pass).
-// InvalidArgument for malformed or hostile archives; I/O errors keep their
-// errno-derived code (ResourceExhausted for ENOSPC). On error `dest` may hold a
+// InvalidArgument for malformed or hostile archives and unsupported
+// compressions; ResourceExhausted naming the limit when the archive exceeds
+// one of options.limits; I/O errors keep their errno-derived code
+// (ResourceExhausted for ENOSPC). On error `dest` may hold a
 // partial tree: the caller discards it.
 absl::StatusOr<UnpackResult> UnpackLayer(const std::string& archive_path, const std::string& dest,
                                          const UnpackOptions& options);

@@ -2,17 +2,11 @@
 // snapshots, rmi conflicts, pull UNIMPLEMENTED, clean shutdown on SIGTERM.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <filesystem>
-#include <thread>
-
 #include "berth/v1/imaged.grpc.pb.h"
-#include "common/grpc/channel.h"
 #include "tests/integration/imaged/busybox_rootfs.h"
+#include "tests/integration/imaged/imaged_process.h"
 
 namespace berth::imaged {
 namespace {
@@ -24,77 +18,23 @@ class ImagedDaemonTest : public ::testing::Test {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root";
     tar_ = testing::BusyboxRootfsTar();
     if (tar_.empty()) GTEST_SKIP() << "no busybox-static";
-    address_ = "unix://" + dir_.path() + "/imaged.sock";
     Start();
   }
 
-  void TearDown() override { Stop(); }
-
   void Start() {
-    std::vector<std::string> argv = {IMAGED_BINARY,
-                                     "--listen=" + address_,
-                                     "--metrics_address=127.0.0.1:0",
-                                     "--metrics_address_file=" + dir_.path() + "/metrics",
-                                     "--state_dir=" + dir_.path() + "/state",
-                                     "--run_dir=" + dir_.path() + "/run"};
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-    ASSERT_GT(pid_, 0);
-    // Connect only once the socket exists: an early failed attempt puts the
-    // channel into reconnect backoff for seconds. The private subchannel pool
-    // keeps a channel made after a restart from reusing the old connection.
-    std::string socket_path = address_.substr(std::string("unix://").size());
-    for (int i = 0; i < 200 && !std::filesystem::exists(socket_path); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    channel_ = grpc::CreateCustomChannel(address_, grpc::InsecureChannelCredentials(), args);
-    absl::Status health = CheckHealth(*channel_, std::chrono::seconds(10));
-    ASSERT_TRUE(health.ok()) << health;
-    stub_ = v1::ImageService::NewStub(channel_);
+    ASSERT_TRUE(imaged_.Start());
+    stub_ = &imaged_.stub();
   }
-
-  void Stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-    pid_ = -1;
-  }
+  void Stop() { imaged_.Stop(); }
 
   grpc::Status Import(const std::string& tar, const std::string& repo, v1::Image* out) {
-    grpc::ClientContext ctx;
-    SetDeadline(ctx);
-    v1::ImportImageResponse response;
-    auto writer = stub_->ImportImage(&ctx, &response);
-    v1::ImportImageRequest first;
-    first.mutable_options()->set_repo(repo);
-    writer->Write(first);
-    for (size_t off = 0; off < tar.size(); off += 65536) {
-      v1::ImportImageRequest chunk;
-      chunk.set_chunk(tar.substr(off, 65536));
-      if (!writer->Write(chunk)) break;
-    }
-    writer->WritesDone();
-    grpc::Status status = writer->Finish();
-    if (status.ok() && out != nullptr) *out = response.image();
-    return status;
+    return imaged_.Import(tar, repo, out);
   }
 
   testing::TempDir dir_;
+  testing::ImagedProcess imaged_{dir_.path()};
   std::string tar_;
-  std::string address_;
-  pid_t pid_ = -1;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::ImageService::Stub> stub_;
+  v1::ImageService::Stub* stub_ = nullptr;
 };
 
 TEST_F(ImagedDaemonTest, ImportInspectSnapshotRemove) {

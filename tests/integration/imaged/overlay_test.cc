@@ -98,6 +98,42 @@ TEST_F(OverlayTest, MountRunAndWriteToUpper) {
   EXPECT_TRUE(manager_->Remove("busybox", false).ok());
 }
 
+// The store is 0700, yet a container's non-root user reads the image and
+// writes its own files: overlay reaches lower and upper dirs with the
+// mounter's credentials. The same user on the host gets nowhere in the store.
+TEST_F(OverlayTest, PrivateStoreServesNonRootContainerUsers) {
+  // Only the store's own modes may stand in the way of the host-side check.
+  ASSERT_EQ(::chmod(dir_.path().c_str(), 0755), 0);
+  auto mounts = manager_->PrepareSnapshot("c3", image_id_);
+  ASSERT_TRUE(mounts.ok()) << mounts.status();
+  const snapshots::Mount& m = (*mounts)[0];
+  std::string data = absl::StrJoin(m.options, ",");
+  ASSERT_EQ(::mount(m.source.c_str(), mountpoint_.c_str(), m.type.c_str(), 0, data.c_str()), 0)
+      << "mount -o " << data << ": " << std::strerror(errno);
+  absl::Cleanup unmount = [&] { ::umount2(mountpoint_.c_str(), MNT_DETACH); };
+
+  auto [status, out] = RunCommand({"/usr/sbin/chroot", "--userspec=1000:1000", mountpoint_,
+                                   "/bin/sh", "-c", "cat /etc/hostname && echo hi > /tmp/mine"});
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("berth-image"), std::string::npos) << out;
+  EXPECT_TRUE(std::filesystem::exists(manager_->paths().snapshot_upper("c3") + "/tmp/mine"));
+
+  std::string lower_file =
+      m.options[0].substr(std::string("lowerdir=").size()) + "/etc/hostname";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::setgid(1000) != 0 || ::setuid(1000) != 0) ::_exit(2);
+    // 0: denied as it should be; 1: the host user could read the layer.
+    ::_exit(::access(lower_file.c_str(), R_OK) == 0 ? 1 : 0);
+  }
+  int wstatus = 0;
+  ASSERT_EQ(::waitpid(pid, &wstatus, 0), pid);
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << wstatus;
+
+  std::move(unmount).Invoke();
+  EXPECT_TRUE(manager_->RemoveSnapshot("c3").ok());
+}
+
 TEST_F(OverlayTest, RemoveSnapshotNeverDescendsIntoAMount) {
   ASSERT_TRUE(manager_->PrepareSnapshot("c2", image_id_).ok());
   std::string inside = manager_->paths().snapshot_upper("c2") + "/mnt";

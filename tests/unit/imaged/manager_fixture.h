@@ -27,6 +27,7 @@ class ManagerTest : public ::testing::Test {
     options.clock = [this] { return now_; };
     options.apply_ownership = ::geteuid() == 0;
     options.metrics = metrics_;
+    options.limits = limits_;
     auto manager = ImageManager::Create(std::move(options));
     ASSERT_TRUE(manager.ok()) << manager.status();
     manager_ = *std::move(manager);
@@ -63,6 +64,7 @@ class ManagerTest : public ::testing::Test {
   std::string state_dir_ = dir_.path() + "/state";
   absl::Time now_ = absl::FromUnixSeconds(1700000000);
   ImagedMetrics* metrics_ = nullptr;
+  layers::UnpackLimits limits_;  // applied by Open()
   std::unique_ptr<ImageManager> manager_;
 };
 

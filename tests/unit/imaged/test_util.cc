@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -67,6 +68,12 @@ TarEntry Hardlink(std::string path, std::string target) {
   return e;
 }
 
+TarEntry SparseFile(std::string path, std::string data, int64_t apparent_size) {
+  TarEntry e = File(std::move(path), std::move(data));
+  e.sparse_size = apparent_size;
+  return e;
+}
+
 namespace {
 
 la_ssize_t AppendToString(archive*, void* client, const void* buf, size_t size) {
@@ -74,17 +81,15 @@ la_ssize_t AppendToString(archive*, void* client, const void* buf, size_t size) 
   return static_cast<la_ssize_t>(size);
 }
 
-}  // namespace
-
-std::string BuildTar(const std::vector<TarEntry>& entries, Compression compression) {
-  std::string out;
-  archive* a = archive_write_new();
-  archive_write_set_format_pax_restricted(a);
+void AddFilter(archive* a, Compression compression) {
   switch (compression) {
     case Compression::kNone:
       break;
     case Compression::kGzip:
       archive_write_add_filter_gzip(a);
+      break;
+    case Compression::kBzip2:
+      archive_write_add_filter_bzip2(a);
       break;
     case Compression::kXz:
       archive_write_add_filter_xz(a);
@@ -93,11 +98,48 @@ std::string BuildTar(const std::vector<TarEntry>& entries, Compression compressi
       archive_write_add_filter_zstd(a);
       break;
   }
+}
+
+// A writer into `out`, in `format` (pax, or raw for a bare compressed stream).
+archive* OpenWriter(std::string* out, Compression compression, bool raw) {
+  archive* a = archive_write_new();
+  if (raw) {
+    archive_write_set_format_raw(a);
+  } else {
+    archive_write_set_format_pax_restricted(a);
+  }
+  AddFilter(a, compression);
   // Unpadded last block keeps the test archives small and exact.
   archive_write_set_bytes_in_last_block(a, 1);
-  if (archive_write_open(a, &out, nullptr, AppendToString, nullptr) != ARCHIVE_OK) {
+  if (archive_write_open(a, out, nullptr, AppendToString, nullptr) != ARCHIVE_OK) {
     throw std::runtime_error(archive_error_string(a));
   }
+  return a;
+}
+
+void CloseWriter(archive* a) {
+  if (archive_write_close(a) != ARCHIVE_OK) throw std::runtime_error(archive_error_string(a));
+  archive_write_free(a);
+}
+
+// Writes `total` bytes of content: `data` first, zeros for the rest (which a
+// sparse entry's hole swallows without storing).
+void WriteContent(archive* a, const std::string& data, int64_t total) {
+  if (!data.empty()) archive_write_data(a, data.data(), data.size());
+  static const std::string kZeros(1 << 20, '\0');
+  for (int64_t left = total - static_cast<int64_t>(data.size()); left > 0;) {
+    size_t n = static_cast<size_t>(std::min<int64_t>(left, kZeros.size()));
+    la_ssize_t written = archive_write_data(a, kZeros.data(), n);
+    if (written <= 0) throw std::runtime_error(archive_error_string(a));
+    left -= written;
+  }
+}
+
+}  // namespace
+
+std::string BuildTar(const std::vector<TarEntry>& entries, Compression compression) {
+  std::string out;
+  archive* a = OpenWriter(&out, compression, /*raw=*/false);
   for (const auto& te : entries) {
     archive_entry* e = archive_entry_new();
     archive_entry_set_pathname(e, te.path.c_str());
@@ -105,10 +147,14 @@ std::string BuildTar(const std::vector<TarEntry>& entries, Compression compressi
     archive_entry_set_gid(e, te.gid);
     archive_entry_set_mtime(e, te.mtime, 0);
     archive_entry_set_perm(e, te.mode);
+    const bool sparse =
+        te.type == TarEntry::Type::kFile && te.sparse_size > static_cast<int64_t>(te.data.size());
     switch (te.type) {
       case TarEntry::Type::kFile:
         archive_entry_set_filetype(e, AE_IFREG);
-        archive_entry_set_size(e, static_cast<la_int64_t>(te.data.size()));
+        archive_entry_set_size(e, sparse ? te.sparse_size
+                                         : static_cast<la_int64_t>(te.data.size()));
+        if (sparse) archive_entry_sparse_add_entry(e, 0, static_cast<la_int64_t>(te.data.size()));
         break;
       case TarEntry::Type::kDir:
         archive_entry_set_filetype(e, AE_IFDIR);
@@ -133,13 +179,41 @@ std::string BuildTar(const std::vector<TarEntry>& entries, Compression compressi
     if (archive_write_header(a, e) != ARCHIVE_OK) {
       throw std::runtime_error(archive_error_string(a));
     }
-    if (!te.data.empty() && te.type == TarEntry::Type::kFile) {
-      archive_write_data(a, te.data.data(), te.data.size());
+    if (te.type == TarEntry::Type::kFile) {
+      WriteContent(a, te.data, sparse ? te.sparse_size : static_cast<int64_t>(te.data.size()));
     }
     archive_entry_free(e);
   }
-  archive_write_close(a);
-  archive_write_free(a);
+  CloseWriter(a);
+  return out;
+}
+
+std::string Compress(const std::string& data, Compression compression) {
+  std::string out;
+  archive* a = OpenWriter(&out, compression, /*raw=*/true);
+  archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname(e, "data");
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
+  if (archive_write_header(a, e) != ARCHIVE_OK) throw std::runtime_error(archive_error_string(a));
+  WriteContent(a, data, static_cast<int64_t>(data.size()));
+  archive_entry_free(e);
+  CloseWriter(a);
+  return out;
+}
+
+std::string ZeroFileTar(const std::string& path, int64_t zeros, Compression compression) {
+  std::string out;
+  archive* a = OpenWriter(&out, compression, /*raw=*/false);
+  archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname(e, path.c_str());
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_entry_set_size(e, zeros);
+  if (archive_write_header(a, e) != ARCHIVE_OK) throw std::runtime_error(archive_error_string(a));
+  WriteContent(a, "", zeros);
+  archive_entry_free(e);
+  CloseWriter(a);
   return out;
 }
 

@@ -111,11 +111,13 @@ TEST_P(CompressionTest, DiffIdIsDigestOfUncompressedTar) {
 
 INSTANTIATE_TEST_SUITE_P(All, CompressionTest,
                          ::testing::Values(Compression::kNone, Compression::kGzip,
-                                           Compression::kXz, Compression::kZstd),
+                                           Compression::kBzip2, Compression::kXz,
+                                           Compression::kZstd),
                          [](const ::testing::TestParamInfo<Compression>& info) {
                            switch (info.param) {
                              case Compression::kNone: return std::string("none");
                              case Compression::kGzip: return std::string("gzip");
+                             case Compression::kBzip2: return std::string("bzip2");
                              case Compression::kXz: return std::string("xz");
                              case Compression::kZstd: return std::string("zstd");
                            }
