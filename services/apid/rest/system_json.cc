@@ -111,7 +111,11 @@ std::string InfoJson(const v1::InfoResponse& info, const HostFacts& facts,
   j["ContainerdCommit"] = {{"ID", ""}, {"Expected", ""}};
   j["RuncCommit"] = {{"ID", ""}, {"Expected", ""}};
   j["InitCommit"] = {{"ID", ""}, {"Expected", ""}};
-  j["SecurityOptions"] = {"name=seccomp,profile=default"};
+  // What runtimed's init applies to every container unless told otherwise
+  // (docs/security.md): Docker's default seccomp profile (builtin, not read
+  // from a file) and a private cgroup namespace. No AppArmor, SELinux or user
+  // namespaces, so they are not listed.
+  j["SecurityOptions"] = {"name=seccomp,profile=builtin", "name=cgroupns"};
   j["Warnings"] = warnings.empty() ? OJson(nullptr) : OJson(warnings);
   return Dump(j);
 }
