@@ -86,7 +86,9 @@ absl::Status MakeDir(const std::string& path, int mode = 0755) {
 }
 
 absl::Status SetUpRootfs(const ShimConfig& c) {
-  BERTH_ASSIGN_OR_RETURN(std::vector<RootfsStep> steps, PlanRootfs(c));
+  std::vector<DeviceNode> host_devices;
+  if (c.security.host_devices) host_devices = ScanHostDevices();
+  BERTH_ASSIGN_OR_RETURN(std::vector<RootfsStep> steps, PlanRootfs(c, host_devices));
   return ApplyRootfsPlan(steps, c.rootfs_dir);
 }
 

@@ -75,7 +75,8 @@ absl::Status ApplyInRoot(int root_fd, const RootfsStep& step, const std::string&
       BERTH_ASSIGN_OR_RETURN(auto parent, OpenParent(root_fd, path));
       // mknodat wants a real directory fd, not O_PATH.
       fs::ScopedFd dir(openat(parent.first.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      if (!dir.valid() || mknodat(dir.get(), parent.second.c_str(), S_IFCHR | step.mode,
+      if (!dir.valid() || mknodat(dir.get(), parent.second.c_str(),
+                                  (step.block ? S_IFBLK : S_IFCHR) | step.mode,
                                   makedev(step.major, step.minor)) != 0) {
         return ErrnoToStatus(errno, absl::StrCat("mknod '", path, "'"));
       }

@@ -2,6 +2,11 @@
 
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -58,7 +63,8 @@ absl::Status PlanImageMounts(const spec::ShimConfig& c, std::vector<RootfsStep>&
   return absl::OkStatus();
 }
 
-void PlanDev(const std::string& root, std::vector<RootfsStep>& steps) {
+void PlanDev(const std::string& root, const std::vector<DeviceNode>& host_devices,
+             std::vector<RootfsStep>& steps) {
   std::string dev = root + "/dev";
   steps.push_back(Mkdir(dev));
   steps.push_back(Mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"));
@@ -74,6 +80,28 @@ void PlanDev(const std::string& root, std::vector<RootfsStep>& steps) {
     node.mode = 0666;
     node.major = n.major;
     node.minor = n.minor;
+    steps.push_back(node);
+  }
+  std::set<std::string> made = {"null", "zero", "full", "random", "urandom", "tty"};
+  std::set<std::string> dirs;
+  for (const DeviceNode& d : host_devices) {
+    size_t slash = d.path.rfind('/');
+    if (d.path.empty() || d.path[0] == '/' || absl::StrContains(d.path, "..") ||
+        made.count(d.path) > 0 ||
+        (slash != std::string::npos && made.count(d.path.substr(0, slash)) > 0)) {
+      continue;
+    }
+    made.insert(d.path);
+    if (slash != std::string::npos && dirs.insert(d.path.substr(0, slash)).second) {
+      steps.push_back(Mkdir(absl::StrCat(dev, "/", d.path.substr(0, slash))));
+    }
+    RootfsStep node;
+    node.kind = Kind::kMknod;
+    node.target = absl::StrCat(dev, "/", d.path);
+    node.mode = d.mode;
+    node.major = d.major;
+    node.minor = d.minor;
+    node.block = d.block;
     steps.push_back(node);
   }
   for (auto [name, target] : {std::pair{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
@@ -97,7 +125,34 @@ void PlanDev(const std::string& root, std::vector<RootfsStep>& steps) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<RootfsStep>> PlanRootfs(const spec::ShimConfig& c) {
+std::vector<DeviceNode> ScanHostDevices(const std::string& dev_dir) {
+  std::vector<DeviceNode> out;
+  std::error_code ec;
+  auto options = std::filesystem::directory_options::skip_permission_denied;
+  for (std::filesystem::recursive_directory_iterator it(dev_dir, options, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    std::string rel = std::filesystem::relative(it->path(), dev_dir, ec).string();
+    if (it->is_symlink(ec)) continue;
+    if (it->is_directory(ec)) {
+      if (it.depth() >= 1 || rel == "pts" || rel == "shm" || rel == "mqueue") {
+        it.disable_recursion_pending();
+      }
+      continue;
+    }
+    struct stat st{};
+    if (lstat(it->path().c_str(), &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+      continue;
+    }
+    out.push_back(DeviceNode{rel, S_ISBLK(st.st_mode), major(st.st_rdev), minor(st.st_rdev),
+                             static_cast<int>(st.st_mode & 07777)});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const DeviceNode& a, const DeviceNode& b) { return a.path < b.path; });
+  return out;
+}
+
+absl::StatusOr<std::vector<RootfsStep>> PlanRootfs(const spec::ShimConfig& c,
+                                                   const std::vector<DeviceNode>& host_devices) {
   std::vector<RootfsStep> steps;
   absl::Status status = PlanImageMounts(c, steps);
   if (!status.ok()) return status;
@@ -105,7 +160,7 @@ absl::StatusOr<std::vector<RootfsStep>> PlanRootfs(const spec::ShimConfig& c) {
   steps.push_back(Mkdir(root + "/proc"));
   // Mounted by pid 1 of the new pid namespace, so it shows only the container.
   steps.push_back(Mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, ""));
-  PlanDev(root, steps);
+  PlanDev(root, host_devices, steps);
   steps.push_back(Mkdir(root + "/sys"));
   steps.push_back(
       Mount("sysfs", root + "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, ""));

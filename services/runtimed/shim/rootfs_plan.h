@@ -16,7 +16,7 @@ struct RootfsStep {
     kMkdir,            // target, mode
     kMount,            // source → target, fstype ("" for a bind), flags, data
     kRemountReadOnly,  // target (bind mounts ignore MS_RDONLY on the first call)
-    kMknod,            // target, mode, major, minor (character device)
+    kMknod,            // target, mode, major, minor; a character device unless `block`
     kSymlink,          // target → source
   };
   Kind kind = Kind::kMkdir;
@@ -28,16 +28,32 @@ struct RootfsStep {
   int mode = 0755;
   unsigned major = 0;
   unsigned minor = 0;
+  bool block = false;
 
   bool operator==(const RootfsStep&) const = default;
 };
 
+// A device node of the host, for a privileged container's /dev.
+struct DeviceNode {
+  std::string path;  // below /dev: "sda", "net/tun"
+  bool block = false;
+  unsigned major = 0;
+  unsigned minor = 0;
+  int mode = 0600;
+  bool operator==(const DeviceNode&) const = default;
+};
+
+// The character and block devices under the host's `dev_dir` (two levels
+// deep), except pts, shm and mqueue, whose own instances the container gets.
+std::vector<DeviceNode> ScanHostDevices(const std::string& dev_dir = "/dev");
+
 // The steps for `config`: the rootfs mounts (target "" or "/" onto
 // config.rootfs_dir, others below it), then /proc, /dev (tmpfs, the standard
-// nodes, symlinks, its own devpts, shm) and a read-only /sys.
-// InvalidArgument when no mount targets the root or a target escapes it.
-// TODO(isolation defaults): resolve targets fd-relative inside the rootfs
-// (openat2 RESOLVE_IN_ROOT) so that image symlinks cannot redirect them.
-absl::StatusOr<std::vector<RootfsStep>> PlanRootfs(const spec::ShimConfig& config);
+// nodes, then `host_devices` not already there, symlinks, its own devpts,
+// shm) and a read-only /sys. The applier resolves every target below the
+// root inside it (rootfs_apply.h). InvalidArgument when no mount targets the
+// root or a target escapes it.
+absl::StatusOr<std::vector<RootfsStep>> PlanRootfs(const spec::ShimConfig& config,
+                                                   const std::vector<DeviceNode>& host_devices = {});
 
 }  // namespace berth::runtimed::shim

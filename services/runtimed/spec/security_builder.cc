@@ -89,6 +89,7 @@ absl::StatusOr<SecuritySpec> BuildSecuritySpec(const v1::SecurityOptions& o,
     // Docker: a privileged container gets no seccomp filter, whatever the
     // option says, nothing masked and every device.
     s.device_rules = {"a *:* rwm"};
+    s.host_devices = true;
   } else {
     BERTH_ASSIGN_OR_RETURN(s.seccomp_profile, ResolveSeccomp(o.seccomp_profile(), s.capabilities));
     s.masked_paths = DefaultMaskedPaths();

@@ -35,7 +35,8 @@ json SecurityToJson(const SecuritySpec& s) {
               {"readonly_rootfs", s.readonly_rootfs},
               {"rlimits", rlimits},
               {"device_rules", s.device_rules},
-              {"pids_limit", s.pids_limit}};
+              {"pids_limit", s.pids_limit},
+              {"host_devices", s.host_devices}};
 }
 
 SecuritySpec SecurityFromJson(const json& j) {
@@ -52,6 +53,7 @@ SecuritySpec SecurityFromJson(const json& j) {
   }
   s.device_rules = j.at("device_rules").get<std::vector<std::string>>();
   s.pids_limit = j.at("pids_limit").get<int64_t>();
+  s.host_devices = j.at("host_devices").get<bool>();
   return s;
 }
 

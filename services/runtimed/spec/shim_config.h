@@ -41,6 +41,7 @@ struct SecuritySpec {
   // ("c 1:3 rwm"); {"a"} means every device (privileged).
   std::vector<std::string> device_rules;
   int64_t pids_limit = 0;  // pids.max; 0 = no limit
+  bool host_devices = false;  // privileged: the host's device nodes in /dev
 
   bool operator==(const SecuritySpec&) const = default;
 };

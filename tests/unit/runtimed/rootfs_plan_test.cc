@@ -70,6 +70,40 @@ TEST(RootfsPlanTest, StandardDeviceNodesAndLinks) {
   EXPECT_LT(dev_mount, null_node);
 }
 
+TEST(RootfsPlanTest, PrivilegedGetsTheHostsDevicesOnceAndNothingOutsideDev) {
+  std::vector<DeviceNode> host = {DeviceNode{"sda", true, 8, 0, 0660},
+                                  DeviceNode{"net/tun", false, 10, 200, 0666},
+                                  DeviceNode{"null", false, 1, 3, 0666},  // already made
+                                  DeviceNode{"../etc/x", false, 1, 3, 0666},
+                                  DeviceNode{"/abs", false, 1, 3, 0666}};
+  auto steps = PlanRootfs(Config(), host);
+  ASSERT_TRUE(steps.ok()) << steps.status();
+  const RootfsStep* sda = Find(*steps, Kind::kMknod, "/c/rootfs/dev/sda");
+  ASSERT_NE(sda, nullptr);
+  EXPECT_TRUE(sda->block);
+  EXPECT_EQ(sda->major, 8u);
+  EXPECT_NE(Find(*steps, Kind::kMkdir, "/c/rootfs/dev/net"), nullptr);
+  EXPECT_NE(Find(*steps, Kind::kMknod, "/c/rootfs/dev/net/tun"), nullptr);
+  int nulls = 0, mknods = 0;
+  for (const auto& s : *steps) {
+    nulls += s.kind == Kind::kMknod && s.target == "/c/rootfs/dev/null";
+    mknods += s.kind == Kind::kMknod;
+  }
+  EXPECT_EQ(nulls, 1);
+  EXPECT_EQ(mknods, 8);  // the 6 standard nodes, sda, net/tun
+}
+
+TEST(RootfsPlanTest, ScanFindsDeviceNodesOnly) {
+  // /dev of this machine: at least null, and never a pts entry.
+  std::vector<DeviceNode> devices = ScanHostDevices("/dev");
+  auto null = std::find_if(devices.begin(), devices.end(),
+                           [](const DeviceNode& d) { return d.path == "null"; });
+  ASSERT_NE(null, devices.end());
+  EXPECT_FALSE(null->block);
+  EXPECT_EQ(null->major, 1u);
+  for (const auto& d : devices) EXPECT_NE(d.path.rfind("pts/", 0), 0u) << d.path;
+}
+
 TEST(RootfsPlanTest, ExtraBindMountsGoBelowTheRootReadOnlyByRemount) {
   spec::ShimConfig c = Config();
   c.mounts.push_back(spec::MountSpec{"bind", "/host/data", "/data", {"rbind", "ro"}});

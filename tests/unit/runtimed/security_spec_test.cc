@@ -131,6 +131,7 @@ TEST(SecuritySpecTest, PrivilegedUnconfinesAndUnconfinedDropsOnlySeccomp) {
   EXPECT_TRUE(s->masked_paths.empty());
   EXPECT_TRUE(s->readonly_paths.empty());
   EXPECT_THAT(s->device_rules, ElementsAreArray({"a *:* rwm"}));
+  EXPECT_TRUE(s->host_devices);
 
   v1::SecurityOptions u;
   u.set_seccomp_profile("unconfined");

@@ -38,6 +38,7 @@ TEST(ShimConfigTest, JsonRoundTrip) {
   c.security.rlimits = {Rlimit{"nofile", 10, UINT64_MAX}};
   c.security.device_rules = {"c 1:3 rwm"};
   c.security.pids_limit = 100;
+  c.security.host_devices = true;
   auto back = FromJson(ToJson(c));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(*back, c);
