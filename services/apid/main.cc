@@ -93,7 +93,8 @@ int Run() {
 
   berth::apid::BerthService service(coordinator, system, *imaged, *runtimed);
   absl::Status status = berth::daemon::ServeUntilSignal("apid", absl::GetFlag(FLAGS_listen),
-                                                        {&service}, **metrics_server);
+                                                        {&service}, **metrics_server,
+                                                        berth::SocketAccess::kGroup);
   if (!status.ok()) {
     spdlog::critical("{}", status.ToString());
     return 1;
