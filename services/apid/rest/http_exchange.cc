@@ -43,10 +43,6 @@ class PollDisconnectWatch : public DisconnectWatch {
 
 }  // namespace
 
-// The client may still be sending a body that was refused (too large, a bad
-// route): closing at once would reset the connection and destroy the error
-// response on its way. So stop sending, then discard what still arrives,
-// bounded in bytes and time, before the caller closes.
 void DrainBeforeClose(int fd) {
   constexpr size_t kMaxDrainBytes = 256u << 20;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);

@@ -38,11 +38,15 @@ inline void AddStandardHeaders(Res& res) {
   res.set(http::field::server, std::string("Berth/") + BERTH_VERSION + " (linux)");
 }
 
-// The client may still be sending a body that was refused; see the definition.
+// The client may still be sending a body that was refused (too large, a bad
+// route): closing at once would reset the connection and destroy the error
+// response on its way. So this stops sending, then discards what still
+// arrives, bounded in bytes (256 MiB) and time (5 s), before the caller closes.
 void DrainBeforeClose(int fd);
 
-// One request/response exchange on a connection, run on the request's thread
-// with blocking I/O. Implements the handler-facing interfaces.
+// One request/response exchange on a connection, run on a worker thread with
+// blocking I/O. Implements the handler-facing interfaces. Only body reads are
+// timed (body_read_timeout per wait); writes and hijacked streams are not.
 class Exchange : public BodyReader, public ResponseWriter, public RawStream {
  public:
   Exchange(StrandSocket& socket, beast::flat_buffer& buffer,
