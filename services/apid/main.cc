@@ -23,8 +23,9 @@
 ABSL_FLAG(std::string, listen, "unix:///run/berth/api.sock", "gRPC listen address");
 ABSL_FLAG(std::string, docker_socket, "unix:///run/berth/docker.sock",
           "Docker Engine REST API address (unix:// only)");
-ABSL_FLAG(int, docker_max_connections, 1024,
-          "Open Docker API connections; more are answered 503 and closed");
+ABSL_FLAG(int, docker_max_connections, 512,
+          "Open Docker API connections; more are answered 503 and closed (each costs a "
+          "descriptor: keep it below the open-files limit)");
 ABSL_FLAG(int, docker_max_requests, 256,
           "Docker API requests handled at once (each holds a thread; attach, wait and "
           "logs -f hold one while they last); more are answered 503");

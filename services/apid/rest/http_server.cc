@@ -43,6 +43,7 @@ constexpr size_t kHeaderLimit = 64 * 1024;
 // than this at once are closed without an answer.
 constexpr auto kRefusalGrace = std::chrono::seconds(2);
 constexpr int kMaxRefusalsInFlight = 64;
+constexpr auto kAcceptErrorPause = std::chrono::milliseconds(100);
 
 std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
   return absl::ToChronoNanoseconds(d);
@@ -176,7 +177,14 @@ class HttpServer::Impl {
     while (true) {
       auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kTuple);
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-      if (ec) continue;
+      if (ec) {
+        // Out of descriptors (EMFILE/ENFILE) leaves the connection queued, so
+        // an immediate retry fails the same way: pause instead of spinning.
+        refusals_.Note(("accept failed: " + ec.message()).c_str());
+        asio::steady_timer pause(co_await asio::this_coro::executor, kAcceptErrorPause);
+        co_await pause.async_wait(kTuple);
+        continue;
+      }
       auto ex = socket.get_executor();
       if (connections_.load() >= options_.max_connections) {
         refusals_.Note("too many connections");

@@ -30,7 +30,8 @@ namespace berth::apid::rest {
 
 struct HttpServerOptions {
   // Open connections; one more is answered 503 {"message": ...} and closed.
-  int max_connections = 1024;
+  // Each costs a descriptor: keep it well below RLIMIT_NOFILE (often 1024).
+  int max_connections = 512;
   // Requests being handled at once, each holding a worker thread (a running
   // `docker attach`, `wait` or `logs -f` holds one). One more is answered 503
   // and its connection closed; requests never queue (see worker_pool.h).
