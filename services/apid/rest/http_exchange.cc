@@ -220,7 +220,8 @@ absl::Status Exchange::FeedParser(size_t size) {
 // Appends what the socket has to buffer_; appends nothing at EOF.
 absl::Status Exchange::ReceiveSome() {
   const int fd = socket_.native_handle();
-  const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(body_read_timeout_);
+  const auto deadline =
+      std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(body_read_timeout_);
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());

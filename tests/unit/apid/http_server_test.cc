@@ -102,7 +102,8 @@ class HttpServerTest : public ::testing::Test {
     char tmpl[] = "/tmp/apid-http-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
     path_ = dir_ + "/docker.sock";
-    router_.Add("GET", "/_ping", [](HandlerContext& ctx) { return ctx.response.Send(200, {}, "OK"); });
+    router_.Add("GET", "/_ping",
+                [](HandlerContext& ctx) { return ctx.response.Send(200, {}, "OK"); });
     router_.Add("POST", "/echo", [](HandlerContext& ctx) {
       absl::StatusOr<std::string> body = ctx.body.ReadAll(1 << 20);
       if (!body.ok()) return body.status();
@@ -199,7 +200,7 @@ TEST_F(HttpServerTest, SlowlorisHeaderIsDroppedWithinTheHeaderTimeout) {
   // One header byte every 50 ms, each arriving well within any per-read
   // timeout: only a deadline on the whole header stops this.
   bool dropped = false;
-  const std::string trickle = "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  const std::string trickle = "X-Slow: " + std::string(64, 'a');
   for (char ch : trickle) {
     if (!c.Send(std::string(1, ch)) || c.WaitClosed(std::chrono::milliseconds(50))) {
       dropped = true;
