@@ -38,8 +38,9 @@ std::vector<char*> Init(int argc, char** argv, const std::string& name, const st
 
 absl::Status ServeUntilSignal(const std::string& name, const std::string& listen,
                               std::vector<grpc::Service*> services,
-                              metrics::MetricsServer& metrics) {
-  auto runner = ServerRunner::Start(name, listen, std::move(services), metrics.registry());
+                              metrics::MetricsServer& metrics, SocketAccess access) {
+  auto runner =
+      ServerRunner::Start(name, listen, std::move(services), metrics.registry(), access);
   if (!runner.ok()) return runner.status();
   spdlog::info("{} {} ready; metrics on http://{}/metrics", name, BERTH_VERSION,
                metrics.bound_address());

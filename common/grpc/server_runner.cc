@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 
 #include <grpcpp/health_check_service_interface.h>
@@ -18,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/status.h"
+#include "spdlog/fmt/fmt.h"
 #include "spdlog/spdlog.h"
 
 namespace berth {
@@ -114,22 +117,29 @@ RpcMetrics* BuildRpcMetrics(const std::string& name, prometheus::Registry& regis
   return metrics;
 }
 
-void RestrictSocket(const std::string& path) {
-  if (::chmod(path.c_str(), 0660) != 0) {
-    spdlog::warn("chmod 0660 '{}' failed: {}", path, std::strerror(errno));
+}  // namespace
+
+unsigned SocketModeFor(SocketAccess access) {
+  return access == SocketAccess::kGroup ? 0660 : 0600;
+}
+
+absl::Status RestrictSocket(const std::string& path, SocketAccess access) {
+  const unsigned mode = SocketModeFor(access);
+  if (::chmod(path.c_str(), mode) != 0) {
+    return ErrnoToStatus(errno, fmt::format("chmod {:04o} '{}'", mode, path));
   }
+  if (access != SocketAccess::kGroup) return absl::OkStatus();
   if (struct group* g = ::getgrnam("berth")) {
     if (::chown(path.c_str(), 0, g->gr_gid) != 0) {
       spdlog::warn("chown root:berth '{}' failed: {}", path, std::strerror(errno));
     }
   }
+  return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<ServerRunner>> ServerRunner::Start(
     const std::string& name, const std::string& listen, std::vector<grpc::Service*> services,
-    prometheus::Registry& registry) {
+    prometheus::Registry& registry, SocketAccess access) {
   std::unique_ptr<ServerRunner> runner(new ServerRunner());
   if (absl::StartsWith(listen, kUnixPrefix)) {
     runner->socket_path_ = listen.substr(sizeof(kUnixPrefix) - 1);
@@ -150,9 +160,13 @@ absl::StatusOr<std::unique_ptr<ServerRunner>> ServerRunner::Start(
   if (!runner->server_) {
     return absl::UnavailableError(absl::StrCat("cannot listen on '", listen, "'"));
   }
-  if (!runner->socket_path_.empty()) RestrictSocket(runner->socket_path_);
+  if (!runner->socket_path_.empty()) {
+    if (absl::Status s = RestrictSocket(runner->socket_path_, access); !s.ok()) {
+      return absl::UnavailableError(absl::StrCat("listen on '", listen, "': ", s.message()));
+    }
+  }
   runner->server_->GetHealthCheckService()->SetServingStatus(true);
-  spdlog::info("serving gRPC on {}", listen);
+  spdlog::info("serving gRPC on {} (socket mode {:o})", listen, SocketModeFor(access));
   return runner;
 }
 

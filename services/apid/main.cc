@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "absl/time/time.h"
 #include "common/daemon/daemon.h"
 #include "common/grpc/channel.h"
 #include "common/metrics/metrics.h"
@@ -22,6 +23,18 @@
 ABSL_FLAG(std::string, listen, "unix:///run/berth/api.sock", "gRPC listen address");
 ABSL_FLAG(std::string, docker_socket, "unix:///run/berth/docker.sock",
           "Docker Engine REST API address (unix:// only)");
+ABSL_FLAG(int, docker_max_connections, 512,
+          "Open Docker API connections; more are answered 503 and closed (each costs a "
+          "descriptor: keep it below the open-files limit)");
+ABSL_FLAG(int, docker_max_requests, 256,
+          "Docker API requests handled at once (each holds a thread; attach, wait and "
+          "logs -f hold one while they last); more are answered 503");
+ABSL_FLAG(absl::Duration, docker_header_timeout, absl::Seconds(30),
+          "A Docker API client must send a request's whole header within this");
+ABSL_FLAG(absl::Duration, docker_idle_timeout, absl::Seconds(120),
+          "An idle kept-alive Docker API connection is closed after this");
+ABSL_FLAG(absl::Duration, docker_body_read_timeout, absl::Seconds(60),
+          "Longest wait for the next bytes of a Docker API request body (then 408)");
 ABSL_FLAG(std::string, metrics_address, "127.0.0.1:9410",
           "Prometheus /metrics address (port 0 picks a free port)");
 ABSL_FLAG(std::string, metrics_address_file, "",
@@ -83,8 +96,14 @@ int Run() {
   berth::apid::rest::Router router;
   berth::apid::rest::RestDeps deps{coordinator, system, *imaged, *runtimed, APID_BUILD_TIME};
   berth::apid::rest::RegisterAllRoutes(router, deps);
+  berth::apid::rest::HttpServerOptions http_options;
+  http_options.max_connections = absl::GetFlag(FLAGS_docker_max_connections);
+  http_options.max_requests = absl::GetFlag(FLAGS_docker_max_requests);
+  http_options.header_timeout = absl::GetFlag(FLAGS_docker_header_timeout);
+  http_options.idle_timeout = absl::GetFlag(FLAGS_docker_idle_timeout);
+  http_options.body_read_timeout = absl::GetFlag(FLAGS_docker_body_read_timeout);
   auto http = berth::apid::rest::HttpServer::Start(absl::GetFlag(FLAGS_docker_socket), router,
-                                                   &metrics);
+                                                   &metrics, http_options);
   if (!http.ok()) {
     spdlog::critical("{}", http.status().ToString());
     return 1;
@@ -93,7 +112,8 @@ int Run() {
 
   berth::apid::BerthService service(coordinator, system, *imaged, *runtimed);
   absl::Status status = berth::daemon::ServeUntilSignal("apid", absl::GetFlag(FLAGS_listen),
-                                                        {&service}, **metrics_server);
+                                                        {&service}, **metrics_server,
+                                                        berth::SocketAccess::kGroup);
   if (!status.ok()) {
     spdlog::critical("{}", status.ToString());
     return 1;

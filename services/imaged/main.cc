@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
   }
   berth::imaged::ImagedService service(**manager);
   absl::Status status = berth::daemon::ServeUntilSignal(
-      "imaged", absl::GetFlag(FLAGS_listen), {&service}, **metrics);
+      "imaged", absl::GetFlag(FLAGS_listen), {&service}, **metrics,
+      berth::SocketAccess::kOwnerOnly);
   if (!status.ok()) {
     spdlog::critical("{}", status.ToString());
     return 1;

@@ -88,7 +88,8 @@ int main(int argc, char** argv) {
 
   berth::netd::NetdService service(**manager);
   absl::Status status = berth::daemon::ServeUntilSignal("netd", absl::GetFlag(FLAGS_listen),
-                                                        {&service}, *metrics_server);
+                                                        {&service}, *metrics_server,
+                                                        berth::SocketAccess::kOwnerOnly);
   // The table, bridge and namespaces stay: published ports keep answering
   // while netd is down or restarting.
   return status.ok() ? 0 : Fail(status);

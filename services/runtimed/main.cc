@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
   }
   berth::runtimed::RuntimedService service(**manager);
   absl::Status status = berth::daemon::ServeUntilSignal(
-      "runtimed", absl::GetFlag(FLAGS_listen), {&service}, **metrics);
+      "runtimed", absl::GetFlag(FLAGS_listen), {&service}, **metrics,
+      berth::SocketAccess::kOwnerOnly);
   if (!status.ok()) {
     spdlog::critical("{}", status.ToString());
     return 1;

@@ -7,8 +7,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "absl/strings/numbers.h"
-
 #include "services/apid/rest/frames.h"
 #include "services/apid/rest/handlers.h"
 #include "spdlog/spdlog.h"
@@ -76,34 +74,31 @@ absl::Status Wait(RestDeps& deps, HandlerContext& ctx) {
 
 absl::Status Logs(RestDeps& deps, HandlerContext& ctx) {
   const Query& q = ctx.request.query;
-  absl::StatusOr<v1::Container> c = deps.runtimed.InspectContainer(ctx.request.params["id"]);
-  if (!c.ok()) return c.status();
   bool want_stdout = q.GetBool("stdout");
   bool want_stderr = q.GetBool("stderr");
   if (!want_stdout && !want_stderr) {
     return absl::InvalidArgumentError("You must choose at least one stream");
   }
   v1::ContainerLogsRequest request;
-  request.set_container(c->id());
   request.set_follow(q.GetBool("follow"));
   request.set_stdout(want_stdout);
   request.set_stderr(want_stderr);
-  std::string tail = q.Get("tail", "all");
-  int tail_n = -1;
-  if (tail != "all" && !tail.empty() && !absl::SimpleAtoi(tail, &tail_n)) {
-    return absl::InvalidArgumentError("invalid value for tail: '" + tail + "'");
+  long long tail = -1;
+  if (q.Get("tail") != "all") {
+    absl::StatusOr<long long> n = q.GetInt("tail", -1, kLogTailRange);
+    if (!n.ok()) return n.status();
+    tail = *n;
   }
-  request.set_tail(tail_n);
-  double since = 0;
-  double until = 0;
-  if (!q.Get("since").empty() && !absl::SimpleAtod(q.Get("since"), &since)) {
-    return absl::InvalidArgumentError("invalid value for since: '" + q.Get("since") + "'");
-  }
-  if (!q.Get("until").empty() && !absl::SimpleAtod(q.Get("until"), &until)) {
-    return absl::InvalidArgumentError("invalid value for until: '" + q.Get("until") + "'");
-  }
-  request.set_since_unix_nano(static_cast<int64_t>(since * 1e9));
-  int64_t until_ns = static_cast<int64_t>(until * 1e9);
+  request.set_tail(static_cast<int32_t>(tail));
+  absl::StatusOr<int64_t> since = q.GetUnixNanos("since");
+  if (!since.ok()) return since.status();
+  absl::StatusOr<int64_t> until = q.GetUnixNanos("until");
+  if (!until.ok()) return until.status();
+  request.set_since_unix_nano(*since);
+  const int64_t until_ns = *until;
+  absl::StatusOr<v1::Container> c = deps.runtimed.InspectContainer(ctx.request.params["id"]);
+  if (!c.ok()) return c.status();
+  request.set_container(c->id());
   bool timestamps = q.GetBool("timestamps");
   bool tty = c->config().tty();
 

@@ -44,19 +44,21 @@ absl::Status Start(RestDeps& deps, HandlerContext& ctx) {
 }
 
 absl::Status Stop(RestDeps& deps, HandlerContext& ctx) {
-  absl::StatusOr<long long> t = ctx.request.query.GetInt("t", -1);
+  absl::StatusOr<long long> t = ctx.request.query.GetInt("t", -1, kStopTimeoutRange);
   if (!t.ok()) return t.status();
+  absl::StatusOr<std::string> signal = ctx.request.query.GetSignal("signal");
+  if (!signal.ok()) return signal.status();
   v1::StopContainerRequest request;
   request.set_container(ctx.request.params["id"]);
   request.set_timeout_seconds(static_cast<int32_t>(*t));
-  request.set_signal(ctx.request.query.Get("signal"));
+  request.set_signal(*signal);
   absl::StatusOr<v1::StopContainerResponse> stopped = deps.runtimed.StopContainer(request);
   if (!stopped.ok()) return stopped.status();
   return ctx.response.Send(stopped->already_stopped() ? 304 : 204, {}, "");
 }
 
 absl::Status Restart(RestDeps& deps, HandlerContext& ctx) {
-  absl::StatusOr<long long> t = ctx.request.query.GetInt("t", -1);
+  absl::StatusOr<long long> t = ctx.request.query.GetInt("t", -1, kStopTimeoutRange);
   if (!t.ok()) return t.status();
   v1::StopContainerRequest request;
   request.set_container(ctx.request.params["id"]);
@@ -73,9 +75,11 @@ absl::Status Restart(RestDeps& deps, HandlerContext& ctx) {
 }
 
 absl::Status Kill(RestDeps& deps, HandlerContext& ctx) {
+  absl::StatusOr<std::string> signal = ctx.request.query.GetSignal("signal");
+  if (!signal.ok()) return signal.status();
   v1::KillContainerRequest request;
   request.set_container(ctx.request.params["id"]);
-  request.set_signal(ctx.request.query.Get("signal"));
+  request.set_signal(*signal);
   if (absl::Status s = deps.runtimed.KillContainer(request); !s.ok()) return s;
   return ctx.response.Send(204, {}, "");
 }
@@ -88,13 +92,10 @@ absl::Status Remove(RestDeps& deps, HandlerContext& ctx) {
 }
 
 absl::Status Resize(RestDeps& deps, HandlerContext& ctx) {
-  absl::StatusOr<long long> h = ctx.request.query.GetInt("h", 0);
+  absl::StatusOr<long long> h = ctx.request.query.GetInt("h", 0, kTerminalSizeRange);
   if (!h.ok()) return h.status();
-  absl::StatusOr<long long> w = ctx.request.query.GetInt("w", 0);
+  absl::StatusOr<long long> w = ctx.request.query.GetInt("w", 0, kTerminalSizeRange);
   if (!w.ok()) return w.status();
-  if (*h < 0 || *w < 0 || *h > 65535 || *w > 65535) {
-    return absl::InvalidArgumentError("invalid terminal size");
-  }
   v1::ResizeContainerRequest request;
   request.set_container(ctx.request.params["id"]);
   request.set_height(static_cast<uint32_t>(*h));
@@ -108,7 +109,7 @@ absl::Status List(RestDeps& deps, HandlerContext& ctx) {
   absl::StatusOr<Filters> filters = ParseFilters(q.Get("filters"));
   if (!filters.ok()) return filters.status();
   if (absl::Status s = ValidateContainerFilters(*filters); !s.ok()) return s;
-  absl::StatusOr<long long> limit = q.GetInt("limit", -1);
+  absl::StatusOr<long long> limit = q.GetInt("limit", -1, kListLimitRange);
   if (!limit.ok()) return limit.status();
   // As dockerd: a status filter or a limit looks at stopped containers too.
   bool all = q.GetBool("all") || filters->count("status") > 0 || filters->count("exited") > 0 ||

@@ -1,14 +1,11 @@
 #include "services/apid/rest/http_server.h"
 
-#include <grp.h>
-#include <poll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <set>
 #include <chrono>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -18,266 +15,119 @@
 #include <boost/beast/http.hpp>
 
 #include "absl/strings/ascii.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/grpc/server_runner.h"
+#include "common/status/status.h"
 #include "services/apid/coordinator/system_service.h"
 #include "services/apid/metrics.h"
+#include "services/apid/rest/http_exchange.h"
 #include "services/apid/rest/http_status.h"
+#include "services/apid/rest/worker_pool.h"
 #include "spdlog/spdlog.h"
 
 namespace berth::apid::rest {
 namespace {
 
-// The client may still be sending a body that was refused (too large, a bad
-// route): closing at once would reset the connection and destroy the error
-// response on its way. So stop sending, then discard what still arrives,
-// bounded in bytes and time, before the caller closes.
-void DrainBeforeClose(int fd) {
-  constexpr size_t kMaxDrainBytes = 256u << 20;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  ::shutdown(fd, SHUT_WR);
-  char buf[64 * 1024];
-  size_t total = 0;
-  while (total < kMaxDrainBytes && std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 1000) <= 0) break;
-    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    total += static_cast<size_t>(n);
-  }
-}
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using Socket = asio::local::stream_protocol::socket;
-using Executor = asio::strand<asio::io_context::executor_type>;
-using StrandSocket = asio::basic_stream_socket<asio::local::stream_protocol, Executor>;
+// A socket whose asynchronous operations can time out (expires_after): the
+// coroutine's reads of request headers. Handlers use the socket inside it
+// with blocking calls, which are never timed by it.
+using TimedStream = beast::basic_stream<asio::local::stream_protocol, Executor>;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 constexpr size_t kHeaderLimit = 64 * 1024;
 
-// Runs `fn` on a new thread and resumes the coroutine on its own executor
-// when it is done. Backend calls block, some for as long as a container
-// runs, so they must not occupy the I/O threads.
+// A refused connection gets this long to take its 503 and go; more refusals
+// than this at once are closed without an answer.
+constexpr auto kRefusalGrace = std::chrono::seconds(2);
+constexpr int kMaxRefusalsInFlight = 64;
+constexpr auto kAcceptErrorPause = std::chrono::milliseconds(100);
+
+std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
+  return absl::ToChronoNanoseconds(d);
+}
+
+// Runs `fn` on a thread reserved in `pool` and resumes the coroutine on its
+// own executor when it is done. Backend calls block, some for as long as a
+// container runs, so they must not occupy the I/O threads.
 template <typename Fn>
-asio::awaitable<void> RunOnThread(Fn fn) {
+asio::awaitable<void> RunOnWorker(WorkerPool& pool, Fn fn) {
   co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-      [fn = std::move(fn)](auto handler) mutable {
+      [&pool, fn = std::move(fn)](auto handler) mutable {
         auto work = asio::make_work_guard(asio::get_associated_executor(handler));
-        std::thread([fn = std::move(fn), handler = std::move(handler),
-                     work = std::move(work)]() mutable {
+        pool.Run([fn = std::move(fn), handler = std::move(handler),
+                  work = std::move(work)]() mutable {
           fn();
+          // post, not dispatch: the pool may run a task inline (see Run()).
           auto ex = work.get_executor();
-          asio::dispatch(ex, [handler = std::move(handler)]() mutable { std::move(handler)(); });
-        }).detach();
+          asio::post(ex, [handler = std::move(handler)]() mutable { std::move(handler)(); });
+        });
       },
       asio::use_awaitable);
 }
 
-// Polls the connection for the peer's close (POLLRDHUP) until destroyed.
-class PollDisconnectWatch : public DisconnectWatch {
- public:
-  PollDisconnectWatch(int fd, std::function<void()> on_gone) {
-    thread_ = std::thread([this, fd, on_gone = std::move(on_gone)] {
-      while (!stop_.load()) {
-        pollfd p{fd, POLLRDHUP, 0};
-        int n = ::poll(&p, 1, 200);
-        if (n > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0) {
-          on_gone();
-          return;
-        }
-      }
-    });
+// Answers `status` with a Docker error body and closes, without blocking an
+// I/O thread: the write and the drain that lets the client read the answer
+// (as in DrainBeforeClose) are asynchronous and bounded by kRefusalGrace.
+asio::awaitable<void> RefuseAndClose(TimedStream& stream, beast::flat_buffer& buffer,
+                                     http::status status, std::string message) {
+  http::response<http::string_body> res{status, 11};
+  AddStandardHeaders(res);
+  res.set(http::field::content_type, "application/json");
+  res.body() = ErrorBody(message);
+  res.keep_alive(false);
+  res.prepare_payload();
+  stream.expires_after(kRefusalGrace);
+  auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
+  if (!wec) {
+    beast::error_code ignored;
+    stream.socket().shutdown(asio::socket_base::shutdown_send, ignored);
+    size_t drained = 0;
+    while (drained < (1u << 20)) {
+      buffer.clear();
+      auto [rec, rn] = co_await stream.async_read_some(buffer.prepare(16 * 1024), kTuple);
+      if (rec) break;  // EOF, error, or the grace expired
+      drained += rn;
+    }
   }
-  ~PollDisconnectWatch() override {
-    stop_.store(true);
-    thread_.join();
+  beast::error_code ignored;
+  stream.socket().shutdown(asio::socket_base::shutdown_both, ignored);
+  stream.close();
+}
+
+// Logs refusals at most every 10 s with a running count, so that a flood of
+// connections cannot flood the log too.
+class RefusalLog {
+ public:
+  void Note(const char* what) {
+    const long long count = count_.fetch_add(1) + 1;
+    const long long now = absl::ToUnixSeconds(absl::Now());
+    long long last = last_.load();
+    if (count > 1 && now - last < 10) return;
+    if (last_.compare_exchange_strong(last, now)) {
+      spdlog::warn("docker API: refused a request: {} ({} refusals so far)", what, count);
+    }
   }
 
  private:
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
-// One request/response exchange on a connection, run on the request's thread
-// with blocking I/O. Implements the handler-facing interfaces.
-class Exchange : public BodyReader, public ResponseWriter, public RawStream {
- public:
-  Exchange(StrandSocket& socket, beast::flat_buffer& buffer,
-           http::request_parser<http::buffer_body>& parser, bool head)
-      : socket_(socket), buffer_(buffer), parser_(parser), head_(head) {}
-
-  // BodyReader.
-  absl::StatusOr<std::string> ReadAll(size_t limit) override {
-    std::string all;
-    while (true) {
-      absl::StatusOr<std::string> part = ReadSome(64 * 1024);
-      if (!part.ok()) return part.status();
-      if (part->empty()) return all;
-      all += *part;
-      if (all.size() > limit) return absl::InvalidArgumentError("request body too large");
-    }
-  }
-
-  absl::StatusOr<std::string> ReadSome(size_t max) override {
-    std::string out;
-    while (out.empty() && !parser_.is_done()) {
-      out.resize(max);
-      parser_.get().body().data = out.data();
-      parser_.get().body().size = max;
-      parser_.get().body().more = true;
-      beast::error_code ec;
-      http::read(socket_, buffer_, parser_, ec);
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec) return absl::UnavailableError("reading the request body: " + ec.message());
-      out.resize(max - parser_.get().body().size);
-    }
-    return out;
-  }
-
-  bool body_done() const { return parser_.is_done(); }
-
-  // ResponseWriter.
-  absl::Status Send(int status, const Headers& headers, std::string_view body) override {
-    http::response<http::string_body> res{static_cast<http::status>(status), 11};
-    AddStandardHeaders(res);
-    for (const auto& [k, v] : headers) res.set(k, v);
-    if (status != 204 && status != 304) res.content_length(head_ ? 0 : body.size());
-    if (!head_) res.body() = std::string(body);
-    res.keep_alive(parser_.get().keep_alive());
-    http::response_serializer<http::string_body> sr{res};
-    if (head_) sr.split(true);
-    beast::error_code ec;
-    if (head_) {
-      http::write_header(socket_, sr, ec);
-    } else {
-      http::write(socket_, sr, ec);
-    }
-    MarkStarted(status);
-    complete_ = !ec;
-    if (ec) return absl::UnavailableError("writing the response: " + ec.message());
-    return absl::OkStatus();
-  }
-
-  absl::Status BeginChunked(int status, const Headers& headers) override {
-    http::response<http::empty_body> res{static_cast<http::status>(status), 11};
-    AddStandardHeaders(res);
-    for (const auto& [k, v] : headers) res.set(k, v);
-    res.chunked(true);
-    res.keep_alive(parser_.get().keep_alive());
-    http::response_serializer<http::empty_body> sr{res};
-    beast::error_code ec;
-    http::write_header(socket_, sr, ec);
-    MarkStarted(status);
-    if (ec) return absl::UnavailableError("writing the response: " + ec.message());
-    return absl::OkStatus();
-  }
-
-  absl::Status WriteChunk(std::string_view data) override {
-    if (data.empty()) return absl::OkStatus();  // an empty chunk would end the body
-    beast::error_code ec;
-    asio::write(socket_, http::make_chunk(asio::const_buffer(data.data(), data.size())), ec);
-    if (ec) return absl::UnavailableError("client gone: " + ec.message());
-    return absl::OkStatus();
-  }
-
-  absl::Status EndChunked() override {
-    beast::error_code ec;
-    asio::write(socket_, http::make_chunk_last(), ec);
-    complete_ = !ec;
-    if (ec) return absl::UnavailableError("client gone: " + ec.message());
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<RawStream*> Hijack(const Headers& headers) override {
-    std::string head = "HTTP/1.1 101 UPGRADED\r\n";
-    for (const auto& [k, v] : headers) head += k + ": " + v + "\r\n";
-    head += "\r\n";
-    beast::error_code ec;
-    asio::write(socket_, asio::buffer(head), ec);
-    MarkStarted(101);
-    hijacked_ = true;
-    if (ec) return absl::UnavailableError("client gone: " + ec.message());
-    return static_cast<RawStream*>(this);
-  }
-
-  std::unique_ptr<DisconnectWatch> WatchDisconnect(std::function<void()> on_gone) override {
-    return std::make_unique<PollDisconnectWatch>(socket_.native_handle(), std::move(on_gone));
-  }
-
-  bool started() const override { return status_ != 0; }
-
-  // RawStream. Plain syscalls on the descriptor: a reader and a writer thread
-  // use it at once, which Asio's socket object does not allow. Asio may have
-  // made the descriptor non-blocking, hence the poll() before each call.
-  std::string Read(size_t max) override {
-    if (buffer_.size() > 0) {
-      size_t n = std::min(max, buffer_.size());
-      std::string out(static_cast<const char*>(buffer_.data().data()), n);
-      buffer_.consume(n);
-      return out;
-    }
-    std::string out(max, '\0');
-    while (true) {
-      pollfd p{socket_.native_handle(), POLLIN, 0};
-      if (::poll(&p, 1, -1) < 0 && errno != EINTR) return "";
-      ssize_t n = ::recv(socket_.native_handle(), out.data(), max, 0);
-      if (n > 0) {
-        out.resize(n);
-        return out;
-      }
-      if (n == 0 || (errno != EAGAIN && errno != EINTR)) return "";
-    }
-  }
-
-  bool Write(std::string_view data) override {
-    while (!data.empty()) {
-      pollfd p{socket_.native_handle(), POLLOUT, 0};
-      if (::poll(&p, 1, -1) < 0 && errno != EINTR) return false;
-      ssize_t n = ::send(socket_.native_handle(), data.data(), data.size(), MSG_NOSIGNAL);
-      if (n > 0) {
-        data.remove_prefix(n);
-      } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  void Close() override { ::shutdown(socket_.native_handle(), SHUT_RDWR); }
-
-  int status() const { return status_; }
-  bool hijacked() const { return hijacked_; }
-  bool complete() const { return complete_; }
-
- private:
-  template <typename Res>
-  static void AddStandardHeaders(Res& res) {
-    res.set("Api-Version", kDockerApiVersion);
-    res.set("Docker-Experimental", "false");
-    res.set("Ostype", "linux");
-    res.set(http::field::server, std::string("Berth/") + BERTH_VERSION + " (linux)");
-  }
-  void MarkStarted(int status) {
-    if (status_ == 0) status_ = status;
-  }
-
-  StrandSocket& socket_;
-  beast::flat_buffer& buffer_;
-  http::request_parser<http::buffer_body>& parser_;
-  bool head_;
-  int status_ = 0;
-  bool hijacked_ = false;
-  bool complete_ = false;
+  std::atomic<long long> count_{0};
+  std::atomic<long long> last_{0};
 };
 
 }  // namespace
 
 class HttpServer::Impl {
  public:
-  Impl(const Router& router, ApidMetrics* metrics, std::string path)
-      : router_(router), metrics_(metrics), path_(std::move(path)), acceptor_(ioc_) {}
+  Impl(const Router& router, ApidMetrics* metrics, std::string path,
+       const HttpServerOptions& options)
+      : router_(router),
+        metrics_(metrics),
+        path_(std::move(path)),
+        options_(options),
+        pool_(options.max_requests),
+        acceptor_(ioc_) {}
 
   absl::Status Listen() {
     ::unlink(path_.c_str());
@@ -287,11 +137,11 @@ class HttpServer::Impl {
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return absl::UnavailableError("listen on " + path_ + ": " + ec.message());
-    ::chmod(path_.c_str(), 0660);
-    if (struct group* g = ::getgrnam("berth"); g != nullptr) {
-      if (::chown(path_.c_str(), 0, g->gr_gid) != 0) {
-        spdlog::warn("chown {} to group berth failed", path_);
-      }
+    // Public like api.sock: group "berth" may use it (the daemon is root).
+    if (absl::Status s = RestrictSocket(path_, SocketAccess::kGroup); !s.ok()) {
+      acceptor_.close(ec);
+      ::unlink(path_.c_str());
+      return absl::UnavailableError("listen on " + path_ + ": " + std::string(s.message()));
     }
     asio::co_spawn(ioc_, AcceptLoop(), asio::detached);
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
@@ -314,6 +164,7 @@ class HttpServer::Impl {
       auto none = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return busy_fds_.empty(); };
       idle = mu_.AwaitWithTimeout(absl::Condition(&none), absl::Seconds(3));
     }
+    idle = pool_.Stop(absl::Seconds(idle ? 1 : 0)) && idle;
     ioc_.stop();
     for (std::thread& t : threads_) t.join();
     ::unlink(path_.c_str());
@@ -326,36 +177,86 @@ class HttpServer::Impl {
     while (true) {
       auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kTuple);
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-      if (ec) continue;
+      if (ec) {
+        // Out of descriptors (EMFILE/ENFILE) leaves the connection queued, so
+        // an immediate retry fails the same way: pause instead of spinning.
+        refusals_.Note(("accept failed: " + ec.message()).c_str());
+        asio::steady_timer pause(co_await asio::this_coro::executor, kAcceptErrorPause);
+        co_await pause.async_wait(kTuple);
+        continue;
+      }
       auto ex = socket.get_executor();
-      asio::co_spawn(ex, Session(std::move(socket)), asio::detached);
+      if (connections_.load() >= options_.max_connections) {
+        refusals_.Note("too many connections");
+        if (refusing_.load() >= kMaxRefusalsInFlight) continue;  // the socket closes here
+        asio::co_spawn(ex, Refuse(TimedStream(std::move(socket))), asio::detached);
+        continue;
+      }
+      connections_.fetch_add(1);
+      asio::co_spawn(ex, Session(TimedStream(std::move(socket))), asio::detached);
     }
   }
 
-  asio::awaitable<void> Session(StrandSocket socket) {
+  asio::awaitable<void> Refuse(TimedStream stream) {
+    refusing_.fetch_add(1);
     beast::flat_buffer buffer;
+    co_await RefuseAndClose(stream, buffer, http::status::service_unavailable,
+                            absl::StrCat("too many connections to the Docker API (limit ",
+                                         options_.max_connections, ")"));
+    refusing_.fetch_sub(1);
+  }
+
+  // Reads the next request's header: within idle_timeout its first byte
+  // (after the first request; before it, the accept starts the header
+  // clock), then within header_timeout the rest. False when the connection
+  // is done: closed, timed out, or garbage.
+  asio::awaitable<bool> ReadHeader(TimedStream& stream, beast::flat_buffer& buffer,
+                                   http::request_parser<http::empty_body>& parser, bool first) {
+    if (!first && buffer.size() == 0) {
+      stream.expires_after(ToChrono(options_.idle_timeout));
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+      if (ec) co_return false;  // EOF, or idle too long (the stream closed the socket)
+      buffer.commit(n);
+    }
+    stream.expires_after(ToChrono(options_.header_timeout));
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+    if (ec == beast::error::timeout) {
+      spdlog::debug("docker API: connection dropped, no request header within {}",
+                    absl::FormatDuration(options_.header_timeout));
+    }
+    // The request is accepted from here on: nothing of it is timed any more.
+    if (!ec) stream.expires_never();
+    co_return !ec;
+  }
+
+  asio::awaitable<void> Session(TimedStream stream) {
+    beast::flat_buffer buffer;
+    bool first = true;
     while (true) {
       http::request_parser<http::empty_body> header_parser;
       header_parser.header_limit(kHeaderLimit);
       // Beast checks Content-Length against the body limit while parsing the
       // header (default 1 MiB); handlers enforce their own limits instead.
       header_parser.body_limit(boost::none);
-      auto [ec, n] = co_await http::async_read_header(socket, buffer, header_parser, kTuple);
-      if (ec) break;  // EOF between requests, or garbage
+      if (!co_await ReadHeader(stream, buffer, header_parser, first)) break;
+      first = false;
+      if (!pool_.TryReserve()) {
+        refusals_.Note("too many requests in progress");
+        co_await RefuseAndClose(stream, buffer, http::status::service_unavailable,
+                                absl::StrCat("the Docker API is busy: ", options_.max_requests,
+                                             " requests in progress"));
+        break;
+      }
       bool keep_alive = false;
       http::request_parser<http::buffer_body> parser(std::move(header_parser));
       parser.body_limit(boost::none);  // handlers enforce their own limits
+      StrandSocket& socket = stream.socket();
       const int fd = socket.native_handle();
       {
         absl::MutexLock lock(&mu_);
         busy_fds_.insert(fd);
       }
-      try {
-        co_await RunOnThread([&] { keep_alive = Handle(socket, buffer, parser); });
-      } catch (const std::system_error& e) {
-        spdlog::error("docker API: cannot start a request thread: {}", e.what());
-        keep_alive = false;
-      }
+      co_await RunOnWorker(pool_, [&] { keep_alive = Handle(socket, buffer, parser); });
       {
         absl::MutexLock lock(&mu_);
         busy_fds_.erase(fd);
@@ -363,8 +264,9 @@ class HttpServer::Impl {
       if (!keep_alive) break;
     }
     beast::error_code ignored;
-    socket.shutdown(asio::socket_base::shutdown_both, ignored);
-    socket.close(ignored);
+    stream.socket().shutdown(asio::socket_base::shutdown_both, ignored);
+    stream.close();
+    connections_.fetch_sub(1);
   }
 
   // Runs one request on the calling (request) thread. Returns whether the
@@ -380,7 +282,8 @@ class HttpServer::Impl {
       request.headers[absl::AsciiStrToLower(std::string(field.name_string()))] =
           std::string(field.value());
     }
-    Exchange exchange(socket, buffer, parser, request.method == "HEAD");
+    Exchange exchange(socket, buffer, parser, request.method == "HEAD",
+                      options_.body_read_timeout);
     std::string route = "unmatched";
     absl::Status status;
     try {
@@ -391,7 +294,9 @@ class HttpServer::Impl {
       status = absl::InternalError(std::string("unexpected error: ") + e.what());
     }
     if (!status.ok() && !exchange.started()) {
-      exchange.Send(HttpStatusFor(status), {{"Content-Type", "application/json"}},
+      // A stalled body is the client's fault (408), not a server error.
+      const int code = exchange.body_timed_out() ? 408 : HttpStatusFor(status);
+      exchange.Send(code, {{"Content-Type", "application/json"}},
                     ErrorBody(std::string(status.message())))
           .IgnoreError();
     } else if (!status.ok()) {
@@ -405,7 +310,7 @@ class HttpServer::Impl {
     }
     spdlog::debug("{} {} → {} ({:.3f}s)", request.method, request.target, exchange.status(),
                   seconds);
-    if (exchange.hijacked()) return false;
+    if (exchange.hijacked() || exchange.body_timed_out()) return false;
     if (!exchange.body_done()) {
       // Drain a small unread body so the next request parses; else close
       // gracefully so the client still reads the response.
@@ -443,6 +348,12 @@ class HttpServer::Impl {
   const Router& router_;
   ApidMetrics* metrics_;
   std::string path_;
+  const HttpServerOptions options_;
+  WorkerPool pool_;
+  // Sessions alive (accepted, not refused); and refusals being answered.
+  std::atomic<int> connections_{0};
+  std::atomic<int> refusing_{0};
+  RefusalLog refusals_;
   absl::Mutex mu_;
   // Connections with a request running on its own thread.
   std::set<int> busy_fds_ ABSL_GUARDED_BY(mu_);
@@ -451,17 +362,35 @@ class HttpServer::Impl {
   std::vector<std::thread> threads_;
 };
 
+absl::Status HttpServerOptions::Validate() const {
+  if (max_connections < 1) return absl::InvalidArgumentError("max_connections must be at least 1");
+  if (max_requests < 1) return absl::InvalidArgumentError("max_requests must be at least 1");
+  if (header_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("header_timeout must be positive");
+  }
+  if (idle_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("idle_timeout must be positive");
+  }
+  if (body_read_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("body_read_timeout must be positive");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& address,
                                                               const Router& router,
-                                                              ApidMetrics* metrics) {
+                                                              ApidMetrics* metrics,
+                                                              const HttpServerOptions& options) {
   constexpr char kUnix[] = "unix://";
   if (!absl::StartsWith(address, kUnix)) {
     return absl::InvalidArgumentError("docker socket '" + address +
                                       "': only unix:// addresses are supported (TCP needs TLS, "
                                       "not built yet)");
   }
-  auto impl = std::make_unique<Impl>(router, metrics, address.substr(sizeof(kUnix) - 1));
-  if (absl::Status s = impl->Listen(); !s.ok()) return s;
+  BERTH_RETURN_IF_ERROR(options.Validate());
+  auto impl =
+      std::make_unique<Impl>(router, metrics, address.substr(sizeof(kUnix) - 1), options);
+  BERTH_RETURN_IF_ERROR(impl->Listen());
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 

@@ -1,7 +1,10 @@
 #include "services/apid/rest/query.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
 namespace berth::apid::rest {
@@ -73,14 +76,72 @@ bool Query::GetBool(const std::string& key, bool fallback) const {
   return it == values_.end() ? fallback : ParseDockerBool(it->second);
 }
 
-absl::StatusOr<long long> Query::GetInt(const std::string& key, long long fallback) const {
+absl::StatusOr<long long> Query::GetInt(const std::string& key, long long fallback,
+                                        IntRange range) const {
   auto it = values_.find(key);
   if (it == values_.end() || it->second.empty()) return fallback;
   long long v = 0;
-  if (!absl::SimpleAtoi(it->second, &v)) {
-    return absl::InvalidArgumentError("invalid value for " + key + ": '" + it->second + "'");
+  // SimpleAtoi fails on overflow instead of wrapping, so a huge value lands
+  // here too rather than as a small or negative number.
+  if (!absl::SimpleAtoi(it->second, &v) || v < range.min || v > range.max) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid value for ", key, ": '", it->second,
+                                                   "' (must be an integer from ", range.min,
+                                                   " to ", range.max, ")"));
   }
   return v;
+}
+
+absl::StatusOr<std::string> Query::GetSignal(const std::string& key) const {
+  std::string value = Get(key);
+  if (value.empty()) return value;
+  // Anything that starts like a number is a number; names start with a letter.
+  if (!absl::ascii_isdigit(static_cast<unsigned char>(value[0])) && value[0] != '-' &&
+      value[0] != '+') {
+    return value;
+  }
+  absl::StatusOr<long long> number = GetInt(key, 0, kSignalNumberRange);
+  if (!number.ok()) return number.status();
+  return absl::StrCat(*number);
+}
+
+absl::StatusOr<int64_t> Query::GetUnixNanos(const std::string& key) const {
+  const std::string value = Get(key);
+  if (value.empty()) return 0;
+  auto invalid = [&] {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid value for ", key, ": '", value,
+        "' (must be Unix seconds with an optional fraction, from 0 to ", kMaxUnixSeconds, ")"));
+  };
+  // Parsed as integers, not a double: a double loses nanoseconds at today's
+  // epoch and turns huge or "nan" inputs into undefined conversions.
+  absl::string_view seconds_text = value;
+  absl::string_view fraction_text;
+  if (size_t dot = value.find('.'); dot != std::string::npos) {
+    seconds_text = absl::string_view(value).substr(0, dot);
+    fraction_text = absl::string_view(value).substr(dot + 1);
+  }
+  auto all_digits = [](absl::string_view s) {
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); });
+  };
+  const bool has_dot = seconds_text.size() != value.size();
+  if (seconds_text.empty() || !all_digits(seconds_text) || !all_digits(fraction_text) ||
+      fraction_text.size() > 9 || (has_dot && fraction_text.empty())) {
+    return invalid();
+  }
+  int64_t seconds = 0;
+  if (!absl::SimpleAtoi(seconds_text, &seconds) || seconds > kMaxUnixSeconds) return invalid();
+  int64_t nanos = 0;
+  if (!fraction_text.empty()) {
+    std::string padded(fraction_text);
+    padded.resize(9, '0');
+    if (!absl::SimpleAtoi(padded, &nanos)) return invalid();
+  }
+  if (seconds == kMaxUnixSeconds &&
+      nanos > std::numeric_limits<int64_t>::max() % 1000000000) {
+    return invalid();
+  }
+  return seconds * 1000000000 + nanos;
 }
 
 }  // namespace berth::apid::rest

@@ -161,11 +161,19 @@ class FakeRuntimed : public RuntimedClient {
     containers[r.container()].mutable_state()->set_status(v1::CONTAINER_STATUS_RUNNING);
     return v1::StartContainerResponse();
   }
+  v1::StopContainerRequest last_stop;
+  v1::KillContainerRequest last_kill;
+  v1::ResizeContainerRequest last_resize;
+  v1::ContainerLogsRequest last_logs;
   absl::StatusOr<v1::StopContainerResponse> StopContainer(
-      const v1::StopContainerRequest&) override {
+      const v1::StopContainerRequest& r) override {
+    log_.push_back("runtimed.StopContainer " + r.container());
+    last_stop = r;
     return v1::StopContainerResponse();
   }
-  absl::Status KillContainer(const v1::KillContainerRequest&) override {
+  absl::Status KillContainer(const v1::KillContainerRequest& r) override {
+    log_.push_back("runtimed.KillContainer " + r.container());
+    last_kill = r;
     return absl::OkStatus();
   }
   absl::StatusOr<v1::Container> RemoveContainer(const std::string& ref, bool) override {
@@ -182,7 +190,9 @@ class FakeRuntimed : public RuntimedClient {
   absl::StatusOr<v1::Container> InspectContainer(const std::string& ref) override {
     return Find(ref);
   }
-  absl::Status ResizeContainer(const v1::ResizeContainerRequest&) override {
+  absl::Status ResizeContainer(const v1::ResizeContainerRequest& r) override {
+    log_.push_back("runtimed.ResizeContainer " + r.container());
+    last_resize = r;
     return absl::OkStatus();
   }
   std::vector<v1::WaitEvent> wait_events;  // what WaitContainer streams
@@ -192,8 +202,10 @@ class FakeRuntimed : public RuntimedClient {
     return std::make_unique<ScriptedStream<WaitStream, v1::WaitEvent>>(wait_events,
                                                                        absl::OkStatus());
   }
-  std::unique_ptr<LogStream> ContainerLogs(const v1::ContainerLogsRequest&,
+  std::unique_ptr<LogStream> ContainerLogs(const v1::ContainerLogsRequest& r,
                                            const grpc::ServerContextBase*) override {
+    log_.push_back("runtimed.ContainerLogs " + r.container());
+    last_logs = r;
     return std::make_unique<FailedStream<LogStream, v1::LogEntry>>(
         absl::UnimplementedError("fake"));
   }

@@ -32,10 +32,55 @@ TEST(QueryTest, ParsesDecodesAndRepeats) {
 TEST(QueryTest, IntegersAndErrors) {
   auto q = Query::Parse("t=5&h=x&limit=");
   ASSERT_TRUE(q.ok());
-  EXPECT_EQ(*q->GetInt("t", -1), 5);
-  EXPECT_EQ(*q->GetInt("limit", -1), -1);
-  EXPECT_EQ(q->GetInt("h", 0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*q->GetInt("t", -1, kStopTimeoutRange), 5);
+  EXPECT_EQ(*q->GetInt("limit", -1, kListLimitRange), -1);
+  EXPECT_EQ(*q->GetInt("absent", 7, kTerminalSizeRange), 7);
+  EXPECT_EQ(q->GetInt("h", 0, kTerminalSizeRange).status().code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(Query::Parse("a=%zz").ok());
+}
+
+TEST(QueryTest, IntegersAreCheckedAgainstTheirRangeWithoutWrapping) {
+  const IntRange range{-1, 10};
+  for (const char* bad : {"t=11", "t=-2", "t=99999999999999999999", "t=-99999999999999999999",
+                          "t=18446744073709551615", "t=0x10", "t=1e3", "t=5%00"}) {
+    auto q = Query::Parse(bad);
+    ASSERT_TRUE(q.ok()) << bad;
+    absl::StatusOr<long long> v = q->GetInt("t", 0, range);
+    EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(v.status().message()),
+                ::testing::HasSubstr("(must be an integer from -1 to 10)"));
+  }
+  for (const char* good : {"t=-1", "t=0", "t=10", "t=%2B3"}) {
+    auto q = Query::Parse(good);
+    EXPECT_TRUE(q->GetInt("t", 0, range).ok()) << good;
+  }
+}
+
+TEST(QueryTest, SignalsNumbersBoundedNamesKept) {
+  EXPECT_EQ(*Query::Parse("s=KILL")->GetSignal("s"), "KILL");
+  EXPECT_EQ(*Query::Parse("s=sigterm")->GetSignal("s"), "sigterm");
+  EXPECT_EQ(*Query::Parse("")->GetSignal("s"), "");
+  EXPECT_EQ(*Query::Parse("s=64")->GetSignal("s"), "64");
+  EXPECT_FALSE(Query::Parse("s=65")->GetSignal("s").ok());
+  EXPECT_FALSE(Query::Parse("s=0")->GetSignal("s").ok());
+  EXPECT_FALSE(Query::Parse("s=4294967297")->GetSignal("s").ok());
+}
+
+TEST(QueryTest, UnixNanosExactAndBounded) {
+  EXPECT_EQ(*Query::Parse("")->GetUnixNanos("since"), 0);
+  EXPECT_EQ(*Query::Parse("since=0")->GetUnixNanos("since"), 0);
+  EXPECT_EQ(*Query::Parse("since=1700000000.123456789")->GetUnixNanos("since"),
+            1700000000123456789LL);
+  EXPECT_EQ(*Query::Parse("since=12.5")->GetUnixNanos("since"), 12500000000LL);
+  EXPECT_EQ(*Query::Parse("since=9223372036.854775807")->GetUnixNanos("since"),
+            std::numeric_limits<int64_t>::max());
+  for (const char* bad : {"since=9223372036.854775808", "since=9223372037", "since=-1",
+                          "since=nan", "since=inf", "since=1e9", "since=.5", "since=1.",
+                          "since=1.2.3", "since=1.0000000001", "since=+1"}) {
+    absl::StatusOr<int64_t> v = Query::Parse(bad)->GetUnixNanos("since");
+    EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
 }
 
 TEST(PercentDecodeTest, PlusOnlyInQueries) {
