@@ -14,8 +14,9 @@ packages=(
   libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libmnl-dev libnftables-dev
   # runtime tools
   nftables iproute2 util-linux procps curl ca-certificates
-  # tests: promtool, test images, loopback registry, OCI runtime for differential tests
-  prometheus busybox-static docker-registry runc socat python3 python3-docker
+  # tests: promtool, test images, loopback registry, OCI runtime for differential
+  # tests, lrzip for the refused-compression test
+  prometheus busybox-static docker-registry runc socat python3 python3-docker lrzip
 )
 
 missing=()
