@@ -43,10 +43,13 @@ std::string RenderIpTable(const RulesetSpec& spec) {
   const std::string subnet = spec.subnet.ToString();
   const std::string bridge = Quote(spec.bridge);
   std::string out = absl::StrCat("table ip ", spec.table, " {\n");
+  // Only this stack's bridge has route_localnet=1; on every other interface
+  // the kernel already drops 127.0.0.0/8 as martian. Matching the bridge (not
+  // "every interface but lo") keeps stacks side by side independent.
   absl::StrAppend(&out, "\tchain guard {\n",
                   "\t\ttype filter hook prerouting priority raw; policy accept;\n",
-                  "\t\tiifname != \"lo\" ip daddr 127.0.0.0/8 drop\n",
-                  "\t\tiifname != \"lo\" ip saddr 127.0.0.0/8 drop\n", "\t}\n");
+                  "\t\tiifname ", bridge, " ip daddr 127.0.0.0/8 drop\n",
+                  "\t\tiifname ", bridge, " ip saddr 127.0.0.0/8 drop\n", "\t}\n");
   absl::StrAppend(&out, "\tchain prerouting {\n",
                   "\t\ttype nat hook prerouting priority dstnat; policy accept;\n", outside_dnat,
                   "\t}\n");

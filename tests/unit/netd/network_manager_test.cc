@@ -89,7 +89,7 @@ TEST_F(NetworkManagerTest, RecoverSetsUpBridgeSysctlsDirAndTable) {
   EXPECT_TRUE(netns_.prepared_dirs.count(config_.run_dir + "/netd/netns"));
   EXPECT_THAT(Table(), HasSubstr("ip saddr 10.9.0.0/24 oifname != \"bt0\" masquerade"));
   // route_localnet comes with the guard that keeps containers off 127.0.0.1.
-  EXPECT_THAT(Table(), HasSubstr("iifname != \"lo\" ip daddr 127.0.0.0/8 drop\n"));
+  EXPECT_THAT(Table(), HasSubstr("iifname \"bt0\" ip daddr 127.0.0.0/8 drop\n"));
   EXPECT_THAT(Table(), HasSubstr("oifname \"bt0\" drop\n"));
 
   // A second start finds everything in place and adds nothing twice.
