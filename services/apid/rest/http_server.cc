@@ -20,7 +20,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/strings/match.h"
-#include "services/apid/coordinator/system_service.h"
+#include "services/apid/usecases/system_service.h"
 #include "services/apid/metrics.h"
 #include "services/apid/rest/http_status.h"
 #include "spdlog/spdlog.h"
