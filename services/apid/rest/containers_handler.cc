@@ -58,7 +58,8 @@ absl::Status Restart(RestDeps& deps, HandlerContext& ctx) {
   absl::StatusOr<long long> t = ctx.request.query.GetInt("t", -1);
   if (!t.ok()) return t.status();
   absl::Status s = deps.containers.Restart(ctx.request.params["id"], static_cast<int>(*t));
-  // NOT_FOUND and a failed stop keep the usual table; a failed start is 400.
+  // Answered like a failed start: 400 with the text (404 / 503 for not found
+  // or a backend down), as a restart ends in a start.
   if (!s.ok()) return SendStartError(ctx, s);
   return ctx.response.Send(204, {}, "");
 }
