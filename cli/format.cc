@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/status/start_exit_code.h"
 
 namespace berth::cli {
 namespace {
@@ -402,17 +403,7 @@ absl::StatusOr<std::string> ParseEnvFlag(
 }
 
 int ExitCodeForStartError(const std::string& message) {
-  // The daemon's text may come from strerror ("No such file or directory")
-  // or from Go-style messages ("no such file or directory"): compare without case.
-  const std::string text = absl::AsciiStrToLower(message);
-  if (absl::StrContains(text, "executable file not found") ||
-      absl::StrContains(text, "no such file or directory")) {
-    return 127;
-  }
-  if (absl::StrContains(text, "permission denied") || absl::StrContains(text, "is a directory")) {
-    return 126;
-  }
-  return 125;
+  return StartFailureExitCode(message);
 }
 
 }  // namespace berth::cli

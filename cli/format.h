@@ -150,9 +150,7 @@ absl::StatusOr<std::string> ParseEnvFlag(
 // Exit codes
 
 // The exit code of `run` when starting the container failed, derived from the
-// daemon's message with docker's rules: 127 when the command was not found
-// ("executable file not found", "no such file or directory"), 126 when it
-// could not be executed ("permission denied", "is a directory"), else 125.
+// daemon's message by the shared rule (common/status/start_exit_code.h).
 int ExitCodeForStartError(const std::string& message);
 
 }  // namespace berth::cli

@@ -10,9 +10,9 @@
 #include "common/metrics/metrics.h"
 #include "services/apid/clients/grpc_clients.h"
 #include "services/apid/clients/health_monitor.h"
-#include "services/apid/coordinator/background.h"
-#include "services/apid/coordinator/coordinator.h"
-#include "services/apid/coordinator/system_service.h"
+#include "services/apid/usecases/background.h"
+#include "services/apid/usecases/container_service.h"
+#include "services/apid/usecases/system_service.h"
 #include "services/apid/grpc/berth_service.h"
 #include "services/apid/metrics.h"
 #include "services/apid/rest/handlers.h"
@@ -88,13 +88,14 @@ int Run() {
   }
   berth::apid::SystemService system(berth::apid::ReadHostFacts(), *engine_id, state_dir,
                                     *imaged, *runtimed, health);
-  berth::apid::Coordinator coordinator(*imaged, *netd, *runtimed);
+  // Faces → use cases → clients: both faces translate into `containers`.
+  berth::apid::ContainerService containers(*imaged, *netd, *runtimed);
   berth::apid::BackgroundTasks background(
-      coordinator, *runtimed, std::chrono::seconds(absl::GetFlag(FLAGS_reconcile_interval_seconds)));
+      containers, *runtimed, std::chrono::seconds(absl::GetFlag(FLAGS_reconcile_interval_seconds)));
   background.Start();
 
   berth::apid::rest::Router router;
-  berth::apid::rest::RestDeps deps{coordinator, system, *imaged, *runtimed, APID_BUILD_TIME};
+  berth::apid::rest::RestDeps deps{containers, system, *imaged, APID_BUILD_TIME};
   berth::apid::rest::RegisterAllRoutes(router, deps);
   berth::apid::rest::HttpServerOptions http_options;
   http_options.max_connections = absl::GetFlag(FLAGS_docker_max_connections);
@@ -110,7 +111,7 @@ int Run() {
   }
   spdlog::info("Docker API on {}", absl::GetFlag(FLAGS_docker_socket));
 
-  berth::apid::BerthService service(coordinator, system, *imaged, *runtimed);
+  berth::apid::BerthService service(containers, system, *imaged);
   absl::Status status = berth::daemon::ServeUntilSignal("apid", absl::GetFlag(FLAGS_listen),
                                                         {&service}, **metrics_server,
                                                         berth::SocketAccess::kGroup);

@@ -11,7 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/fs/fs.h"
-#include "services/apid/coordinator/coordinator.h"
+#include "services/apid/usecases/container_service.h"
 
 namespace berth::apid {
 namespace {

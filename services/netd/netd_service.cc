@@ -46,6 +46,7 @@ grpc::Status NetdService::Attach(grpc::ServerContext*, const berth::v1::AttachRe
   ToProto(result->endpoint, response->mutable_summary());
   response->set_resolv_conf(result->resolv_conf);
   response->set_hosts(result->hosts);
+  response->set_created(result->created);
   return grpc::Status::OK;
 }
 

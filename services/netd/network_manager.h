@@ -71,6 +71,7 @@ struct AttachResult {
   EndpointRecord endpoint;  // mode, netns path, address, resolved ports
   std::string resolv_conf;
   std::string hosts;
+  bool created = false;  // this call made the endpoint (not an existing one)
 };
 
 struct NetworkInfo {

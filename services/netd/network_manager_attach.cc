@@ -169,7 +169,9 @@ absl::StatusOr<AttachResult> NetworkManager::AttachLocked(const AttachParams& pa
   UpdateGauges();
   spdlog::info("container={} attached: mode={} ip={} ports={}", id, mode, record.ip_address,
                record.ports.size());
-  return ResultFor(record);
+  AttachResult result = ResultFor(record);
+  result.created = true;
+  return result;
 }
 
 absl::StatusOr<AttachResult> NetworkManager::Attach(const AttachParams& params) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/fs/fs.h"
+#include "common/status/start_exit_code.h"
 #include "common/status/status.h"
 #include "services/runtimed/container_manager.h"
 #include "services/runtimed/container_state.h"
@@ -24,17 +25,6 @@ namespace {
 void SetTime(google::protobuf::Timestamp* ts, int64_t unix_nano) {
   ts->set_seconds(unix_nano / 1000000000);
   ts->set_nanos(static_cast<int32_t>(unix_nano % 1000000000));
-}
-
-// The exit code Docker shows for a failed start (the CLI's own rule).
-int StartFailureExitCode(const absl::Status& error) {
-  std::string_view text(error.message().data(), error.message().size());
-  if (text.find("executable file not found") != std::string_view::npos ||
-      text.find("no such file or directory") != std::string_view::npos) {
-    return 127;
-  }
-  if (text.find("permission denied") != std::string_view::npos) return 126;
-  return 125;
 }
 
 }  // namespace
@@ -113,9 +103,15 @@ absl::StatusOr<StartResult> ContainerManager::StartContainer(const StartRequest&
     absl::MutexLock lock(&mu_);
     BERTH_ASSIGN_OR_RETURN(Entry * entry, Resolve(request.container));
     if (IsRunning(entry->record.state().status())) return StartResult{true, entry->record};
-    if (entry->starting || entry->removing) {
+    // A concurrent start gets its own code (ABORTED): its caller must leave
+    // the network and files of the start in progress alone.
+    if (entry->starting) {
+      return absl::AbortedError(
+          absl::StrCat("container ", entry->record.id(), " is already starting"));
+    }
+    if (entry->removing) {
       return absl::FailedPreconditionError(
-          absl::StrCat("container ", entry->record.id(), " is being started or removed"));
+          absl::StrCat("container ", entry->record.id(), " is being removed"));
     }
     if (!CanStart(entry->record.state().status())) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -174,7 +170,7 @@ void ContainerManager::RecordStartFailure(const std::string& id, const absl::Sta
   entry.starting = false;
   // Like Docker: the container keeps its state (created) with State.Error.
   entry.record.mutable_state()->set_error(std::string(error.message()));
-  entry.record.mutable_state()->set_exit_code(StartFailureExitCode(error));
+  entry.record.mutable_state()->set_exit_code(StartFailureExitCode(error.message()));
   absl::Status saved = Save(entry.record);
   if (!saved.ok()) spdlog::error("container={} {}", id.substr(0, 12), saved.ToString());
   for (auto& session : entry.pending_attaches) session->End();

@@ -96,7 +96,8 @@ class ContainerManager {
   // AlreadyExists (Docker's conflict text) for a used name or id.
   absl::StatusOr<v1::Container> CreateContainer(const CreateRequest& request);
   // Spawns the shim, connects pending attaches, releases the process.
-  // FailedPrecondition for a wrong state; a start failure keeps the executor's
+  // FailedPrecondition for a wrong state, Aborted "already starting" while
+  // another start of it is in progress; a start failure keeps the executor's
   // words (InvalidArgument for exec errors) and records them in State.Error.
   absl::StatusOr<StartResult> StartContainer(const StartRequest& request);
   // Signals, waits up to the timeout (-1: the container's, default 10 s),

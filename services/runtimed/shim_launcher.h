@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/grpc/deadlines.h"
 
 namespace berth::runtimed {
 
@@ -17,7 +18,8 @@ struct ShimLaunch {
   std::string shim_path;    // the berth-shim binary
   std::string config_path;  // its config.json
   std::string log_path;     // its stdout/stderr
-  int timeout_ms = 60000;   // for the readiness report
+  // For the readiness report; apid's start deadline derives from it.
+  int timeout_ms = std::chrono::milliseconds(kShimReadyTimeout).count();
 };
 
 // Runs the shim and waits for its readiness report. Returns the container's

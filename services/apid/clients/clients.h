@@ -1,11 +1,12 @@
 #pragma once
 
-// Interfaces to the three backing services. apid's domain code (coordinator,
-// REST handlers, gRPC forwards) depends on these, never on the generated
-// stubs, so it is unit-tested against fakes.
+// Interfaces to the three backing services. apid's use cases (usecases/)
+// depend on these, never on the generated stubs, so they are unit-tested
+// against fakes.
 //
-// Contract shared by every method: unary calls carry a deadline (30 s) and
-// return the backend's status unchanged (NOT_FOUND "No such container: x",
+// Contract shared by every method: unary calls carry a deadline (30 s; a
+// start's derives from the shim's readiness timeout, common/grpc/deadlines.h)
+// and return the backend's status unchanged (NOT_FOUND "No such container: x",
 // ALREADY_EXISTS name conflicts, ...); UNAVAILABLE means the service is down.
 // The channels reconnect by themselves, so a restarted service is used again
 // without restarting apid. `parent`, where present, is the public gRPC call
@@ -62,7 +63,7 @@ class NetdClient {
  public:
   virtual ~NetdClient() = default;
 
-  // Attaches (idempotent for an attached container).
+  // Attaches (idempotent for an attached container: then created=false).
   virtual absl::StatusOr<v1::AttachResponse> Attach(const v1::AttachRequest& request) = 0;
   // Idempotent: an unknown container is OK.
   virtual absl::Status Detach(const std::string& container_id) = 0;
@@ -75,7 +76,8 @@ class RuntimedClient {
 
   virtual absl::StatusOr<v1::Container> CreateContainer(
       const v1::CreateContainerRequest& request) = 0;
-  // The start error keeps the executor's words (exit code 127 in the CLI).
+  // The start error keeps the executor's words (exit code 127 in the CLI);
+  // ABORTED when another start of the container is in progress.
   virtual absl::StatusOr<v1::StartContainerResponse> StartContainer(
       const v1::StartContainerRequest& request) = 0;
   virtual absl::StatusOr<v1::StopContainerResponse> StopContainer(

@@ -9,6 +9,7 @@
 #include "berth/v1/netd.grpc.pb.h"
 #include "berth/v1/runtimed.grpc.pb.h"
 #include "common/grpc/channel.h"
+#include "common/grpc/deadlines.h"
 #include "common/grpc/grpc_status.h"
 #include "services/apid/clients/grpc_streams.h"
 
@@ -189,8 +190,12 @@ class GrpcRuntimedClient : public RuntimedClient {
   absl::StatusOr<v1::StartContainerResponse> StartContainer(
       const v1::StartContainerRequest& request) override {
     v1::StartContainerResponse response;
-    absl::Status status = Unary(
-        [&](grpc::ClientContext* c) { return stub_->StartContainer(c, request, &response); });
+    // runtimed waits up to the shim's readiness timeout: giving up earlier
+    // would report a failure for a start that then succeeds.
+    absl::Status status = UnaryCall(
+        "runtimed",
+        [&](grpc::ClientContext* c) { return stub_->StartContainer(c, request, &response); },
+        kStartContainerDeadline);
     if (!status.ok()) return status;
     return response;
   }

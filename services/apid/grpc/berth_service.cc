@@ -35,7 +35,7 @@ grpc::Status Forward(ReadStream<T>& stream, grpc::ServerWriter<T>* writer) {
 // one write in flight at a time, and finishes the call when output ends.
 class AttachReactor : public grpc::ServerBidiReactor<v1::AttachInput, v1::AttachOutput> {
  public:
-  explicit AttachReactor(RuntimedClient& runtimed) : stream_(runtimed.AttachContainer(nullptr)) {
+  explicit AttachReactor(ContainerService& containers) : stream_(containers.AttachRaw(nullptr)) {
     StartRead(&in_);
     pump_ = std::thread([this] { PumpOutput(); });
   }
@@ -110,9 +110,9 @@ class AttachReactor : public grpc::ServerBidiReactor<v1::AttachInput, v1::Attach
 
 }  // namespace
 
-BerthService::BerthService(Coordinator& coordinator, SystemService& system,
-                           ImagedClient& imaged, RuntimedClient& runtimed)
-    : coordinator_(coordinator), system_(system), imaged_(imaged), runtimed_(runtimed) {}
+BerthService::BerthService(ContainerService& containers, SystemService& system,
+                           ImagedClient& imaged)
+    : containers_(containers), system_(system), imaged_(imaged) {}
 
 grpc::Status BerthService::Version(grpc::ServerContext*, const v1::VersionRequest*,
                                    v1::VersionResponse* resp) {
@@ -158,8 +158,8 @@ grpc::Status BerthService::RemoveImage(grpc::ServerContext*, const v1::RemoveIma
 grpc::Status BerthService::CreateContainer(grpc::ServerContext*,
                                            const v1::CreateContainerApiRequest* req,
                                            v1::CreateContainerApiResponse* resp) {
-  absl::StatusOr<Coordinator::CreateResult> created =
-      coordinator_.Create(req->name(), req->config());
+  absl::StatusOr<ContainerService::CreateResult> created =
+      containers_.Create(req->name(), req->config());
   if (!created.ok()) return ToGrpcStatus(created.status());
   resp->set_id(created->id);
   for (const std::string& w : created->warnings) resp->add_warnings(w);
@@ -169,7 +169,7 @@ grpc::Status BerthService::CreateContainer(grpc::ServerContext*,
 grpc::Status BerthService::StartContainer(grpc::ServerContext*,
                                           const v1::StartContainerApiRequest* req,
                                           v1::StartContainerApiResponse* resp) {
-  absl::StatusOr<bool> already = coordinator_.Start(req->container());
+  absl::StatusOr<bool> already = containers_.Start(req->container());
   if (!already.ok()) return ToGrpcStatus(already.status());
   resp->set_already_running(*already);
   return grpc::Status::OK;
@@ -178,44 +178,36 @@ grpc::Status BerthService::StartContainer(grpc::ServerContext*,
 grpc::Status BerthService::WaitContainer(grpc::ServerContext* ctx,
                                          const v1::WaitContainerApiRequest* req,
                                          grpc::ServerWriter<v1::WaitEvent>* writer) {
-  v1::WaitContainerRequest request;
-  request.set_container(req->container());
-  request.set_condition(req->condition());
-  std::unique_ptr<WaitStream> stream = runtimed_.WaitContainer(request, ctx);
+  std::unique_ptr<WaitStream> stream =
+      containers_.Wait(req->container(), req->condition(), ctx);
   return Forward(*stream, writer);
 }
 
 grpc::Status BerthService::StopContainer(grpc::ServerContext*,
                                          const v1::StopContainerApiRequest* req,
                                          v1::StopContainerApiResponse* resp) {
-  v1::StopContainerRequest request;
-  request.set_container(req->container());
-  request.set_timeout_seconds(req->timeout_seconds());
-  absl::StatusOr<v1::StopContainerResponse> stopped = runtimed_.StopContainer(request);
-  if (!stopped.ok()) return ToGrpcStatus(stopped.status());
-  resp->set_already_stopped(stopped->already_stopped());
+  absl::StatusOr<bool> already = containers_.Stop(req->container(), req->timeout_seconds(), "");
+  if (!already.ok()) return ToGrpcStatus(already.status());
+  resp->set_already_stopped(*already);
   return grpc::Status::OK;
 }
 
 grpc::Status BerthService::KillContainer(grpc::ServerContext*,
                                          const v1::KillContainerApiRequest* req,
                                          v1::KillContainerApiResponse*) {
-  v1::KillContainerRequest request;
-  request.set_container(req->container());
-  request.set_signal(req->signal());
-  return ToGrpcStatus(runtimed_.KillContainer(request));
+  return ToGrpcStatus(containers_.Kill(req->container(), req->signal()));
 }
 
 grpc::Status BerthService::RemoveContainer(grpc::ServerContext*,
                                            const v1::RemoveContainerApiRequest* req,
                                            v1::RemoveContainerApiResponse*) {
-  return ToGrpcStatus(coordinator_.Remove(req->container(), req->force()));
+  return ToGrpcStatus(containers_.Remove(req->container(), req->force()));
 }
 
 grpc::Status BerthService::ListContainers(grpc::ServerContext*,
                                           const v1::ListContainersApiRequest* req,
                                           v1::ListContainersApiResponse* resp) {
-  absl::StatusOr<std::vector<v1::Container>> list = runtimed_.ListContainers(req->all());
+  absl::StatusOr<std::vector<v1::Container>> list = containers_.List(req->all());
   if (!list.ok()) return ToGrpcStatus(list.status());
   for (v1::Container& c : *list) *resp->add_containers() = std::move(c);
   return grpc::Status::OK;
@@ -224,7 +216,7 @@ grpc::Status BerthService::ListContainers(grpc::ServerContext*,
 grpc::Status BerthService::InspectContainer(grpc::ServerContext*,
                                             const v1::InspectContainerApiRequest* req,
                                             v1::Container* resp) {
-  return Reply(runtimed_.InspectContainer(req->container()), resp);
+  return Reply(containers_.Inspect(req->container()), resp);
 }
 
 grpc::Status BerthService::ContainerLogs(grpc::ServerContext* ctx,
@@ -237,23 +229,20 @@ grpc::Status BerthService::ContainerLogs(grpc::ServerContext* ctx,
   request.set_stderr(req->stderr());
   request.set_tail(req->tail());
   request.set_since_unix_nano(req->since_unix_nano());
-  std::unique_ptr<LogStream> stream = runtimed_.ContainerLogs(request, ctx);
-  return Forward(*stream, writer);
+  absl::StatusOr<ContainerService::OpenLogs> logs = containers_.Logs(request, ctx);
+  if (!logs.ok()) return ToGrpcStatus(logs.status());
+  return Forward(*logs->stream, writer);
 }
 
 grpc::ServerBidiReactor<v1::AttachInput, v1::AttachOutput>* BerthService::AttachContainer(
     grpc::CallbackServerContext*) {
-  return new AttachReactor(runtimed_);
+  return new AttachReactor(containers_);
 }
 
 grpc::Status BerthService::ResizeContainer(grpc::ServerContext*,
                                            const v1::ResizeContainerApiRequest* req,
                                            v1::ResizeContainerApiResponse*) {
-  v1::ResizeContainerRequest request;
-  request.set_container(req->container());
-  request.set_height(req->height());
-  request.set_width(req->width());
-  return ToGrpcStatus(runtimed_.ResizeContainer(request));
+  return ToGrpcStatus(containers_.Resize(req->container(), req->height(), req->width()));
 }
 
 }  // namespace berth::apid

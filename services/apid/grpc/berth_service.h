@@ -1,23 +1,23 @@
 #pragma once
 
-// The public berth.v1.Berth gRPC service: thin forwards to the coordinator,
-// the system service and the backend clients. Unary and server-streaming
+// The public berth.v1.Berth gRPC service: a thin translator. Container calls
+// go to ContainerService (one use-case method each), Version/Info to
+// SystemService, image calls to imaged. Unary and server-streaming
 // methods use the sync API (a thread per call); AttachContainer uses the
 // callback API so the call can end when the container's output ends even
 // while the client still has its input side open.
 
 #include "berth/v1/api.grpc.pb.h"
 #include "services/apid/clients/clients.h"
-#include "services/apid/coordinator/coordinator.h"
-#include "services/apid/coordinator/system_service.h"
+#include "services/apid/usecases/container_service.h"
+#include "services/apid/usecases/system_service.h"
 
 namespace berth::apid {
 
 class BerthService final
     : public v1::Berth::WithCallbackMethod_AttachContainer<v1::Berth::Service> {
  public:
-  BerthService(Coordinator& coordinator, SystemService& system, ImagedClient& imaged,
-               RuntimedClient& runtimed);
+  BerthService(ContainerService& containers, SystemService& system, ImagedClient& imaged);
 
   grpc::Status Version(grpc::ServerContext* ctx, const v1::VersionRequest* req,
                        v1::VersionResponse* resp) override;
@@ -57,10 +57,9 @@ class BerthService final
                                v1::ResizeContainerApiResponse* resp) override;
 
  private:
-  Coordinator& coordinator_;
+  ContainerService& containers_;
   SystemService& system_;
   ImagedClient& imaged_;
-  RuntimedClient& runtimed_;
 };
 
 }  // namespace berth::apid

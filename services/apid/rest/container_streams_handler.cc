@@ -1,5 +1,6 @@
 // The long-lived container endpoints: wait (headers first, body at exit),
-// attach (hijacked byte pipe) and logs (chunked stream).
+// attach (hijacked byte pipe) and logs (chunked stream). The streams come from
+// ContainerService; this file only frames them for the Docker protocol.
 
 #include <string>
 #include <mutex>
@@ -35,10 +36,8 @@ absl::Status Wait(RestDeps& deps, HandlerContext& ctx) {
   absl::StatusOr<v1::WaitCondition> condition =
       ParseWaitCondition(ctx.request.query.Get("condition"));
   if (!condition.ok()) return condition.status();
-  v1::WaitContainerRequest request;
-  request.set_container(ctx.request.params["id"]);
-  request.set_condition(*condition);
-  std::unique_ptr<WaitStream> stream = deps.runtimed.WaitContainer(request, nullptr);
+  std::unique_ptr<WaitStream> stream =
+      deps.containers.Wait(ctx.request.params["id"], *condition, nullptr);
   v1::WaitEvent event;
   if (!stream->Read(&event)) {
     absl::Status s = stream->Finish();
@@ -80,6 +79,7 @@ absl::Status Logs(RestDeps& deps, HandlerContext& ctx) {
     return absl::InvalidArgumentError("You must choose at least one stream");
   }
   v1::ContainerLogsRequest request;
+  request.set_container(ctx.request.params["id"]);
   request.set_follow(q.GetBool("follow"));
   request.set_stdout(want_stdout);
   request.set_stderr(want_stderr);
@@ -96,13 +96,13 @@ absl::Status Logs(RestDeps& deps, HandlerContext& ctx) {
   if (!until.ok()) return until.status();
   request.set_since_unix_nano(*since);
   const int64_t until_ns = *until;
-  absl::StatusOr<v1::Container> c = deps.runtimed.InspectContainer(ctx.request.params["id"]);
-  if (!c.ok()) return c.status();
-  request.set_container(c->id());
   bool timestamps = q.GetBool("timestamps");
-  bool tty = c->config().tty();
 
-  std::unique_ptr<LogStream> stream = deps.runtimed.ContainerLogs(request, nullptr);
+  absl::StatusOr<ContainerService::OpenLogs> logs = deps.containers.Logs(request, nullptr);
+  if (!logs.ok()) return logs.status();
+  const v1::Container* c = &logs->container;
+  bool tty = c->config().tty();
+  std::unique_ptr<LogStream>& stream = logs->stream;
   if (absl::Status s = ctx.response.BeginChunked(200, {}); !s.ok()) {
     stream->Cancel();
     return absl::OkStatus();
@@ -130,25 +130,21 @@ absl::Status Logs(RestDeps& deps, HandlerContext& ctx) {
 
 absl::Status Attach(RestDeps& deps, HandlerContext& ctx) {
   const Query& q = ctx.request.query;
-  absl::StatusOr<v1::Container> c = deps.runtimed.InspectContainer(ctx.request.params["id"]);
-  if (!c.ok()) return c.status();
-  const bool tty = c->config().tty();
   const bool want_stdin = q.GetBool("stdin");
-  std::unique_ptr<AttachStream> stream = deps.runtimed.AttachContainer(nullptr);
-  v1::AttachInput open;
-  open.mutable_open()->set_container(c->id());
-  open.mutable_open()->set_stdin(want_stdin);
-  open.mutable_open()->set_stdout(q.GetBool("stdout"));
-  open.mutable_open()->set_stderr(q.GetBool("stderr"));
-  open.mutable_open()->set_logs(q.GetBool("logs"));
-  v1::AttachOutput out;
-  // Answer 101 only once runtimed has registered the attach, so no output of
+  ContainerService::AttachOptions options;
+  options.stdin = want_stdin;
+  options.stdout = q.GetBool("stdout");
+  options.stderr = q.GetBool("stderr");
+  options.logs = q.GetBool("logs");
+  // Answers 101 only once runtimed has registered the attach, so no output of
   // a start that follows can be missed.
-  if (!stream->Write(open) || !stream->Read(&out) || !out.attached()) {
-    stream->Cancel();
-    absl::Status s = stream->Finish();
-    return s.ok() ? absl::InternalError("attach was not acknowledged") : s;
-  }
+  absl::StatusOr<ContainerService::OpenAttach> attach =
+      deps.containers.Attach(ctx.request.params["id"], options);
+  if (!attach.ok()) return attach.status();
+  const v1::Container* c = &attach->container;
+  const bool tty = c->config().tty();
+  std::unique_ptr<AttachStream>& stream = attach->stream;
+  v1::AttachOutput out;
   absl::StatusOr<RawStream*> raw = ctx.response.Hijack({
       {"Content-Type", "application/vnd.docker.raw-stream"},
       {"Connection", "Upgrade"},

@@ -1,5 +1,6 @@
 // Container lifecycle and listing: create, start, stop, restart, kill, remove,
-// resize, list and inspect.
+// resize, list and inspect. Each handler parses the Docker request, calls one
+// ContainerService method and writes Docker's answer; no workflow here.
 
 #include <algorithm>
 #include <string>
@@ -24,8 +25,8 @@ absl::Status Create(RestDeps& deps, HandlerContext& ctx) {
   if (!body.ok()) return body.status();
   absl::StatusOr<v1::ContainerConfig> config = ParseCreateBody(*body);
   if (!config.ok()) return config.status();
-  absl::StatusOr<Coordinator::CreateResult> created =
-      deps.coordinator.Create(ctx.request.query.Get("name"), *config);
+  absl::StatusOr<ContainerService::CreateResult> created =
+      deps.containers.Create(ctx.request.query.Get("name"), *config);
   if (!created.ok()) return created.status();
   nlohmann::ordered_json j;
   j["Id"] = created->id;
@@ -33,13 +34,14 @@ absl::Status Create(RestDeps& deps, HandlerContext& ctx) {
   return SendJson(ctx.response, 201, j.dump());
 }
 
+absl::Status SendStartError(HandlerContext& ctx, const absl::Status& error) {
+  return ctx.response.Send(StartErrorHttpStatus(error), {{"Content-Type", "application/json"}},
+                           ErrorBody(std::string(error.message())));
+}
+
 absl::Status Start(RestDeps& deps, HandlerContext& ctx) {
-  absl::StatusOr<bool> already = deps.coordinator.Start(ctx.request.params["id"]);
-  if (!already.ok()) {
-    return ctx.response.Send(StartErrorHttpStatus(already.status()),
-                             {{"Content-Type", "application/json"}},
-                             ErrorBody(std::string(already.status().message())));
-  }
+  absl::StatusOr<bool> already = deps.containers.Start(ctx.request.params["id"]);
+  if (!already.ok()) return SendStartError(ctx, already.status());
   return ctx.response.Send(*already ? 304 : 204, {}, "");
 }
 
@@ -48,45 +50,33 @@ absl::Status Stop(RestDeps& deps, HandlerContext& ctx) {
   if (!t.ok()) return t.status();
   absl::StatusOr<std::string> signal = ctx.request.query.GetSignal("signal");
   if (!signal.ok()) return signal.status();
-  v1::StopContainerRequest request;
-  request.set_container(ctx.request.params["id"]);
-  request.set_timeout_seconds(static_cast<int32_t>(*t));
-  request.set_signal(*signal);
-  absl::StatusOr<v1::StopContainerResponse> stopped = deps.runtimed.StopContainer(request);
-  if (!stopped.ok()) return stopped.status();
-  return ctx.response.Send(stopped->already_stopped() ? 304 : 204, {}, "");
+  absl::StatusOr<bool> already =
+      deps.containers.Stop(ctx.request.params["id"], static_cast<int>(*t), *signal);
+  if (!already.ok()) return already.status();
+  return ctx.response.Send(*already ? 304 : 204, {}, "");
 }
 
 absl::Status Restart(RestDeps& deps, HandlerContext& ctx) {
   absl::StatusOr<long long> t = ctx.request.query.GetInt("t", -1, kStopTimeoutRange);
   if (!t.ok()) return t.status();
-  v1::StopContainerRequest request;
-  request.set_container(ctx.request.params["id"]);
-  request.set_timeout_seconds(static_cast<int32_t>(*t));
-  absl::StatusOr<v1::StopContainerResponse> stopped = deps.runtimed.StopContainer(request);
-  if (!stopped.ok()) return stopped.status();
-  absl::StatusOr<bool> started = deps.coordinator.Start(ctx.request.params["id"]);
-  if (!started.ok()) {
-    return ctx.response.Send(StartErrorHttpStatus(started.status()),
-                             {{"Content-Type", "application/json"}},
-                             ErrorBody(std::string(started.status().message())));
-  }
+  absl::Status s = deps.containers.Restart(ctx.request.params["id"], static_cast<int>(*t));
+  // Answered like a failed start: 400 with the text (404 / 503 for not found
+  // or a backend down), as a restart ends in a start.
+  if (!s.ok()) return SendStartError(ctx, s);
   return ctx.response.Send(204, {}, "");
 }
 
 absl::Status Kill(RestDeps& deps, HandlerContext& ctx) {
   absl::StatusOr<std::string> signal = ctx.request.query.GetSignal("signal");
   if (!signal.ok()) return signal.status();
-  v1::KillContainerRequest request;
-  request.set_container(ctx.request.params["id"]);
-  request.set_signal(*signal);
-  if (absl::Status s = deps.runtimed.KillContainer(request); !s.ok()) return s;
+  absl::Status s = deps.containers.Kill(ctx.request.params["id"], *signal);
+  if (!s.ok()) return s;
   return ctx.response.Send(204, {}, "");
 }
 
 absl::Status Remove(RestDeps& deps, HandlerContext& ctx) {
   absl::Status s =
-      deps.coordinator.Remove(ctx.request.params["id"], ctx.request.query.GetBool("force"));
+      deps.containers.Remove(ctx.request.params["id"], ctx.request.query.GetBool("force"));
   if (!s.ok()) return s;
   return ctx.response.Send(204, {}, "");
 }
@@ -96,11 +86,11 @@ absl::Status Resize(RestDeps& deps, HandlerContext& ctx) {
   if (!h.ok()) return h.status();
   absl::StatusOr<long long> w = ctx.request.query.GetInt("w", 0, kTerminalSizeRange);
   if (!w.ok()) return w.status();
-  v1::ResizeContainerRequest request;
-  request.set_container(ctx.request.params["id"]);
-  request.set_height(static_cast<uint32_t>(*h));
-  request.set_width(static_cast<uint32_t>(*w));
-  if (absl::Status s = deps.runtimed.ResizeContainer(request); !s.ok()) return s;
+  if (absl::Status s = deps.containers.Resize(ctx.request.params["id"], static_cast<uint32_t>(*h),
+                                              static_cast<uint32_t>(*w));
+      !s.ok()) {
+    return s;
+  }
   return ctx.response.Send(200, {{"Content-Type", "text/plain; charset=utf-8"}}, "");
 }
 
@@ -114,7 +104,7 @@ absl::Status List(RestDeps& deps, HandlerContext& ctx) {
   // As dockerd: a status filter or a limit looks at stopped containers too.
   bool all = q.GetBool("all") || filters->count("status") > 0 || filters->count("exited") > 0 ||
              *limit > 0;
-  absl::StatusOr<std::vector<v1::Container>> containers = deps.runtimed.ListContainers(all);
+  absl::StatusOr<std::vector<v1::Container>> containers = deps.containers.List(all);
   if (!containers.ok()) return containers.status();
   std::vector<const v1::Container*> selected;
   for (const v1::Container& c : *containers) {
@@ -138,7 +128,7 @@ absl::Status List(RestDeps& deps, HandlerContext& ctx) {
 }
 
 absl::Status Inspect(RestDeps& deps, HandlerContext& ctx) {
-  absl::StatusOr<v1::Container> c = deps.runtimed.InspectContainer(ctx.request.params["id"]);
+  absl::StatusOr<v1::Container> c = deps.containers.Inspect(ctx.request.params["id"]);
   if (!c.ok()) return c.status();
   return SendJson(ctx.response, 200, ContainerInspectJson(*c));
 }

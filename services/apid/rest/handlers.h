@@ -7,17 +7,18 @@
 #include <string>
 
 #include "services/apid/clients/clients.h"
-#include "services/apid/coordinator/coordinator.h"
-#include "services/apid/coordinator/system_service.h"
+#include "services/apid/usecases/container_service.h"
+#include "services/apid/usecases/system_service.h"
 #include "services/apid/rest/router.h"
 
 namespace berth::apid::rest {
 
+// Container handlers translate to and from ContainerService and nothing
+// else; images still go to imaged directly (no workflow there yet).
 struct RestDeps {
-  Coordinator& coordinator;
+  ContainerService& containers;
   SystemService& system;
   ImagedClient& imaged;
-  RuntimedClient& runtimed;
   std::string build_time;
 };
 

@@ -18,7 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "services/apid/coordinator/system_service.h"
+#include "services/apid/usecases/system_service.h"
 #include "services/apid/rest/http_types.h"
 
 namespace berth::apid::rest {

@@ -21,7 +21,7 @@
 #include "absl/time/clock.h"
 #include "common/grpc/server_runner.h"
 #include "common/status/status.h"
-#include "services/apid/coordinator/system_service.h"
+#include "services/apid/usecases/system_service.h"
 #include "services/apid/metrics.h"
 #include "services/apid/rest/http_exchange.h"
 #include "services/apid/rest/http_status.h"

@@ -1,11 +1,16 @@
 #pragma once
 
-// Recording fakes of the backend clients for coordinator tests. Each call is
+// Recording fakes of the backend clients for use-case tests. Each call is
 // appended to a shared log ("imaged.PrepareSnapshot <id>") so tests can check
-// order; results can be scripted per method.
+// order; results can be scripted per method. The fakes may be called from
+// several threads (interleaving tests): one lock guards all of their state,
+// and hooks run outside it so a test can hold a call in the middle.
 
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -14,6 +19,21 @@
 namespace berth::apid::testing {
 
 using CallLog = std::vector<std::string>;
+
+// Guards the fakes' state and the shared log across threads.
+inline std::recursive_mutex& FakeMu() {
+  static std::recursive_mutex mu;
+  return mu;
+}
+// Holds FakeMu() for the scope.
+#define BERTH_FAKE_LOCK std::lock_guard<std::recursive_mutex> fake_lock_(::berth::apid::testing::FakeMu())
+
+// A copy of the log taken under the lock (for tests reading it while calls
+// are in flight).
+inline CallLog Snapshot(const CallLog& log) {
+  BERTH_FAKE_LOCK;
+  return log;
+}
 
 // A stream that ends at once with `status`.
 template <typename Base, typename Msg>
@@ -57,6 +77,7 @@ class FakeImaged : public ImagedClient {
   absl::Status prepare_error;
 
   absl::StatusOr<v1::Image> InspectImage(const std::string& ref) override {
+    BERTH_FAKE_LOCK;
     log_.push_back("imaged.InspectImage " + ref);
     auto it = images.find(ref);
     if (it == images.end()) return absl::NotFoundError("No such image: " + ref);
@@ -72,6 +93,7 @@ class FakeImaged : public ImagedClient {
   }
   absl::StatusOr<std::vector<v1::Mount>> PrepareSnapshot(const std::string& key,
                                                          const std::string& image_id) override {
+    BERTH_FAKE_LOCK;
     log_.push_back("imaged.PrepareSnapshot " + key + " " + image_id);
     if (!prepare_error.ok()) return prepare_error;
     snapshots.push_back(key);
@@ -80,11 +102,15 @@ class FakeImaged : public ImagedClient {
     return std::vector<v1::Mount>{m};
   }
   absl::Status RemoveSnapshot(const std::string& key) override {
+    BERTH_FAKE_LOCK;
     log_.push_back("imaged.RemoveSnapshot " + key);
     std::erase(snapshots, key);
     return absl::OkStatus();
   }
-  absl::StatusOr<std::vector<std::string>> ListSnapshots() override { return snapshots; }
+  absl::StatusOr<std::vector<std::string>> ListSnapshots() override {
+    BERTH_FAKE_LOCK;
+    return snapshots;
+  }
   std::unique_ptr<ImportStream> ImportImage(const grpc::ServerContextBase*) override {
     return nullptr;
   }
@@ -108,21 +134,28 @@ class FakeNetd : public NetdClient {
   v1::AttachRequest last_attach;
 
   absl::StatusOr<v1::AttachResponse> Attach(const v1::AttachRequest& request) override {
+    BERTH_FAKE_LOCK;
     log_.push_back("netd.Attach " + request.container_id());
     last_attach = request;
     if (!attach_error.ok()) return attach_error;
-    endpoints.push_back(request.container_id());
     v1::AttachResponse response;
+    // Idempotent like netd: an attached container gets created=false.
+    bool exists = std::find(endpoints.begin(), endpoints.end(), request.container_id()) !=
+                  endpoints.end();
+    if (!exists) endpoints.push_back(request.container_id());
+    response.set_created(!exists);
     response.mutable_summary()->set_sandbox_key("/run/netns/" + request.container_id());
     response.set_resolv_conf("nameserver 10.0.0.1\n");
     return response;
   }
   absl::Status Detach(const std::string& id) override {
+    BERTH_FAKE_LOCK;
     log_.push_back("netd.Detach " + id);
     std::erase(endpoints, id);
     return absl::OkStatus();
   }
   absl::StatusOr<std::vector<std::string>> ListEndpoints() override {
+    BERTH_FAKE_LOCK;
     if (!list_error.ok()) return list_error;
     return endpoints;
   }
@@ -140,8 +173,14 @@ class FakeRuntimed : public RuntimedClient {
   absl::Status start_error;
   v1::CreateContainerRequest last_create;
   v1::StartContainerRequest last_start;
+  // Run at the start of the call, outside the lock: a test blocks in them to
+  // hold a workflow half-way.
+  std::function<void(const std::string&)> on_start;
+  std::function<void(const std::string&)> on_stop;
+  std::function<void(const std::string&)> on_remove;
 
   absl::StatusOr<v1::Container> CreateContainer(const v1::CreateContainerRequest& r) override {
+    BERTH_FAKE_LOCK;
     log_.push_back("runtimed.CreateContainer " + r.id());
     last_create = r;
     if (!create_error.ok()) return create_error;
@@ -155,11 +194,19 @@ class FakeRuntimed : public RuntimedClient {
   }
   absl::StatusOr<v1::StartContainerResponse> StartContainer(
       const v1::StartContainerRequest& r) override {
+    if (on_start) on_start(r.container());
+    BERTH_FAKE_LOCK;
     log_.push_back("runtimed.StartContainer " + r.container());
     last_start = r;
     if (!start_error.ok()) return start_error;
-    containers[r.container()].mutable_state()->set_status(v1::CONTAINER_STATUS_RUNNING);
-    return v1::StartContainerResponse();
+    auto it = containers.find(r.container());
+    if (it == containers.end()) return absl::NotFoundError("No such container: " + r.container());
+    v1::StartContainerResponse response;
+    if (it->second.state().status() == v1::CONTAINER_STATUS_RUNNING) {
+      response.set_already_running(true);
+    }
+    it->second.mutable_state()->set_status(v1::CONTAINER_STATUS_RUNNING);
+    return response;
   }
   v1::StopContainerRequest last_stop;
   v1::KillContainerRequest last_kill;
@@ -167,27 +214,43 @@ class FakeRuntimed : public RuntimedClient {
   v1::ContainerLogsRequest last_logs;
   absl::StatusOr<v1::StopContainerResponse> StopContainer(
       const v1::StopContainerRequest& r) override {
+    if (on_stop) on_stop(r.container());
+    BERTH_FAKE_LOCK;
     log_.push_back("runtimed.StopContainer " + r.container());
     last_stop = r;
-    return v1::StopContainerResponse();
+    absl::StatusOr<v1::Container> c = Find(r.container());
+    if (!c.ok()) return c.status();
+    v1::StopContainerResponse response;
+    v1::ContainerState* state = containers[c->id()].mutable_state();
+    if (state->status() != v1::CONTAINER_STATUS_RUNNING) {
+      response.set_already_stopped(true);
+    } else {
+      state->set_status(v1::CONTAINER_STATUS_EXITED);
+    }
+    return response;
   }
   absl::Status KillContainer(const v1::KillContainerRequest& r) override {
+    BERTH_FAKE_LOCK;
     log_.push_back("runtimed.KillContainer " + r.container());
     last_kill = r;
     return absl::OkStatus();
   }
   absl::StatusOr<v1::Container> RemoveContainer(const std::string& ref, bool) override {
+    if (on_remove) on_remove(ref);
+    BERTH_FAKE_LOCK;
     log_.push_back("runtimed.RemoveContainer " + ref);
     absl::StatusOr<v1::Container> c = Find(ref);
     if (c.ok()) containers.erase(c->id());
     return c;
   }
   absl::StatusOr<std::vector<v1::Container>> ListContainers(bool) override {
+    BERTH_FAKE_LOCK;
     std::vector<v1::Container> out;
     for (auto& [k, v] : containers) out.push_back(v);
     return out;
   }
   absl::StatusOr<v1::Container> InspectContainer(const std::string& ref) override {
+    BERTH_FAKE_LOCK;
     return Find(ref);
   }
   absl::Status ResizeContainer(const v1::ResizeContainerRequest& r) override {
@@ -198,6 +261,7 @@ class FakeRuntimed : public RuntimedClient {
   std::vector<v1::WaitEvent> wait_events;  // what WaitContainer streams
   std::unique_ptr<WaitStream> WaitContainer(const v1::WaitContainerRequest& r,
                                             const grpc::ServerContextBase*) override {
+    BERTH_FAKE_LOCK;
     log_.push_back("runtimed.WaitContainer " + r.container());
     return std::make_unique<ScriptedStream<WaitStream, v1::WaitEvent>>(wait_events,
                                                                        absl::OkStatus());

@@ -75,10 +75,10 @@ class RestHandlersTest : public ::testing::Test {
       : imaged_(log_),
         netd_(log_),
         runtimed_(log_),
-        coordinator_(imaged_, netd_, runtimed_, [] { return kId; }),
+        containers_(imaged_, netd_, runtimed_, [] { return kId; }),
         health_({}, nullptr),
         system_(HostFacts{}, "id", "/x", imaged_, runtimed_, health_),
-        deps_{coordinator_, system_, imaged_, runtimed_, "t"} {
+        deps_{containers_, system_, imaged_, "t"} {
     v1::Image image;
     image.set_id("sha256:img");
     image.mutable_config()->add_cmd("sh");
@@ -111,7 +111,7 @@ class RestHandlersTest : public ::testing::Test {
   testing::FakeImaged imaged_;
   testing::FakeNetd netd_;
   testing::FakeRuntimed runtimed_;
-  Coordinator coordinator_;
+  ContainerService containers_;
   HealthMonitor health_;
   SystemService system_;
   RestDeps deps_;

@@ -51,6 +51,26 @@ TEST_F(RestHandlersTest, StartFailureIs400WithTheExecutorText) {
   EXPECT_THAT(ex.body, HasSubstr("executable file not found in $PATH"));
 }
 
+TEST_F(RestHandlersTest, FailedStartOfRmContainerRemovesItSoTheWaitEnds) {
+  Call("POST", "/containers/create", "name=web", testing::kRunRmBody);
+  netd_.attach_error = absl::UnavailableError("netd is unavailable: connection refused");
+  RecordingExchange ex = Call("POST", "/containers/web/start");
+  EXPECT_EQ(ex.status, 503);
+  EXPECT_THAT(ex.body, HasSubstr("netd is unavailable"));
+  EXPECT_EQ(Call("GET", "/containers/web/json").status, 404);  // removed, as dockerd does
+  EXPECT_TRUE(imaged_.snapshots.empty());
+}
+
+TEST_F(RestHandlersTest, RestartIsOneWorkflowStopThenStart) {
+  Call("POST", "/containers/create", "name=web", testing::kRunRmBody);
+  EXPECT_EQ(Call("POST", "/containers/web/start").status, 204);
+  log_.clear();
+  EXPECT_EQ(Call("POST", "/containers/web/restart", "t=1").status, 204);
+  EXPECT_THAT(log_, ElementsAre("runtimed.StopContainer " + kId, "netd.Attach " + kId,
+                                "runtimed.StartContainer " + kId));
+  EXPECT_EQ(Call("POST", "/containers/ghost/restart").status, 404);
+}
+
 TEST_F(RestHandlersTest, InspectCarriesTty) {
   Call("POST", "/containers/create", "name=it", testing::kRunItBody);
   RecordingExchange ex = Call("GET", "/containers/it/json");

@@ -2,7 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "services/apid/clients/health_monitor.h"
-#include "services/apid/coordinator/system_service.h"
+#include "services/apid/usecases/system_service.h"
 #include "services/apid/rest/system_json.h"
 #include "services/apid/system_info.h"
 #include "tests/unit/apid/fakes.h"

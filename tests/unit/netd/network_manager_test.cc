@@ -158,12 +158,14 @@ TEST_F(NetworkManagerTest, AttachBridgePlumbsVethAddressRouteAndRules) {
   EXPECT_EQ(result->resolv_conf, "nameserver 10.0.0.2\n");
   EXPECT_THAT(manager_->ListEndpoints(), ElementsAre(kId));
   EXPECT_EQ(ports_.held_count(), 2u);
+  EXPECT_TRUE(result->created);
 
   // Attaching again returns the same endpoint and creates nothing.
   kernel_.calls.clear();
   auto again = manager_->Attach(params);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->endpoint, ep);
+  EXPECT_FALSE(again->created);  // so a caller's undo leaves it alone
   EXPECT_TRUE(kernel_.calls.empty());
 }
 

@@ -1,4 +1,4 @@
-#include "services/apid/coordinator/coordinator.h"
+#include "services/apid/usecases/container_service.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -14,9 +14,9 @@ using testing::CallLog;
 
 const std::string kId(64, 'a');
 
-class CoordinatorTest : public ::testing::Test {
+class ContainerServiceTest : public ::testing::Test {
  protected:
-  CoordinatorTest() : imaged_(log_), netd_(log_), runtimed_(log_) {
+  ContainerServiceTest() : imaged_(log_), netd_(log_), runtimed_(log_) {
     v1::Image image;
     image.set_id("sha256:img");
     image.mutable_config()->add_cmd("sh");
@@ -34,11 +34,11 @@ class CoordinatorTest : public ::testing::Test {
   testing::FakeImaged imaged_;
   testing::FakeNetd netd_;
   testing::FakeRuntimed runtimed_;
-  Coordinator coordinator_{imaged_, netd_, runtimed_, [] { return kId; }};
+  ContainerService service_{imaged_, netd_, runtimed_, [] { return kId; }};
 };
 
-TEST_F(CoordinatorTest, CreatePreparesSnapshotThenRecordsMergedConfig) {
-  auto created = coordinator_.Create("/web", Config());
+TEST_F(ContainerServiceTest, CreatePreparesSnapshotThenRecordsMergedConfig) {
+  auto created = service_.Create("/web", Config());
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_EQ(created->id, kId);
   EXPECT_THAT(log_, ElementsAre("imaged.InspectImage busybox",
@@ -51,40 +51,40 @@ TEST_F(CoordinatorTest, CreatePreparesSnapshotThenRecordsMergedConfig) {
   EXPECT_EQ(runtimed_.last_create.rootfs_size(), 1);
 }
 
-TEST_F(CoordinatorTest, CreateFailureAfterSnapshotRemovesTheSnapshot) {
+TEST_F(ContainerServiceTest, CreateFailureAfterSnapshotRemovesTheSnapshot) {
   runtimed_.create_error = absl::AlreadyExistsError("Conflict. The container name \"/web\"");
-  auto created = coordinator_.Create("web", Config());
+  auto created = service_.Create("web", Config());
   EXPECT_EQ(created.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(log_.back(), "imaged.RemoveSnapshot " + kId);
   EXPECT_THAT(imaged_.snapshots, IsEmpty());
 }
 
-TEST_F(CoordinatorTest, MissingImageIsNotFoundWithDockersTextAndTouchesNothing) {
-  auto created = coordinator_.Create("", Config("nope:1"));
+TEST_F(ContainerServiceTest, MissingImageIsNotFoundWithDockersTextAndTouchesNothing) {
+  auto created = service_.Create("", Config("nope:1"));
   EXPECT_EQ(created.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(created.status().message(), "No such image: nope:1");
   EXPECT_THAT(log_, ElementsAre("imaged.InspectImage nope:1"));
 }
 
-TEST_F(CoordinatorTest, UnsupportedNetworkModeIsRefusedBeforeAnyCall) {
+TEST_F(ContainerServiceTest, UnsupportedNetworkModeIsRefusedBeforeAnyCall) {
   v1::ContainerConfig c = Config();
   c.set_network_mode("host");
-  auto created = coordinator_.Create("", c);
+  auto created = service_.Create("", c);
   EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(created.status().message(), "network mode 'host' is not supported yet");
   EXPECT_THAT(log_, IsEmpty());
 }
 
-TEST_F(CoordinatorTest, BadNameIsRefused) {
-  auto created = coordinator_.Create("bad name!", Config());
+TEST_F(ContainerServiceTest, BadNameIsRefused) {
+  auto created = service_.Create("bad name!", Config());
   EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(log_, IsEmpty());
 }
 
-TEST_F(CoordinatorTest, StartAttachesThenStartsWithTheNetworkSummary) {
-  ASSERT_TRUE(coordinator_.Create("web", Config()).ok());
+TEST_F(ContainerServiceTest, StartAttachesThenStartsWithTheNetworkSummary) {
+  ASSERT_TRUE(service_.Create("web", Config()).ok());
   log_.clear();
-  auto started = coordinator_.Start("web");
+  auto started = service_.Start("web");
   ASSERT_TRUE(started.ok()) << started.status();
   EXPECT_FALSE(*started);
   EXPECT_THAT(log_, ElementsAre("netd.Attach " + kId, "runtimed.StartContainer " + kId));
@@ -94,78 +94,78 @@ TEST_F(CoordinatorTest, StartAttachesThenStartsWithTheNetworkSummary) {
   EXPECT_EQ(runtimed_.last_start.resolv_conf(), "nameserver 10.0.0.1\n");
 }
 
-TEST_F(CoordinatorTest, StartFailureDetachesAndKeepsTheExecutorText) {
-  ASSERT_TRUE(coordinator_.Create("web", Config()).ok());
+TEST_F(ContainerServiceTest, StartFailureDetachesAndKeepsTheExecutorText) {
+  ASSERT_TRUE(service_.Create("web", Config()).ok());
   runtimed_.start_error = absl::InvalidArgumentError(
       "exec: \"foo\": executable file not found in $PATH");
   log_.clear();
-  auto started = coordinator_.Start("web");
+  auto started = service_.Start("web");
   EXPECT_EQ(started.status().message(), "exec: \"foo\": executable file not found in $PATH");
   EXPECT_THAT(log_, ElementsAre("netd.Attach " + kId, "runtimed.StartContainer " + kId,
                                 "netd.Detach " + kId));
   EXPECT_THAT(netd_.endpoints, IsEmpty());
 }
 
-TEST_F(CoordinatorTest, StartOfRunningContainerAttachesNothing) {
-  ASSERT_TRUE(coordinator_.Create("web", Config()).ok());
-  ASSERT_TRUE(coordinator_.Start("web").ok());
+TEST_F(ContainerServiceTest, StartOfRunningContainerAttachesNothing) {
+  ASSERT_TRUE(service_.Create("web", Config()).ok());
+  ASSERT_TRUE(service_.Start("web").ok());
   log_.clear();
-  auto started = coordinator_.Start("web");
+  auto started = service_.Start("web");
   ASSERT_TRUE(started.ok());
   EXPECT_TRUE(*started);
   EXPECT_THAT(log_, IsEmpty());
 }
 
-TEST_F(CoordinatorTest, RemoveDropsRecordThenEndpointThenSnapshot) {
-  ASSERT_TRUE(coordinator_.Create("web", Config()).ok());
+TEST_F(ContainerServiceTest, RemoveDropsRecordThenEndpointThenSnapshot) {
+  ASSERT_TRUE(service_.Create("web", Config()).ok());
   log_.clear();
-  ASSERT_TRUE(coordinator_.Remove("web", true).ok());
-  EXPECT_THAT(log_, ElementsAre("runtimed.RemoveContainer web", "netd.Detach " + kId,
+  ASSERT_TRUE(service_.Remove("web", true).ok());
+  EXPECT_THAT(log_, ElementsAre("runtimed.RemoveContainer " + kId, "netd.Detach " + kId,
                                 "imaged.RemoveSnapshot " + kId));
 }
 
-TEST_F(CoordinatorTest, RemoveOfUnknownContainerIsNotFound) {
-  EXPECT_EQ(coordinator_.Remove("ghost", false).code(), absl::StatusCode::kNotFound);
+TEST_F(ContainerServiceTest, RemoveOfUnknownContainerIsNotFound) {
+  EXPECT_EQ(service_.Remove("ghost", false).code(), absl::StatusCode::kNotFound);
 }
 
-TEST_F(CoordinatorTest, DestroyEventDetachesAndRemovesSnapshot) {
+TEST_F(ContainerServiceTest, DestroyEventDetachesAndRemovesSnapshot) {
   v1::Event e;
   e.set_type("container");
   e.set_action("destroy");
   e.set_id(kId);
-  coordinator_.HandleEvent(e);
+  service_.HandleEvent(e);
   EXPECT_THAT(log_, ElementsAre("netd.Detach " + kId, "imaged.RemoveSnapshot " + kId));
 }
 
-TEST_F(CoordinatorTest, DieEventDetachesUnlessTheContainerRunsAgain) {
-  ASSERT_TRUE(coordinator_.Create("web", Config()).ok());
-  ASSERT_TRUE(coordinator_.Start("web").ok());
+TEST_F(ContainerServiceTest, DieEventDetachesUnlessTheContainerRunsAgain) {
+  ASSERT_TRUE(service_.Create("web", Config()).ok());
+  ASSERT_TRUE(service_.Start("web").ok());
   log_.clear();
   v1::Event e;
   e.set_type("container");
   e.set_action("die");
   e.set_id(kId);
-  coordinator_.HandleEvent(e);  // still running (restart policy): keep the endpoint
+  service_.HandleEvent(e);  // still running (restart policy): keep the endpoint
   EXPECT_THAT(log_, IsEmpty());
   runtimed_.containers[kId].mutable_state()->set_status(v1::CONTAINER_STATUS_EXITED);
-  coordinator_.HandleEvent(e);
+  service_.HandleEvent(e);
   EXPECT_THAT(log_, ElementsAre("netd.Detach " + kId));
 }
 
-TEST_F(CoordinatorTest, ReconcileRemovesOrphansOnly) {
-  ASSERT_TRUE(coordinator_.Create("web", Config()).ok());  // created, not running
+TEST_F(ContainerServiceTest, ReconcileRemovesOrphansOnly) {
+  ASSERT_TRUE(service_.Create("web", Config()).ok());  // created, not running
   imaged_.snapshots.push_back("orphan");
   netd_.endpoints = {kId, "gone"};
   log_.clear();
-  ASSERT_TRUE(coordinator_.Reconcile().ok());
+  ASSERT_TRUE(service_.Reconcile().ok());
   EXPECT_THAT(imaged_.snapshots, ElementsAre(kId));
   EXPECT_THAT(netd_.endpoints, IsEmpty());  // kId is not running, "gone" has no record
 }
 
-TEST_F(CoordinatorTest, ReconcileDeletesNothingWhenAListingFails) {
+TEST_F(ContainerServiceTest, ReconcileDeletesNothingWhenAListingFails) {
   imaged_.snapshots.push_back("orphan");
   netd_.list_error = absl::UnavailableError("netd down");
-  EXPECT_EQ(coordinator_.Reconcile().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(service_.Reconcile().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(imaged_.snapshots, ElementsAre("orphan"));
 }
 

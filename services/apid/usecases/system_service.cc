@@ -1,4 +1,4 @@
-#include "services/apid/coordinator/system_service.h"
+#include "services/apid/usecases/system_service.h"
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"

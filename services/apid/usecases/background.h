@@ -1,6 +1,6 @@
 #pragma once
 
-// Background work of the coordinator: follows runtimed's event stream
+// Background work of the container use cases: follows runtimed's event stream
 // (reconnecting when runtimed restarts) and reconciles the services' views at
 // start and every `reconcile_interval`.
 
@@ -11,13 +11,13 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "services/apid/clients/clients.h"
-#include "services/apid/coordinator/coordinator.h"
+#include "services/apid/usecases/container_service.h"
 
 namespace berth::apid {
 
 class BackgroundTasks {
  public:
-  BackgroundTasks(Coordinator& coordinator, RuntimedClient& runtimed,
+  BackgroundTasks(ContainerService& containers, RuntimedClient& runtimed,
                   std::chrono::milliseconds reconcile_interval);
   // Stops both loops (cancels the event stream) and joins them.
   ~BackgroundTasks();
@@ -30,7 +30,7 @@ class BackgroundTasks {
   // Sleeps up to `d`; true when asked to stop.
   bool WaitForStop(std::chrono::milliseconds d);
 
-  Coordinator& coordinator_;
+  ContainerService& containers_;
   RuntimedClient& runtimed_;
   std::chrono::milliseconds reconcile_interval_;
   absl::Mutex mu_;

@@ -1,4 +1,4 @@
-#include "services/apid/coordinator/config_merge.h"
+#include "services/apid/usecases/config_merge.h"
 
 #include <algorithm>
 #include <set>

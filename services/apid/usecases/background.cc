@@ -1,4 +1,4 @@
-#include "services/apid/coordinator/background.h"
+#include "services/apid/usecases/background.h"
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -6,9 +6,9 @@
 
 namespace berth::apid {
 
-BackgroundTasks::BackgroundTasks(Coordinator& coordinator, RuntimedClient& runtimed,
+BackgroundTasks::BackgroundTasks(ContainerService& containers, RuntimedClient& runtimed,
                                  std::chrono::milliseconds reconcile_interval)
-    : coordinator_(coordinator), runtimed_(runtimed), reconcile_interval_(reconcile_interval) {}
+    : containers_(containers), runtimed_(runtimed), reconcile_interval_(reconcile_interval) {}
 
 BackgroundTasks::~BackgroundTasks() {
   {
@@ -33,7 +33,8 @@ bool BackgroundTasks::WaitForStop(std::chrono::milliseconds d) {
 void BackgroundTasks::FollowEvents() {
   // Resume after the last event seen so a runtimed restart loses nothing;
   // runtimed replays its persisted ring from there. What happened before apid
-  // started is Reconcile()'s job.
+  // started is Reconcile()'s job. Events are posted into their container's
+  // turn: handled in order per container, never inside a workflow.
   int64_t since_ns = absl::ToUnixNanos(absl::Now());
   bool was_connected = true;
   while (true) {
@@ -52,7 +53,7 @@ void BackgroundTasks::FollowEvents() {
       got_any = true;
       int64_t t = event.time().seconds() * 1000000000LL + event.time().nanos();
       if (t > since_ns) since_ns = t;
-      coordinator_.HandleEvent(event);
+      containers_.PostEvent(event);
     }
     {
       absl::MutexLock lock(&mu_);
@@ -70,7 +71,7 @@ void BackgroundTasks::FollowEvents() {
 
 void BackgroundTasks::ReconcileLoop() {
   do {
-    absl::Status status = coordinator_.Reconcile();
+    absl::Status status = containers_.Reconcile();
     if (!status.ok()) spdlog::debug("reconcile skipped or incomplete: {}", status.ToString());
   } while (!WaitForStop(reconcile_interval_));
 }

@@ -1,0 +1,348 @@
+#include "services/apid/usecases/container_service.h"
+
+#include <random>
+#include <set>
+
+#include "services/apid/usecases/config_merge.h"
+#include "spdlog/spdlog.h"
+
+namespace berth::apid {
+namespace {
+
+std::string Short(const std::string& id) { return id.substr(0, 12); }
+
+bool NeedsEndpoint(v1::ContainerStatus status) {
+  return status == v1::CONTAINER_STATUS_RUNNING || status == v1::CONTAINER_STATUS_PAUSED ||
+         status == v1::CONTAINER_STATUS_RESTARTING;
+}
+
+}  // namespace
+
+std::string RandomContainerId() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::random_device device;  // reads the kernel's entropy pool
+  std::string id;
+  id.reserve(64);
+  while (id.size() < 64) {
+    uint32_t bits = device();
+    for (int i = 0; i < 8; ++i, bits >>= 4) id.push_back(kHex[bits & 0xf]);
+  }
+  return id;
+}
+
+ContainerService::ContainerService(ImagedClient& imaged, NetdClient& netd,
+                                   RuntimedClient& runtimed, std::function<std::string()> new_id)
+    : imaged_(imaged), netd_(netd), runtimed_(runtimed), new_id_(std::move(new_id)) {}
+
+absl::StatusOr<ContainerService::CreateResult> ContainerService::Create(
+    const std::string& name, const v1::ContainerConfig& config) {
+  absl::StatusOr<std::string> bare_name = NormalizeContainerName(name);
+  if (!bare_name.ok()) return bare_name.status();
+  absl::StatusOr<std::string> mode = NormalizeNetworkMode(config.network_mode());
+  if (!mode.ok()) return mode.status();
+  if (config.image().empty()) return absl::InvalidArgumentError("no image given");
+
+  absl::StatusOr<v1::Image> image = imaged_.InspectImage(config.image());
+  if (!image.ok()) return image.status();
+  absl::StatusOr<v1::ContainerConfig> merged = MergeImageConfig(image->config(), config);
+  if (!merged.ok()) return merged.status();
+  merged->set_network_mode(*mode);
+
+  std::string id = new_id_();
+  // Nobody knows the id yet; the turn keeps Reconcile off the new snapshot.
+  ContainerLocks::Turn turn(locks_, id);
+  absl::StatusOr<std::vector<v1::Mount>> mounts = imaged_.PrepareSnapshot(id, image->id());
+  if (!mounts.ok()) return mounts.status();
+
+  v1::CreateContainerRequest request;
+  request.set_id(id);
+  request.set_name(*bare_name);
+  *request.mutable_config() = *merged;
+  request.set_image_id(image->id());
+  for (v1::Mount& m : *mounts) *request.add_rootfs() = std::move(m);
+  absl::StatusOr<v1::Container> created = runtimed_.CreateContainer(request);
+  if (!created.ok()) {
+    absl::Status undo = imaged_.RemoveSnapshot(id);
+    if (!undo.ok()) {
+      spdlog::warn("container={} undo snapshot after failed create: {}", Short(id),
+                   undo.ToString());
+    }
+    return created.status();
+  }
+  spdlog::info("container={} created name={} image={}", Short(id), created->name(),
+               config.image());
+  return CreateResult{created->id().empty() ? id : created->id(), {}};
+}
+
+absl::StatusOr<bool> ContainerService::Start(const std::string& container) {
+  absl::StatusOr<v1::Container> found = runtimed_.InspectContainer(container);
+  if (!found.ok()) return found.status();
+  ContainerLocks::Turn turn(locks_, found->id());
+  // Read again in the turn: the workflow before ours may have started,
+  // stopped or removed it.
+  absl::StatusOr<v1::Container> record = runtimed_.InspectContainer(found->id());
+  if (!record.ok()) return record.status();
+  return StartHeld(*record);
+}
+
+absl::StatusOr<bool> ContainerService::StartHeld(const v1::Container& record) {
+  if (record.state().status() == v1::CONTAINER_STATUS_RUNNING) return true;
+  const std::string& id = record.id();
+  // Every failure of ours ends here: an auto-remove container goes, as with
+  // Docker, so a client waiting for its removal (`docker run --rm`) returns.
+  auto fail = [&](const absl::Status& error) -> absl::Status {
+    spdlog::info("container={} start failed: {}", Short(id), error.ToString());
+    if (record.config().auto_remove()) {
+      absl::Status removed = RemoveHeld(id, /*force=*/true);
+      if (!removed.ok() && !absl::IsNotFound(removed)) {
+        spdlog::warn("container={} auto-remove after failed start: {}", Short(id),
+                     removed.ToString());
+      }
+    }
+    return error;
+  };
+
+  v1::AttachRequest attach;
+  attach.set_container_id(id);
+  attach.set_container_name(record.name());
+  attach.set_network_mode(record.config().network_mode().empty()
+                              ? std::string("bridge")
+                              : record.config().network_mode());
+  *attach.mutable_port_bindings() = record.config().port_bindings();
+  attach.set_hostname(EffectiveHostname(record.config(), id));
+  absl::StatusOr<v1::AttachResponse> network = netd_.Attach(attach);
+  if (!network.ok()) return fail(network.status());
+
+  v1::StartContainerRequest start;
+  start.set_container(id);
+  *start.mutable_network() = network->summary();
+  start.set_resolv_conf(network->resolv_conf());
+  start.set_hosts(network->hosts());
+  absl::StatusOr<v1::StartContainerResponse> started = runtimed_.StartContainer(start);
+  if (absl::IsAborted(started.status())) {
+    // runtimed is starting it for someone else (not through this apid's
+    // turn): that start owns the endpoint and the container; undo nothing.
+    return absl::FailedPreconditionError(std::string(started.status().message()));
+  }
+  if (!started.ok()) {
+    // Only what this call made: an endpoint that existed before belongs to
+    // whoever attached it (its own undo, the "die" handling or reconcile).
+    if (network->created()) {
+      absl::Status undo = netd_.Detach(id);
+      if (!undo.ok()) {
+        spdlog::warn("container={} undo network after failed start: {}", Short(id),
+                     undo.ToString());
+      }
+    }
+    return fail(started.status());
+  }
+  if (!started->already_running()) spdlog::info("container={} started", Short(id));
+  return started->already_running();
+}
+
+absl::StatusOr<bool> ContainerService::Stop(const std::string& container, int timeout_seconds,
+                                            const std::string& signal) {
+  absl::StatusOr<v1::Container> found = runtimed_.InspectContainer(container);
+  if (!found.ok()) return found.status();
+  ContainerLocks::Turn turn(locks_, found->id());
+  return StopHeld(found->id(), timeout_seconds, signal);
+}
+
+absl::StatusOr<bool> ContainerService::StopHeld(const std::string& id, int timeout_seconds,
+                                                const std::string& signal) {
+  v1::StopContainerRequest request;
+  request.set_container(id);
+  request.set_timeout_seconds(timeout_seconds);
+  request.set_signal(signal);
+  absl::StatusOr<v1::StopContainerResponse> stopped = runtimed_.StopContainer(request);
+  if (!stopped.ok()) return stopped.status();
+  return stopped->already_stopped();
+}
+
+absl::Status ContainerService::Restart(const std::string& container, int timeout_seconds) {
+  absl::StatusOr<v1::Container> found = runtimed_.InspectContainer(container);
+  if (!found.ok()) return found.status();
+  const std::string id = found->id();
+  ContainerLocks::Turn turn(locks_, id);
+  absl::StatusOr<bool> stopped = StopHeld(id, timeout_seconds, "");
+  if (!stopped.ok()) return stopped.status();
+  absl::StatusOr<v1::Container> record = runtimed_.InspectContainer(id);
+  if (!record.ok()) return record.status();
+  absl::StatusOr<bool> started = StartHeld(*record);
+  if (!started.ok()) return started.status();
+  spdlog::info("container={} restarted", Short(id));
+  return absl::OkStatus();
+}
+
+absl::Status ContainerService::Kill(const std::string& container, const std::string& signal) {
+  v1::KillContainerRequest request;
+  request.set_container(container);
+  request.set_signal(signal);
+  return runtimed_.KillContainer(request);
+}
+
+absl::Status ContainerService::Remove(const std::string& container, bool force) {
+  absl::StatusOr<v1::Container> found = runtimed_.InspectContainer(container);
+  if (!found.ok()) return found.status();
+  ContainerLocks::Turn turn(locks_, found->id());
+  return RemoveHeld(found->id(), force);
+}
+
+absl::Status ContainerService::RemoveHeld(const std::string& id, bool force) {
+  absl::StatusOr<v1::Container> removed = runtimed_.RemoveContainer(id, force);
+  // NOT_FOUND: runtimed removed it itself (auto-remove after an exit or a
+  // failed start); its endpoint and snapshot may still be there.
+  if (!removed.ok() && !absl::IsNotFound(removed.status())) return removed.status();
+  if (absl::Status s = netd_.Detach(id); !s.ok()) {
+    spdlog::warn("container={} detach after removal (reconcile retries): {}", Short(id),
+                 s.ToString());
+  }
+  if (absl::Status s = imaged_.RemoveSnapshot(id); !s.ok()) {
+    spdlog::warn("container={} remove snapshot after removal (reconcile retries): {}", Short(id),
+                 s.ToString());
+  }
+  if (!removed.ok()) return removed.status();
+  spdlog::info("container={} removed", Short(id));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Container> ContainerService::Inspect(const std::string& container) {
+  return runtimed_.InspectContainer(container);
+}
+
+absl::StatusOr<std::vector<v1::Container>> ContainerService::List(bool all) {
+  return runtimed_.ListContainers(all);
+}
+
+absl::Status ContainerService::Resize(const std::string& container, uint32_t height,
+                                      uint32_t width) {
+  v1::ResizeContainerRequest request;
+  request.set_container(container);
+  request.set_height(height);
+  request.set_width(width);
+  return runtimed_.ResizeContainer(request);
+}
+
+std::unique_ptr<WaitStream> ContainerService::Wait(const std::string& container,
+                                                   v1::WaitCondition condition,
+                                                   const grpc::ServerContextBase* parent) {
+  v1::WaitContainerRequest request;
+  request.set_container(container);
+  request.set_condition(condition);
+  return runtimed_.WaitContainer(request, parent);
+}
+
+absl::StatusOr<ContainerService::OpenLogs> ContainerService::Logs(
+    const v1::ContainerLogsRequest& request, const grpc::ServerContextBase* parent) {
+  absl::StatusOr<v1::Container> c = runtimed_.InspectContainer(request.container());
+  if (!c.ok()) return c.status();
+  if (!request.stdout() && !request.stderr()) {
+    return absl::InvalidArgumentError("You must choose at least one stream");
+  }
+  v1::ContainerLogsRequest resolved = request;
+  resolved.set_container(c->id());
+  return OpenLogs{*std::move(c), runtimed_.ContainerLogs(resolved, parent)};
+}
+
+absl::StatusOr<ContainerService::OpenAttach> ContainerService::Attach(
+    const std::string& container, const AttachOptions& options) {
+  absl::StatusOr<v1::Container> c = runtimed_.InspectContainer(container);
+  if (!c.ok()) return c.status();
+  std::unique_ptr<AttachStream> stream = runtimed_.AttachContainer(nullptr);
+  v1::AttachInput open;
+  open.mutable_open()->set_container(c->id());
+  open.mutable_open()->set_stdin(options.stdin);
+  open.mutable_open()->set_stdout(options.stdout);
+  open.mutable_open()->set_stderr(options.stderr);
+  open.mutable_open()->set_logs(options.logs);
+  v1::AttachOutput ack;
+  if (!stream->Write(open) || !stream->Read(&ack) || !ack.attached()) {
+    stream->Cancel();
+    absl::Status s = stream->Finish();
+    return s.ok() ? absl::InternalError("attach was not acknowledged") : s;
+  }
+  return OpenAttach{*std::move(c), std::move(stream)};
+}
+
+std::unique_ptr<AttachStream> ContainerService::AttachRaw(const grpc::ServerContextBase* parent) {
+  return runtimed_.AttachContainer(parent);
+}
+
+void ContainerService::PostEvent(const v1::Event& event) {
+  if (event.type() != "container" || event.id().empty()) return;
+  if (event.action() != "die" && event.action() != "destroy") return;
+  locks_.Post(event.id(), [this, event] { HandleEventHeld(event); });
+}
+
+void ContainerService::HandleEvent(const v1::Event& event) {
+  if (event.type() != "container" || event.id().empty()) return;
+  ContainerLocks::Turn turn(locks_, event.id());
+  HandleEventHeld(event);
+}
+
+void ContainerService::DrainEvents() { locks_.Drain(); }
+
+void ContainerService::HandleEventHeld(const v1::Event& event) {
+  const std::string& id = event.id();
+  if (event.action() != "die" && event.action() != "destroy") return;
+  if (event.action() == "die") {
+    // In the turn, the "die" of a stop is seen after the start that followed
+    // it (restart): keep the endpoint while runtimed says the container runs
+    // or restarts (also a restart policy in the same netns).
+    absl::StatusOr<v1::Container> record = runtimed_.InspectContainer(id);
+    if (record.ok() && NeedsEndpoint(record->state().status())) return;
+  }
+  if (absl::Status s = netd_.Detach(id); !s.ok()) {
+    spdlog::warn("container={} detach after {}: {}", Short(id), event.action(), s.ToString());
+  }
+  if (event.action() == "destroy") {
+    if (absl::Status s = imaged_.RemoveSnapshot(id); !s.ok()) {
+      spdlog::warn("container={} remove snapshot after destroy: {}", Short(id), s.ToString());
+    }
+  }
+}
+
+absl::Status ContainerService::Reconcile() {
+  // Listing snapshots and endpoints before containers means a container
+  // created or started in between is seen with them. Each clean-up then runs
+  // in the container's turn and asks runtimed again, so a create or start
+  // that began after the listing is never undone from under it; containers
+  // busy now are skipped (the next round sees them settled).
+  absl::StatusOr<std::vector<std::string>> snapshots = imaged_.ListSnapshots();
+  if (!snapshots.ok()) return snapshots.status();
+  absl::StatusOr<std::vector<std::string>> endpoints = netd_.ListEndpoints();
+  if (!endpoints.ok()) return endpoints.status();
+  absl::StatusOr<std::vector<v1::Container>> containers = runtimed_.ListContainers(true);
+  if (!containers.ok()) return containers.status();
+
+  std::set<std::string> known;
+  std::set<std::string> needs_endpoint;
+  for (const v1::Container& c : *containers) {
+    known.insert(c.id());
+    if (NeedsEndpoint(c.state().status())) needs_endpoint.insert(c.id());
+  }
+  absl::Status first_error;
+  auto keep = [&first_error](const absl::Status& s) {
+    if (!s.ok() && first_error.ok()) first_error = s;
+  };
+  for (const std::string& key : *snapshots) {
+    if (known.count(key) > 0 || locks_.Busy(key)) continue;
+    ContainerLocks::Turn turn(locks_, key);
+    absl::StatusOr<v1::Container> record = runtimed_.InspectContainer(key);
+    if (!absl::IsNotFound(record.status())) continue;  // created meanwhile, or runtimed down
+    spdlog::info("reconcile: removing snapshot {} of no container", Short(key));
+    keep(imaged_.RemoveSnapshot(key));
+  }
+  for (const std::string& id : *endpoints) {
+    if (needs_endpoint.count(id) > 0 || locks_.Busy(id)) continue;
+    ContainerLocks::Turn turn(locks_, id);
+    absl::StatusOr<v1::Container> record = runtimed_.InspectContainer(id);
+    if (record.ok() && NeedsEndpoint(record->state().status())) continue;
+    if (!record.ok() && !absl::IsNotFound(record.status())) continue;
+    spdlog::info("reconcile: detaching endpoint of container {} (not running)", Short(id));
+    keep(netd_.Detach(id));
+  }
+  return first_error;
+}
+
+}  // namespace berth::apid
