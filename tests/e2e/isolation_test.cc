@@ -272,6 +272,22 @@ TEST_F(IsolationTest, ProcPathsAreMaskedOrReadOnly) {
   EXPECT_THAT(core_pattern, Not(HasSubstr("berth")));
 }
 
+// The mounts Docker gives every container, with its flags ("<mount point>
+// <per-mount options> <fstype>" from mountinfo).
+TEST_F(IsolationTest, StandardMountsHaveDockersFlags) {
+  CommandResult run = Sh("", "busybox", "awk '{print $5, $6, $(NF-2)}' /proc/self/mountinfo");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const char* line : {"/proc rw,nosuid,nodev,noexec,relatime proc\n",
+                           "/dev rw,nosuid tmpfs\n",
+                           "/dev/pts rw,nosuid,noexec,relatime devpts\n",
+                           "/dev/shm rw,nosuid,nodev,noexec,relatime tmpfs\n",
+                           "/dev/mqueue rw,nosuid,nodev,noexec,relatime mqueue\n",
+                           "/sys ro,nosuid,nodev,noexec,relatime sysfs\n",
+                           "/proc/sys ro,nosuid,nodev,noexec,relatime proc\n"}) {
+    EXPECT_THAT(run.out, HasSubstr(line)) << run.out;
+  }
+}
+
 TEST_F(IsolationTest, CapDropAllGivesNoCapabilities) {
   std::string status = ContainerStatus("docker", "--cap-drop ALL");
   for (const char* field : {"CapBnd", "CapEff", "CapPrm", "CapInh", "CapAmb"}) {
