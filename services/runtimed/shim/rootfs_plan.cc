@@ -121,6 +121,10 @@ void PlanDev(const std::string& root, const std::vector<DeviceNode>& host_device
   steps.push_back(Mkdir(dev + "/shm", 01777));
   steps.push_back(Mount("shm", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                         "mode=1777,size=65536k"));
+  // POSIX message queues (mq_open) live here; mounted by the init, which is
+  // already in the container's IPC namespace, so it shows only its queues.
+  steps.push_back(Mkdir(dev + "/mqueue"));
+  steps.push_back(Mount("mqueue", dev + "/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, ""));
 }
 
 }  // namespace

@@ -41,7 +41,8 @@ TEST(RootfsPlanTest, OverlayFirstThenProcDevSys) {
   EXPECT_THAT(MountTargets(*steps),
               ::testing::ElementsAre("overlay /c/rootfs", "proc /c/rootfs/proc",
                                      "tmpfs /c/rootfs/dev", "devpts /c/rootfs/dev/pts",
-                                     "tmpfs /c/rootfs/dev/shm", "sysfs /c/rootfs/sys"));
+                                     "tmpfs /c/rootfs/dev/shm", "mqueue /c/rootfs/dev/mqueue",
+                                     "sysfs /c/rootfs/sys"));
   const RootfsStep* overlay = Find(*steps, Kind::kMount, "/c/rootfs");
   EXPECT_EQ(overlay->data, "lowerdir=/l,upperdir=/u,workdir=/w");
   EXPECT_EQ(overlay->flags, 0u);
