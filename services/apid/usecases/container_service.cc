@@ -1,7 +1,9 @@
 #include "services/apid/usecases/container_service.h"
 
+#include <functional>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "services/apid/usecases/config_merge.h"
 #include "spdlog/spdlog.h"
@@ -223,13 +225,55 @@ absl::Status ContainerService::Resize(const std::string& container, uint32_t hei
   return runtimed_.ResizeContainer(request);
 }
 
+namespace {
+
+// A wait for removal that answers only once the removal's network endpoint
+// and snapshot are gone too, as dockerd's does: runtimed reports the removal
+// when it drops the record, before apid's handling of the `destroy` event
+// detaches the network, so a `docker run --rm` could otherwise return while
+// the container's netns is still mounted.
+class CleanupBeforeAnswerStream : public WaitStream {
+ public:
+  CleanupBeforeAnswerStream(std::unique_ptr<WaitStream> inner, std::function<void()> cleanup)
+      : inner_(std::move(inner)), cleanup_(std::move(cleanup)) {}
+  bool Read(v1::WaitEvent* out) override {
+    bool ok = inner_->Read(out);
+    if (ok && out->has_exit() && cleanup_) std::exchange(cleanup_, nullptr)();
+    return ok;
+  }
+  void Cancel() override { inner_->Cancel(); }
+  absl::Status Finish() override { return inner_->Finish(); }
+
+ private:
+  std::unique_ptr<WaitStream> inner_;
+  std::function<void()> cleanup_;
+};
+
+}  // namespace
+
 std::unique_ptr<WaitStream> ContainerService::Wait(const std::string& container,
                                                    v1::WaitCondition condition,
                                                    const grpc::ServerContextBase* parent) {
   v1::WaitContainerRequest request;
   request.set_container(container);
   request.set_condition(condition);
-  return runtimed_.WaitContainer(request, parent);
+  std::unique_ptr<WaitStream> stream = runtimed_.WaitContainer(request, parent);
+  absl::StatusOr<v1::Container> found;
+  if (condition == v1::WAIT_CONDITION_REMOVED) found = runtimed_.InspectContainer(container);
+  if (!found.ok()) return stream;
+  std::string id = found->id();
+  return std::make_unique<CleanupBeforeAnswerStream>(std::move(stream), [this, id] {
+    ContainerLocks::Turn turn(locks_, id);
+    // Only once the record is really gone; both calls are idempotent, and the
+    // `destroy` event's handling repeats them harmlessly.
+    if (!absl::IsNotFound(runtimed_.InspectContainer(id).status())) return;
+    if (absl::Status s = netd_.Detach(id); !s.ok()) {
+      spdlog::warn("container={} detach after removal: {}", Short(id), s.ToString());
+    }
+    if (absl::Status s = imaged_.RemoveSnapshot(id); !s.ok() && !absl::IsNotFound(s)) {
+      spdlog::warn("container={} remove snapshot after removal: {}", Short(id), s.ToString());
+    }
+  });
 }
 
 absl::StatusOr<ContainerService::OpenLogs> ContainerService::Logs(
