@@ -8,7 +8,8 @@
 //
 // Scripting: Exit() ends a container on demand; IgnoreSignal() makes it
 // survive SIGTERM (stop escalation); FailLaunch()/FailStart() fail a start
-// with a given error; HoldLaunches() parks launches so that a test can race a
+// with a given error; ScriptRun() says what a started container prints and
+// how it ends; HoldLaunches() parks launches so that a test can race a
 // second start against one in progress; Crash() makes a shim vanish without
 // a record. Calls() records what the manager asked, in order.
 #pragma once
@@ -16,6 +17,7 @@
 #include <csignal>
 #include <deque>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <string>
@@ -46,6 +48,16 @@ class FakeShimRuntime final : public ShimRuntime {
   void FailStart(const std::string& id, absl::Status error) {
     absl::MutexLock lock(&mu_);
     start_failures_[id] = std::move(error);
+  }
+  // What the container of `id` does once started: writes `output` to
+  // stdout, then exits with `exit_code` if set (else runs until signalled).
+  struct Program {
+    std::string output;
+    std::optional<int> exit_code;
+  };
+  void ScriptRun(const std::string& id, Program program) {
+    absl::MutexLock lock(&mu_);
+    programs_[id] = std::move(program);
   }
   // While held, Launch blocks (after recording its call) until released.
   void HoldLaunches() {
@@ -179,6 +191,12 @@ class FakeShimRuntime final : public ShimRuntime {
     }
     if (shim->started) return absl::FailedPreconditionError("container already started");
     shim->started = true;
+    if (auto p = programs_.find(id); p != programs_.end()) {
+      if (!p->second.output.empty()) {
+        for (auto& stream : shim->streams) stream->Push(false, p->second.output);
+      }
+      if (p->second.exit_code.has_value()) ExitLocked(*shim, *p->second.exit_code, false);
+    }
     return shim->pid;
   }
 
@@ -186,8 +204,11 @@ class FakeShimRuntime final : public ShimRuntime {
     absl::MutexLock lock(&mu_);
     calls_.push_back(absl::StrCat("kill ", id, " ", signal));
     BERTH_ASSIGN_OR_RETURN(std::shared_ptr<Shim> shim, LiveShimLocked(id));
+    if (signal <= 0 || signal >= NSIG) {  // as berth-shim: no probing with 0
+      return absl::FailedPreconditionError(absl::StrCat("invalid signal ", signal));
+    }
     bool ignored = ignored_[id].contains(signal) && signal != SIGKILL;
-    if (signal != 0 && !ignored) ExitLocked(*shim, 128 + signal, false);
+    if (!ignored) ExitLocked(*shim, 128 + signal, false);
     return absl::OkStatus();
   }
 
@@ -337,6 +358,7 @@ class FakeShimRuntime final : public ShimRuntime {
   std::map<std::string, absl::Status> launch_failures_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Status> start_failures_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::set<int>> ignored_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Program> programs_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> calls_ ABSL_GUARDED_BY(mu_);
   bool hold_launches_ ABSL_GUARDED_BY(mu_) = false;
   int held_ ABSL_GUARDED_BY(mu_) = 0;

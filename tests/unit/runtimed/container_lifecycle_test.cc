@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "common/time/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -248,10 +249,18 @@ TEST_F(LifecycleTest, ReleaseFailureEndsWaitersAndRemovesAnAutoRemoveContainer) 
 TEST_F(LifecycleTest, AutoRemoveContainerIsRemovedOnExit) {
   Create(kId, /*auto_remove=*/true);
   ASSERT_TRUE(Start(kId).ok());
-  ASSERT_TRUE(shims_->Exit(kId, 0).ok());
-  auto removed =
-      manager_->WaitContainer(kId, v1::WAIT_CONDITION_REMOVED, [] {}, [] { return false; });
+  // The waiter is in place before the exit, as `docker run --rm` has it.
+  absl::Notification registered;
+  absl::StatusOr<WaitResult> removed;
+  std::thread waiter([&] {
+    removed = manager_->WaitContainer(
+        kId, v1::WAIT_CONDITION_REMOVED, [&] { registered.Notify(); }, [] { return false; });
+  });
+  registered.WaitForNotification();
+  ASSERT_TRUE(shims_->Exit(kId, 5).ok());
+  waiter.join();
   ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(removed->exit_code, 5);
   EXPECT_EQ(manager_->InspectContainer(kId).status().code(), absl::StatusCode::kNotFound);
 }
 
