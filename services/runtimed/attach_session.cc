@@ -38,13 +38,10 @@ absl::Status AttachSession::Resize(uint32_t height, uint32_t width) {
   return SendOrBuffer(shim::EncodeResizeFrame(height, width));
 }
 
-absl::Status AttachSession::Connect(const std::string& socket_path) {
-  BERTH_ASSIGN_OR_RETURN(std::shared_ptr<ShimConnection> conn,
-                         ShimConnection::Connect(socket_path));
-  BERTH_RETURN_IF_ERROR(conn->SendRequest(
-      "ATTACH", {options_.stdin ? "1" : "0", options_.stdout ? "1" : "0",
-                 options_.stderr ? "1" : "0"}));
-  BERTH_RETURN_IF_ERROR(conn->ReadReply(30000).status());
+absl::Status AttachSession::Connect(ShimRuntime& shims) {
+  BERTH_ASSIGN_OR_RETURN(
+      std::shared_ptr<AttachStream> conn,
+      shims.Attach(container_id_, options_));
   absl::MutexLock lock(&mu_);
   if (detached_ || ended_) {
     conn->Shutdown();
@@ -68,7 +65,7 @@ void AttachSession::Detach() {
 }
 
 std::optional<OutputChunk> AttachSession::Read() {
-  std::shared_ptr<ShimConnection> conn;
+  std::shared_ptr<AttachStream> conn;
   {
     absl::MutexLock lock(&mu_);
     auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

@@ -15,15 +15,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
-#include "services/runtimed/shim_client.h"
+#include "services/runtimed/shim_runtime.h"
 
 namespace berth::runtimed {
-
-struct AttachOptions {
-  bool stdin = false;
-  bool stdout = false;
-  bool stderr = false;
-};
 
 struct OutputChunk {
   bool is_stderr = false;
@@ -49,9 +43,9 @@ class AttachSession {
   // Ends the session without touching the container (the client went away).
   void Detach();
 
-  // Manager side: opens the shim's ATTACH stream and flushes what was
-  // buffered. Unavailable when the shim is gone.
-  absl::Status Connect(const std::string& socket_path);
+  // Manager side: opens the container's attach stream through `shims` and
+  // flushes what was buffered. Unavailable when the shim is gone.
+  absl::Status Connect(ShimRuntime& shims);
   // No output will ever come (start failed, container removed).
   void End();
 
@@ -60,7 +54,7 @@ class AttachSession {
   const AttachOptions options_;
 
   absl::Mutex mu_;
-  std::shared_ptr<ShimConnection> conn_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<AttachStream> conn_ ABSL_GUARDED_BY(mu_);
   std::string pending_ ABSL_GUARDED_BY(mu_);  // encoded frames not yet sent
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   bool detached_ ABSL_GUARDED_BY(mu_) = false;

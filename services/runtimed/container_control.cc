@@ -5,7 +5,6 @@
 #include "common/status/status.h"
 #include "services/runtimed/container_manager.h"
 #include "services/runtimed/container_state.h"
-#include "services/runtimed/shim_client.h"
 #include "services/runtimed/signal_names.h"
 #include "spdlog/spdlog.h"
 
@@ -25,13 +24,13 @@ bool ContainerManager::AwaitExit(const std::string& id, uint64_t exits, absl::Du
     auto it = entries_.find(id);
     return it == entries_.end() || it->second->exits > exits;
   };
-  return mu_.AwaitWithTimeout(absl::Condition(&exited), timeout);
+  return clock_->AwaitWithTimeout(mu_, absl::Condition(&exited), timeout);
 }
 
 absl::Status ContainerManager::SignalShim(const std::string& id, int signal) {
-  auto reply = CallShim(paths_.ShimSocket(id), "KILL", {absl::StrCat(signal)});
-  if (absl::IsUnavailable(reply.status())) return NotRunning(id);  // the shim is gone
-  return reply.status();
+  absl::Status sent = shims_->Kill(id, signal);
+  if (absl::IsUnavailable(sent)) return NotRunning(id);  // the shim is gone
+  return sent;
 }
 
 absl::StatusOr<bool> ContainerManager::StopContainer(const std::string& ref, int timeout_seconds,
@@ -92,10 +91,9 @@ absl::Status ContainerManager::ResizeContainer(const std::string& ref, uint32_t 
     if (!IsRunning(entry->record.state().status())) return NotRunning(id);
     if (!entry->record.config().tty()) return absl::OkStatus();
   }
-  auto reply = CallShim(paths_.ShimSocket(id), "RESIZE",
-                        {absl::StrCat(height), absl::StrCat(width)});
-  if (absl::IsUnavailable(reply.status())) return NotRunning(id);
-  return reply.status();
+  absl::Status resized = shims_->Resize(id, height, width);
+  if (absl::IsUnavailable(resized)) return NotRunning(id);
+  return resized;
 }
 
 absl::StatusOr<WaitResult> ContainerManager::WaitContainer(

@@ -118,7 +118,7 @@ absl::StatusOr<std::shared_ptr<AttachSession>> ContainerManager::Attach(const st
       return session;
     }
   }
-  absl::Status status = session->Connect(paths_.ShimSocket(session->container_id()));
+  absl::Status status = session->Connect(*shims_);
   if (!status.ok()) {
     // The container exited in the meantime: an attach that ends at once.
     spdlog::debug("container={} attach: {}", session->container_id().substr(0, 12),

@@ -1,20 +1,17 @@
 // ContainerManager: start, stop, kill, wait, resize, and learning about exits
-// (watchers on the shims' WAIT connections, recovery after a restart).
+// (watchers on the shims' exit watches, recovery after a restart).
 #include <csignal>
 #include <filesystem>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/fs/fs.h"
 #include "common/status/start_exit_code.h"
 #include "common/status/status.h"
 #include "services/runtimed/container_manager.h"
 #include "services/runtimed/container_state.h"
-#include "services/runtimed/shim_client.h"
-#include "services/runtimed/shim_launcher.h"
 #include "services/runtimed/signal_names.h"
 #include "services/runtimed/spec/spec_builder.h"
 #include "spdlog/spdlog.h"
@@ -52,7 +49,7 @@ absl::Status ContainerManager::WriteContainerFiles(const v1::Container& record,
 void ContainerManager::ConnectAttaches(const std::string& id,
                                        std::vector<std::shared_ptr<AttachSession>> sessions) {
   for (auto& session : sessions) {
-    absl::Status status = session->Connect(paths_.ShimSocket(id));
+    absl::Status status = session->Connect(*shims_);
     if (!status.ok()) {
       spdlog::warn("container={} attach lost: {}", id.substr(0, 12), status.ToString());
       session->End();
@@ -62,22 +59,19 @@ void ContainerManager::ConnectAttaches(const std::string& id,
 
 absl::StatusOr<pid_t> ContainerManager::LaunchAndRelease(
     const v1::Container& record, const StartRequest& request,
-    std::shared_ptr<ShimConnection>* wait_conn) {
+    std::unique_ptr<ExitWatch>* watch) {
   const std::string& id = record.id();
   BERTH_RETURN_IF_ERROR(WriteContainerFiles(record, request));
-  std::string socket = paths_.ShimSocket(id);
-  absl::StatusOr<pid_t> created = LaunchShim(
-      ShimLaunch{config_.shim_path, paths_.ShimConfigFile(id), paths_.ShimLogFile(id)});
+  absl::StatusOr<pid_t> created = shims_->Launch(id, paths_.ShimConfigFile(id));
   if (absl::IsDeadlineExceeded(created.status())) {
-    (void)CallShim(socket, "KILL", {"9"}, 2000);  // a stuck setup must not linger
+    (void)shims_->Kill(id, SIGKILL);  // a stuck setup must not linger
   }
   BERTH_RETURN_IF_ERROR(created.status());
   // The waiter is in place before the process runs, so no exit is missed.
-  auto conn = ShimConnection::Connect(socket);
-  absl::Status status = conn.ok() ? (*conn)->SendRequest("WAIT") : conn.status();
-  if (!status.ok()) {
-    (void)CallShim(socket, "KILL", {"9"});
-    return status;
+  absl::StatusOr<std::unique_ptr<ExitWatch>> watching = shims_->Watch(id);
+  if (!watching.ok()) {
+    (void)shims_->Kill(id, SIGKILL);
+    return watching.status();
   }
   std::vector<std::shared_ptr<AttachSession>> sessions;
   {
@@ -88,13 +82,9 @@ absl::StatusOr<pid_t> ContainerManager::LaunchAndRelease(
   // Attaches registered before start are connected before the process is
   // released, so they see all of its output and their stdin comes first.
   ConnectAttaches(id, std::move(sessions));
-  BERTH_ASSIGN_OR_RETURN(std::string reply, CallShim(socket, "START"));
-  int pid = 0;
-  if (!absl::SimpleAtoi(reply, &pid)) {
-    return absl::InternalError(absl::StrCat("bad START reply '", reply, "'"));
-  }
-  *wait_conn = std::move(*conn);
-  return static_cast<pid_t>(pid);
+  BERTH_ASSIGN_OR_RETURN(pid_t pid, shims_->Start(id));
+  *watch = std::move(*watching);
+  return pid;
 }
 
 absl::StatusOr<StartResult> ContainerManager::StartContainer(const StartRequest& request) {
@@ -123,8 +113,8 @@ absl::StatusOr<StartResult> ContainerManager::StartContainer(const StartRequest&
   }
   const std::string id = record.id();
   *record.mutable_network() = request.network;
-  std::shared_ptr<ShimConnection> wait_conn;
-  absl::StatusOr<pid_t> pid = LaunchAndRelease(record, request, &wait_conn);
+  std::unique_ptr<ExitWatch> watch;
+  absl::StatusOr<pid_t> pid = LaunchAndRelease(record, request, &watch);
   if (!pid.ok()) {
     spdlog::warn("container={} start failed: {}", id.substr(0, 12), pid.status().ToString());
     if (metrics_ != nullptr) metrics_->starts_error.Increment();
@@ -142,7 +132,7 @@ absl::StatusOr<StartResult> ContainerManager::StartContainer(const StartRequest&
     state->set_exit_code(0);
     state->clear_error();
     state->set_oom_killed(false);
-    SetTime(state->mutable_started_at(), absl::GetCurrentTimeNanos());
+    SetTime(state->mutable_started_at(), absl::ToUnixNanos(clock_->Now()));
     state->clear_finished_at();
     *entry.record.mutable_network() = request.network;
     entry.record.set_hostname_path(paths_.HostnameFile(id));
@@ -155,7 +145,7 @@ absl::StatusOr<StartResult> ContainerManager::StartContainer(const StartRequest&
     UpdateGauges();
   }
   ConnectAttaches(id, std::move(late));
-  StartWatcher(id, std::move(wait_conn));
+  StartWatcher(id, std::move(watch));
   if (metrics_ != nullptr) metrics_->starts_ok.Increment();
   spdlog::info("container={} started pid={}", id.substr(0, 12), *pid);
   Emit(record, "start");
@@ -180,7 +170,7 @@ void ContainerManager::RecordStartFailure(const std::string& id, const absl::Sta
   if (entry.record.config().auto_remove()) (void)RemoveLocked(id);
 }
 
-void ContainerManager::StartWatcher(const std::string& id, std::shared_ptr<ShimConnection> conn) {
+void ContainerManager::StartWatcher(const std::string& id, std::shared_ptr<ExitWatch> watch) {
   absl::MutexLock lock(&watchers_mu_);
   for (auto it = watchers_.begin(); it != watchers_.end();) {
     if ((*it)->done) {
@@ -192,41 +182,33 @@ void ContainerManager::StartWatcher(const std::string& id, std::shared_ptr<ShimC
   }
   auto watcher = std::make_unique<Watcher>();
   Watcher* w = watcher.get();
-  w->conn = conn;
-  w->thread = std::thread([this, id, conn, w] {
-    WatchExit(id, conn);
+  w->watch = watch;
+  w->thread = std::thread([this, id, watch, w] {
+    WatchExit(id, *watch);
     w->done = true;
   });
   watchers_.push_back(std::move(watcher));
 }
 
-void ContainerManager::WatchExit(const std::string& id, std::shared_ptr<ShimConnection> conn) {
-  absl::StatusOr<std::string> reply = conn->ReadReply(-1);
+void ContainerManager::WatchExit(const std::string& id, ExitWatch& watch) {
+  absl::StatusOr<spec::ExitRecord> exit = watch.Wait();
   {
     absl::MutexLock lock(&mu_);
     if (shutting_down_) return;  // the container lives on; the next runtimed adopts it
   }
-  std::vector<std::string> words;
-  if (reply.ok()) words = absl::StrSplit(*reply, ' ');
-  spec::ExitRecord exit;
-  if (words.size() >= 3 && absl::SimpleAtoi(words[0], &exit.exit_code) &&
-      absl::SimpleAtoi(words[1], &exit.finished_unix_nano)) {
-    exit.oom_killed = words[2] == "1";
-    HandleExit(id, exit);
+  if (exit.ok()) {
+    HandleExit(id, *exit);
     return;
   }
-  spdlog::warn("container={} lost its shim ({}); using exit.json", id.substr(0, 12),
-               reply.ok() ? *reply : reply.status().ToString());
-  HandleExit(id, ReadExitFile(id));
+  spdlog::warn("container={} lost its shim ({}); using its recorded exit", id.substr(0, 12),
+               exit.status().ToString());
+  HandleExit(id, RecordedExitOr255(id));
 }
 
-spec::ExitRecord ContainerManager::ReadExitFile(const std::string& id) {
-  auto text = fs::ReadFile(paths_.ExitFile(id));
-  if (text.ok()) {
-    auto exit = spec::ExitFromJson(*text);
-    if (exit.ok()) return *exit;
-  }
-  return spec::ExitRecord{255, absl::GetCurrentTimeNanos(), false};
+spec::ExitRecord ContainerManager::RecordedExitOr255(const std::string& id) {
+  absl::StatusOr<spec::ExitRecord> exit = shims_->RecordedExit(id);
+  if (exit.ok()) return *exit;
+  return spec::ExitRecord{255, absl::ToUnixNanos(clock_->Now()), false};
 }
 
 void ContainerManager::HandleExit(const std::string& id, const spec::ExitRecord& exit) {
@@ -263,15 +245,15 @@ void ContainerManager::SettleExitLocked(Entry& entry, const spec::ExitRecord& ex
 
 void ContainerManager::RecoverRunning(Entry& entry) {
   const std::string id = entry.record.id();
-  auto conn = ShimConnection::Connect(paths_.ShimSocket(id));
-  if (conn.ok() && (*conn)->SendRequest("WAIT").ok()) {
+  absl::StatusOr<std::unique_ptr<ExitWatch>> watch = shims_->Watch(id);
+  if (watch.ok()) {
     spdlog::info("container={} shim adopted", id.substr(0, 12));
     if (metrics_ != nullptr) metrics_->shim_reconnects.Increment();
-    StartWatcher(id, std::move(*conn));
+    StartWatcher(id, std::move(*watch));
     return;
   }
   // The shim is gone: it exited (and recorded the exit) while we were away.
-  SettleExitLocked(entry, ReadExitFile(id));
+  SettleExitLocked(entry, RecordedExitOr255(id));
 }
 
 }  // namespace berth::runtimed

@@ -12,7 +12,7 @@
 #include "common/status/status.h"
 #include "services/runtimed/container_state.h"
 #include "services/runtimed/names.h"
-#include "services/runtimed/shim_client.h"
+#include "services/runtimed/shim_runtime_berth.h"
 #include "spdlog/spdlog.h"
 
 namespace berth::runtimed {
@@ -26,8 +26,8 @@ bool IsHexId(const std::string& id) {
   return true;
 }
 
-void SetNow(google::protobuf::Timestamp* ts) {
-  int64_t nanos = absl::GetCurrentTimeNanos();
+void SetTime(google::protobuf::Timestamp* ts, absl::Time t) {
+  int64_t nanos = absl::ToUnixNanos(t);
   ts->set_seconds(nanos / 1000000000);
   ts->set_nanos(static_cast<int32_t>(nanos % 1000000000));
 }
@@ -36,22 +36,37 @@ void SetNow(google::protobuf::Timestamp* ts) {
 
 absl::StatusOr<std::unique_ptr<ContainerManager>> ContainerManager::Create(
     const ManagerConfig& config, RuntimedMetrics* metrics) {
+  return Create(config, metrics,
+                std::make_shared<BerthShimRuntime>(Paths(config.state_dir, config.run_dir),
+                                                   config.shim_path),
+                std::make_shared<RealClock>());
+}
+
+absl::StatusOr<std::unique_ptr<ContainerManager>> ContainerManager::Create(
+    const ManagerConfig& config, RuntimedMetrics* metrics, std::shared_ptr<ShimRuntime> shims,
+    std::shared_ptr<Clock> clock) {
+  if (shims == nullptr || clock == nullptr) {
+    return absl::InvalidArgumentError("container manager needs a shim runtime and a clock");
+  }
   Paths paths(config.state_dir, config.run_dir);
   BERTH_ASSIGN_OR_RETURN(auto store, store::RecordStore::Open(paths));
   BERTH_RETURN_IF_ERROR(fs::MakeDirs(config.run_dir + "/runtimed", 0700));
   std::unique_ptr<ContainerManager> manager(
-      new ContainerManager(config, std::move(store), metrics));
+      new ContainerManager(config, std::move(store), metrics, std::move(shims), std::move(clock)));
   BERTH_RETURN_IF_ERROR(manager->Recover());
   return manager;
 }
 
 ContainerManager::ContainerManager(const ManagerConfig& config,
                                    std::unique_ptr<store::RecordStore> store,
-                                   RuntimedMetrics* metrics)
+                                   RuntimedMetrics* metrics, std::shared_ptr<ShimRuntime> shims,
+                                   std::shared_ptr<Clock> clock)
     : config_(config),
       paths_(config.state_dir, config.run_dir),
       store_(std::move(store)),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      shims_(std::move(shims)),
+      clock_(std::move(clock)) {}
 
 ContainerManager::~ContainerManager() {
   {
@@ -61,10 +76,10 @@ ContainerManager::~ContainerManager() {
       for (auto& session : entry->pending_attaches) session->End();
     }
   }
-  // Closing our WAIT connections wakes the watchers; the shims do not mind
+  // Cancelling our exit watches wakes the watchers; the shims do not mind
   // (a waiter going away is a detach) and keep their containers running.
   absl::MutexLock lock(&watchers_mu_);
-  for (auto& w : watchers_) w->conn->Shutdown();
+  for (auto& w : watchers_) w->watch->Cancel();
   for (auto& w : watchers_) {
     if (w->thread.joinable()) w->thread.join();
   }
@@ -136,7 +151,7 @@ absl::StatusOr<v1::Container> ContainerManager::CreateContainer(const CreateRequ
     record.set_name(name);
     *record.mutable_config() = request.config;
     record.set_image_id(request.image_id);
-    SetNow(record.mutable_created());
+    SetTime(record.mutable_created(), clock_->Now());
     record.mutable_state()->set_status(v1::CONTAINER_STATUS_CREATED);
     record.set_log_path(paths_.LogFile(request.id));
     for (const auto& m : request.rootfs) *record.add_rootfs() = m;
@@ -272,8 +287,7 @@ absl::Status ContainerManager::Recover() {
       RecoverRunning(e);
     } else {
       // A shim that never got START (runtimed died in between) is of no use.
-      std::string socket = paths_.ShimSocket(e.record.id());
-      if (CallShim(socket, "KILL", {"9"}, 2000).ok()) {
+      if (shims_->Kill(e.record.id(), SIGKILL).ok()) {
         spdlog::warn("container={} killed a shim left from an unfinished start",
                      e.record.id().substr(0, 12));
       }

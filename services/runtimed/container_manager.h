@@ -4,10 +4,14 @@
 // that the adapter and the store need no second copy of its ~40 fields.
 //
 // Threads: every public method may be called concurrently. A running
-// container has one watcher thread blocked on its shim's WAIT connection;
-// that is how exits are learned. Shims outlive the manager: destroying it (or
-// killing runtimed) leaves containers running, and Recover() on the next
-// start adopts them again.
+// container has one watcher thread blocked on its shim's exit watch; that is
+// how exits are learned. Shims outlive the manager: destroying it (or killing
+// runtimed) leaves containers running, and Recover() on the next start adopts
+// them again.
+//
+// Seams: the shims are reached only through a ShimRuntime and time is read
+// only from a Clock, so this lifecycle logic runs in unit tests against
+// FakeShimRuntime and FakeClock, without root.
 #pragma once
 
 #include <sys/types.h>
@@ -26,23 +30,23 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "berth/v1/types.pb.h"
+#include "common/time/clock.h"
 #include "services/runtimed/attach_session.h"
 #include "services/runtimed/events.h"
 #include "services/runtimed/logs/json_log.h"
 #include "services/runtimed/metrics.h"
 #include "services/runtimed/paths.h"
+#include "services/runtimed/shim_runtime.h"
 #include "services/runtimed/spec/security_builder.h"
 #include "services/runtimed/spec/shim_config.h"
 #include "services/runtimed/store/record_store.h"
 
 namespace berth::runtimed {
 
-class ShimConnection;
-
 struct ManagerConfig {
   std::string state_dir;
   std::string run_dir;
-  std::string shim_path;
+  std::string shim_path;  // used by the default ShimRuntime
   // What containers may be granted here (capabilities, rlimits) and the
   // default pids limit.
   spec::HostFacts host = spec::HostFacts::OfThisProcess();
@@ -87,8 +91,14 @@ using Cancelled = std::function<bool()>;
 class ContainerManager {
  public:
   // Opens the store (schema check), then Recover()s. Errors: the store's.
+  // Real berth-shims (config.shim_path) and the real clock.
   static absl::StatusOr<std::unique_ptr<ContainerManager>> Create(const ManagerConfig& config,
                                                                    RuntimedMetrics* metrics);
+  // The same over the given seams (tests: FakeShimRuntime, FakeClock). The
+  // runtime is shared so that it can outlive this manager, as shims do.
+  static absl::StatusOr<std::unique_ptr<ContainerManager>> Create(
+      const ManagerConfig& config, RuntimedMetrics* metrics, std::shared_ptr<ShimRuntime> shims,
+      std::shared_ptr<Clock> clock);
   // Stops watching shims (containers keep running) and joins the threads.
   ~ContainerManager();
 
@@ -138,12 +148,13 @@ class ContainerManager {
   };
   struct Watcher {
     std::thread thread;
-    std::shared_ptr<ShimConnection> conn;
+    std::shared_ptr<ExitWatch> watch;
     std::atomic<bool> done{false};
   };
 
   ContainerManager(const ManagerConfig& config, std::unique_ptr<store::RecordStore> store,
-                   RuntimedMetrics* metrics);
+                   RuntimedMetrics* metrics, std::shared_ptr<ShimRuntime> shims,
+                   std::shared_ptr<Clock> clock);
 
   // Startup reconcile: adopt live shims, settle the exits that happened
   // while runtimed was away, kill shims of containers that never started.
@@ -156,19 +167,20 @@ class ContainerManager {
 
   // Start steps that run without the lock (files, shim, attaches).
   absl::StatusOr<pid_t> LaunchAndRelease(const v1::Container& record, const StartRequest& request,
-                                         std::shared_ptr<ShimConnection>* wait_conn);
+                                         std::unique_ptr<ExitWatch>* watch);
   absl::Status WriteContainerFiles(const v1::Container& record, const StartRequest& request);
   void ConnectAttaches(const std::string& id, std::vector<std::shared_ptr<AttachSession>> sessions);
   void RecordStartFailure(const std::string& id, const absl::Status& error);
 
-  void StartWatcher(const std::string& id, std::shared_ptr<ShimConnection> conn);
-  void WatchExit(const std::string& id, std::shared_ptr<ShimConnection> conn);
+  void StartWatcher(const std::string& id, std::shared_ptr<ExitWatch> watch);
+  void WatchExit(const std::string& id, ExitWatch& watch);
   void HandleExit(const std::string& id, const spec::ExitRecord& exit);
   void SettleExitLocked(Entry& entry, const spec::ExitRecord& exit)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Reads exit.json (255 when missing: the shim died without recording).
-  spec::ExitRecord ReadExitFile(const std::string& id);
-  // Waits until the container's exit counter passes `exits`, up to `timeout`.
+  // The exit the shim recorded (255 when none: it died without recording).
+  spec::ExitRecord RecordedExitOr255(const std::string& id);
+  // Waits until the container's exit counter passes `exits`, up to `timeout`
+  // on clock_.
   bool AwaitExit(const std::string& id, uint64_t exits, absl::Duration timeout)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SignalShim(const std::string& id, int signal);
@@ -184,6 +196,8 @@ class ContainerManager {
   const Paths paths_;
   std::unique_ptr<store::RecordStore> store_;
   RuntimedMetrics* metrics_;  // may be null (tests)
+  const std::shared_ptr<ShimRuntime> shims_;
+  const std::shared_ptr<Clock> clock_;
   EventLog events_;
 
   absl::Mutex mu_;

@@ -23,7 +23,9 @@ std::string RandomId() {
   return id;
 }
 
-void BuildRootfs(const std::string& lower) {
+}  // namespace
+
+void BuildBusyboxRootfs(const std::string& lower) {
   namespace fs = std::filesystem;
   for (const char* d : {"bin", "etc", "proc", "dev", "sys", "tmp", "root"}) {
     fs::create_directories(lower + "/" + d);
@@ -38,15 +40,13 @@ void BuildRootfs(const std::string& lower) {
   std::ofstream(lower + "/etc/group") << "root:x:0:\nnogroup:x:65534:\n";
 }
 
-}  // namespace
-
 void ContainerTest::SetUp() {
   if (geteuid() != 0) GTEST_SKIP() << "needs root (namespaces, overlay mounts)";
   if (!std::filesystem::exists("/bin/busybox")) GTEST_SKIP() << "needs busybox-static";
   char tmpl[] = "/tmp/rtit-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   dir_ = tmpl;
-  BuildRootfs(dir_ + "/lower");
+  BuildBusyboxRootfs(dir_ + "/lower");
   StartManager();
 }
 

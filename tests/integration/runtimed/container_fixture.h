@@ -13,6 +13,9 @@
 
 namespace berth::runtimed::testing {
 
+// Fills `lower` with a busybox rootfs (needs /bin/busybox, busybox-static).
+void BuildBusyboxRootfs(const std::string& lower);
+
 struct RunOptions {
   bool tty = false;
   bool open_stdin = false;
