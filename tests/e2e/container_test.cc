@@ -284,12 +284,8 @@ class BusyboxStackTest : public ::testing::Test {
   void SetUp() override {
     SKIP_UNLESS_ROOT();
     std::string error;
-    stack_ = Stack::Start(&error);
+    stack_ = Stack::StartWithBusybox(&error);
     ASSERT_NE(stack_, nullptr) << error;
-    std::string tar = stack_->BusyboxTar();
-    ASSERT_NE(tar, "");
-    CommandResult imported = stack_->Berth("import " + tar + " busybox:latest");
-    ASSERT_EQ(imported.exit_code, 0) << imported.err;
   }
   void TearDown() override { stack_.reset(); }
 

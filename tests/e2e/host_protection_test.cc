@@ -80,12 +80,8 @@ class HostProtectionTest : public ::testing::Test {
   void SetUp() override {
     SKIP_UNLESS_ROOT();
     std::string error;
-    stack_ = Stack::Start(&error);
+    stack_ = Stack::StartWithBusybox(&error);
     ASSERT_NE(stack_, nullptr) << error;
-    std::string tar = stack_->BusyboxTar();
-    ASSERT_NE(tar, "");
-    CommandResult imported = stack_->Berth("import " + tar + " busybox:latest");
-    ASSERT_EQ(imported.exit_code, 0) << imported.err;
     // Containers run with every capability today; once capabilities are
     // trimmed, NET_ADMIN has to be asked for. Ask only if the stack accepts
     // the flag, so the test works on both sides of that change.

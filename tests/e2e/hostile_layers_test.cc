@@ -48,12 +48,8 @@ class HostileLayersTest : public ::testing::Test {
   void SetUp() override {
     SKIP_UNLESS_ROOT();
     std::string error;
-    stack_ = Stack::Start(&error);
+    stack_ = Stack::StartWithBusybox(&error);
     ASSERT_NE(stack_, nullptr) << error;
-    std::string tar = stack_->BusyboxTar();
-    ASSERT_NE(tar, "");
-    CommandResult imported = stack_->Docker("import " + tar + " busybox:latest");
-    ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
     layers_ = stack_->root() + "/hostile";
     ASSERT_EQ(stack_->Shell("mkdir -p " + layers_).exit_code, 0);
     std::ofstream(layers_ + "/make.py") << kMakeLayers;

@@ -76,12 +76,8 @@ class IsolationFixture {
  protected:
   void StartStack() {
     std::string error;
-    stack_ = Stack::Start(&error);
+    stack_ = Stack::StartWithBusybox(&error);
     ASSERT_NE(stack_, nullptr) << error;
-    std::string tar = stack_->BusyboxTar();
-    ASSERT_NE(tar, "");
-    CommandResult imported = stack_->Docker("import " + tar + " busybox:latest");
-    ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
   }
 
   // Builds the probe and imports secprobe:latest; false (with the reason in

@@ -82,7 +82,12 @@ void PlanDev(const std::string& root, const std::vector<DeviceNode>& host_device
     node.minor = n.minor;
     steps.push_back(node);
   }
-  std::set<std::string> made = {"null", "zero", "full", "random", "urandom", "tty"};
+  // Names the container's /dev has already or gets below (nodes, links,
+  // mount points): a host node of the same name (the host's /dev/ptmx) is
+  // not copied over them.
+  std::set<std::string> made = {"null", "zero",  "full",   "random", "urandom", "tty",
+                                "fd",   "stdin", "stdout", "stderr", "ptmx",    "core",
+                                "pts",  "shm",   "mqueue"};
   std::set<std::string> dirs;
   for (const DeviceNode& d : host_devices) {
     size_t slash = d.path.rfind('/');

@@ -28,6 +28,22 @@ bool IsRoot() { return ::geteuid() == 0; }
 std::string Stack::SourceDir() { return BERTH_SOURCE_DIR; }
 std::string Stack::BuildDir() { return BERTH_BUILD_DIR; }
 
+std::unique_ptr<Stack> Stack::StartWithBusybox(std::string* error) {
+  std::unique_ptr<Stack> stack = Start(error);
+  if (stack == nullptr) return nullptr;
+  std::string tar = stack->BusyboxTar();
+  if (tar.empty()) {
+    *error = "could not make the busybox rootfs tarball";
+    return nullptr;
+  }
+  CommandResult imported = stack->Berth("import " + tar + " busybox:latest");
+  if (imported.exit_code != 0) {
+    *error = "import busybox: " + imported.out + imported.err;
+    return nullptr;
+  }
+  return stack;
+}
+
 std::unique_ptr<Stack> Stack::Start(std::string* error) {
   // Keep the root short: unix socket paths under it must fit in 108 bytes.
   char tmpl[] = "/tmp/bte-XXXXXX";

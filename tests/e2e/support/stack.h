@@ -14,6 +14,9 @@ class Stack {
  public:
   // Starts the stack; returns null (with the reason in *error) on failure.
   static std::unique_ptr<Stack> Start(std::string* error);
+  // Start, then imports the busybox rootfs as busybox:latest: what most tests
+  // run their containers from.
+  static std::unique_ptr<Stack> StartWithBusybox(std::string* error);
   ~Stack();
 
   // Runs the berth CLI, the docker CLI or any shell command with this stack's

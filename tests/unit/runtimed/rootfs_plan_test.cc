@@ -75,6 +75,7 @@ TEST(RootfsPlanTest, PrivilegedGetsTheHostsDevicesOnceAndNothingOutsideDev) {
   std::vector<DeviceNode> host = {DeviceNode{"sda", true, 8, 0, 0660},
                                   DeviceNode{"net/tun", false, 10, 200, 0666},
                                   DeviceNode{"null", false, 1, 3, 0666},  // already made
+                                  DeviceNode{"ptmx", false, 5, 2, 0666},  // a link here
                                   DeviceNode{"../etc/x", false, 1, 3, 0666},
                                   DeviceNode{"/abs", false, 1, 3, 0666}};
   auto steps = PlanRootfs(Config(), host);
