@@ -147,6 +147,24 @@ TEST_F(RegistryTest, CorruptedLayerIsRefusedAndNothingIsStored) {
   EXPECT_EQ(ImagedTmp(), "");
 }
 
+TEST_F(RegistryTest, BerthTagPushPullRoundTrip) {
+  std::string id = Id("busybox:latest");
+  std::string image = registry_ + "/berth/busybox:2";
+  CommandResult tagged = stack_->Berth("tag busybox:latest " + image);
+  ASSERT_EQ(tagged.exit_code, 0) << tagged.out << tagged.err;
+  CommandResult pushed = stack_->Berth("push " + image);
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err;
+  EXPECT_THAT(pushed.out, HasSubstr("2: digest: sha256:"));
+  ASSERT_EQ(stack_->Berth("rmi " + image + " busybox:latest").exit_code, 0);
+  CommandResult pulled = stack_->Berth("pull " + image);
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.out << pulled.err;
+  EXPECT_THAT(pulled.out, HasSubstr("Status: Downloaded newer image for " + image));
+  EXPECT_EQ(Id(image), id);
+  CommandResult refused = stack_->Berth("pull busybox");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("is not allowed"));
+}
+
 TEST_F(RegistryTest, DockerHubIsRefusedAtOnceByTheLoopbackAllowList) {
   auto start = std::chrono::steady_clock::now();
   CommandResult pulled = stack_->Docker("pull busybox:1.36");
