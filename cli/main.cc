@@ -72,6 +72,20 @@ void AddImageCommands(CLI::App& app, const GlobalOptions& global, AllOptions& o,
   rmi->add_option("image", o.names, "IMAGE...")->required();
   rmi->add_flag("-f,--force", o.force, "Force removal of the image");
   rmi->callback([&] { action = [&] { return berth::cli::RunRmi(global, o.names, o.force); }; });
+
+  auto* pull = app.add_subcommand("pull", "Download an image from a registry");
+  pull->add_option("image", o.names, "NAME[:TAG|@DIGEST]")->required()->expected(1);
+  pull->callback([&] { action = [&] { return berth::cli::RunPull(global, o.names.front()); }; });
+  auto* push = app.add_subcommand("push", "Upload an image to a registry");
+  push->add_option("image", o.names, "NAME[:TAG]")->required()->expected(1);
+  push->callback([&] { action = [&] { return berth::cli::RunPush(global, o.names.front()); }; });
+  auto* tag = app.add_subcommand("tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE");
+  tag->add_option("images", o.names, "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]")
+      ->required()
+      ->expected(2);
+  tag->callback([&] {
+    action = [&] { return berth::cli::RunTag(global, o.names[0], o.names[1]); };
+  });
 }
 
 void AddContainerCommands(CLI::App& app, const GlobalOptions& global, AllOptions& o,

@@ -47,6 +47,11 @@ int RunImages(const GlobalOptions& global, const ImagesOptions& options);
 
 int RunRmi(const GlobalOptions& global, const std::vector<std::string>& images, bool force);
 
+// `berth pull IMAGE`, `berth push IMAGE`: progress as plain lines.
+int RunPull(const GlobalOptions& global, const std::string& image);
+int RunPush(const GlobalOptions& global, const std::string& image);
+int RunTag(const GlobalOptions& global, const std::string& source, const std::string& target);
+
 // containers.cc --------------------------------------------------------------
 
 struct PsOptions {

@@ -1,4 +1,4 @@
-// `berth import`, `berth images`, `berth rmi`.
+// `berth import`, `berth images`, `berth rmi`, `berth pull`, `berth push`, `berth tag`.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -159,6 +159,62 @@ int RunRmi(const GlobalOptions& global, const std::vector<std::string>& images, 
     std::cout.flush();
   }
   return exit_code;
+}
+
+namespace {
+
+// Prints a progress stream the way `docker pull` does without a terminal:
+// "<id>: <status>" lines, "Downloading" only when a layer completes.
+template <typename Reader>
+int PrintProgress(ApiClient& client, Reader& reader) {
+  berth::v1::ProgressMessage message;
+  while (reader->Read(&message)) {
+    if (message.status() == "Downloading") continue;
+    if (!message.id().empty()) std::cout << message.id() << ": ";
+    std::cout << message.status() << "\n";
+    std::cout.flush();
+  }
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) {
+    client.PrintError(status);
+    return kExitError;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunPull(const GlobalOptions& global, const std::string& image) {
+  ApiClient client(global.host);
+  grpc::ClientContext context;  // a pull takes as long as the download
+  berth::v1::PullImageRequest request;
+  request.set_reference(image);
+  auto reader = client.stub().PullImage(&context, request);
+  return PrintProgress(client, reader);
+}
+
+int RunPush(const GlobalOptions& global, const std::string& image) {
+  ApiClient client(global.host);
+  grpc::ClientContext context;
+  berth::v1::PushImageRequest request;
+  request.set_reference(image);
+  auto reader = client.stub().PushImage(&context, request);
+  return PrintProgress(client, reader);
+}
+
+int RunTag(const GlobalOptions& global, const std::string& source, const std::string& target) {
+  ApiClient client(global.host);
+  auto context = client.UnaryContext();
+  berth::v1::TagImageRequest request;
+  request.set_source(source);
+  request.set_target(target);
+  berth::v1::TagImageResponse response;
+  grpc::Status status = client.stub().TagImage(context.get(), request, &response);
+  if (!status.ok()) {
+    client.PrintError(status);
+    return kExitError;
+  }
+  return kExitOk;
 }
 
 }  // namespace berth::cli

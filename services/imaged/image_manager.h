@@ -26,6 +26,8 @@
 #include "services/imaged/metadata/image_store.h"
 #include "services/imaged/metrics.h"
 #include "services/imaged/paths.h"
+#include "services/imaged/registry/registry_client.h"
+#include "services/imaged/registry/registry_config.h"
 #include "services/imaged/snapshots/snapshot_store.h"
 
 namespace berth::imaged {
@@ -43,6 +45,8 @@ struct ImageManagerOptions {
   ImagedMetrics* metrics = nullptr;
   // Caps on what one imported layer may expand to (see layers/limits.h).
   layers::UnpackLimits limits;
+  // Which registries pulls and pushes may contact, mirrors, plain-HTTP hosts.
+  registry::RegistryOptions registry;
 };
 
 // An image as callers see it (mirrors berth.v1.Image).
@@ -71,6 +75,23 @@ struct ImportOptions {
 // std::nullopt at the end of the stream; an error aborts the import.
 using ChunkReader = std::function<absl::StatusOr<std::optional<std::string>>()>;
 
+// One line of Docker's JSON progress stream (id is a short layer id, a tag,
+// or empty for a status line).
+struct Progress {
+  std::string id;
+  std::string status;
+  int64_t current = 0;
+  int64_t total = 0;
+};
+using ProgressFn = std::function<void(const Progress&)>;
+
+struct RegistryRequest {
+  std::string reference;      // as the user typed it
+  std::string registry_auth;  // Docker's X-Registry-Auth value; "" = anonymous
+  ProgressFn progress;        // may be empty
+  registry::CancelCheck cancelled;  // may be empty
+};
+
 struct RemoveResult {
   std::vector<std::string> untagged;  // familiar tags removed
   std::vector<std::string> deleted;   // image id, then deleted layer chain ids
@@ -91,6 +112,26 @@ class ImageManager {
   // upload or what it expands to exceeds options.limits. In every error case
   // nothing new is left in the store.
   absl::StatusOr<Image> Import(const ImportOptions& options, const ChunkReader& reader);
+
+  // `docker pull` (image_pull.cc): resolves the reference (default tag
+  // latest) against the allow-list before any network access
+  // (PermissionDenied naming the flag), fetches the manifest (an index picks
+  // linux/amd64), the config and the layers, each layer unpacked while it
+  // downloads and verified (blob digest, size, diff id: DataLoss when wrong).
+  // Everything is staged in tmp/ and published under the lock in one step,
+  // so a failed or cancelled pull leaves the store as it was. Pulling an
+  // image already stored only (re)sets the tag ("Image is up to date").
+  absl::StatusOr<Image> Pull(const RegistryRequest& request);
+
+  // `docker push` (image_push.cc): uploads the layers the registry lacks, the
+  // config and an OCI manifest under the reference's tag; returns the
+  // manifest digest. NotFound for an unknown image; FailedPrecondition for a
+  // layer whose original blob is not kept.
+  absl::StatusOr<std::string> Push(const RegistryRequest& request);
+
+  // `docker login`: checks `registry_auth` against the registry's /v2/
+  // (Unauthenticated when refused). Stores nothing.
+  absl::Status Login(const std::string& server, const std::string& registry_auth);
 
   // All images, sorted by id.
   std::vector<Image> List() const;
@@ -145,6 +186,9 @@ class ImageManager {
                                       const layers::LayerRecord& layer,
                                       content::BlobWriter& blob, const metadata::OciImage& config,
                                       const std::string& tag);
+
+  // Pull helpers (image_pull.cc).
+  absl::StatusOr<Image> PullUnlocked(const RegistryRequest& request);
 
   // Removal helpers (image_remove.cc).
   absl::Status CheckNotInUse(const std::string& id, const std::string& ref, bool by_tag) const

@@ -94,9 +94,54 @@ grpc::Status ImagedService::RemoveImage(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ImagedService::PullImage(grpc::ServerContext*, const v1::PullImageRequest*,
-                                      grpc::ServerWriter<v1::ProgressMessage>*) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "pull is not implemented yet");
+namespace {
+
+// Progress goes to the client as it happens; a client gone away cancels the
+// transfer (checked by the registry client between blocks).
+RegistryRequest StreamingRequest(grpc::ServerContext* context, const std::string& reference,
+                                 const std::string& registry_auth,
+                                 grpc::ServerWriter<v1::ProgressMessage>* writer) {
+  RegistryRequest request;
+  request.reference = reference;
+  request.registry_auth = registry_auth;
+  request.progress = [writer](const Progress& p) {
+    v1::ProgressMessage message;
+    message.set_id(p.id);
+    message.set_status(p.status);
+    message.set_current(p.current);
+    message.set_total(p.total);
+    writer->Write(message);
+  };
+  request.cancelled = [context] { return context->IsCancelled(); };
+  return request;
+}
+
+}  // namespace
+
+grpc::Status ImagedService::PullImage(grpc::ServerContext* context,
+                                      const v1::PullImageRequest* request,
+                                      grpc::ServerWriter<v1::ProgressMessage>* writer) {
+  return ToGrpcStatus(
+      manager_
+          .Pull(StreamingRequest(context, request->reference(), request->registry_auth(), writer))
+          .status());
+}
+
+grpc::Status ImagedService::PushImage(grpc::ServerContext* context,
+                                      const v1::PushImageRequest* request,
+                                      grpc::ServerWriter<v1::ProgressMessage>* writer) {
+  return ToGrpcStatus(
+      manager_
+          .Push(StreamingRequest(context, request->reference(), request->registry_auth(), writer))
+          .status());
+}
+
+grpc::Status ImagedService::Login(grpc::ServerContext*, const v1::LoginRequest* request,
+                                  v1::LoginResponse* response) {
+  absl::Status status = manager_.Login(request->server(), request->registry_auth());
+  if (!status.ok()) return ToGrpcStatus(status);
+  response->set_status("Login Succeeded");
+  return grpc::Status::OK;
 }
 
 grpc::Status ImagedService::PrepareSnapshot(grpc::ServerContext*,

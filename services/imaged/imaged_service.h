@@ -29,6 +29,10 @@ class ImagedService final : public berth::v1::ImageService::Service {
   // UNIMPLEMENTED until the registry client exists.
   grpc::Status PullImage(grpc::ServerContext* context, const v1::PullImageRequest* request,
                          grpc::ServerWriter<v1::ProgressMessage>* writer) override;
+  grpc::Status PushImage(grpc::ServerContext* context, const v1::PushImageRequest* request,
+                         grpc::ServerWriter<v1::ProgressMessage>* writer) override;
+  grpc::Status Login(grpc::ServerContext* context, const v1::LoginRequest* request,
+                     v1::LoginResponse* response) override;
   grpc::Status PrepareSnapshot(grpc::ServerContext* context,
                                const v1::PrepareSnapshotRequest* request,
                                v1::PrepareSnapshotResponse* response) override;

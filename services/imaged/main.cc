@@ -30,6 +30,18 @@ ABSL_FLAG(int64_t, max_layer_apparent_file_bytes,
           berth::imaged::layers::UnpackLimits().max_apparent_file_bytes,
           "Largest apparent size (holes included) of one file in a layer");
 
+// Registries (registry/registry_config.h). A test stack passes
+// --allowed_registries=loopback so nothing off the machine is ever contacted.
+ABSL_FLAG(std::string, allowed_registries, "",
+          "Comma-separated registry hosts (host[:port]) pulls and pushes may contact; "
+          "'loopback' admits 127.0.0.0/8, localhost and [::1]; empty = any");
+ABSL_FLAG(std::string, registry_mirrors, "",
+          "Comma-separated domain=host[:port] mirrors (e.g. docker.io=127.0.0.1:5000); "
+          "a mirrored domain is never contacted itself");
+ABSL_FLAG(std::string, insecure_registries, "",
+          "Comma-separated registry hosts spoken to over plain HTTP (loopback always is)");
+ABSL_FLAG(std::string, registry_ca_file, "", "CA bundle for TLS registries (default: system)");
+
 int main(int argc, char** argv) {
   berth::daemon::Init(argc, argv, "imaged", "Berth imaged service");
   auto metrics = berth::metrics::MetricsServer::Start(absl::GetFlag(FLAGS_metrics_address),
@@ -50,6 +62,14 @@ int main(int argc, char** argv) {
   options.limits.max_entries = absl::GetFlag(FLAGS_max_layer_entries);
   options.limits.max_file_bytes = absl::GetFlag(FLAGS_max_layer_file_bytes);
   options.limits.max_apparent_file_bytes = absl::GetFlag(FLAGS_max_layer_apparent_file_bytes);
+  auto registry = berth::imaged::registry::ParseRegistryFlags(
+      absl::GetFlag(FLAGS_allowed_registries), absl::GetFlag(FLAGS_registry_mirrors),
+      absl::GetFlag(FLAGS_insecure_registries), absl::GetFlag(FLAGS_registry_ca_file));
+  if (!registry.ok()) {
+    spdlog::critical("{}", registry.status().ToString());
+    return 1;
+  }
+  options.registry = *std::move(registry);
   auto manager = berth::imaged::ImageManager::Create(std::move(options));
   if (!manager.ok()) {
     spdlog::critical("{}", manager.status().ToString());

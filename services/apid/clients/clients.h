@@ -57,6 +57,19 @@ class ImagedClient {
   virtual std::unique_ptr<ImportStream> ImportImage(const grpc::ServerContextBase* parent) = 0;
   virtual std::unique_ptr<ProgressStream> PullImage(const v1::PullImageRequest& request,
                                                     const grpc::ServerContextBase* parent) = 0;
+  // Registry and tag operations. The defaults (for fakes that do not serve
+  // them) answer UNIMPLEMENTED; a null stream means the same.
+  virtual absl::Status TagImage(const std::string& source, const std::string& target) {
+    return absl::UnimplementedError("tag is not implemented by this client");
+  }
+  virtual std::unique_ptr<ProgressStream> PushImage(const v1::PushImageRequest& request,
+                                                    const grpc::ServerContextBase* parent) {
+    return nullptr;
+  }
+  // UNAUTHENTICATED when the registry refuses the credentials.
+  virtual absl::StatusOr<v1::LoginResponse> Login(const v1::LoginRequest& request) {
+    return absl::UnimplementedError("login is not implemented by this client");
+  }
 };
 
 class NetdClient {

@@ -125,6 +125,29 @@ class GrpcImagedClient : public ImagedClient {
         [&](grpc::ClientContext* c) { return stub_->PullImage(c, request); });
   }
 
+  absl::Status TagImage(const std::string& source, const std::string& target) override {
+    v1::TagImageRequest request;
+    request.set_source(source);
+    request.set_target(target);
+    v1::TagImageResponse response;
+    return Unary([&](grpc::ClientContext* c) { return stub_->TagImage(c, request, &response); });
+  }
+
+  std::unique_ptr<ProgressStream> PushImage(const v1::PushImageRequest& request,
+                                            const grpc::ServerContextBase* parent) override {
+    return std::make_unique<GrpcReadStream<v1::ProgressMessage>>(
+        StreamContext(parent),
+        [&](grpc::ClientContext* c) { return stub_->PushImage(c, request); });
+  }
+
+  absl::StatusOr<v1::LoginResponse> Login(const v1::LoginRequest& request) override {
+    v1::LoginResponse response;
+    absl::Status s =
+        Unary([&](grpc::ClientContext* c) { return stub_->Login(c, request, &response); });
+    if (!s.ok()) return s;
+    return response;
+  }
+
  private:
   std::unique_ptr<v1::ImageService::Stub> stub_;
 };

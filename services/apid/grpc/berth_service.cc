@@ -155,6 +155,41 @@ grpc::Status BerthService::RemoveImage(grpc::ServerContext*, const v1::RemoveIma
   return Reply(imaged_.RemoveImage(req->reference(), req->force()), resp);
 }
 
+namespace {
+
+// Forwards imaged's progress to the caller; imaged's final status is ours.
+grpc::Status RelayProgress(std::unique_ptr<ProgressStream> stream,
+                           grpc::ServerWriter<v1::ProgressMessage>* writer) {
+  if (stream == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not implemented by imaged's client");
+  }
+  v1::ProgressMessage message;
+  while (stream->Read(&message)) {
+    if (!writer->Write(message)) {
+      stream->Cancel();
+      break;
+    }
+  }
+  return ToGrpcStatus(stream->Finish());
+}
+
+}  // namespace
+
+grpc::Status BerthService::PullImage(grpc::ServerContext* ctx, const v1::PullImageRequest* req,
+                                     grpc::ServerWriter<v1::ProgressMessage>* writer) {
+  return RelayProgress(imaged_.PullImage(*req, ctx), writer);
+}
+
+grpc::Status BerthService::PushImage(grpc::ServerContext* ctx, const v1::PushImageRequest* req,
+                                     grpc::ServerWriter<v1::ProgressMessage>* writer) {
+  return RelayProgress(imaged_.PushImage(*req, ctx), writer);
+}
+
+grpc::Status BerthService::TagImage(grpc::ServerContext*, const v1::TagImageRequest* req,
+                                    v1::TagImageResponse*) {
+  return ToGrpcStatus(imaged_.TagImage(req->source(), req->target()));
+}
+
 grpc::Status BerthService::CreateContainer(grpc::ServerContext*,
                                            const v1::CreateContainerApiRequest* req,
                                            v1::CreateContainerApiResponse* resp) {

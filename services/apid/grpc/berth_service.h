@@ -32,6 +32,12 @@ class BerthService final
                             v1::Image* resp) override;
   grpc::Status RemoveImage(grpc::ServerContext* ctx, const v1::RemoveImageRequest* req,
                            v1::RemoveImageResponse* resp) override;
+  grpc::Status PullImage(grpc::ServerContext* ctx, const v1::PullImageRequest* req,
+                         grpc::ServerWriter<v1::ProgressMessage>* writer) override;
+  grpc::Status PushImage(grpc::ServerContext* ctx, const v1::PushImageRequest* req,
+                         grpc::ServerWriter<v1::ProgressMessage>* writer) override;
+  grpc::Status TagImage(grpc::ServerContext* ctx, const v1::TagImageRequest* req,
+                        v1::TagImageResponse* resp) override;
   grpc::Status CreateContainer(grpc::ServerContext* ctx, const v1::CreateContainerApiRequest* req,
                                v1::CreateContainerApiResponse* resp) override;
   grpc::Status StartContainer(grpc::ServerContext* ctx, const v1::StartContainerApiRequest* req,

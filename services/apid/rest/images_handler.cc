@@ -1,12 +1,15 @@
-// Images: list, inspect, remove, import (POST /images/create?fromSrc=-) and
-// pull (POST /images/create?fromImage=...).
+// Images: list, inspect, remove, import (POST /images/create?fromSrc=-),
+// pull (POST /images/create?fromImage=...), push and tag. Registry
+// credentials pass through as Docker's X-Registry-Auth value; apid keeps none.
 
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "common/status/status.h"
 #include "services/apid/rest/handlers.h"
 #include "services/apid/rest/image_json.h"
 #include "spdlog/spdlog.h"
@@ -90,15 +93,17 @@ std::string PullReference(const std::string& from_image, const std::string& tag)
   return from_image + ":" + tag;
 }
 
-absl::Status Pull(RestDeps& deps, HandlerContext& ctx) {
-  v1::PullImageRequest request;
-  request.set_reference(
-      PullReference(ctx.request.query.Get("fromImage"), ctx.request.query.Get("tag")));
+std::string RegistryAuthHeader(const HandlerContext& ctx) {
   auto auth = ctx.request.headers.find("x-registry-auth");
-  if (auth != ctx.request.headers.end()) request.set_registry_auth(auth->second);
-  std::unique_ptr<ProgressStream> stream = deps.imaged.PullImage(request, nullptr);
-  // A progress stream reports failures inside its 200 body; the CLI prints
-  // the errorDetail message and exits 1.
+  return auth == ctx.request.headers.end() ? "" : auth->second;
+}
+
+// Relays imaged's progress as Docker's JSON stream. A progress stream reports
+// failures inside its 200 body; the CLI prints the errorDetail message and
+// exits 1.
+absl::Status RelayProgress(HandlerContext& ctx, std::unique_ptr<ProgressStream> stream,
+                           const std::string& what, const std::string& reference) {
+  if (stream == nullptr) return absl::UnimplementedError(what + " is not implemented yet");
   if (absl::Status s = ctx.response.BeginChunked(200, {{"Content-Type", "application/json"}});
       !s.ok()) {
     stream->Cancel();
@@ -117,12 +122,56 @@ absl::Status Pull(RestDeps& deps, HandlerContext& ctx) {
   absl::Status s = stream->Finish();
   if (!s.ok() && !absl::IsCancelled(s)) {
     std::string text(s.message());
-    if (absl::IsUnimplemented(s) && text.empty()) text = "pull is not implemented yet";
+    if (absl::IsUnimplemented(s) && text.empty()) text = what + " is not implemented yet";
     if (text.empty()) text = s.ToString();
-    spdlog::warn("pull of '{}' failed: {}", request.reference(), s.ToString());
+    spdlog::warn("{} of '{}' failed: {}", what, reference, s.ToString());
     ctx.response.WriteChunk(ProgressErrorJson(text)).IgnoreError();
   }
   return ctx.response.EndChunked();
+}
+
+absl::Status Pull(RestDeps& deps, HandlerContext& ctx) {
+  v1::PullImageRequest request;
+  request.set_reference(
+      PullReference(ctx.request.query.Get("fromImage"), ctx.request.query.Get("tag")));
+  request.set_registry_auth(RegistryAuthHeader(ctx));
+  return RelayProgress(ctx, deps.imaged.PullImage(request, nullptr), "pull", request.reference());
+}
+
+// POST /images/{name}/push?tag=: the name may carry a registry host and port.
+absl::Status Push(RestDeps& deps, HandlerContext& ctx) {
+  v1::PushImageRequest request;
+  std::string tag = ctx.request.query.Get("tag");
+  std::string name = ctx.request.params["name"];
+  request.set_reference(tag.empty() ? name : name + ":" + tag);
+  request.set_registry_auth(RegistryAuthHeader(ctx));
+  return RelayProgress(ctx, deps.imaged.PushImage(request, nullptr), "push", request.reference());
+}
+
+// POST /images/{name}/tag?repo=&tag= → 201 with no body, as Docker answers.
+absl::Status TagImage(RestDeps& deps, HandlerContext& ctx) {
+  std::string repo = ctx.request.query.Get("repo");
+  if (repo.empty()) return absl::InvalidArgumentError("repository name (repo) must be given");
+  std::string tag = ctx.request.query.Get("tag");
+  BERTH_RETURN_IF_ERROR(
+      deps.imaged.TagImage(ctx.request.params["name"], tag.empty() ? repo : repo + ":" + tag));
+  return ctx.response.Send(201, {}, "");
+}
+
+// POST /auth (docker login): imaged checks the credentials against the
+// registry; nothing is stored (the CLI keeps them in its config.json).
+absl::Status Login(RestDeps& deps, HandlerContext& ctx) {
+  BERTH_ASSIGN_OR_RETURN(std::string body, ctx.body.ReadAll(64 * 1024));
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return absl::InvalidArgumentError("invalid JSON in the login request");
+  v1::LoginRequest request;
+  request.set_server(j.value("serveraddress", ""));
+  // imaged takes credentials in X-Registry-Auth form everywhere.
+  request.set_registry_auth(absl::WebSafeBase64Escape(body));
+  absl::StatusOr<v1::LoginResponse> response = deps.imaged.Login(request);
+  if (!response.ok()) return response.status();
+  nlohmann::ordered_json out = {{"Status", response->status()}, {"IdentityToken", ""}};
+  return SendJson(ctx.response, 200, out.dump());
 }
 
 absl::Status CreateImage(RestDeps& deps, HandlerContext& ctx) {
@@ -141,6 +190,9 @@ void RegisterImageRoutes(Router& router, RestDeps& deps) {
   router.Add("POST", "/images/create", bind(CreateImage));
   router.Add("GET", "/images/{name*}/json", bind(Inspect));
   router.Add("DELETE", "/images/{name*}", bind(Remove));
+  router.Add("POST", "/images/{name*}/push", bind(Push));
+  router.Add("POST", "/images/{name*}/tag", bind(TagImage));
+  router.Add("POST", "/auth", bind(Login));
 }
 
 }  // namespace berth::apid::rest

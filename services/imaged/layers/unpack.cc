@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <limits>
@@ -338,14 +339,19 @@ absl::StatusOr<std::vector<std::string>> SplitEntryPath(const std::string& path)
   return out;
 }
 
-absl::StatusOr<UnpackResult> UnpackLayer(const std::string& archive_path, const std::string& dest,
-                                         const UnpackOptions& options) {
+namespace {
+
+// The one pass shared by both sources: `open` attaches the compressed input
+// to the raw reader (a file by name, or a streamed fd).
+absl::StatusOr<UnpackResult> UnpackFrom(const std::function<int(archive*)>& open,
+                                        const std::string& archive_path, const std::string& dest,
+                                        const UnpackOptions& options) {
   BERTH_RETURN_IF_ERROR(ValidateLimits(options.limits));
   ArchivePtr raw(archive_read_new());
   if (!raw) return absl::ResourceExhaustedError("archive_read_new");
   BERTH_RETURN_IF_ERROR(RegisterFilters(raw.get()));
   archive_read_support_format_raw(raw.get());
-  if (archive_read_open_filename(raw.get(), archive_path.c_str(), kBlockSize) != ARCHIVE_OK) {
+  if (open(raw.get()) != ARCHIVE_OK) {
     // libarchive reports content problems (an empty or unreadable stream) as
     // ARCHIVE_ERRNO_FILE_FORMAT (EILSEQ on Linux, not exported by archive.h);
     // other errnos mean our own temp file is broken.
@@ -387,6 +393,23 @@ absl::StatusOr<UnpackResult> UnpackLayer(const std::string& archive_path, const 
   result.diff_id = source.hash.FinalDigest();
   BERTH_RETURN_IF_ERROR(writer.Sync());
   return result;
+}
+
+}  // namespace
+
+absl::StatusOr<UnpackResult> UnpackLayer(const std::string& archive_path, const std::string& dest,
+                                         const UnpackOptions& options) {
+  return UnpackFrom(
+      [&archive_path](archive* a) {
+        return archive_read_open_filename(a, archive_path.c_str(), kBlockSize);
+      },
+      archive_path, dest, options);
+}
+
+absl::StatusOr<UnpackResult> UnpackLayerFromFd(int fd, const std::string& dest,
+                                               const UnpackOptions& options) {
+  return UnpackFrom([fd](archive* a) { return archive_read_open_fd(a, fd, kBlockSize); },
+                    "<stream>", dest, options);
 }
 
 }  // namespace berth::imaged::layers

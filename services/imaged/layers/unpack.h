@@ -75,6 +75,12 @@ struct UnpackResult {
 absl::StatusOr<UnpackResult> UnpackLayer(const std::string& archive_path, const std::string& dest,
                                          const UnpackOptions& options);
 
+// The same, reading the compressed archive from `fd` (a pipe or socket a
+// download writes into) so a pulled layer is unpacked while it streams; the
+// caller verifies the blob digest of what it sent. Reads `fd` to its end.
+absl::StatusOr<UnpackResult> UnpackLayerFromFd(int fd, const std::string& dest,
+                                               const UnpackOptions& options);
+
 // Splits an entry path into the components to create under the root. Strips
 // leading "./" and empty components; refuses absolute paths and "..".
 // An empty vector means the root itself.

@@ -1,0 +1,141 @@
+// ImageManager::Push and Login: `docker push` and `docker login`.
+//
+// Push uploads each layer exactly as it was received or imported (the blob
+// kept in the content store), so a pushed image pulled back has the same
+// config digest (image id) and the same layer digests. Blobs the registry
+// already has are skipped (HEAD first); uploads are monolithic.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/status/status.h"
+#include "services/imaged/image_manager.h"
+#include "services/imaged/reference/reference.h"
+#include "services/imaged/registry/manifest.h"
+#include "spdlog/spdlog.h"
+
+namespace berth::imaged {
+namespace {
+
+std::string ShortId(const std::string& digest) {
+  size_t colon = digest.find(':');
+  return digest.substr(colon == std::string::npos ? 0 : colon + 1, 12);
+}
+
+void Report(const RegistryRequest& request, std::string id, std::string status) {
+  if (request.progress) request.progress({std::move(id), std::move(status), 0, 0});
+}
+
+// The OCI media type of a layer blob, from its first bytes.
+absl::StatusOr<std::string> LayerMediaType(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("open '", path, "'"));
+  unsigned char magic[6] = {};
+  ssize_t n = ::read(fd, magic, sizeof(magic));
+  ::close(fd);
+  if (n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) return std::string(registry::kOciLayerGzip);
+  if (n >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) {
+    return std::string(registry::kOciLayerZstd);
+  }
+  if (n >= 3 && magic[0] == 'B' && magic[1] == 'Z' && magic[2] == 'h') {
+    return absl::FailedPreconditionError(
+        "a bzip2-compressed layer cannot be pushed (registries take tar, gzip or zstd)");
+  }
+  if (n >= 6 && magic[0] == 0xfd && magic[1] == '7' && magic[2] == 'z') {
+    return absl::FailedPreconditionError(
+        "an xz-compressed layer cannot be pushed (registries take tar, gzip or zstd)");
+  }
+  return std::string(registry::kOciLayerTar);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ImageManager::Push(const RegistryRequest& request) {
+  BERTH_ASSIGN_OR_RETURN(reference::Reference parsed,
+                         reference::ParseNormalized(request.reference));
+  if (!parsed.digest.empty()) {
+    return absl::InvalidArgumentError("cannot push a digest reference");
+  }
+  reference::Reference ref = reference::WithDefaultTag(parsed);
+  std::string id;
+  std::vector<layers::LayerRecord> layer_records;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    absl::StatusOr<std::string> resolved = ResolveLocked(ref.FamiliarString());
+    if (!resolved.ok()) {
+      return absl::NotFoundError(absl::StrCat("An image does not exist locally with the tag: ",
+                                              ref.FamiliarName()));
+    }
+    id = *resolved;
+    for (const std::string& chain : images_.Get(id)->layers) {
+      const layers::LayerRecord* layer = layers_.Get(chain);
+      if (layer == nullptr) return absl::InternalError(absl::StrCat("layer ", chain, " missing"));
+      layer_records.push_back(*layer);
+    }
+  }
+  BERTH_ASSIGN_OR_RETURN(registry::Endpoint endpoint,
+                         registry::ResolveEndpoint(options_.registry, ref.domain));
+  BERTH_ASSIGN_OR_RETURN(registry::Credentials credentials,
+                         registry::DecodeRegistryAuth(request.registry_auth));
+  registry::RegistryClient client(options_.registry, endpoint, credentials, ref.path,
+                                  /*push=*/true, request.cancelled);
+  Report(request, "", absl::StrCat("The push refers to repository [", ref.Name(), "]"));
+
+  std::vector<registry::Descriptor> layers;
+  for (const layers::LayerRecord& layer : layer_records) {
+    if (layer.blob_digest.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("layer ", layer.chain_id, " has no stored blob to push"));
+    }
+    Report(request, ShortId(layer.blob_digest), "Preparing");
+  }
+  for (const layers::LayerRecord& layer : layer_records) {
+    const std::string short_id = ShortId(layer.blob_digest);
+    const std::string path = paths_.blob(layer.blob_digest.substr(7));
+    registry::Descriptor d;
+    d.digest = layer.blob_digest;
+    BERTH_ASSIGN_OR_RETURN(d.size, content_.Size(layer.blob_digest));
+    BERTH_ASSIGN_OR_RETURN(d.media_type, LayerMediaType(path));
+    BERTH_ASSIGN_OR_RETURN(bool exists, client.BlobExists(d.digest));
+    if (exists) {
+      Report(request, short_id, "Layer already exists");
+    } else {
+      Report(request, short_id, "Pushing");
+      BERTH_RETURN_IF_ERROR(client.UploadBlob(d.digest, path, d.size));
+      Report(request, short_id, "Pushed");
+    }
+    layers.push_back(std::move(d));
+  }
+  registry::Descriptor config;
+  config.media_type = registry::kOciConfig;
+  config.digest = id;
+  BERTH_ASSIGN_OR_RETURN(config.size, content_.Size(id));
+  BERTH_ASSIGN_OR_RETURN(bool config_exists, client.BlobExists(id));
+  if (!config_exists) {
+    BERTH_RETURN_IF_ERROR(client.UploadBlob(id, paths_.blob(id.substr(7)), config.size));
+  }
+  std::string manifest = registry::SerializeOciManifest(config, layers);
+  BERTH_ASSIGN_OR_RETURN(std::string digest,
+                         client.PutManifest(ref.tag, registry::kOciManifest, manifest));
+  Report(request, "", absl::StrCat(ref.tag, ": digest: ", digest, " size: ", manifest.size()));
+  spdlog::info("image={} pushed as {} ({})", id, ref.String(), digest);
+  return digest;
+}
+
+absl::Status ImageManager::Login(const std::string& server, const std::string& registry_auth) {
+  std::string domain = server.empty() ? "docker.io" : server;
+  // "https://host/v1/" and friends, as docker login accepts them.
+  for (const char* prefix : {"https://", "http://"}) {
+    if (domain.rfind(prefix, 0) == 0) domain = domain.substr(std::string(prefix).size());
+  }
+  domain = domain.substr(0, domain.find('/'));
+  if (domain == "index.docker.io") domain = "docker.io";
+  BERTH_ASSIGN_OR_RETURN(registry::Endpoint endpoint,
+                         registry::ResolveEndpoint(options_.registry, domain));
+  BERTH_ASSIGN_OR_RETURN(registry::Credentials credentials,
+                         registry::DecodeRegistryAuth(registry_auth));
+  registry::RegistryClient client(options_.registry, endpoint, credentials, "");
+  return client.Ping();
+}
+
+}  // namespace berth::imaged

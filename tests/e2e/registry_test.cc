@@ -1,0 +1,180 @@
+// Registries through the real docker CLI against a private stack and Debian's
+// docker-registry started by the test on a free 127.0.0.1 port (config and
+// filesystem storage in the stack's temp dir, stopped in TearDown): tag, push,
+// rmi, pull back (same image id), a second pull that changes nothing, `docker
+// run` of an image only in the registry, a registry serving a corrupted layer
+// refused with nothing half-stored, and docker.io refused by the stack's
+// loopback-only allow-list before any network access.
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/support/stack.h"
+
+namespace berth::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class RegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SKIP_UNLESS_ROOT();
+    if (RunShell("command -v docker-registry").exit_code != 0) {
+      GTEST_SKIP() << "docker-registry is not installed";
+    }
+    std::string error;
+    stack_ = Stack::Start(&error);
+    ASSERT_NE(stack_, nullptr) << error;
+    StartRegistry();
+    std::string tar = stack_->BusyboxTar();
+    ASSERT_NE(tar, "");
+    CommandResult imported = stack_->Docker("import " + tar + " busybox:latest");
+    ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
+    image_ = registry_ + "/test/busybox:1";
+  }
+
+  void TearDown() override {
+    if (registry_pid_ > 0) {
+      ::kill(registry_pid_, SIGTERM);
+      RunShell("for i in $(seq 50); do kill -0 " + std::to_string(registry_pid_) +
+               " 2>/dev/null || exit 0; sleep 0.1; done; kill -9 " +
+               std::to_string(registry_pid_));
+    }
+    stack_.reset();
+  }
+
+  void StartRegistry() {
+    CommandResult port = RunShell(
+        "python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); "
+        "print(s.getsockname()[1])'");
+    ASSERT_EQ(port.exit_code, 0) << port.err;
+    registry_ = "127.0.0.1:" + port.out.substr(0, port.out.find('\n'));
+    registry_dir_ = stack_->root() + "/registry";
+    ASSERT_EQ(RunShell("mkdir -p " + registry_dir_ + "/data").exit_code, 0);
+    std::ofstream(registry_dir_ + "/config.yml")
+        << "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: "
+        << registry_dir_ << "/data\n  delete:\n    enabled: true\nhttp:\n  addr: " << registry_
+        << "\n";
+    CommandResult started = RunShell("docker-registry serve " + registry_dir_ +
+                                     "/config.yml >" + registry_dir_ + "/log 2>&1 & echo $!");
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    registry_pid_ = std::stoi(started.out);
+    CommandResult up = RunShell("for i in $(seq 100); do curl -fsS http://" + registry_ +
+                                "/v2/ >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1");
+    ASSERT_EQ(up.exit_code, 0) << RunShell("cat " + registry_dir_ + "/log").out;
+  }
+
+  std::string Id(const std::string& ref) {
+    CommandResult id = stack_->Docker("image inspect -f '{{.Id}}' " + ref);
+    EXPECT_EQ(id.exit_code, 0) << id.err;
+    return id.out;
+  }
+
+  // Pushes busybox as image_ and removes every local tag of it.
+  std::string PushAndRemove() {
+    std::string id = Id("busybox:latest");
+    CommandResult tagged = stack_->Docker("tag busybox:latest " + image_);
+    EXPECT_EQ(tagged.exit_code, 0) << tagged.out << tagged.err;
+    CommandResult pushed = stack_->Docker("push " + image_);
+    EXPECT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err;
+    EXPECT_THAT(pushed.out, HasSubstr("1: digest: sha256:"));
+    CommandResult removed = stack_->Docker("rmi " + image_ + " busybox:latest");
+    EXPECT_EQ(removed.exit_code, 0) << removed.out << removed.err;
+    return id;
+  }
+
+  std::string ImagedTmp() {
+    return stack_->Shell("ls -A " + stack_->root() + "/lib/imaged/tmp").out;
+  }
+
+  std::unique_ptr<Stack> stack_;
+  std::string registry_;
+  std::string registry_dir_;
+  int registry_pid_ = -1;
+  std::string image_;
+};
+
+TEST_F(RegistryTest, PushRemovePullBackSameImageAndRun) {
+  std::string id = PushAndRemove();
+  ASSERT_NE(id, "");
+  CommandResult pulled = stack_->Docker("pull " + image_);
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.out << pulled.err;
+  EXPECT_THAT(pulled.out, HasSubstr("Pull complete"));
+  EXPECT_THAT(pulled.out, HasSubstr("Status: Downloaded newer image for " + image_));
+  EXPECT_EQ(Id(image_), id);
+  // A second pull changes nothing.
+  CommandResult again = stack_->Docker("pull " + image_);
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_THAT(again.out, HasSubstr("Status: Image is up to date for " + image_));
+  EXPECT_THAT(again.out, Not(HasSubstr("Pull complete")));
+  CommandResult ran = stack_->Docker("run --rm " + image_ + " echo pulled-and-ran");
+  EXPECT_EQ(ran.exit_code, 0) << ran.out << ran.err;
+  EXPECT_THAT(ran.out, HasSubstr("pulled-and-ran"));
+  EXPECT_EQ(ImagedTmp(), "");
+}
+
+TEST_F(RegistryTest, RunOfImageOnlyInRegistryPullsFirst) {
+  std::string id = PushAndRemove();
+  CommandResult ran = stack_->Docker("run --rm " + image_ + " echo from-registry");
+  EXPECT_EQ(ran.exit_code, 0) << ran.out << ran.err;
+  EXPECT_THAT(ran.out, HasSubstr("from-registry"));
+  EXPECT_THAT(ran.err, HasSubstr("Unable to find image"));
+  EXPECT_EQ(Id(image_), id);
+}
+
+TEST_F(RegistryTest, CorruptedLayerIsRefusedAndNothingIsStored) {
+  PushAndRemove();
+  // The layer is the largest blob; flip bytes in the middle of it on the
+  // registry's disk (the registry serves it without checking).
+  CommandResult corrupt = RunShell(
+      "f=$(find " + registry_dir_ + "/data -path '*/blobs/sha256/*/data' -type f -printf "
+      "'%s %p\\n' | sort -n | tail -1 | cut -d' ' -f2); "
+      "printf 'XXXXXXXX' | dd of=\"$f\" bs=1 seek=4096 conv=notrunc status=none");
+  ASSERT_EQ(corrupt.exit_code, 0) << corrupt.err;
+  std::string images_before =
+      stack_->Docker("images --no-trunc --format '{{.ID}} {{.Repository}}:{{.Tag}}'").out;
+  CommandResult pulled = stack_->Docker("pull " + image_);
+  EXPECT_NE(pulled.exit_code, 0) << pulled.out;
+  EXPECT_THAT(pulled.out + pulled.err,
+              testing::AnyOf(HasSubstr("verification failed"), HasSubstr("unpacks to")));
+  EXPECT_EQ(stack_->Docker("images --no-trunc --format '{{.ID}} {{.Repository}}:{{.Tag}}'").out,
+            images_before);
+  EXPECT_EQ(ImagedTmp(), "");
+}
+
+TEST_F(RegistryTest, BerthTagPushPullRoundTrip) {
+  std::string id = Id("busybox:latest");
+  std::string image = registry_ + "/berth/busybox:2";
+  CommandResult tagged = stack_->Berth("tag busybox:latest " + image);
+  ASSERT_EQ(tagged.exit_code, 0) << tagged.out << tagged.err;
+  CommandResult pushed = stack_->Berth("push " + image);
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err;
+  EXPECT_THAT(pushed.out, HasSubstr("2: digest: sha256:"));
+  ASSERT_EQ(stack_->Berth("rmi " + image + " busybox:latest").exit_code, 0);
+  CommandResult pulled = stack_->Berth("pull " + image);
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.out << pulled.err;
+  EXPECT_THAT(pulled.out, HasSubstr("Status: Downloaded newer image for " + image));
+  EXPECT_EQ(Id(image), id);
+  CommandResult refused = stack_->Berth("pull busybox");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("is not allowed"));
+}
+
+TEST_F(RegistryTest, DockerHubIsRefusedAtOnceByTheLoopbackAllowList) {
+  auto start = std::chrono::steady_clock::now();
+  CommandResult pulled = stack_->Docker("pull busybox:1.36");
+  EXPECT_NE(pulled.exit_code, 0);
+  EXPECT_THAT(pulled.err, HasSubstr("is not allowed (imaged flag --allowed_registries"));
+  CommandResult ran = stack_->Docker("run --rm alpine:3 true");
+  EXPECT_NE(ran.exit_code, 0);
+  EXPECT_THAT(ran.err, HasSubstr("is not allowed"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+}  // namespace
+}  // namespace berth::e2e
