@@ -259,8 +259,10 @@ TEST_P(ContainerTest, MissingImageIsNotFound) {
   CommandResult run = Cli("run --rm berth-absent-image:zz true");
   EXPECT_NE(run.exit_code, 0);
   EXPECT_THAT(run.err, Not(HasSubstr("Segmentation")));
-  EXPECT_THAT(run.err + run.out, ::testing::AnyOf(HasSubstr("No such image"),
-                                                   HasSubstr("not implemented")));
+  // The docker CLI then pulls, which a test stack refuses before contacting
+  // anything (only loopback registries are allowed).
+  EXPECT_THAT(run.err + run.out,
+              ::testing::AnyOf(HasSubstr("No such image"), HasSubstr("is not allowed")));
 }
 
 TEST_P(ContainerTest, NothingIsLeftAfterBerthDown) {

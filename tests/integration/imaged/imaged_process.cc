@@ -20,7 +20,9 @@ bool ImagedProcess::Start(const std::vector<std::string>& extra_flags) {
                                    "--metrics_address=127.0.0.1:0",
                                    "--metrics_address_file=" + dir_ + "/metrics",
                                    "--state_dir=" + state_dir(),
-                                   "--run_dir=" + dir_ + "/run"};
+                                   "--run_dir=" + dir_ + "/run",
+                                   // Tests never contact a registry off this machine.
+                                   "--allowed_registries=loopback"};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   std::string socket_path = dir_ + "/imaged.sock";
   std::filesystem::remove(socket_path);
