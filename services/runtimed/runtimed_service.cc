@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 
 #include "common/grpc/grpc_status.h"
+#include "services/runtimed/container_stats.h"
 
 namespace berth::runtimed {
 namespace {
@@ -131,6 +132,17 @@ grpc::Status RuntimedService::InspectContainer(grpc::ServerContext*,
   auto record = manager_.InspectContainer(request->container());
   if (!record.ok()) return ToGrpcStatus(record.status());
   *response = *std::move(record);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::ContainerStats(grpc::ServerContext*,
+                                             const v1::ContainerStatsRequest* request,
+                                             v1::ContainerStats* response) {
+  auto record = manager_.InspectContainer(request->container());
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  auto stats = ReadContainerStats(*record);
+  if (!stats.ok()) return ToGrpcStatus(stats.status());
+  *response = *std::move(stats);
   return grpc::Status::OK;
 }
 

@@ -180,5 +180,53 @@ TEST_F(ResourcesTest, BadValuesAreRefusedWithDockersTexts) {
   EXPECT_THAT(kmem.err, HasSubstr("--kernel-memory is not supported"));
 }
 
+TEST_F(ResourcesTest, DockerStatsNoStreamShowsABusyContainersFigures) {
+  ASSERT_EQ(stack_->Docker("run -d --name e2e-stats -m 64m --cpus 0.5 busybox "
+                           "sh -c 'while :; do :; done'")
+                .exit_code,
+            0);
+  CommandResult stats = stack_->Docker(
+      "stats --no-stream --format "
+      "'{{.Name}}|{{.CPUPerc}}|{{.MemUsage}}|{{.MemPerc}}|{{.NetIO}}|{{.PIDs}}' e2e-stats",
+      CommandOptions{.timeout = std::chrono::seconds(30)});
+  ASSERT_EQ(stats.exit_code, 0) << stats.out << stats.err;
+  std::vector<std::string> f = absl::StrSplit(Trimmed(stats.out), '|');
+  ASSERT_EQ(f.size(), 6u) << stats.out;
+  EXPECT_EQ(f[0], "e2e-stats");
+  // CPU % is per core: the busy loop under --cpus 0.5 reads near 50%.
+  double cpu = 0;
+  ASSERT_TRUE(absl::SimpleAtod(absl::StripSuffix(f[1], "%"), &cpu)) << f[1];
+  EXPECT_GT(cpu, 20.0) << stats.out;
+  EXPECT_LT(cpu, 70.0) << stats.out;
+  EXPECT_THAT(f[2], HasSubstr("/ 64MiB")) << stats.out;
+  EXPECT_NE(f[3], "0.00%") << stats.out;
+  EXPECT_THAT(f[4], HasSubstr("B / ")) << stats.out;  // eth0's counters
+  EXPECT_EQ(f[5], "1") << stats.out;  // sh runs the loop itself
+  EXPECT_EQ(stack_->Docker("rm -f e2e-stats").exit_code, 0);
+}
+
+TEST_F(ResourcesTest, DockerPyStatsHasDockersKeys) {
+  ASSERT_EQ(stack_->Docker("run -d --name e2e-pystats busybox sleep 60").exit_code, 0);
+  std::string script =
+      "import docker, sys\n"
+      "c = docker.DockerClient(base_url=sys.argv[1]).containers.get('e2e-pystats')\n"
+      "s = c.stats(stream=False)\n"
+      "for k in ['read', 'preread', 'cpu_stats', 'precpu_stats', 'memory_stats', 'pids_stats',"
+      " 'blkio_stats', 'networks', 'name', 'id']:\n"
+      "    assert k in s, k\n"
+      "assert s['cpu_stats']['cpu_usage']['total_usage'] > 0\n"
+      "assert s['precpu_stats']['system_cpu_usage'] > 0\n"
+      "assert s['memory_stats']['usage'] > 0 and s['memory_stats']['limit'] > 0\n"
+      "assert 'eth0' in s['networks'], s['networks']\n"
+      "assert s['pids_stats']['current'] == 1\n"
+      "print('ok', s['name'])\n";
+  CommandResult py = stack_->Shell(
+      "python3 - " + ShellQuote(stack_->docker_host()),
+      CommandOptions{.stdin_data = script, .timeout = std::chrono::seconds(30)});
+  EXPECT_EQ(py.exit_code, 0) << py.out << py.err;
+  EXPECT_THAT(py.out, HasSubstr("ok /e2e-pystats"));
+  EXPECT_EQ(stack_->Docker("rm -f e2e-pystats").exit_code, 0);
+}
+
 }  // namespace
 }  // namespace berth::e2e

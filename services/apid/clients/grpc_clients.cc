@@ -249,6 +249,16 @@ class GrpcRuntimedClient : public RuntimedClient {
     return response;
   }
 
+  absl::StatusOr<v1::ContainerStats> ContainerStats(const std::string& container) override {
+    v1::ContainerStatsRequest request;
+    request.set_container(container);
+    v1::ContainerStats response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->ContainerStats(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
   absl::Status ResizeContainer(const v1::ResizeContainerRequest& request) override {
     v1::ResizeContainerResponse response;
     return Unary(

@@ -31,7 +31,6 @@ constexpr PendingRoute kPendingRoutes[] = {
     {"POST", "/containers/{id}/rename", "rename"},
     {"POST", "/containers/{id}/update", "update"},
     {"GET", "/containers/{id}/top", "top"},
-    {"GET", "/containers/{id}/stats", "stats"},
     {"GET", "/containers/{id}/changes", "diff"},
     {"GET", "/containers/{id}/export", "export"},
     {"GET", "/containers/{id}/archive", "copying files (cp)"},
