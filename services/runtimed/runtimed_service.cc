@@ -146,6 +146,15 @@ grpc::Status RuntimedService::ContainerStats(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status RuntimedService::UpdateContainer(grpc::ServerContext*,
+                                              const v1::UpdateContainerRequest* request,
+                                              v1::UpdateContainerResponse* response) {
+  auto warnings = manager_.UpdateContainer(request->container(), request->resources());
+  if (!warnings.ok()) return ToGrpcStatus(warnings.status());
+  for (auto& w : *warnings) response->add_warnings(std::move(w));
+  return grpc::Status::OK;
+}
+
 grpc::Status RuntimedService::ContainerLogs(grpc::ServerContext* context,
                                             const v1::ContainerLogsRequest* request,
                                             grpc::ServerWriter<v1::LogEntry>* writer) {

@@ -28,6 +28,9 @@ class RuntimedService final : public v1::RuntimeService::Service {
   grpc::Status ContainerStats(grpc::ServerContext* context,
                               const v1::ContainerStatsRequest* request,
                               v1::ContainerStats* response) override;
+  grpc::Status UpdateContainer(grpc::ServerContext* context,
+                               const v1::UpdateContainerRequest* request,
+                               v1::UpdateContainerResponse* response) override;
   grpc::Status InspectContainer(grpc::ServerContext* context,
                                 const v1::InspectContainerRequest* request,
                                 v1::Container* response) override;

@@ -205,6 +205,24 @@ TEST_F(ResourcesTest, DockerStatsNoStreamShowsABusyContainersFigures) {
   EXPECT_EQ(stack_->Docker("rm -f e2e-stats").exit_code, 0);
 }
 
+TEST_F(ResourcesTest, DockerUpdateMemoryTakesEffectOnARunningContainer) {
+  ASSERT_EQ(stack_->Docker("run -d --name e2e-update -m 32m busybox sleep 60").exit_code, 0);
+  std::string memory = CgroupDir("e2e-update", "memory");
+  ASSERT_NE(memory, "");
+  EXPECT_EQ(Trimmed(ReadAll(memory + "/memory.limit_in_bytes")), "33554432");
+  CommandResult update = stack_->Docker("update --memory 48m --pids-limit 30 e2e-update");
+  ASSERT_EQ(update.exit_code, 0) << update.out << update.err;
+  EXPECT_EQ(Trimmed(ReadAll(memory + "/memory.limit_in_bytes")), "50331648");
+  EXPECT_EQ(Trimmed(ReadAll(CgroupDir("e2e-update", "pids") + "/pids.max")), "30");
+  EXPECT_EQ(Inspect("e2e-update", "{{.HostConfig.Memory}}"), "50331648");
+  CommandResult stats = stack_->Docker("stats --no-stream --format '{{.MemUsage}}' e2e-update");
+  EXPECT_THAT(stats.out, HasSubstr("/ 48MiB"));
+  CommandResult bad = stack_->Docker("update --memory 4m e2e-update");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("Minimum memory limit allowed is 6MB"));
+  EXPECT_EQ(stack_->Docker("rm -f e2e-update").exit_code, 0);
+}
+
 TEST_F(ResourcesTest, DockerPyStatsHasDockersKeys) {
   ASSERT_EQ(stack_->Docker("run -d --name e2e-pystats busybox sleep 60").exit_code, 0);
   std::string script =

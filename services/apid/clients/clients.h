@@ -100,6 +100,11 @@ class RuntimedClient {
   virtual absl::StatusOr<v1::ContainerStats> ContainerStats(const std::string& container) {
     return absl::UnimplementedError("stats is not implemented by this backend");
   }
+  // docker update; returns dockerd's warnings.
+  virtual absl::StatusOr<v1::UpdateContainerResponse> UpdateContainer(
+      const v1::UpdateContainerRequest& request) {
+    return absl::UnimplementedError("update is not implemented by this backend");
+  }
 };
 
 }  // namespace berth::apid

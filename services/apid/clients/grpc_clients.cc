@@ -259,6 +259,15 @@ class GrpcRuntimedClient : public RuntimedClient {
     return response;
   }
 
+  absl::StatusOr<v1::UpdateContainerResponse> UpdateContainer(
+      const v1::UpdateContainerRequest& request) override {
+    v1::UpdateContainerResponse response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->UpdateContainer(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
   absl::Status ResizeContainer(const v1::ResizeContainerRequest& request) override {
     v1::ResizeContainerResponse response;
     return Unary(

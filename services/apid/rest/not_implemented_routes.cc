@@ -29,7 +29,6 @@ constexpr PendingRoute kPendingRoutes[] = {
     {"POST", "/containers/{id}/pause", "pause"},
     {"POST", "/containers/{id}/unpause", "unpause"},
     {"POST", "/containers/{id}/rename", "rename"},
-    {"POST", "/containers/{id}/update", "update"},
     {"GET", "/containers/{id}/top", "top"},
     {"GET", "/containers/{id}/changes", "diff"},
     {"GET", "/containers/{id}/export", "export"},

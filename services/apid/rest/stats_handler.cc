@@ -1,3 +1,6 @@
+// POST /containers/{id}/update: the resource fields of the body (Docker's
+// UpdateConfig) go to runtimed, which validates and applies them live.
+//
 // GET /containers/{id}/stats: stream=true (the default) sends one JSON line
 // per second until the client leaves or the container is removed;
 // stream=false answers once — after a second read one second later so
@@ -6,7 +9,10 @@
 #include <chrono>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "services/apid/rest/handlers.h"
+#include "services/apid/rest/resources_json.h"
 #include "services/apid/rest/stats_json.h"
 
 namespace berth::apid::rest {
@@ -46,11 +52,46 @@ absl::Status Stats(RestDeps& deps, HandlerContext& ctx) {
   return ctx.response.EndChunked();
 }
 
+// null, 0, "", false and containers of those: what the docker CLI sends for
+// fields the user did not set.
+bool IsUnset(const nlohmann::json& v) {
+  if (v.is_null()) return true;
+  if (v.is_boolean()) return !v.get<bool>();
+  if (v.is_number()) return v.get<double>() == 0;
+  if (v.is_string()) return v.get<std::string>().empty();
+  for (const auto& e : v) {
+    if (!IsUnset(e)) return false;
+  }
+  return true;
+}
+
+absl::Status Update(RestDeps& deps, HandlerContext& ctx) {
+  absl::StatusOr<std::string> body = ctx.body.ReadAll(1 << 20);
+  if (!body.ok()) return body.status();
+  nlohmann::json j = nlohmann::json::parse(*body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return absl::InvalidArgumentError("update: the body must be a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (!IsResourcesHostConfigKey(key) && !IsUnset(value)) {
+      return absl::InvalidArgumentError(key + " is not supported yet by update");
+    }
+  }
+  v1::UpdateContainerRequest request;
+  request.set_container(ctx.request.params["id"]);
+  if (absl::Status s = ParseResources(j, request.mutable_resources()); !s.ok()) return s;
+  absl::StatusOr<v1::UpdateContainerResponse> reply = deps.runtimed.UpdateContainer(request);
+  if (!reply.ok()) return reply.status();
+  nlohmann::json out = {{"Warnings", nlohmann::json::array()}};
+  for (const auto& w : reply->warnings()) out["Warnings"].push_back(w);
+  return SendJson(ctx.response, 200, out.dump());
+}
+
 }  // namespace
 
 void RegisterStatsRoutes(Router& router, RestDeps& deps) {
   router.Add("GET", "/containers/{id}/stats",
              [&deps](HandlerContext& ctx) { return Stats(deps, ctx); });
+  router.Add("POST", "/containers/{id}/update",
+             [&deps](HandlerContext& ctx) { return Update(deps, ctx); });
 }
 
 }  // namespace berth::apid::rest
