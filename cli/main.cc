@@ -138,6 +138,26 @@ void AddContainerCommands(CLI::App& app, const GlobalOptions& global, AllOptions
   wait->callback([&] { action = [&] { return berth::cli::RunWait(global, o.names); }; });
 }
 
+// docker run's resource flags; values are parsed in cli/resource_flags.cc.
+void AddResourceFlags(CLI::App* run, berth::cli::ResourceFlags& r) {
+  run->add_option("-m,--memory", r.memory, "Memory limit");
+  run->add_option("--memory-swap", r.memory_swap,
+                  "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
+  run->add_option("--memory-reservation", r.memory_reservation, "Memory soft limit");
+  run->add_option("--kernel-memory", r.kernel_memory, "Kernel memory limit (not supported)");
+  run->add_option("--cpus", r.cpus, "Number of CPUs");
+  run->add_option("-c,--cpu-shares", r.cpu_shares, "CPU shares (relative weight)");
+  run->add_option("--cpu-period", r.cpu_period, "Limit CPU CFS (Completely Fair Scheduler) period");
+  run->add_option("--cpu-quota", r.cpu_quota, "Limit CPU CFS (Completely Fair Scheduler) quota");
+  run->add_option("--cpuset-cpus", r.cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)");
+  run->add_option("--cpuset-mems", r.cpuset_mems, "MEMs in which to allow execution (0-3, 0,1)");
+  run->add_option("--pids-limit", r.pids_limit, "Tune container pids limit (set -1 for unlimited)");
+  run->add_option("--blkio-weight", r.blkio_weight,
+                  "Block IO (relative weight), between 10 and 1000, or 0 to disable");
+  run->add_flag("--oom-kill-disable", r.oom_kill_disable, "Disable OOM Killer");
+  run->add_option("--shm-size", r.shm_size, "Size of /dev/shm");
+}
+
 void AddRunCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o, Action& action) {
   auto* run = app.add_subcommand("run", "Run a command in a new container");
   run->footer("\nUsage: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]");
@@ -169,6 +189,7 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o, Ac
       ->allow_extra_args(false);
   run->add_option("--ulimit", f.ulimit, "Ulimit options (NAME=SOFT[:HARD])")
       ->allow_extra_args(false);
+  AddResourceFlags(run, f.resources);
   auto* entrypoint = run->add_option("--entrypoint", o.entrypoint,
                                      "Overwrite the default ENTRYPOINT of the image");
   run->callback([&, run, entrypoint] {

@@ -140,6 +140,11 @@ absl::StatusOr<RunPlan> BuildRunPlan(const RunFlags& flags,
     return security.status();
   }
   spec.security = *std::move(security);
+  absl::StatusOr<ResourcesSpec> resources = BuildResourcesSpec(flags.resources);
+  if (!resources.ok()) {
+    return resources.status();
+  }
+  spec.resources = *std::move(resources);
   return plan;
 }
 

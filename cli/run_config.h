@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "cli/format.h"
+#include "cli/resource_flags.h"
 
 namespace berth::cli {
 
@@ -35,6 +36,7 @@ struct RunFlags {
   bool read_only = false;                 // --read-only
   std::vector<std::string> security_opt;  // --security-opt
   std::vector<std::string> ulimit;        // --ulimit NAME=SOFT[:HARD]
+  ResourceFlags resources;                // --memory, --cpus, ... (resource_flags.h)
   std::string image;                 // IMAGE
   std::vector<std::string> command;  // CMD...
 };
@@ -84,6 +86,7 @@ struct ContainerSpec {
   uint32_t console_height = 0;
   uint32_t console_width = 0;
   SecuritySpec security;
+  ResourcesSpec resources;
 };
 
 // How the client drives the container after creating it.

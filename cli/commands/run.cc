@@ -81,6 +81,21 @@ berth::v1::ContainerConfig ToProto(const ContainerSpec& spec) {
     ulimit->set_soft(u.soft);
     ulimit->set_hard(u.hard);
   }
+  const berth::cli::ResourcesSpec& r = spec.resources;
+  berth::v1::Resources* resources = config.mutable_resources();
+  resources->set_memory(r.memory);
+  resources->set_memory_swap(r.memory_swap);
+  resources->set_memory_reservation(r.memory_reservation);
+  resources->set_nano_cpus(r.nano_cpus);
+  resources->set_cpu_shares(r.cpu_shares);
+  resources->set_cpu_period(r.cpu_period);
+  resources->set_cpu_quota(r.cpu_quota);
+  resources->set_cpuset_cpus(r.cpuset_cpus);
+  resources->set_cpuset_mems(r.cpuset_mems);
+  resources->set_pids_limit(r.pids_limit);
+  resources->set_blkio_weight(r.blkio_weight);
+  resources->set_oom_kill_disable(r.oom_kill_disable);
+  resources->set_shm_size(r.shm_size);
   return config;
 }
 

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status.h"
+#include "services/runtimed/cgroups/cgroup_manager.h"
 #include "services/runtimed/container_manager.h"
 #include "services/runtimed/container_state.h"
 #include "services/runtimed/signal_names.h"
@@ -79,6 +80,33 @@ absl::Status ContainerManager::KillContainer(const std::string& ref, const std::
     BERTH_ASSIGN_OR_RETURN(signo, ParseSignal(signal));
   }
   return SignalShim(id, signo);
+}
+
+absl::StatusOr<std::vector<std::string>> ContainerManager::UpdateContainer(
+    const std::string& ref, const v1::Resources& update) {
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(Entry * entry, Resolve(ref));
+  v1::Container record = entry->record;
+  const v1::Resources& before = record.config().resources();
+  // A new --memory without --memory-swap keeps dockerd's default (as much
+  // swap as memory) when the swap was the default before too.
+  bool default_swap = update.memory() > 0 && update.memory_swap() == 0 &&
+                      before.memory_swap() == 0;
+  BERTH_ASSIGN_OR_RETURN(spec::ResolvedResources resolved,
+                         spec::BuildResources(update, config_.host.resources, !default_swap));
+  v1::Resources merged = before;
+  merged.MergeFrom(update);  // proto3 scalars: only the set (non-zero) fields
+  BERTH_RETURN_IF_ERROR(spec::BuildResources(merged, config_.host.resources).status());
+  if (IsRunning(record.state().status())) {
+    BERTH_ASSIGN_OR_RETURN(cgroups::Layout layout, cgroups::DetectHostLayout());
+    auto cgroup = cgroups::NewCgroupManager(layout, "berth", record.id());
+    BERTH_RETURN_IF_ERROR(Annotate(cgroup->ApplyLimits(resolved.limits),
+                                   absl::StrCat("update container ", record.id().substr(0, 12))));
+  }
+  *record.mutable_config()->mutable_resources() = merged;
+  BERTH_RETURN_IF_ERROR(Save(record));
+  entry->record = std::move(record);
+  return resolved.warnings;
 }
 
 absl::Status ContainerManager::ResizeContainer(const std::string& ref, uint32_t height,

@@ -126,6 +126,11 @@ absl::StatusOr<v1::Container> ContainerManager::CreateContainer(const CreateRequ
   }
   // Refused now rather than at start, as dockerd does for these options.
   BERTH_RETURN_IF_ERROR(spec::BuildSecuritySpec(request.config.security(), config_.host).status());
+  BERTH_ASSIGN_OR_RETURN(spec::ResolvedResources resources,
+                         spec::BuildResources(request.config.resources(), config_.host.resources));
+  for (const std::string& warning : resources.warnings) {
+    spdlog::warn("create {}: {}", request.id.substr(0, 12), warning);
+  }
   std::string name;
   if (!request.name.empty()) {
     BERTH_ASSIGN_OR_RETURN(name, ValidateName(request.name));

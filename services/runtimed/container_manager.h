@@ -135,6 +135,11 @@ class ContainerManager {
                                                         AttachOptions options);
   // FailedPrecondition when not running; a no-op without a tty.
   absl::Status ResizeContainer(const std::string& ref, uint32_t height, uint32_t width);
+  // docker update: validates `update` (dockerd's texts), merges its set
+  // fields into the record and writes them to the running container's cgroup.
+  // Returns dockerd's warnings for discarded limits.
+  absl::StatusOr<std::vector<std::string>> UpdateContainer(const std::string& ref,
+                                                           const v1::Resources& update);
 
   EventLog& events() { return events_; }
 

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 
 #include "common/grpc/grpc_status.h"
+#include "services/runtimed/container_stats.h"
 
 namespace berth::runtimed {
 namespace {
@@ -131,6 +132,26 @@ grpc::Status RuntimedService::InspectContainer(grpc::ServerContext*,
   auto record = manager_.InspectContainer(request->container());
   if (!record.ok()) return ToGrpcStatus(record.status());
   *response = *std::move(record);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::ContainerStats(grpc::ServerContext*,
+                                             const v1::ContainerStatsRequest* request,
+                                             v1::ContainerStats* response) {
+  auto record = manager_.InspectContainer(request->container());
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  auto stats = ReadContainerStats(*record);
+  if (!stats.ok()) return ToGrpcStatus(stats.status());
+  *response = *std::move(stats);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::UpdateContainer(grpc::ServerContext*,
+                                              const v1::UpdateContainerRequest* request,
+                                              v1::UpdateContainerResponse* response) {
+  auto warnings = manager_.UpdateContainer(request->container(), request->resources());
+  if (!warnings.ok()) return ToGrpcStatus(warnings.status());
+  for (auto& w : *warnings) response->add_warnings(std::move(w));
   return grpc::Status::OK;
 }
 

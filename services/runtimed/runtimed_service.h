@@ -25,6 +25,12 @@ class RuntimedService final : public v1::RuntimeService::Service {
                                v1::Container* response) override;
   grpc::Status ListContainers(grpc::ServerContext* context, const v1::ListContainersRequest* request,
                               v1::ListContainersResponse* response) override;
+  grpc::Status ContainerStats(grpc::ServerContext* context,
+                              const v1::ContainerStatsRequest* request,
+                              v1::ContainerStats* response) override;
+  grpc::Status UpdateContainer(grpc::ServerContext* context,
+                               const v1::UpdateContainerRequest* request,
+                               v1::UpdateContainerResponse* response) override;
   grpc::Status InspectContainer(grpc::ServerContext* context,
                                 const v1::InspectContainerRequest* request,
                                 v1::Container* response) override;

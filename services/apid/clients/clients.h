@@ -110,6 +110,16 @@ class RuntimedClient {
   // Write the `open` message first.
   virtual std::unique_ptr<AttachStream> AttachContainer(const grpc::ServerContextBase* parent) = 0;
   virtual std::unique_ptr<EventStream> Events(const v1::EventsRequest& request) = 0;
+  // One read of the container's resource usage. Not pure, so fakes that do
+  // not serve stats need no change.
+  virtual absl::StatusOr<v1::ContainerStats> ContainerStats(const std::string& container) {
+    return absl::UnimplementedError("stats is not implemented by this backend");
+  }
+  // docker update; returns dockerd's warnings.
+  virtual absl::StatusOr<v1::UpdateContainerResponse> UpdateContainer(
+      const v1::UpdateContainerRequest& request) {
+    return absl::UnimplementedError("update is not implemented by this backend");
+  }
 };
 
 }  // namespace berth::apid

@@ -277,6 +277,25 @@ class GrpcRuntimedClient : public RuntimedClient {
     return response;
   }
 
+  absl::StatusOr<v1::ContainerStats> ContainerStats(const std::string& container) override {
+    v1::ContainerStatsRequest request;
+    request.set_container(container);
+    v1::ContainerStats response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->ContainerStats(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::StatusOr<v1::UpdateContainerResponse> UpdateContainer(
+      const v1::UpdateContainerRequest& request) override {
+    v1::UpdateContainerResponse response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->UpdateContainer(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
   absl::Status ResizeContainer(const v1::ResizeContainerRequest& request) override {
     v1::ResizeContainerResponse response;
     return Unary(

@@ -254,6 +254,12 @@ grpc::Status BerthService::InspectContainer(grpc::ServerContext*,
   return Reply(containers_.Inspect(req->container()), resp);
 }
 
+grpc::Status BerthService::ContainerStats(grpc::ServerContext*,
+                                          const v1::ContainerStatsApiRequest* req,
+                                          v1::ContainerStats* resp) {
+  return Reply(containers_.Stats(req->container()), resp);
+}
+
 grpc::Status BerthService::ContainerLogs(grpc::ServerContext* ctx,
                                          const v1::ContainerLogsApiRequest* req,
                                          grpc::ServerWriter<v1::LogEntry>* writer) {

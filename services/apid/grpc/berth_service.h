@@ -55,6 +55,8 @@ class BerthService final
   grpc::Status InspectContainer(grpc::ServerContext* ctx,
                                 const v1::InspectContainerApiRequest* req,
                                 v1::Container* resp) override;
+  grpc::Status ContainerStats(grpc::ServerContext* ctx, const v1::ContainerStatsApiRequest* req,
+                              v1::ContainerStats* resp) override;
   grpc::Status ContainerLogs(grpc::ServerContext* ctx, const v1::ContainerLogsApiRequest* req,
                              grpc::ServerWriter<v1::LogEntry>* writer) override;
   grpc::ServerBidiReactor<v1::AttachInput, v1::AttachOutput>* AttachContainer(

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "services/apid/rest/frames.h"
+#include "services/apid/rest/resources_json.h"
 #include "services/apid/rest/security_json.h"
 
 namespace berth::apid::rest {
@@ -175,6 +176,7 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
     if (absl::Status s = ParsePortBindings(hc["PortBindings"], config); !s.ok()) return s;
   }
   if (absl::Status s = ParseSecurityOptions(hc, config->mutable_security()); !s.ok()) return s;
+  if (absl::Status s = ParseResources(hc, config->mutable_resources()); !s.ok()) return s;
   if (hc.contains("ConsoleSize") && !hc["ConsoleSize"].is_null()) {
     const Json& cs = hc["ConsoleSize"];
     if (!cs.is_array() || cs.size() != 2 || !cs[0].is_number_unsigned() ||
@@ -185,7 +187,8 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
     config->set_console_width(cs[1].get<uint32_t>());
   }
   for (const auto& [key, value] : hc.items()) {
-    if (kHandled.count(key) > 0 || IsSecurityHostConfigKey(key) || IsZero(value) ||
+    if (kHandled.count(key) > 0 || IsSecurityHostConfigKey(key) || IsResourcesHostConfigKey(key) ||
+        IsZero(value) ||
         IsDefaultHostConfigValue(key, value)) {
       continue;
     }

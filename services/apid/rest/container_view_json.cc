@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "services/apid/rest/container_json.h"
+#include "services/apid/rest/resources_json.h"
 #include "services/apid/rest/security_json.h"
 #include "services/apid/rest/frames.h"
 
@@ -147,15 +148,11 @@ OJson HostConfigJson(const v1::ContainerConfig& config) {
   hc["PublishAllPorts"] = false;
   hc["UTSMode"] = "";
   hc["UsernsMode"] = "";
-  hc["ShmSize"] = 67108864;
   hc["Runtime"] = "berth";
   hc["Isolation"] = "";
-  hc["CpuShares"] = 0;
-  hc["Memory"] = 0;
-  hc["NanoCpus"] = 0;
   hc["CgroupParent"] = "";
   hc["MemorySwappiness"] = nullptr;
-  hc["PidsLimit"] = nullptr;
+  WriteResources(config.resources(), hc);
   hc["Devices"] = OJson::array();
   hc["MaskedPaths"] = nullptr;
   hc["ReadonlyPaths"] = nullptr;

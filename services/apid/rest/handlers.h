@@ -26,6 +26,7 @@ void RegisterSystemRoutes(Router& router, RestDeps& deps);      // system_handle
 void RegisterContainerRoutes(Router& router, RestDeps& deps);   // containers_handler.cc
 void RegisterContainerStreamRoutes(Router& router, RestDeps& deps);  // container_streams_handler.cc
 void RegisterImageRoutes(Router& router, RestDeps& deps);       // images_handler.cc
+void RegisterStatsRoutes(Router& router, RestDeps& deps);       // stats_handler.cc (+ update)
 // Docker endpoints not served yet: 501 "<feature> is not implemented yet".
 void RegisterNotImplementedRoutes(Router& router);  // not_implemented_routes.cc
 

@@ -47,6 +47,7 @@ void RegisterAllRoutes(Router& router, RestDeps& deps) {
   RegisterContainerRoutes(router, deps);
   RegisterContainerStreamRoutes(router, deps);
   RegisterImageRoutes(router, deps);
+  RegisterStatsRoutes(router, deps);
   RegisterNotImplementedRoutes(router);
 }
 

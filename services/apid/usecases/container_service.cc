@@ -208,6 +208,18 @@ absl::Status ContainerService::RemoveHeld(const std::string& id, bool force) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<v1::ContainerStats> ContainerService::Stats(const std::string& container) {
+  return runtimed_.ContainerStats(container);
+}
+
+absl::StatusOr<v1::UpdateContainerResponse> ContainerService::Update(
+    const v1::UpdateContainerRequest& request) {
+  absl::StatusOr<v1::Container> found = runtimed_.InspectContainer(request.container());
+  if (!found.ok()) return found.status();
+  ContainerLocks::Turn turn(locks_, found->id());
+  return runtimed_.UpdateContainer(request);
+}
+
 absl::StatusOr<v1::Container> ContainerService::Inspect(const std::string& container) {
   return runtimed_.InspectContainer(container);
 }

@@ -96,6 +96,11 @@ class ContainerService {
   // and left to Reconcile(), not reported as a failed removal.
   absl::Status Remove(const std::string& container, bool force);
 
+  // The container's resource figures (runtimed reads its cgroups and netns).
+  absl::StatusOr<v1::ContainerStats> Stats(const std::string& container);
+  // Live limits (docker update); serialized with the container's other work.
+  absl::StatusOr<v1::UpdateContainerResponse> Update(const v1::UpdateContainerRequest& request);
+
   absl::StatusOr<v1::Container> Inspect(const std::string& container);
   absl::StatusOr<std::vector<v1::Container>> List(bool all);
   absl::Status Resize(const std::string& container, uint32_t height, uint32_t width);

@@ -64,7 +64,7 @@ absl::Status PlanImageMounts(const spec::ShimConfig& c, std::vector<RootfsStep>&
 }
 
 void PlanDev(const std::string& root, const std::vector<DeviceNode>& host_devices,
-             std::vector<RootfsStep>& steps) {
+             int64_t shm_size, std::vector<RootfsStep>& steps) {
   std::string dev = root + "/dev";
   steps.push_back(Mkdir(dev));
   steps.push_back(Mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"));
@@ -125,7 +125,7 @@ void PlanDev(const std::string& root, const std::vector<DeviceNode>& host_device
                         "newinstance,ptmxmode=0666,mode=0620,gid=5"));
   steps.push_back(Mkdir(dev + "/shm", 01777));
   steps.push_back(Mount("shm", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                        "mode=1777,size=65536k"));
+                        absl::StrCat("mode=1777,size=", shm_size / 1024, "k")));
   // POSIX message queues (mq_open) live here; mounted by the init, which is
   // already in the container's IPC namespace, so it shows only its queues.
   steps.push_back(Mkdir(dev + "/mqueue"));
@@ -169,7 +169,8 @@ absl::StatusOr<std::vector<RootfsStep>> PlanRootfs(const spec::ShimConfig& c,
   steps.push_back(Mkdir(root + "/proc"));
   // Mounted by pid 1 of the new pid namespace, so it shows only the container.
   steps.push_back(Mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, ""));
-  PlanDev(root, host_devices, steps);
+  if (c.shm_size <= 0) return absl::InvalidArgumentError("SHM size can not be less than 0");
+  PlanDev(root, host_devices, c.shm_size, steps);
   steps.push_back(Mkdir(root + "/sys"));
   steps.push_back(
       Mount("sysfs", root + "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, ""));

@@ -227,7 +227,7 @@ void ShimServer::Finish() {
     WriteAllBlocking(fd, conn.out);
     close(fd);
   }
-  bool oom = cgroups_ != nullptr && cgroups_->OomKilled();
+  bool oom = cgroups_ != nullptr && cgroups_->OomKills() > 0;
   spec::ExitRecord exit{exit_code_, finished_unix_nano_, oom};
   absl::Status status = fs::WriteFileAtomically(config_.exit_path, spec::ExitToJson(exit));
   if (!status.ok()) spdlog::error("container={} {}", config_.id, status.ToString());

@@ -155,15 +155,15 @@ absl::StatusOr<pid_t> ShimServer::CloneInit() {
 
 absl::Status ShimServer::PlaceInCgroups() {
   if (config_.cgroup_parent.empty()) return absl::OkStatus();
-  BERTH_ASSIGN_OR_RETURN(std::string mountinfo, fs::ReadFile("/proc/self/mountinfo"));
-  BERTH_ASSIGN_OR_RETURN(
-      ContainerCgroups cgroups,
-      ContainerCgroups::Create(FindV1Hierarchies(mountinfo, {"pids", "memory", "cpu", "devices"}),
-                               config_.cgroup_parent, config_.id));
-  cgroups_ = std::make_unique<ContainerCgroups>(std::move(cgroups));
+  BERTH_ASSIGN_OR_RETURN(cgroups::Layout layout, cgroups::DetectHostLayout());
+  cgroups_ = cgroups::NewCgroupManager(layout, config_.cgroup_parent, config_.id);
+  BERTH_RETURN_IF_ERROR(cgroups_->Create());
   // Limits first, then the process: it never runs unconfined.
-  BERTH_RETURN_IF_ERROR(
-      cgroups_->ApplyLimits(config_.security.device_rules, config_.security.pids_limit));
+  BERTH_RETURN_IF_ERROR(cgroups_->ApplyDevices(config_.security.device_rules));
+  cgroups::Limits limits = config_.resources;
+  // --pids-limit replaces runtimed's default pids.max (-1: none at all).
+  if (limits.pids_limit == 0) limits.pids_limit = config_.security.pids_limit;
+  BERTH_RETURN_IF_ERROR(cgroups_->ApplyLimits(limits));
   return cgroups_->AddProcess(pid_);
 }
 

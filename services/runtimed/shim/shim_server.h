@@ -13,7 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/fs/fs.h"
-#include "services/runtimed/shim/cgroups.h"
+#include "services/runtimed/cgroups/cgroup_manager.h"
 #include "services/runtimed/shim/protocol.h"
 #include "services/runtimed/spec/shim_config.h"
 
@@ -93,7 +93,7 @@ class ShimServer {
   fs::ScopedFd child_stdin_, child_stdout_, child_stderr_;
   std::string stdin_buffer_;
   bool stdin_close_pending_ = false;
-  std::unique_ptr<ContainerCgroups> cgroups_;
+  std::unique_ptr<cgroups::CgroupManager> cgroups_;
 
   std::map<int, Conn> conns_;
 };

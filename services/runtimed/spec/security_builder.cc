@@ -48,6 +48,7 @@ HostFacts HostFacts::OfThisProcess() {
   HostFacts host;
   absl::StatusOr<std::string> status = fs::ReadFile("/proc/self/status");
   host.capability_mask = status.ok() ? BoundingSetFromStatus(*status) : 0;
+  host.resources = HostResources::Probe();
   return host;
 }
 

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "berth/v1/types.pb.h"
+#include "services/runtimed/spec/resources_builder.h"
 #include "services/runtimed/spec/rlimits.h"
 #include "services/runtimed/spec/shim_config.h"
 
@@ -23,8 +24,10 @@ struct HostFacts {
   // resources issue; until then this default stops fork bombs.)
   int64_t default_pids_limit = 0;
   HostHardLimit hard_limit = CurrentHardLimit;
+  // CPUs and cgroup controllers, for --memory, --cpus, ... (resources_builder.h).
+  HostResources resources;
 
-  // This process's bounding set and rlimits, no pids limit.
+  // This process's bounding set and rlimits, this host's resources, no pids limit.
   static HostFacts OfThisProcess();
 };
 

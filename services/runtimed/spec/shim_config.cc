@@ -57,6 +57,36 @@ SecuritySpec SecurityFromJson(const json& j) {
   return s;
 }
 
+json ResourcesToJson(const cgroups::Limits& l) {
+  return json{{"memory", l.memory},
+              {"memory_swap", l.memory_swap},
+              {"memory_reservation", l.memory_reservation},
+              {"cpu_shares", l.cpu_shares},
+              {"cpu_period", l.cpu_period},
+              {"cpu_quota", l.cpu_quota},
+              {"cpuset_cpus", l.cpuset_cpus},
+              {"cpuset_mems", l.cpuset_mems},
+              {"pids_limit", l.pids_limit},
+              {"blkio_weight", l.blkio_weight},
+              {"oom_kill_disable", l.oom_kill_disable}};
+}
+
+cgroups::Limits ResourcesFromJson(const json& j) {
+  cgroups::Limits l;
+  l.memory = j.value("memory", int64_t{0});
+  l.memory_swap = j.value("memory_swap", int64_t{0});
+  l.memory_reservation = j.value("memory_reservation", int64_t{0});
+  l.cpu_shares = j.value("cpu_shares", int64_t{0});
+  l.cpu_period = j.value("cpu_period", int64_t{0});
+  l.cpu_quota = j.value("cpu_quota", int64_t{0});
+  l.cpuset_cpus = j.value("cpuset_cpus", "");
+  l.cpuset_mems = j.value("cpuset_mems", "");
+  l.pids_limit = j.value("pids_limit", int64_t{0});
+  l.blkio_weight = j.value("blkio_weight", 0u);
+  l.oom_kill_disable = j.value("oom_kill_disable", false);
+  return l;
+}
+
 }  // namespace
 
 std::string ToJson(const ShimConfig& c) {
@@ -79,6 +109,8 @@ std::string ToJson(const ShimConfig& c) {
       {"root", {{"path", c.rootfs_dir}}},
       {"mounts", mounts},
       {"security", SecurityToJson(c.security)},
+      {"resources", ResourcesToJson(c.resources)},
+      {"shm_size", c.shm_size},
       {"etc_files",
        {{"hostname", c.hostname_file}, {"hosts", c.hosts_file}, {"resolv_conf", c.resolv_conf_file}}},
       {"shim",
@@ -115,6 +147,8 @@ absl::StatusOr<ShimConfig> FromJson(const std::string& text) {
     for (const auto& m : j.at("mounts")) c.mounts.push_back(MountFromJson(m));
     // Required: a config without it would start an unconfined container.
     c.security = SecurityFromJson(j.at("security"));
+    if (j.contains("resources")) c.resources = ResourcesFromJson(j.at("resources"));
+    c.shm_size = j.value("shm_size", int64_t{64} << 20);
     const json& etc = j.at("etc_files");
     c.hostname_file = etc.value("hostname", "");
     c.hosts_file = etc.value("hosts", "");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/runtimed/cgroups/cgroup_manager.h"
 #include "services/runtimed/spec/rlimits.h"
 
 namespace berth::runtimed::spec {
@@ -71,6 +72,10 @@ struct ShimConfig {
   std::string resolv_conf_file;   // onto /etc/resolv.conf
 
   SecuritySpec security;
+  // cgroup limits, resolved by spec/resources_builder (security.pids_limit
+  // is the default pids.max; resources.pids_limit, when set, replaces it).
+  cgroups::Limits resources;
+  int64_t shm_size = 64 << 20;  // bytes of the /dev/shm tmpfs
 
   // Where the shim keeps things.
   std::string socket_path;

@@ -51,6 +51,10 @@ absl::StatusOr<ShimConfig> BuildShimConfig(const v1::Container& record, const Pa
   absl::StatusOr<SecuritySpec> security = BuildSecuritySpec(config.security(), host);
   if (!security.ok()) return security.status();
   c.security = *std::move(security);
+  absl::StatusOr<ResolvedResources> resources = BuildResources(config.resources(), host.resources);
+  if (!resources.ok()) return resources.status();
+  c.resources = resources->limits;
+  c.shm_size = resources->shm_size;
   c.id = id;
   c.hostname = Hostname(record);
   c.args = ProcessArgs(config);

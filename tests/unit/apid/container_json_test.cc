@@ -46,10 +46,11 @@ TEST(ParseCreateBodyTest, RunDBodyPublishesPorts) {
 }
 
 TEST(ParseCreateBodyTest, UnsupportedNonZeroFieldsAreRefusedByName) {
-  // `docker create --memory 64m --restart on-failure:2`.
+  // `docker create --memory 64m --restart on-failure:2`: the memory limit is
+  // handled (resources_json), the restart policy is not.
   auto c = ParseCreateBody(testing::kCreateBody);
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(c.status().message()), HasSubstr("HostConfig.Memory"));
+  EXPECT_THAT(std::string(c.status().message()), HasSubstr("HostConfig.RestartPolicy"));
 
   Json body = Json::parse(testing::kRunRmBody);
   body["HostConfig"]["OomScoreAdj"] = 500;

@@ -132,3 +132,20 @@ TEST(RootfsPlanTest, RejectsMissingRootAndEscapingTargets) {
 
 }  // namespace
 }  // namespace berth::runtimed::shim
+
+namespace berth::runtimed::shim {
+namespace {
+
+TEST(RootfsPlanTest, ShmSizeSetsTheDevShmTmpfs) {
+  spec::ShimConfig c = Config();
+  EXPECT_THAT(Find(*PlanRootfs(c), Kind::kMount, "/c/rootfs/dev/shm")->data,
+              ::testing::HasSubstr("size=65536k"));  // Docker's 64 MiB default
+  c.shm_size = 256 << 20;
+  EXPECT_THAT(Find(*PlanRootfs(c), Kind::kMount, "/c/rootfs/dev/shm")->data,
+              ::testing::HasSubstr("size=262144k"));
+  c.shm_size = 0;
+  EXPECT_EQ(PlanRootfs(c).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace berth::runtimed::shim

@@ -38,6 +38,13 @@ TEST(ShimConfigTest, JsonRoundTrip) {
   c.security.rlimits = {Rlimit{"nofile", 10, UINT64_MAX}};
   c.security.device_rules = {"c 1:3 rwm"};
   c.security.pids_limit = 100;
+  c.resources.memory = 32 << 20;
+  c.resources.memory_swap = -1;
+  c.resources.cpu_quota = 50000;
+  c.resources.cpuset_cpus = "0-1";
+  c.resources.blkio_weight = 300;
+  c.resources.oom_kill_disable = true;
+  c.shm_size = 128 << 20;
   c.security.host_devices = true;
   auto back = FromJson(ToJson(c));
   ASSERT_TRUE(back.ok()) << back.status();
