@@ -85,4 +85,13 @@ absl::Status EnsureStateVersion(const StateVersionSpec& spec) {
   return absl::OkStatus();
 }
 
+absl::Status EnsureStateVersion(const std::string& stamp_path, int supported,
+                                const std::string& owner) {
+  StateVersionSpec spec;
+  spec.stamp_path = stamp_path;
+  spec.supported = supported;
+  spec.owner = owner;
+  return EnsureStateVersion(spec);
+}
+
 }  // namespace berth::fs

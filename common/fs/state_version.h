@@ -46,4 +46,8 @@ absl::StatusOr<int> ReadStateVersion(const std::string& stamp_path);
 // Stamps, accepts, migrates or refuses as described at the top of the file.
 absl::Status EnsureStateVersion(const StateVersionSpec& spec);
 
+// The same for a layout that has had no other version yet (no migrations).
+absl::Status EnsureStateVersion(const std::string& stamp_path, int supported,
+                                const std::string& owner);
+
 }  // namespace berth::fs

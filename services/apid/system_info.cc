@@ -64,9 +64,7 @@ std::string GoArch(const std::string& machine) {
 }
 
 absl::Status OpenStateDir(const std::string& state_dir) {
-  return fs::EnsureStateVersion({.stamp_path = state_dir + "/VERSION",
-                                 .supported = kStateSchemaVersion,
-                                 .owner = "apid"});
+  return fs::EnsureStateVersion(state_dir + "/VERSION", kStateSchemaVersion, "apid");
 }
 
 absl::StatusOr<std::string> LoadOrCreateEngineId(const std::string& state_dir) {

@@ -82,8 +82,7 @@ absl::StatusOr<std::unique_ptr<ImageManager>> ImageManager::Create(ImageManagerO
 absl::Time ImageManager::Now() const { return options_.clock ? options_.clock() : absl::Now(); }
 
 absl::Status ImageManager::CheckSchemaVersion() {
-  return fs::EnsureStateVersion(
-      {.stamp_path = paths_.version_file(), .supported = kSchemaVersion, .owner = "imaged"});
+  return fs::EnsureStateVersion(paths_.version_file(), kSchemaVersion, "imaged");
 }
 
 absl::Status ImageManager::Recover() {

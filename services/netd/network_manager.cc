@@ -79,8 +79,8 @@ NetworkManager::NetworkManager(NetdConfig config, ipam::Ipv4Subnet subnet, NetdD
       pool_(subnet) {}
 
 absl::Status NetworkManager::CheckSchemaVersion() {
-  BERTH_RETURN_IF_ERROR(fs::EnsureStateVersion(
-      {.stamp_path = paths_.schema_version_file(), .supported = kSchemaVersion, .owner = "netd"}));
+  BERTH_RETURN_IF_ERROR(
+      fs::EnsureStateVersion(paths_.schema_version_file(), kSchemaVersion, "netd"));
   return fs::MakeDirs(absl::StrCat(paths_.state_dir(), "/ipam"), 0700);
 }
 

@@ -14,8 +14,7 @@ namespace berth::runtimed::store {
 absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(const Paths& paths) {
   // The stamp first: a layout this runtimed does not know is refused before
   // anything in it is made or read.
-  BERTH_RETURN_IF_ERROR(fs::EnsureStateVersion(
-      {.stamp_path = paths.VersionFile(), .supported = kSchemaVersion, .owner = "runtimed"}));
+  BERTH_RETURN_IF_ERROR(fs::EnsureStateVersion(paths.VersionFile(), kSchemaVersion, "runtimed"));
   BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths.ContainersDir(), 0700));
   return std::unique_ptr<RecordStore>(new RecordStore(paths));
 }
