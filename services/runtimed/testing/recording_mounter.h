@@ -103,7 +103,9 @@ class RecordingMounter : public shim::Mounter {
   absl::Status Record(RecordedCall r, const std::string& context) {
     bool fail = !fail_on_.empty() && r.in_root == fail_on_;
     calls_.push_back(std::move(r));
-    if (fail) return absl::PermissionDeniedError(absl::StrCat(context, ": Operation not permitted"));
+    if (fail) {
+      return absl::PermissionDeniedError(absl::StrCat(context, ": Operation not permitted"));
+    }
     return absl::OkStatus();
   }
 
