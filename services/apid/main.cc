@@ -81,6 +81,10 @@ int Run() {
   health.StartPeriodic(std::chrono::seconds(10));
 
   const std::string state_dir = absl::GetFlag(FLAGS_state_dir);
+  if (absl::Status opened = berth::apid::OpenStateDir(state_dir); !opened.ok()) {
+    spdlog::critical("{}", opened.ToString());
+    return 1;
+  }
   auto engine_id = berth::apid::LoadOrCreateEngineId(state_dir);
   if (!engine_id.ok()) {
     spdlog::critical("state dir {}: {}", state_dir, engine_id.status().ToString());

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/fs/fs.h"
+#include "common/fs/state_version.h"
 #include "services/apid/usecases/container_service.h"
 
 namespace berth::apid {
@@ -60,6 +61,10 @@ std::string GoArch(const std::string& machine) {
   if (machine == "i686" || machine == "i386") return "386";
   if (machine.rfind("armv", 0) == 0) return "arm";
   return machine;
+}
+
+absl::Status OpenStateDir(const std::string& state_dir) {
+  return fs::EnsureStateVersion(state_dir + "/VERSION", kStateSchemaVersion, "apid");
 }
 
 absl::StatusOr<std::string> LoadOrCreateEngineId(const std::string& state_dir) {

@@ -33,6 +33,16 @@ std::string ParseCgroupVersion(const std::string& mountinfo);
 // The value of `key` in an os-release file, without quotes; "" if absent.
 std::string OsReleaseValue(const std::string& os_release, const std::string& key);
 
+// apid's state dir layout version, stamped in <state_dir>/VERSION. Version 1
+// is the engine-id file; a change to what apid keeps there bumps it and adds a
+// migration in OpenStateDir.
+inline constexpr int kStateSchemaVersion = 1;
+
+// Makes the state dir (0700) if missing and checks its version stamp (see
+// common/fs/state_version.h); FailedPrecondition naming the dir when a
+// different apid wrote it. Call before reading anything from the dir.
+absl::Status OpenStateDir(const std::string& state_dir);
+
 // The engine's stable ID (/info "ID"): read from <state_dir>/engine-id, made
 // (random, written atomically) on first use. Errors from the state dir pass up.
 absl::StatusOr<std::string> LoadOrCreateEngineId(const std::string& state_dir);

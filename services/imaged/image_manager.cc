@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/fs/fs.h"
+#include "common/fs/state_version.h"
 #include "common/log/log.h"
 #include "common/status/status.h"
 #include "services/imaged/reference/reference.h"
@@ -81,20 +82,7 @@ absl::StatusOr<std::unique_ptr<ImageManager>> ImageManager::Create(ImageManagerO
 absl::Time ImageManager::Now() const { return options_.clock ? options_.clock() : absl::Now(); }
 
 absl::Status ImageManager::CheckSchemaVersion() {
-  std::string want = absl::StrCat(kSchemaVersion);
-  auto text = fs::ReadFile(paths_.version_file());
-  if (absl::IsNotFound(text.status())) {
-    return fs::WriteFileAtomically(paths_.version_file(), want + "\n");
-  }
-  if (!text.ok()) return text.status();
-  std::string have(absl::StripAsciiWhitespace(*text));
-  if (have != want) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "state dir '", paths_.root(), "' has schema version '", have,
-        "' but this imaged reads version '", want,
-        "'; use a matching imaged or another --state_dir"));
-  }
-  return absl::OkStatus();
+  return fs::EnsureStateVersion(paths_.version_file(), kSchemaVersion, "imaged");
 }
 
 absl::Status ImageManager::Recover() {

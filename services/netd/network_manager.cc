@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/fs/fs.h"
+#include "common/fs/state_version.h"
 #include "common/status/status.h"
 #include "nlohmann/json.hpp"
 #include "services/netd/dns_files.h"
@@ -21,7 +22,7 @@
 namespace berth::netd {
 namespace {
 
-constexpr char kSchemaVersion[] = "1";
+constexpr int kSchemaVersion = 1;
 constexpr const char* kNetworkNames[] = {"bridge", "host", "none"};
 
 std::string RandomHexId() {
@@ -78,20 +79,9 @@ NetworkManager::NetworkManager(NetdConfig config, ipam::Ipv4Subnet subnet, NetdD
       pool_(subnet) {}
 
 absl::Status NetworkManager::CheckSchemaVersion() {
-  BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.state_dir(), 0700));
-  BERTH_RETURN_IF_ERROR(fs::MakeDirs(absl::StrCat(paths_.state_dir(), "/ipam"), 0700));
-  auto stamp = fs::ReadFile(paths_.schema_version_file());
-  if (absl::IsNotFound(stamp.status())) {
-    return fs::WriteFileAtomically(paths_.schema_version_file(),
-                                   absl::StrCat(kSchemaVersion, "\n"));
-  }
-  if (!stamp.ok()) return stamp.status();
-  if (*stamp != absl::StrCat(kSchemaVersion, "\n")) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "state dir '", paths_.state_dir(), "' has schema version '", *stamp,
-        "'; this netd understands version ", kSchemaVersion, " and does not migrate it"));
-  }
-  return absl::OkStatus();
+  BERTH_RETURN_IF_ERROR(
+      fs::EnsureStateVersion(paths_.schema_version_file(), kSchemaVersion, "netd"));
+  return fs::MakeDirs(absl::StrCat(paths_.state_dir(), "/ipam"), 0700);
 }
 
 absl::Status NetworkManager::LoadNetworkIds() {

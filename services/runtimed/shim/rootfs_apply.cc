@@ -46,49 +46,56 @@ absl::StatusOr<std::pair<fs::ScopedFd, std::string>> OpenParent(int root_fd,
   return std::make_pair(std::move(dir), path.substr(slash + 1));
 }
 
-absl::Status MountOnto(int root_fd, const RootfsStep& step, const std::string& path) {
+absl::Status MountOnto(Mounter& mounter, int root_fd, const RootfsStep& step,
+                       const std::string& path) {
   BERTH_ASSIGN_OR_RETURN(fs::ScopedFd target, OpenInRoot(root_fd, path, false));
-  const char* type = step.fstype.empty() ? nullptr : step.fstype.c_str();
-  if (mount(step.source.c_str(), FdPath(target.get()).c_str(), type, step.flags,
-            step.data.empty() ? nullptr : step.data.c_str()) != 0) {
-    return ErrnoToStatus(errno, absl::StrCat("mount ", type ? type : "bind", " on '", path, "'"));
-  }
-  return absl::OkStatus();
+  return mounter.Mount({.source = step.source,
+                        .target = FdPath(target.get()),
+                        .in_root = path,
+                        .fstype = step.fstype,
+                        .flags = step.flags,
+                        .data = step.data,
+                        .error_context = absl::StrCat(
+                            "mount ", step.fstype.empty() ? "bind" : step.fstype, " on '", path,
+                            "'")});
 }
 
-absl::Status ApplyInRoot(int root_fd, const RootfsStep& step, const std::string& path) {
+absl::Status ApplyInRoot(Mounter& mounter, int root_fd, const RootfsStep& step,
+                         const std::string& path) {
   switch (step.kind) {
     case Kind::kMkdir:
       return OpenInRoot(root_fd, path, true, step.mode).status();
     case Kind::kMount:
-      return MountOnto(root_fd, step, path);
+      return MountOnto(mounter, root_fd, step, path);
     case Kind::kRemountReadOnly: {
       // Opened after the mount, so the fd names the mount's root.
       BERTH_ASSIGN_OR_RETURN(fs::ScopedFd target, OpenInRoot(root_fd, path, false));
-      if (mount("", FdPath(target.get()).c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY,
-                nullptr) != 0) {
-        return ErrnoToStatus(errno, absl::StrCat("remount '", path, "' read-only"));
-      }
-      return absl::OkStatus();
+      return mounter.Mount({.source = "",
+                            .target = FdPath(target.get()),
+                            .in_root = path,
+                            .fstype = "",
+                            .flags = MS_BIND | MS_REMOUNT | MS_RDONLY,
+                            .data = "",
+                            .error_context = absl::StrCat("remount '", path, "' read-only")});
     }
     case Kind::kMknod: {
       BERTH_ASSIGN_OR_RETURN(auto parent, OpenParent(root_fd, path));
       // mknodat wants a real directory fd, not O_PATH.
       fs::ScopedFd dir(openat(parent.first.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      if (!dir.valid() || mknodat(dir.get(), parent.second.c_str(),
-                                  (step.block ? S_IFBLK : S_IFCHR) | step.mode,
-                                  makedev(step.major, step.minor)) != 0) {
-        return ErrnoToStatus(errno, absl::StrCat("mknod '", path, "'"));
-      }
-      return absl::OkStatus();
+      if (!dir.valid()) return ErrnoToStatus(errno, absl::StrCat("mknod '", path, "'"));
+      return mounter.Mknod({.dir_fd = dir.get(),
+                            .name = parent.second,
+                            .in_root = path,
+                            .mode = static_cast<mode_t>((step.block ? S_IFBLK : S_IFCHR) |
+                                                        step.mode),
+                            .dev = makedev(step.major, step.minor)});
     }
     case Kind::kSymlink: {
       BERTH_ASSIGN_OR_RETURN(auto parent, OpenParent(root_fd, path));
       fs::ScopedFd dir(openat(parent.first.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      if (!dir.valid() || symlinkat(step.source.c_str(), dir.get(), parent.second.c_str()) != 0) {
-        return ErrnoToStatus(errno, absl::StrCat("symlink '", path, "'"));
-      }
-      return absl::OkStatus();
+      if (!dir.valid()) return ErrnoToStatus(errno, absl::StrCat("symlink '", path, "'"));
+      return mounter.Symlink(
+          {.dir_fd = dir.get(), .name = parent.second, .in_root = path, .link = step.source});
     }
   }
   return absl::InternalError("unknown rootfs step");
@@ -125,6 +132,12 @@ absl::StatusOr<fs::ScopedFd> OpenInRoot(int root_fd, const std::string& path, bo
 }
 
 absl::Status ApplyRootfsPlan(const std::vector<RootfsStep>& steps, const std::string& rootfs_dir) {
+  LinuxMounter mounter;
+  return ApplyRootfsPlan(steps, rootfs_dir, mounter);
+}
+
+absl::Status ApplyRootfsPlan(const std::vector<RootfsStep>& steps, const std::string& rootfs_dir,
+                             Mounter& mounter) {
   fs::ScopedFd root;
   for (const RootfsStep& step : steps) {
     if (step.target == rootfs_dir) {
@@ -132,11 +145,14 @@ absl::Status ApplyRootfsPlan(const std::vector<RootfsStep>& steps, const std::st
       if (step.kind == Kind::kMkdir) {
         BERTH_RETURN_IF_ERROR(fs::MakeDirs(rootfs_dir, 0755));
       } else if (step.kind == Kind::kMount) {
-        if (mount(step.source.c_str(), rootfs_dir.c_str(),
-                  step.fstype.empty() ? nullptr : step.fstype.c_str(), step.flags,
-                  step.data.empty() ? nullptr : step.data.c_str()) != 0) {
-          return ErrnoToStatus(errno, absl::StrCat("mount ", step.fstype, " on the rootfs"));
-        }
+        BERTH_RETURN_IF_ERROR(mounter.Mount(
+            {.source = step.source,
+             .target = rootfs_dir,
+             .in_root = "/",
+             .fstype = step.fstype,
+             .flags = step.flags,
+             .data = step.data,
+             .error_context = absl::StrCat("mount ", step.fstype, " on the rootfs")}));
         root.reset();  // reopened below, on top of the new mount
       } else {
         return absl::InvalidArgumentError("unexpected rootfs step on the root");
@@ -151,7 +167,8 @@ absl::Status ApplyRootfsPlan(const std::vector<RootfsStep>& steps, const std::st
       root.reset(open(rootfs_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
       if (!root.valid()) return ErrnoToStatus(errno, "open the rootfs");
     }
-    BERTH_RETURN_IF_ERROR(ApplyInRoot(root.get(), step, step.target.substr(rootfs_dir.size())));
+    BERTH_RETURN_IF_ERROR(
+        ApplyInRoot(mounter, root.get(), step, step.target.substr(rootfs_dir.size())));
   }
   return absl::OkStatus();
 }

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/fs/fs.h"
+#include "services/runtimed/shim/mounter.h"
 #include "services/runtimed/shim/rootfs_plan.h"
 
 namespace berth::runtimed::shim {
@@ -26,8 +27,13 @@ namespace berth::runtimed::shim {
 absl::StatusOr<fs::ScopedFd> OpenInRoot(int root_fd, const std::string& path, bool create_dirs,
                                         int mode = 0755);
 
-// Applies `steps` (from PlanRootfs for `rootfs_dir`).
+// Applies `steps` (from PlanRootfs for `rootfs_dir`) with the real syscalls.
 absl::Status ApplyRootfsPlan(const std::vector<RootfsStep>& steps, const std::string& rootfs_dir);
+
+// The same through `mounter`: the paths are resolved and made for real, the
+// mounts, device nodes and links go through the seam (a fake records them).
+absl::Status ApplyRootfsPlan(const std::vector<RootfsStep>& steps, const std::string& rootfs_dir,
+                             Mounter& mounter);
 
 // "/proc/self/fd/N": how mount(2) reaches what an O_PATH fd names.
 std::string FdPath(int fd);

@@ -2,10 +2,9 @@
 
 #include <filesystem>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "common/fs/fs.h"
+#include "common/fs/state_version.h"
 #include "common/status/status.h"
 #include "google/protobuf/util/json_util.h"
 #include "spdlog/spdlog.h"
@@ -13,22 +12,10 @@
 namespace berth::runtimed::store {
 
 absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(const Paths& paths) {
+  // The stamp first: a layout this runtimed does not know is refused before
+  // anything in it is made or read.
+  BERTH_RETURN_IF_ERROR(fs::EnsureStateVersion(paths.VersionFile(), kSchemaVersion, "runtimed"));
   BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths.ContainersDir(), 0700));
-  auto stamp = fs::ReadFile(paths.VersionFile());
-  if (stamp.ok()) {
-    int version = 0;
-    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(*stamp), &version) ||
-        version != kSchemaVersion) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "state dir '", paths.state_dir(), "' has schema version '",
-          absl::StripAsciiWhitespace(*stamp), "'; this runtimed understands ", kSchemaVersion));
-    }
-  } else if (absl::IsNotFound(stamp.status())) {
-    BERTH_RETURN_IF_ERROR(
-        fs::WriteFileAtomically(paths.VersionFile(), absl::StrCat(kSchemaVersion, "\n")));
-  } else {
-    return stamp.status();
-  }
   return std::unique_ptr<RecordStore>(new RecordStore(paths));
 }
 

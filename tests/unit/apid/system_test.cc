@@ -1,10 +1,14 @@
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "services/apid/clients/health_monitor.h"
 #include "services/apid/usecases/system_service.h"
 #include "services/apid/rest/system_json.h"
 #include "services/apid/system_info.h"
+#include "common/fs/fs.h"
 #include "tests/unit/apid/fakes.h"
 
 namespace berth::apid {
@@ -73,6 +77,24 @@ TEST(SystemServiceTest, VersionJsonNamesTheBerthEngine) {
   EXPECT_EQ(j["Components"][0]["Name"], "Engine");
   EXPECT_EQ(j["Components"][0]["Details"]["ApiVersion"], "1.41");
   EXPECT_EQ(j["Arch"], "amd64");
+}
+
+TEST(OpenStateDirTest, StampsANewDirAndRefusesANewerOneBeforeTheEngineIdIsRead) {
+  char tmpl[] = "/tmp/berth-apid-state-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string top = tmpl;
+  const std::string dir = top + "/apid";
+  ASSERT_TRUE(OpenStateDir(dir).ok());
+  EXPECT_EQ(*fs::ReadFile(dir + "/VERSION"), "1\n");
+  ASSERT_TRUE(LoadOrCreateEngineId(dir).ok());
+  ASSERT_TRUE(OpenStateDir(dir).ok());  // a restart accepts its own dir
+
+  ASSERT_TRUE(fs::WriteFileAtomically(dir + "/VERSION", "2\n").ok());
+  absl::Status refused = OpenStateDir(dir);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.message().find("'" + dir + "'"), std::string::npos) << refused;
+  EXPECT_NE(refused.message().find("apid supports version 1"), std::string::npos) << refused;
+  std::filesystem::remove_all(top);
 }
 
 }  // namespace
