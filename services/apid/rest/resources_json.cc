@@ -67,7 +67,9 @@ absl::Status ParseResources(const Json& hc, v1::Resources* out) {
   bool present = false;
   int64_t value = 0;
   if (absl::Status s = GetInt64(hc, "PidsLimit", &present, &value); !s.ok()) return s;
-  if (present) out->set_pids_limit(value <= 0 ? -1 : value);
+  // The docker CLI sends 0 when --pids-limit is not given: 0 keeps runtimed's
+  // default pids limit; a negative value asks for none at all.
+  if (present && value != 0) out->set_pids_limit(value < 0 ? -1 : value);
   if (absl::Status s = GetInt64(hc, "BlkioWeight", &present, &value); !s.ok()) return s;
   if (present) {
     if (value < 0 || value > 65535) return WrongType("BlkioWeight", "an integer from 0 to 65535");

@@ -28,12 +28,14 @@ TEST(ResourcesJsonTest, DockerCliBodyFillsEveryField) {
   EXPECT_EQ(r.shm_size(), 134217728);
 }
 
-TEST(ResourcesJsonTest, PidsLimitNullIsDefaultAndZeroOrNegativeIsUnlimited) {
+TEST(ResourcesJsonTest, PidsLimitNullOrZeroIsDefaultAndNegativeIsUnlimited) {
+  // The docker CLI sends 0 (or null) when --pids-limit is not given: both keep
+  // runtimed's default limit, which a fork bomb must meet.
   v1::Resources r;
   ASSERT_TRUE(ParseResources(nlohmann::json::parse(R"({"PidsLimit":null})"), &r).ok());
   EXPECT_EQ(r.pids_limit(), 0);
   ASSERT_TRUE(ParseResources(nlohmann::json::parse(R"({"PidsLimit":0})"), &r).ok());
-  EXPECT_EQ(r.pids_limit(), -1);
+  EXPECT_EQ(r.pids_limit(), 0);
   ASSERT_TRUE(ParseResources(nlohmann::json::parse(R"({"PidsLimit":-1})"), &r).ok());
   EXPECT_EQ(r.pids_limit(), -1);
 }
