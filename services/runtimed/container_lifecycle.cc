@@ -38,6 +38,13 @@ absl::Status ContainerManager::WriteContainerFiles(const v1::Container& record,
       request.resolv_conf.empty() ? spec::DefaultResolvConf() : request.resolv_conf));
   BERTH_ASSIGN_OR_RETURN(spec::ShimConfig shim_config,
                          spec::BuildShimConfig(record, paths_, config_.host));
+  if (!shim_config.security.seccomp_profile.empty()) {
+    BERTH_ASSIGN_OR_RETURN(std::string program,
+                           seccomp_cache_.Program(shim_config.security.seccomp_profile,
+                                                  shim_config.security.capabilities));
+    BERTH_RETURN_IF_ERROR(fs::WriteFileAtomically(paths_.SeccompFile(id), program, 0600));
+    shim_config.security.seccomp_program_file = paths_.SeccompFile(id);
+  }
   BERTH_RETURN_IF_ERROR(
       fs::WriteFileAtomically(paths_.ShimConfigFile(id), spec::ToJson(shim_config), 0600));
   std::filesystem::remove(paths_.ExitFile(id));

@@ -36,6 +36,7 @@
 #include "services/runtimed/logs/json_log.h"
 #include "services/runtimed/metrics.h"
 #include "services/runtimed/paths.h"
+#include "services/runtimed/seccomp_cache.h"
 #include "services/runtimed/shim_runtime.h"
 #include "services/runtimed/spec/security_builder.h"
 #include "services/runtimed/spec/shim_config.h"
@@ -212,6 +213,7 @@ class ContainerManager {
   // Exit codes of removed containers, for waiters that wake after removal.
   absl::flat_hash_map<std::string, int> removed_exit_codes_ ABSL_GUARDED_BY(mu_);
 
+  SeccompCache seccomp_cache_;
   absl::Mutex watchers_mu_;
   std::list<std::unique_ptr<Watcher>> watchers_ ABSL_GUARDED_BY(watchers_mu_);
 };

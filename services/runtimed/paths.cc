@@ -37,6 +37,9 @@ std::string Paths::RecordFile(const std::string& id) const {
 std::string Paths::ShimConfigFile(const std::string& id) const {
   return ContainerDir(id) + "/config.json";
 }
+std::string Paths::SeccompFile(const std::string& id) const {
+  return ContainerDir(id) + "/seccomp.bpf";
+}
 std::string Paths::LogFile(const std::string& id) const {
   return absl::StrCat(ContainerDir(id), "/", id, "-json.log");
 }

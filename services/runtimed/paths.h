@@ -17,6 +17,7 @@ class Paths {
   std::string ContainerDir(const std::string& id) const;
   std::string RecordFile(const std::string& id) const;      // record.json
   std::string ShimConfigFile(const std::string& id) const;  // config.json
+  std::string SeccompFile(const std::string& id) const;     // seccomp.bpf
   std::string LogFile(const std::string& id) const;         // <id>-json.log
   std::string ExitFile(const std::string& id) const;        // exit.json
   std::string ShimLogFile(const std::string& id) const;     // shim.log

@@ -85,6 +85,14 @@ absl::Status SetProcessCapabilities(uint64_t caps, bool keep_sys_admin) {
 
 absl::StatusOr<std::string> CompileSeccomp(const spec::SecuritySpec& security) {
   if (security.seccomp_profile.empty()) return std::string();
+  if (!security.seccomp_program_file.empty()) {
+    absl::StatusOr<std::string> program = fs::ReadFile(security.seccomp_program_file);
+    if (!program.ok() || program->empty()) {
+      return absl::InternalError(absl::StrCat("read the seccomp program '",
+                                              security.seccomp_program_file, "'"));
+    }
+    return program;
+  }
   absl::StatusOr<security::SeccompProfile> profile =
       security::ParseDockerSeccompProfile(security.seccomp_profile, security.capabilities);
   if (!profile.ok()) {

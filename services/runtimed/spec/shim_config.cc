@@ -30,6 +30,7 @@ json SecurityToJson(const SecuritySpec& s) {
   return json{{"capabilities", s.capabilities},
               {"no_new_privileges", s.no_new_privileges},
               {"seccomp_profile", s.seccomp_profile},
+              {"seccomp_program_file", s.seccomp_program_file},
               {"masked_paths", s.masked_paths},
               {"readonly_paths", s.readonly_paths},
               {"readonly_rootfs", s.readonly_rootfs},
@@ -44,6 +45,7 @@ SecuritySpec SecurityFromJson(const json& j) {
   s.capabilities = j.at("capabilities").get<std::vector<std::string>>();
   s.no_new_privileges = j.at("no_new_privileges").get<bool>();
   s.seccomp_profile = j.at("seccomp_profile").get<std::string>();
+  s.seccomp_program_file = j.value("seccomp_program_file", "");
   s.masked_paths = j.at("masked_paths").get<std::vector<std::string>>();
   s.readonly_paths = j.at("readonly_paths").get<std::vector<std::string>>();
   s.readonly_rootfs = j.at("readonly_rootfs").get<bool>();

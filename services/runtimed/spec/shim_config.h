@@ -34,6 +34,8 @@ struct SecuritySpec {
   // A resolved profile in Docker's JSON format; "" = no filter (unconfined or
   // privileged).
   std::string seccomp_profile;
+  // The profile compiled by runtimed (BPF); "" = the init compiles it.
+  std::string seccomp_program_file;
   std::vector<std::string> masked_paths;    // over-mounted: /dev/null for files, empty ro tmpfs for dirs
   std::vector<std::string> readonly_paths;  // bind-remounted read-only
   bool readonly_rootfs = false;

@@ -32,6 +32,7 @@ TEST(ShimConfigTest, JsonRoundTrip) {
   c.security.capabilities = {"CAP_CHOWN", "CAP_KILL"};
   c.security.no_new_privileges = true;
   c.security.seccomp_profile = R"({"defaultAction":"SCMP_ACT_ALLOW"})";
+  c.security.seccomp_program_file = "/c/seccomp.bpf";
   c.security.masked_paths = {"/proc/kcore"};
   c.security.readonly_paths = {"/proc/sys"};
   c.security.readonly_rootfs = true;
