@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "services/apid/rest/frames.h"
+#include "services/apid/rest/json_fields.h"
 #include "services/apid/rest/resources_json.h"
 #include "services/apid/rest/security_json.h"
 
@@ -52,41 +53,15 @@ bool IsZero(const Json& j, int depth = 0) {
 absl::Status Unsupported(const std::string& field) {
   return absl::InvalidArgumentError(field + " is not supported yet");
 }
-absl::Status WrongType(const std::string& field, const char* want) {
-  return absl::InvalidArgumentError("invalid value for " + field + ": expected " + want);
-}
-
-absl::Status GetString(const Json& obj, const char* key, std::string* out, const std::string& at) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return absl::OkStatus();
-  if (!it->is_string()) return WrongType(at + key, "a string");
-  *out = it->get<std::string>();
-  return absl::OkStatus();
-}
-
-absl::Status GetBool(const Json& obj, const char* key, bool* out, const std::string& at) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return absl::OkStatus();
-  if (!it->is_boolean()) return WrongType(at + key, "a boolean");
-  *out = it->get<bool>();
-  return absl::OkStatus();
-}
-
 // Docker's strslice: null, a string (one element) or an array of strings.
 absl::Status GetStrings(const Json& obj, const char* key,
                         google::protobuf::RepeatedPtrField<std::string>* out) {
   auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return absl::OkStatus();
-  if (it->is_string()) {
+  if (it != obj.end() && it->is_string()) {
     out->Add(it->get<std::string>());
     return absl::OkStatus();
   }
-  if (!it->is_array()) return WrongType(key, "an array of strings");
-  for (const Json& e : *it) {
-    if (!e.is_string()) return WrongType(key, "an array of strings");
-    out->Add(e.get<std::string>());
-  }
-  return absl::OkStatus();
+  return GetStringArray(obj, key, out, "");
 }
 
 // "80/tcp" → (80, "tcp").

@@ -3,40 +3,15 @@
 #include <set>
 #include <string>
 
+#include "services/apid/rest/json_fields.h"
+
 namespace berth::apid::rest {
 namespace {
 
 using Json = nlohmann::json;
 using Int64Setter = void (v1::Resources::*)(int64_t);
 
-absl::Status WrongType(const std::string& field, const char* want) {
-  return absl::InvalidArgumentError("invalid value for HostConfig." + field + ": expected " + want);
-}
-
-// Integers; a JSON float with an integral value is accepted (some clients
-// write 3.3554432e7).
-absl::Status GetInt64(const Json& hc, const char* key, bool* present, int64_t* out) {
-  *present = false;
-  auto it = hc.find(key);
-  if (it == hc.end() || it->is_null()) return absl::OkStatus();
-  if (it->is_number_integer()) {
-    *out = it->get<int64_t>();
-  } else if (it->is_number_float() && it->get<double>() == static_cast<int64_t>(it->get<double>())) {
-    *out = static_cast<int64_t>(it->get<double>());
-  } else {
-    return WrongType(key, "an integer");
-  }
-  *present = true;
-  return absl::OkStatus();
-}
-
-absl::Status GetString(const Json& hc, const char* key, std::string* out) {
-  auto it = hc.find(key);
-  if (it == hc.end() || it->is_null()) return absl::OkStatus();
-  if (!it->is_string()) return WrongType(key, "a string");
-  *out = it->get<std::string>();
-  return absl::OkStatus();
-}
+constexpr char kAt[] = "HostConfig.";
 
 }  // namespace
 
@@ -61,30 +36,31 @@ absl::Status ParseResources(const Json& hc, v1::Resources* out) {
                              {"ShmSize", &v1::Resources::set_shm_size}}) {
     bool present = false;
     int64_t value = 0;
-    if (absl::Status s = GetInt64(hc, key, &present, &value); !s.ok()) return s;
+    if (absl::Status s = GetInt64(hc, key, &present, &value, kAt); !s.ok()) return s;
     if (present) (out->*setter)(value);
   }
   bool present = false;
   int64_t value = 0;
-  if (absl::Status s = GetInt64(hc, "PidsLimit", &present, &value); !s.ok()) return s;
+  if (absl::Status s = GetInt64(hc, "PidsLimit", &present, &value, kAt); !s.ok()) return s;
   // The docker CLI sends 0 when --pids-limit is not given: 0 keeps runtimed's
   // default pids limit; a negative value asks for none at all.
   if (present && value != 0) out->set_pids_limit(value < 0 ? -1 : value);
-  if (absl::Status s = GetInt64(hc, "BlkioWeight", &present, &value); !s.ok()) return s;
+  if (absl::Status s = GetInt64(hc, "BlkioWeight", &present, &value, kAt); !s.ok()) return s;
   if (present) {
-    if (value < 0 || value > 65535) return WrongType("BlkioWeight", "an integer from 0 to 65535");
+    if (value < 0 || value > 65535) {
+      return WrongType("HostConfig.BlkioWeight", "an integer from 0 to 65535");
+    }
     out->set_blkio_weight(static_cast<uint32_t>(value));
   }
   std::string text;
-  if (absl::Status s = GetString(hc, "CpusetCpus", &text); !s.ok()) return s;
+  if (absl::Status s = GetString(hc, "CpusetCpus", &text, kAt); !s.ok()) return s;
   out->set_cpuset_cpus(text);
   text.clear();
-  if (absl::Status s = GetString(hc, "CpusetMems", &text); !s.ok()) return s;
+  if (absl::Status s = GetString(hc, "CpusetMems", &text, kAt); !s.ok()) return s;
   out->set_cpuset_mems(text);
-  if (auto it = hc.find("OomKillDisable"); it != hc.end() && !it->is_null()) {
-    if (!it->is_boolean()) return WrongType("OomKillDisable", "a boolean");
-    out->set_oom_kill_disable(it->get<bool>());
-  }
+  bool oom_kill_disable = false;
+  if (absl::Status s = GetBool(hc, "OomKillDisable", &oom_kill_disable, kAt); !s.ok()) return s;
+  out->set_oom_kill_disable(oom_kill_disable);
   return absl::OkStatus();
 }
 

@@ -6,27 +6,14 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/apid/rest/json_fields.h"
 
 namespace berth::apid::rest {
 namespace {
 
 using Json = nlohmann::json;
 
-absl::Status WrongType(const std::string& field, const char* want) {
-  return absl::InvalidArgumentError("invalid value for HostConfig." + field + ": expected " + want);
-}
-
-absl::Status GetStringList(const Json& hc, const char* key,
-                           google::protobuf::RepeatedPtrField<std::string>* out) {
-  auto it = hc.find(key);
-  if (it == hc.end() || it->is_null()) return absl::OkStatus();
-  if (!it->is_array()) return WrongType(key, "an array of strings");
-  for (const Json& e : *it) {
-    if (!e.is_string()) return WrongType(key, "an array of strings");
-    out->Add(e.get<std::string>());
-  }
-  return absl::OkStatus();
-}
+constexpr char kAt[] = "HostConfig.";
 
 // "no-new-privileges", "no-new-privileges:true|false" (also with "="),
 // "seccomp=unconfined|<profile JSON>"; Docker's other options are refused.
@@ -63,10 +50,10 @@ absl::Status ParseSecurityOpt(const std::string& opt, v1::SecurityOptions* out) 
 
 absl::Status ParseUlimits(const Json& list, v1::SecurityOptions* out) {
   if (list.is_null()) return absl::OkStatus();
-  if (!list.is_array()) return WrongType("Ulimits", "an array of {Name, Soft, Hard}");
+  if (!list.is_array()) return WrongType("HostConfig.Ulimits", "an array of {Name, Soft, Hard}");
   for (const Json& u : list) {
     if (!u.is_object() || !u.contains("Name") || !u["Name"].is_string()) {
-      return WrongType("Ulimits", "an array of {Name, Soft, Hard}");
+      return WrongType("HostConfig.Ulimits", "an array of {Name, Soft, Hard}");
     }
     v1::Ulimit* ulimit = out->add_ulimits();
     ulimit->set_name(u["Name"].get<std::string>());
@@ -74,7 +61,9 @@ absl::Status ParseUlimits(const Json& list, v1::SecurityOptions* out) {
                                std::pair{"Hard", &v1::Ulimit::set_hard}}) {
       auto it = u.find(key);
       if (it == u.end() || it->is_null()) continue;
-      if (!it->is_number_integer()) return WrongType(absl::StrCat("Ulimits.", key), "an integer");
+      if (!it->is_number_integer()) {
+        return WrongType(absl::StrCat("HostConfig.Ulimits.", key), "an integer");
+      }
       (ulimit->*setter)(it->get<int64_t>());
     }
   }
@@ -90,17 +79,20 @@ bool IsSecurityHostConfigKey(const std::string& key) {
 }
 
 absl::Status ParseSecurityOptions(const Json& hc, v1::SecurityOptions* out) {
-  if (absl::Status s = GetStringList(hc, "CapAdd", out->mutable_cap_add()); !s.ok()) return s;
-  if (absl::Status s = GetStringList(hc, "CapDrop", out->mutable_cap_drop()); !s.ok()) return s;
-  for (auto [key, setter] : {std::pair{"Privileged", &v1::SecurityOptions::set_privileged},
-                             std::pair{"ReadonlyRootfs", &v1::SecurityOptions::set_read_only_rootfs}}) {
-    auto it = hc.find(key);
-    if (it == hc.end() || it->is_null()) continue;
-    if (!it->is_boolean()) return WrongType(key, "a boolean");
-    (out->*setter)(it->get<bool>());
+  if (absl::Status s = GetStringArray(hc, "CapAdd", out->mutable_cap_add(), kAt); !s.ok()) {
+    return s;
   }
+  if (absl::Status s = GetStringArray(hc, "CapDrop", out->mutable_cap_drop(), kAt); !s.ok()) {
+    return s;
+  }
+  bool privileged = false;
+  bool read_only = false;
+  if (absl::Status s = GetBool(hc, "Privileged", &privileged, kAt); !s.ok()) return s;
+  if (absl::Status s = GetBool(hc, "ReadonlyRootfs", &read_only, kAt); !s.ok()) return s;
+  out->set_privileged(privileged);
+  out->set_read_only_rootfs(read_only);
   google::protobuf::RepeatedPtrField<std::string> opts;
-  if (absl::Status s = GetStringList(hc, "SecurityOpt", &opts); !s.ok()) return s;
+  if (absl::Status s = GetStringArray(hc, "SecurityOpt", &opts, kAt); !s.ok()) return s;
   for (const std::string& opt : opts) {
     if (absl::Status s = ParseSecurityOpt(opt, out); !s.ok()) return s;
   }
