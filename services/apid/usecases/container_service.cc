@@ -195,14 +195,7 @@ absl::Status ContainerService::RemoveHeld(const std::string& id, bool force) {
   // NOT_FOUND: runtimed removed it itself (auto-remove after an exit or a
   // failed start); its endpoint and snapshot may still be there.
   if (!removed.ok() && !absl::IsNotFound(removed.status())) return removed.status();
-  if (absl::Status s = netd_.Detach(id); !s.ok()) {
-    spdlog::warn("container={} detach after removal (reconcile retries): {}", Short(id),
-                 s.ToString());
-  }
-  if (absl::Status s = imaged_.RemoveSnapshot(id); !s.ok()) {
-    spdlog::warn("container={} remove snapshot after removal (reconcile retries): {}", Short(id),
-                 s.ToString());
-  }
+  ReleaseAfterRemoval(id);
   if (!removed.ok()) return removed.status();
   spdlog::info("container={} removed", Short(id));
   return absl::OkStatus();
@@ -276,15 +269,9 @@ std::unique_ptr<WaitStream> ContainerService::Wait(const std::string& container,
   std::string id = found->id();
   return std::make_unique<CleanupBeforeAnswerStream>(std::move(stream), [this, id] {
     ContainerLocks::Turn turn(locks_, id);
-    // Only once the record is really gone; both calls are idempotent, and the
-    // `destroy` event's handling repeats them harmlessly.
-    if (!absl::IsNotFound(runtimed_.InspectContainer(id).status())) return;
-    if (absl::Status s = netd_.Detach(id); !s.ok()) {
-      spdlog::warn("container={} detach after removal: {}", Short(id), s.ToString());
-    }
-    if (absl::Status s = imaged_.RemoveSnapshot(id); !s.ok() && !absl::IsNotFound(s)) {
-      spdlog::warn("container={} remove snapshot after removal: {}", Short(id), s.ToString());
-    }
+    // Only once the record is really gone; the `destroy` event's handling
+    // repeats this harmlessly.
+    if (absl::IsNotFound(runtimed_.InspectContainer(id).status())) ReleaseAfterRemoval(id);
   });
 }
 
@@ -348,13 +335,24 @@ void ContainerService::HandleEventHeld(const v1::Event& event) {
     absl::StatusOr<v1::Container> record = runtimed_.InspectContainer(id);
     if (record.ok() && NeedsEndpoint(record->state().status())) return;
   }
+  if (event.action() == "destroy") {
+    ReleaseAfterRemoval(id);
+    return;
+  }
   if (absl::Status s = netd_.Detach(id); !s.ok()) {
     spdlog::warn("container={} detach after {}: {}", Short(id), event.action(), s.ToString());
   }
-  if (event.action() == "destroy") {
-    if (absl::Status s = imaged_.RemoveSnapshot(id); !s.ok()) {
-      spdlog::warn("container={} remove snapshot after destroy: {}", Short(id), s.ToString());
-    }
+}
+
+void ContainerService::ReleaseAfterRemoval(const std::string& id) {
+  // Both calls are idempotent; what fails here is retried by Reconcile().
+  if (absl::Status s = netd_.Detach(id); !s.ok()) {
+    spdlog::warn("container={} detach after removal (reconcile retries): {}", Short(id),
+                 s.ToString());
+  }
+  if (absl::Status s = imaged_.RemoveSnapshot(id); !s.ok() && !absl::IsNotFound(s)) {
+    spdlog::warn("container={} remove snapshot after removal (reconcile retries): {}", Short(id),
+                 s.ToString());
   }
 }
 

@@ -136,6 +136,9 @@ class ContainerService {
   absl::StatusOr<bool> StopHeld(const std::string& id, int timeout_seconds,
                                 const std::string& signal);
   absl::Status RemoveHeld(const std::string& id, bool force);
+  // After the record is gone: detach the endpoint and remove the snapshot
+  // (idempotent; failures are logged and left to Reconcile()). In the turn.
+  void ReleaseAfterRemoval(const std::string& id);
   void HandleEventHeld(const v1::Event& event);
 
   ImagedClient& imaged_;
