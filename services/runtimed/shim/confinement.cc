@@ -12,7 +12,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/fs/fs.h"
 #include "common/status/status.h"
-#include "services/runtimed/security/seccomp_profile.h"
 #include "services/runtimed/security/seccomp_filter.h"
 #include "services/runtimed/spec/capabilities.h"
 
@@ -83,22 +82,22 @@ absl::Status SetProcessCapabilities(uint64_t caps, bool keep_sys_admin) {
   return Capset(set, set, 0);
 }
 
-absl::StatusOr<std::string> CompileSeccomp(const spec::SecuritySpec& security) {
+absl::StatusOr<std::string> ReadSeccompProgram(const spec::SecuritySpec& security) {
   if (security.seccomp_profile.empty()) return std::string();
-  if (!security.seccomp_program_file.empty()) {
-    absl::StatusOr<std::string> program = fs::ReadFile(security.seccomp_program_file);
-    if (!program.ok() || program->empty()) {
-      return absl::InternalError(absl::StrCat("read the seccomp program '",
-                                              security.seccomp_program_file, "'"));
-    }
-    return program;
+  // Fail closed: a profile without its program must not start unfiltered.
+  if (security.seccomp_program_file.empty()) {
+    return absl::FailedPreconditionError("the shim config has a seccomp profile but no program");
   }
-  absl::StatusOr<security::SeccompProfile> profile =
-      security::ParseDockerSeccompProfile(security.seccomp_profile, security.capabilities);
-  if (!profile.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("seccomp profile: ", profile.status().message()));
+  absl::StatusOr<std::string> program = fs::ReadFile(security.seccomp_program_file);
+  if (!program.ok()) {
+    return absl::Status(program.status().code(), absl::StrCat("read the seccomp program: ",
+                                                              program.status().message()));
   }
-  return security::ExportSeccompBpf(*profile);
+  if (program->empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the seccomp program '", security.seccomp_program_file, "' is empty"));
+  }
+  return program;
 }
 
 absl::Status FinalizeBeforeExec(const spec::SecuritySpec& security, const std::string& bpf) {

@@ -34,10 +34,11 @@ absl::Status DropBoundingSet(uint64_t keep);
 // `keep_sys_admin`), inheritable to none.
 absl::Status SetProcessCapabilities(uint64_t caps, bool keep_sys_admin);
 
-// The seccomp filter of `security` as BPF ("" when there is none): read from
-// the program file runtimed compiled, or compiled here when there is none;
-// either way during setup, so that loading it at the end is one syscall.
-absl::StatusOr<std::string> CompileSeccomp(const spec::SecuritySpec& security);
+// The seccomp filter of `security` as BPF ("" when there is none), read
+// during setup from the program runtimed compiled (SeccompCache), so that
+// loading it at the end is one syscall. FailedPrecondition when a profile
+// comes without its program.
+absl::StatusOr<std::string> ReadSeccompProgram(const spec::SecuritySpec& security);
 
 // After the shim's go-ahead, right before execve: no_new_privs if asked, the
 // seccomp filter `bpf` (if any), then the final capability sets.

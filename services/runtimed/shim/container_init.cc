@@ -270,7 +270,7 @@ FileInfo StatForExec(const std::string& path) {
 absl::StatusOr<std::string> SetUp(const ShimConfig& c, const InitFds& fds,
                                   std::vector<std::string>& env, std::string* seccomp_bpf) {
   if (!Expect(fds.sync_fd, 'G')) return absl::AbortedError("shim went away");
-  BERTH_ASSIGN_OR_RETURN(*seccomp_bpf, CompileSeccomp(c.security));
+  BERTH_ASSIGN_OR_RETURN(*seccomp_bpf, ReadSeccompProgram(c.security));
   // Unshared only now that the shim has placed us in our cgroups, so the
   // namespace's root is the container's cgroup.
   if (unshare(CLONE_NEWCGROUP) != 0) return ErrnoToStatus(errno, "unshare cgroup namespace");

@@ -34,7 +34,7 @@ struct SecuritySpec {
   // A resolved profile in Docker's JSON format; "" = no filter (unconfined or
   // privileged).
   std::string seccomp_profile;
-  // The profile compiled by runtimed (BPF); "" = the init compiles it.
+  // The profile compiled by runtimed (BPF), which the init loads.
   std::string seccomp_program_file;
   std::vector<std::string> masked_paths;    // over-mounted: /dev/null for files, empty ro tmpfs for dirs
   std::vector<std::string> readonly_paths;  // bind-remounted read-only
