@@ -12,6 +12,7 @@
 #include "common/status/status.h"
 #include "services/runtimed/container_manager.h"
 #include "services/runtimed/container_state.h"
+#include "services/runtimed/launch_files.h"
 #include "services/runtimed/signal_names.h"
 #include "services/runtimed/spec/spec_builder.h"
 #include "spdlog/spdlog.h"
@@ -28,29 +29,9 @@ void SetTime(google::protobuf::Timestamp* ts, int64_t unix_nano) {
 
 absl::Status ContainerManager::WriteContainerFiles(const v1::Container& record,
                                                    const StartRequest& request) {
-  const std::string& id = record.id();
-  std::string hostname = spec::Hostname(record);
-  BERTH_RETURN_IF_ERROR(fs::WriteFileAtomically(paths_.HostnameFile(id), hostname + "\n"));
-  BERTH_RETURN_IF_ERROR(fs::WriteFileAtomically(
-      paths_.HostsFile(id), request.hosts.empty() ? spec::DefaultHosts(hostname) : request.hosts));
-  BERTH_RETURN_IF_ERROR(fs::WriteFileAtomically(
-      paths_.ResolvConfFile(id),
-      request.resolv_conf.empty() ? spec::DefaultResolvConf() : request.resolv_conf));
-  BERTH_ASSIGN_OR_RETURN(spec::ShimConfig shim_config,
-                         spec::BuildShimConfig(record, paths_, config_.host));
-  if (!shim_config.security.seccomp_profile.empty()) {
-    BERTH_ASSIGN_OR_RETURN(std::string program,
-                           seccomp_cache_.Program(shim_config.security.seccomp_profile,
-                                                  shim_config.security.capabilities));
-    BERTH_RETURN_IF_ERROR(fs::WriteFileAtomically(paths_.SeccompFile(id), program, 0600));
-    shim_config.security.seccomp_program_file = paths_.SeccompFile(id);
-  }
-  BERTH_RETURN_IF_ERROR(
-      fs::WriteFileAtomically(paths_.ShimConfigFile(id), spec::ToJson(shim_config), 0600));
-  std::filesystem::remove(paths_.ExitFile(id));
-  BERTH_RETURN_IF_ERROR(fs::MakeDirs(paths_.ShimDir(id), 0700));
-  return fs::MakeDirs(std::filesystem::path(shim_config.socket_path).parent_path().string(),
-                      0700);
+  return WriteLaunchFiles(record, request.hosts, request.resolv_conf, paths_, config_.host,
+                          seccomp_cache_)
+      .status();
 }
 
 void ContainerManager::ConnectAttaches(const std::string& id,

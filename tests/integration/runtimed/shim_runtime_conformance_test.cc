@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/fs/fs.h"
 #include "container_fixture.h"
+#include "services/runtimed/launch_files.h"
 #include "services/runtimed/paths.h"
 #include "services/runtimed/shim_runtime_berth.h"
 #include "services/runtimed/spec/shim_config.h"
@@ -81,18 +82,11 @@ class BerthShimEnv final : public ShimRuntimeEnv {
     mount->add_options("lowerdir=" + dir_ + "/lower");
     mount->add_options("upperdir=" + snap + "/upper");
     mount->add_options("workdir=" + snap + "/work");
-    // What ContainerManager writes before a launch.
-    std::string hostname = spec::Hostname(record);
-    Check(fs::MakeDirs(paths_.ContainerDir(id), 0700));
-    Check(fs::WriteFileAtomically(paths_.HostnameFile(id), hostname + "\n"));
-    Check(fs::WriteFileAtomically(paths_.HostsFile(id), spec::DefaultHosts(hostname)));
-    Check(fs::WriteFileAtomically(paths_.ResolvConfFile(id), spec::DefaultResolvConf()));
-    auto config = spec::BuildShimConfig(record, paths_, spec::HostFacts::OfThisProcess());
-    Check(config.status());
-    Check(fs::WriteFileAtomically(paths_.ShimConfigFile(id), spec::ToJson(*config), 0600));
-    Check(fs::MakeDirs(paths_.ShimDir(id), 0700));
-    Check(fs::MakeDirs(std::filesystem::path(config->socket_path).parent_path().string(), 0700));
-    return paths_.ShimConfigFile(id);
+    // Written exactly as ContainerManager writes them before a launch.
+    auto config_file = WriteLaunchFiles(record, "", "", paths_, spec::HostFacts::OfThisProcess(),
+                                        seccomp_);
+    Check(config_file.status());
+    return config_file.ok() ? *config_file : "";
   }
 
   ShimRuntime& runtime() override { return *runtime_; }
@@ -106,6 +100,8 @@ class BerthShimEnv final : public ShimRuntimeEnv {
   }
 
   static void Check(const absl::Status& status) { ASSERT_TRUE(status.ok()) << status; }
+
+  SeccompCache seccomp_;
 
   std::vector<pid_t> OurProcesses() const {
     std::vector<pid_t> pids;
