@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/support/stack.h"
+#include "tests/e2e/support/stack_fixture.h"
 
 namespace berth::e2e {
 namespace {
@@ -279,20 +280,6 @@ TEST_P(ContainerTest, NothingIsLeftAfterBerthDown) {
   EXPECT_EQ(traces.out, "");
 }
 
-// A private stack with busybox:latest imported, for tests that are not run
-// once per CLI.
-class BusyboxStackTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    SKIP_UNLESS_ROOT();
-    std::string error;
-    stack_ = Stack::StartWithBusybox(&error);
-    ASSERT_NE(stack_, nullptr) << error;
-  }
-  void TearDown() override { stack_.reset(); }
-
-  std::unique_ptr<Stack> stack_;
-};
 
 // docker-py (Debian's python3-docker) as a third, unchanged client.
 TEST_F(BusyboxStackTest, DockerPyRunListStopRemove) {

@@ -19,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/support/stack.h"
+#include "tests/e2e/support/stack_fixture.h"
 
 namespace berth::e2e {
 namespace {
@@ -59,16 +60,8 @@ std::string Trimmed(std::string s) {
   return s;
 }
 
-class HandoffTest : public ::testing::Test {
+class HandoffTest : public BusyboxStackTest {
  protected:
-  void SetUp() override {
-    SKIP_UNLESS_ROOT();
-    std::string error;
-    stack_ = Stack::StartWithBusybox(&error);
-    ASSERT_NE(stack_, nullptr) << error;
-  }
-  void TearDown() override { stack_.reset(); }
-
   CommandResult Cli(const std::string& cli, const std::string& args,
                     const CommandOptions& options = {}) {
     return cli == "docker" ? stack_->Docker(args, options) : stack_->Berth(args, options);
@@ -125,7 +118,6 @@ class HandoffTest : public ::testing::Test {
                .out == "hello from berth httpd\n";
   }
 
-  std::unique_ptr<Stack> stack_;
 };
 
 TEST_F(HandoffTest, RmRunOnATakenPortExits125AndLeavesNothingThroughDocker) {

@@ -19,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/support/stack.h"
+#include "tests/e2e/support/stack_fixture.h"
 
 namespace berth::e2e {
 namespace {
@@ -75,13 +76,11 @@ int FreePort() {
   return probe.port();
 }
 
-class HostProtectionTest : public ::testing::Test {
+class HostProtectionTest : public BusyboxStackTest {
  protected:
   void SetUp() override {
-    SKIP_UNLESS_ROOT();
-    std::string error;
-    stack_ = Stack::StartWithBusybox(&error);
-    ASSERT_NE(stack_, nullptr) << error;
+    BusyboxStackTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     // Containers run with every capability today; once capabilities are
     // trimmed, NET_ADMIN has to be asked for. Ask only if the stack accepts
     // the flag, so the test works on both sides of that change.
@@ -105,7 +104,6 @@ class HostProtectionTest : public ::testing::Test {
     return false;
   }
 
-  std::unique_ptr<Stack> stack_;
   std::string net_admin_;
 };
 

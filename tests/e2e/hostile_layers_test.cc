@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/support/stack.h"
+#include "tests/e2e/support/stack_fixture.h"
 
 namespace berth::e2e {
 namespace {
@@ -43,13 +44,11 @@ with open(out + "/crafted.tar.lrz", "wb") as f:
     f.write(b"LRZI\x00\x06" + b"\x42" * 8192)
 )PY";
 
-class HostileLayersTest : public ::testing::Test {
+class HostileLayersTest : public BusyboxStackTest {
  protected:
   void SetUp() override {
-    SKIP_UNLESS_ROOT();
-    std::string error;
-    stack_ = Stack::StartWithBusybox(&error);
-    ASSERT_NE(stack_, nullptr) << error;
+    BusyboxStackTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     layers_ = stack_->root() + "/hostile";
     ASSERT_EQ(stack_->Shell("mkdir -p " + layers_).exit_code, 0);
     std::ofstream(layers_ + "/make.py") << kMakeLayers;
@@ -89,7 +88,6 @@ class HostileLayersTest : public ::testing::Test {
     EXPECT_EQ(tmp.out, "") << "left in imaged's tmp/";
   }
 
-  std::unique_ptr<Stack> stack_;
   std::string layers_;
   std::string images_before_;
 };

@@ -28,13 +28,9 @@ class RegistryTest : public ::testing::Test {
       GTEST_SKIP() << "docker-registry is not installed";
     }
     std::string error;
-    stack_ = Stack::Start(&error);
+    stack_ = Stack::StartWithBusybox(&error);
     ASSERT_NE(stack_, nullptr) << error;
     StartRegistry();
-    std::string tar = stack_->BusyboxTar();
-    ASSERT_NE(tar, "");
-    CommandResult imported = stack_->Docker("import " + tar + " busybox:latest");
-    ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
     image_ = registry_ + "/test/busybox:1";
   }
 

@@ -18,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/support/stack.h"
+#include "tests/e2e/support/stack_fixture.h"
 
 namespace berth::e2e {
 namespace {
@@ -36,20 +37,8 @@ std::string ReadAll(const std::string& path) {
   return s.str();
 }
 
-class ResourcesTest : public ::testing::Test {
+class ResourcesTest : public BusyboxStackTest {
  protected:
-  void SetUp() override {
-    SKIP_UNLESS_ROOT();
-    std::string error;
-    stack_ = Stack::Start(&error);
-    ASSERT_NE(stack_, nullptr) << error;
-    std::string tar = stack_->BusyboxTar();
-    ASSERT_NE(tar, "");
-    CommandResult imported = stack_->Berth("import " + tar + " busybox:latest");
-    ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
-  }
-  void TearDown() override { stack_.reset(); }
-
   std::string Inspect(const std::string& name, const std::string& format) {
     return Trimmed(stack_->Docker("inspect -f '" + format + "' " + name).out);
   }
@@ -68,7 +57,6 @@ class ResourcesTest : public ::testing::Test {
     return "";
   }
 
-  std::unique_ptr<Stack> stack_;
 };
 
 TEST_F(ResourcesTest, MemoryLimitEndsInAnOomKillShownByInspect) {

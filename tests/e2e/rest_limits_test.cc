@@ -9,22 +9,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/support/stack.h"
+#include "tests/e2e/support/stack_fixture.h"
 
 namespace berth::e2e {
 namespace {
 
 using ::testing::HasSubstr;
 
-class RestLimitsTest : public ::testing::Test {
+class RestLimitsTest : public PrivateStackTest {
  protected:
-  void SetUp() override {
-    SKIP_UNLESS_ROOT();
-    std::string error;
-    stack_ = Stack::Start(&error);
-    ASSERT_NE(stack_, nullptr) << error;
-  }
-  void TearDown() override { stack_.reset(); }
-
   // curl over the Docker socket: the status code on the first line, then the
   // body.
   CommandResult Curl(const std::string& method, const std::string& target) {
@@ -33,7 +26,6 @@ class RestLimitsTest : public ::testing::Test {
                          " " + ShellQuote("http://localhost" + target));
   }
 
-  std::unique_ptr<Stack> stack_;
 };
 
 TEST_F(RestLimitsTest, DockerStopWithHugeTimeoutIsRefused) {

@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/support/stack.h"
+#include "tests/e2e/support/stack_fixture.h"
 
 namespace berth::e2e {
 namespace {
@@ -14,16 +15,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class StackTest : public ::testing::Test {
+class StackTest : public PrivateStackTest {
  protected:
-  void SetUp() override {
-    SKIP_UNLESS_ROOT();
-    std::string error;
-    stack_ = Stack::Start(&error);
-    ASSERT_NE(stack_, nullptr) << error;
-  }
-  void TearDown() override { stack_.reset(); }
-
   // Polls `berth info` until `predicate` holds on its output (bounded).
   bool InfoEventually(const std::function<bool(const std::string&)>& predicate,
                       std::string* last) {
@@ -36,7 +29,6 @@ class StackTest : public ::testing::Test {
     return false;
   }
 
-  std::unique_ptr<Stack> stack_;
 };
 
 TEST_F(StackTest, AllServicesHealthy) {
