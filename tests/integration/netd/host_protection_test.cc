@@ -29,6 +29,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
+#include "manager_fixture.h"
 #include "netns_helpers.h"
 #include "services/netd/firewall/libnftables_applier.h"
 #include "services/netd/metrics.h"
@@ -146,54 +147,13 @@ struct ScopedFd {
   int fd;
 };
 
-class HostProtectionTest : public ::testing::Test {
+class HostProtectionTest : public testing::NetdManagerFixture {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root (netlink, mounts, nftables)";
-    int pid = ::getpid();
-    config_.bridge = absl::StrCat("bth", pid % 10000);
-    config_.subnet = absl::StrFormat("10.%d.%d.0/24", 150 + pid % 50, pid % 250);
-    config_.nft_table = absl::StrCat("berth_h", pid);
-    char tmpl[] = "/tmp/netd-hp-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-    config_.state_dir = root_ + "/state";
-    config_.run_dir = root_ + "/run";
-    config_.resolv_conf_source = "";
-    auto netlink = netlink::LinuxNetlink::Create();
-    ASSERT_TRUE(netlink.ok()) << netlink.status();
-    netlink_ = std::move(*netlink);
-    StartManager();
-  }
-
-  void StartManager() {
-    manager_.reset();
-    auto manager =
-        NetworkManager::Create(config_, NetdDeps{*netlink_, netns_ops_, nft_, ports_, metrics_});
-    ASSERT_TRUE(manager.ok()) << manager.status();
-    manager_ = std::move(*manager);
-    absl::Status status = manager_->Recover();
-    ASSERT_TRUE(status.ok()) << status;
-  }
+  HostProtectionTest() : NetdManagerFixture({"bth", 150, "berth_h", "/tmp/netd-hp-"}) {}
 
   void TearDown() override {
-    if (root_.empty()) return;
-    if (manager_ != nullptr) {
-      absl::Status status = manager_->Teardown();
-      EXPECT_TRUE(status.ok()) << status;
-      manager_.reset();
-    }
     if (!outside_ns_.empty()) RunCommand("ip netns del " + outside_ns_);
-    std::string netns_dir = config_.run_dir + "/netd/netns";
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(netns_dir, ec)) {
-      ::umount2(entry.path().c_str(), MNT_DETACH);
-    }
-    ::umount2(netns_dir.c_str(), MNT_DETACH);
-    RunCommand("ip link del " + config_.bridge);
-    RunCommand("nft delete table ip " + config_.nft_table);
-    RunCommand("nft delete table bridge " + config_.nft_table);
-    std::filesystem::remove_all(root_, ec);
+    NetdManagerFixture::TearDown();
   }
 
   EndpointRecord Attach(const std::string& name, std::vector<PortRequest> ports = {}) {
@@ -214,16 +174,7 @@ class HostProtectionTest : public ::testing::Test {
 
   std::string Nft(const std::string& command) { return RunCommand("nft " + command); }
 
-  NetdConfig config_;
-  std::string root_;
   std::string outside_ns_;
-  std::unique_ptr<netlink::LinuxNetlink> netlink_;
-  netns::LinuxNetnsOps netns_ops_;
-  firewall::LibnftablesApplier nft_;
-  ports::SocketPortReserver ports_;
-  prometheus::Registry registry_;
-  NetdMetrics metrics_{registry_};
-  std::unique_ptr<NetworkManager> manager_;
 };
 
 // CVE-2020-8558: the bridge has route_localnet=1 (loopback publishing needs

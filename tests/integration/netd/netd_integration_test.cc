@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
+#include "manager_fixture.h"
 #include "netns_helpers.h"
 #include "services/netd/firewall/libnftables_applier.h"
 #include "services/netd/metrics.h"
@@ -40,57 +41,9 @@ using testing::ReadFromLoopback;
 using testing::ReadFromNetns;
 using testing::RunCommand;
 
-class NetdIntegrationTest : public ::testing::Test {
+class NetdIntegrationTest : public testing::NetdManagerFixture {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root (netlink, mounts, nftables)";
-    int pid = ::getpid();
-    config_.bridge = absl::StrCat("btn", pid % 10000);
-    config_.subnet = absl::StrFormat("10.%d.%d.0/24", 200 + pid % 50, pid % 250);
-    config_.nft_table = absl::StrCat("berth_t", pid);
-    char tmpl[] = "/tmp/netd-it-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-    config_.state_dir = root_ + "/state";
-    config_.run_dir = root_ + "/run";
-    config_.resolv_conf_source = "";
-    auto netlink = netlink::LinuxNetlink::Create();
-    ASSERT_TRUE(netlink.ok()) << netlink.status();
-    netlink_ = std::move(*netlink);
-    StartManager();
-    ASSERT_TRUE(manager_ != nullptr);
-  }
-
-  // Recreates the manager as a netd restart would: kernel state stays.
-  void StartManager() {
-    manager_.reset();
-    auto manager =
-        NetworkManager::Create(config_, NetdDeps{*netlink_, netns_ops_, nft_, ports_, metrics_});
-    ASSERT_TRUE(manager.ok()) << manager.status();
-    manager_ = std::move(*manager);
-    absl::Status status = manager_->Recover();
-    ASSERT_TRUE(status.ok()) << status;
-  }
-
-  // Runs even when an assertion failed: the manager's teardown, then a blunt
-  // sweep of anything with this test's names.
-  void TearDown() override {
-    if (root_.empty()) return;
-    if (manager_ != nullptr) {
-      absl::Status status = manager_->Teardown();
-      EXPECT_TRUE(status.ok()) << status;
-      manager_.reset();
-    }
-    std::string netns_dir = config_.run_dir + "/netd/netns";
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(netns_dir, ec)) {
-      ::umount2(entry.path().c_str(), MNT_DETACH);
-    }
-    ::umount2(netns_dir.c_str(), MNT_DETACH);
-    RunCommand("ip link del " + config_.bridge);
-    RunCommand("nft delete table ip " + config_.nft_table);
-    std::filesystem::remove_all(root_, ec);
-  }
+  NetdIntegrationTest() : NetdManagerFixture({"btn", 200, "berth_t", "/tmp/netd-it-"}) {}
 
   AttachParams Params(const std::string& id, const std::string& mode) {
     AttachParams params;
@@ -105,15 +58,6 @@ class NetdIntegrationTest : public ::testing::Test {
     return RunCommand(absl::StrCat("nsenter --net=", netns_path, " ", command));
   }
 
-  NetdConfig config_;
-  std::string root_;
-  std::unique_ptr<netlink::LinuxNetlink> netlink_;
-  netns::LinuxNetnsOps netns_ops_;
-  firewall::LibnftablesApplier nft_;
-  ports::SocketPortReserver ports_;
-  prometheus::Registry registry_;
-  NetdMetrics metrics_{registry_};
-  std::unique_ptr<NetworkManager> manager_;
 };
 
 TEST_F(NetdIntegrationTest, BridgeAttachConfiguresTheNamespaceAndDetachRemovesIt) {
