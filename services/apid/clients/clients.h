@@ -57,19 +57,12 @@ class ImagedClient {
   virtual std::unique_ptr<ImportStream> ImportImage(const grpc::ServerContextBase* parent) = 0;
   virtual std::unique_ptr<ProgressStream> PullImage(const v1::PullImageRequest& request,
                                                     const grpc::ServerContextBase* parent) = 0;
-  // Registry and tag operations. The defaults (for fakes that do not serve
-  // them) answer UNIMPLEMENTED; a null stream means the same.
-  virtual absl::Status TagImage(const std::string& source, const std::string& target) {
-    return absl::UnimplementedError("tag is not implemented by this client");
-  }
+  // Registry and tag operations.
+  virtual absl::Status TagImage(const std::string& source, const std::string& target) = 0;
   virtual std::unique_ptr<ProgressStream> PushImage(const v1::PushImageRequest& request,
-                                                    const grpc::ServerContextBase* parent) {
-    return nullptr;
-  }
+                                                    const grpc::ServerContextBase* parent) = 0;
   // UNAUTHENTICATED when the registry refuses the credentials.
-  virtual absl::StatusOr<v1::LoginResponse> Login(const v1::LoginRequest& request) {
-    return absl::UnimplementedError("login is not implemented by this client");
-  }
+  virtual absl::StatusOr<v1::LoginResponse> Login(const v1::LoginRequest& request) = 0;
 };
 
 class NetdClient {
@@ -110,16 +103,11 @@ class RuntimedClient {
   // Write the `open` message first.
   virtual std::unique_ptr<AttachStream> AttachContainer(const grpc::ServerContextBase* parent) = 0;
   virtual std::unique_ptr<EventStream> Events(const v1::EventsRequest& request) = 0;
-  // One read of the container's resource usage. Not pure, so fakes that do
-  // not serve stats need no change.
-  virtual absl::StatusOr<v1::ContainerStats> ContainerStats(const std::string& container) {
-    return absl::UnimplementedError("stats is not implemented by this backend");
-  }
+  // One read of the container's resource usage.
+  virtual absl::StatusOr<v1::ContainerStats> ContainerStats(const std::string& container) = 0;
   // docker update; returns dockerd's warnings.
   virtual absl::StatusOr<v1::UpdateContainerResponse> UpdateContainer(
-      const v1::UpdateContainerRequest& request) {
-    return absl::UnimplementedError("update is not implemented by this backend");
-  }
+      const v1::UpdateContainerRequest& request) = 0;
 };
 
 }  // namespace berth::apid

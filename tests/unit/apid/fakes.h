@@ -119,6 +119,20 @@ class FakeImaged : public ImagedClient {
     return std::make_unique<FailedStream<ProgressStream, v1::ProgressMessage>>(
         absl::UnimplementedError("pull is not implemented yet"));
   }
+  // Registry calls are not served by the fake: they answer UNIMPLEMENTED.
+  absl::Status TagImage(const std::string& source, const std::string&) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("imaged.TagImage " + source);
+    return absl::UnimplementedError("tag is not served by the fake");
+  }
+  std::unique_ptr<ProgressStream> PushImage(const v1::PushImageRequest&,
+                                            const grpc::ServerContextBase*) override {
+    return std::make_unique<FailedStream<ProgressStream, v1::ProgressMessage>>(
+        absl::UnimplementedError("push is not served by the fake"));
+  }
+  absl::StatusOr<v1::LoginResponse> Login(const v1::LoginRequest&) override {
+    return absl::UnimplementedError("login is not served by the fake");
+  }
 
  private:
   CallLog& log_;
@@ -257,6 +271,18 @@ class FakeRuntimed : public RuntimedClient {
     log_.push_back("runtimed.ResizeContainer " + r.container());
     last_resize = r;
     return absl::OkStatus();
+  }
+  // Stats and update are not served by the fake.
+  absl::StatusOr<v1::ContainerStats> ContainerStats(const std::string& c) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("runtimed.ContainerStats " + c);
+    return absl::UnimplementedError("stats is not served by the fake");
+  }
+  absl::StatusOr<v1::UpdateContainerResponse> UpdateContainer(
+      const v1::UpdateContainerRequest& r) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("runtimed.UpdateContainer " + r.container());
+    return absl::UnimplementedError("update is not served by the fake");
   }
   std::vector<v1::WaitEvent> wait_events;  // what WaitContainer streams
   std::unique_ptr<WaitStream> WaitContainer(const v1::WaitContainerRequest& r,
