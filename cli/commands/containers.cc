@@ -170,14 +170,26 @@ int RunLogs(const GlobalOptions& global, const LogsOptions& options) {
   request.set_stderr(true);
   request.set_tail(tail);
   auto reader = client.stub().ContainerLogs(&context, request);
-  berth::v1::LogEntry entry;
-  while (reader->Read(&entry)) {
-    const int fd = entry.stream() == berth::v1::STD_STREAM_STDERR ? STDERR_FILENO : STDOUT_FILENO;
-    std::string text = entry.data();
-    if (options.timestamps) {
-      text = FormatLogTimestamp(ToAbslTime(entry.time())) + " " + text;
+  berth::v1::LogBatch batch;
+  while (reader->Read(&batch)) {
+    // Consecutive entries of one stream go out in one write.
+    std::string pending;
+    int pending_fd = STDOUT_FILENO;
+    bool written = true;
+    for (const berth::v1::LogEntry& entry : batch.entries()) {
+      const int fd =
+          entry.stream() == berth::v1::STD_STREAM_STDERR ? STDERR_FILENO : STDOUT_FILENO;
+      if (fd != pending_fd && !pending.empty()) {
+        written = written && WriteAll(pending_fd, pending);
+        pending.clear();
+      }
+      pending_fd = fd;
+      if (options.timestamps) {
+        pending += FormatLogTimestamp(ToAbslTime(entry.time())) + " ";
+      }
+      pending += entry.data();
     }
-    if (!WriteAll(fd, text)) {
+    if (!written || !WriteAll(pending_fd, pending)) {
       // The reader of our output went away (e.g. `berth logs x | head`).
       context.TryCancel();
       reader->Finish();

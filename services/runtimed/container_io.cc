@@ -58,7 +58,7 @@ class LogTailer {
 
 absl::Status ContainerManager::ContainerLogs(
     const LogsRequest& request, const std::function<bool(const logs::LogLine&)>& sink,
-    const Cancelled& cancelled) {
+    const Cancelled& cancelled, const std::function<bool()>& flush) {
   std::string id;
   {
     absl::MutexLock lock(&mu_);
@@ -70,23 +70,31 @@ absl::Status ContainerManager::ContainerLogs(
     if (line.stream == "stderr" && !request.stderr) return false;
     return line.time_unix_nano > request.since_unix_nano;
   };
+  auto flushed = [&flush] { return flush == nullptr || flush(); };
   LogTailer tailer(paths_.LogFile(id));
-  std::deque<logs::LogLine> backlog;
-  BERTH_RETURN_IF_ERROR(tailer
-                            .ReadNew([&](const logs::LogLine& line) {
-                              if (!wanted(line)) return true;
-                              backlog.push_back(line);
-                              if (request.tail >= 0 &&
-                                  backlog.size() > static_cast<size_t>(request.tail)) {
-                                backlog.pop_front();
-                              }
-                              return true;
-                            })
-                            .status());
-  for (const auto& line : backlog) {
-    if (!sink(line)) return absl::OkStatus();
+  if (request.tail < 0) {
+    // The whole log: straight to the sink, never held in memory.
+    BERTH_ASSIGN_OR_RETURN(bool more, tailer.ReadNew([&](const logs::LogLine& line) {
+      return !wanted(line) || sink(line);
+    }));
+    if (!more) return absl::OkStatus();
+  } else {
+    std::deque<logs::LogLine> backlog;
+    BERTH_RETURN_IF_ERROR(tailer
+                              .ReadNew([&](const logs::LogLine& line) {
+                                if (!wanted(line)) return true;
+                                backlog.push_back(line);
+                                if (backlog.size() > static_cast<size_t>(request.tail)) {
+                                  backlog.pop_front();
+                                }
+                                return true;
+                              })
+                              .status());
+    for (const auto& line : backlog) {
+      if (!sink(line)) return absl::OkStatus();
+    }
   }
-  if (!request.follow) return absl::OkStatus();
+  if (!flushed() || !request.follow) return absl::OkStatus();
   auto forward = [&](const logs::LogLine& line) { return !wanted(line) || sink(line); };
   while (!cancelled()) {
     bool running;
@@ -99,7 +107,7 @@ absl::Status ContainerManager::ContainerLogs(
     // Read after the state check: the shim flushes the log before it reports
     // the exit, so a final read after "not running" sees everything.
     BERTH_ASSIGN_OR_RETURN(bool more, tailer.ReadNew(forward));
-    if (!more || !running) return absl::OkStatus();
+    if (!more || !flushed() || !running) return absl::OkStatus();
     absl::SleepFor(kFollowPollInterval);
   }
   return absl::OkStatus();

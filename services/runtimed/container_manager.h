@@ -127,10 +127,13 @@ class ContainerManager {
                                            const std::function<void()>& registered,
                                            const Cancelled& cancelled);
   // Streams the json-file log to `sink` (false stops), following while the
-  // container runs when asked.
+  // container runs when asked. `flush` (optional; false stops) is called
+  // after the backlog and after each burst read while following, so a
+  // batching sink sends what it holds without delaying live lines.
   absl::Status ContainerLogs(const LogsRequest& request,
                              const std::function<bool(const logs::LogLine&)>& sink,
-                             const Cancelled& cancelled);
+                             const Cancelled& cancelled,
+                             const std::function<bool()>& flush = nullptr);
   // Registers an attach client; connected now if running, else at Start.
   absl::StatusOr<std::shared_ptr<AttachSession>> Attach(const std::string& ref,
                                                         AttachOptions options);

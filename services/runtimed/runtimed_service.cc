@@ -18,6 +18,12 @@ void SetTime(google::protobuf::Timestamp* ts, int64_t unix_nano) {
   ts->set_nanos(static_cast<int32_t>(unix_nano % 1000000000));
 }
 
+// A log batch is sent once it holds this much: large enough that a big log
+// costs few writes, far below gRPC's 4 MiB message limit (a line is at most
+// one 32 KiB read of the shim).
+constexpr size_t kLogBatchBytes = 256 * 1024;
+constexpr size_t kLogEntryOverhead = 24;  // stream, timestamp and framing
+
 v1::LogEntry ToLogEntry(const logs::LogLine& line) {
   v1::LogEntry entry;
   entry.set_stream(line.stream == "stderr" ? v1::STD_STREAM_STDERR : v1::STD_STREAM_STDOUT);
@@ -157,13 +163,29 @@ grpc::Status RuntimedService::UpdateContainer(grpc::ServerContext*,
 
 grpc::Status RuntimedService::ContainerLogs(grpc::ServerContext* context,
                                             const v1::ContainerLogsRequest* request,
-                                            grpc::ServerWriter<v1::LogEntry>* writer) {
+                                            grpc::ServerWriter<v1::LogBatch>* writer) {
   LogsRequest logs{request->container(), request->follow(), request->stdout(),
                    request->stderr(), request->tail(), request->since_unix_nano()};
   if (!logs.stdout && !logs.stderr) logs.stdout = logs.stderr = true;
-  return ToGrpcStatus(manager_.ContainerLogs(
-      logs, [writer](const logs::LogLine& line) { return writer->Write(ToLogEntry(line)); },
-      [context] { return context->IsCancelled(); }));
+  v1::LogBatch batch;
+  size_t batch_bytes = 0;
+  auto flush = [&] {
+    if (batch.entries_size() == 0) return true;
+    bool written = writer->Write(batch);
+    batch.Clear();
+    batch_bytes = 0;
+    return written;
+  };
+  absl::Status status = manager_.ContainerLogs(
+      logs,
+      [&](const logs::LogLine& line) {
+        *batch.add_entries() = ToLogEntry(line);
+        batch_bytes += line.data.size() + kLogEntryOverhead;
+        return batch_bytes < kLogBatchBytes || flush();
+      },
+      [context] { return context->IsCancelled(); }, flush);
+  if (status.ok()) flush();
+  return ToGrpcStatus(status);
 }
 
 grpc::Status RuntimedService::AttachContainer(

@@ -35,7 +35,7 @@ class RuntimedService final : public v1::RuntimeService::Service {
                                 const v1::InspectContainerRequest* request,
                                 v1::Container* response) override;
   grpc::Status ContainerLogs(grpc::ServerContext* context, const v1::ContainerLogsRequest* request,
-                             grpc::ServerWriter<v1::LogEntry>* writer) override;
+                             grpc::ServerWriter<v1::LogBatch>* writer) override;
   grpc::Status AttachContainer(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::AttachOutput, v1::AttachInput>* stream) override;

@@ -33,7 +33,7 @@ namespace berth::apid {
 using ImportStream = WriteStream<v1::ImportImageRequest, v1::ImportImageResponse>;
 using ProgressStream = ReadStream<v1::ProgressMessage>;
 using WaitStream = ReadStream<v1::WaitEvent>;
-using LogStream = ReadStream<v1::LogEntry>;
+using LogStream = ReadStream<v1::LogBatch>;
 using EventStream = ReadStream<v1::Event>;
 using AttachStream = BidiStream<v1::AttachInput, v1::AttachOutput>;
 

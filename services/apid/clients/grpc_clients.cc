@@ -311,7 +311,7 @@ class GrpcRuntimedClient : public RuntimedClient {
 
   std::unique_ptr<LogStream> ContainerLogs(const v1::ContainerLogsRequest& request,
                                            const grpc::ServerContextBase* parent) override {
-    return std::make_unique<GrpcReadStream<v1::LogEntry>>(
+    return std::make_unique<GrpcReadStream<v1::LogBatch>>(
         StreamContext(parent),
         [&](grpc::ClientContext* c) { return stub_->ContainerLogs(c, request); });
   }

@@ -262,7 +262,7 @@ grpc::Status BerthService::ContainerStats(grpc::ServerContext*,
 
 grpc::Status BerthService::ContainerLogs(grpc::ServerContext* ctx,
                                          const v1::ContainerLogsApiRequest* req,
-                                         grpc::ServerWriter<v1::LogEntry>* writer) {
+                                         grpc::ServerWriter<v1::LogBatch>* writer) {
   v1::ContainerLogsRequest request;
   request.set_container(req->container());
   request.set_follow(req->follow());

@@ -58,7 +58,7 @@ class BerthService final
   grpc::Status ContainerStats(grpc::ServerContext* ctx, const v1::ContainerStatsApiRequest* req,
                               v1::ContainerStats* resp) override;
   grpc::Status ContainerLogs(grpc::ServerContext* ctx, const v1::ContainerLogsApiRequest* req,
-                             grpc::ServerWriter<v1::LogEntry>* writer) override;
+                             grpc::ServerWriter<v1::LogBatch>* writer) override;
   grpc::ServerBidiReactor<v1::AttachInput, v1::AttachOutput>* AttachContainer(
       grpc::CallbackServerContext* ctx) override;
   grpc::Status ResizeContainer(grpc::ServerContext* ctx, const v1::ResizeContainerApiRequest* req,

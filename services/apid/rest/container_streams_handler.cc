@@ -109,12 +109,18 @@ absl::Status Logs(RestDeps& deps, HandlerContext& ctx) {
   }
   std::unique_ptr<DisconnectWatch> watch =
       ctx.response.WatchDisconnect([s = stream.get()] { s->Cancel(); });
-  v1::LogEntry entry;
+  v1::LogBatch batch;
   bool client_gone = false;
-  while (stream->Read(&entry)) {
-    int64_t t = entry.time().seconds() * 1000000000LL + entry.time().nanos();
-    if (until_ns > 0 && t > until_ns) continue;
-    if (!ctx.response.WriteChunk(EncodeOutput(entry, tty, timestamps)).ok()) {
+  std::string chunk;
+  while (stream->Read(&batch)) {
+    // One HTTP chunk (one write) per batch, not per line.
+    chunk.clear();
+    for (const v1::LogEntry& entry : batch.entries()) {
+      int64_t t = entry.time().seconds() * 1000000000LL + entry.time().nanos();
+      if (until_ns > 0 && t > until_ns) continue;
+      chunk += EncodeOutput(entry, tty, timestamps);
+    }
+    if (!chunk.empty() && !ctx.response.WriteChunk(chunk).ok()) {
       client_gone = true;
       stream->Cancel();
       break;

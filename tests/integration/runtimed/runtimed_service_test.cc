@@ -178,12 +178,14 @@ TEST_F(RuntimedServiceTest, ListAndLogsOverGrpc) {
   logs.set_container(c.id());
   logs.set_tail(-1);
   auto reader = stub_->ContainerLogs(&logs_context, logs);
-  v1::LogEntry entry;
-  ASSERT_TRUE(reader->Read(&entry));
+  v1::LogBatch batch;
+  ASSERT_TRUE(reader->Read(&batch));
+  ASSERT_EQ(batch.entries_size(), 1);
+  const v1::LogEntry& entry = batch.entries(0);
   EXPECT_EQ(entry.data(), "hi\n");
   EXPECT_EQ(entry.stream(), v1::STD_STREAM_STDOUT);
   EXPECT_GT(entry.time().seconds(), 0);
-  EXPECT_FALSE(reader->Read(&entry));
+  EXPECT_FALSE(reader->Read(&batch));
   EXPECT_TRUE(reader->Finish().ok());
 }
 

@@ -296,7 +296,7 @@ class FakeRuntimed : public RuntimedClient {
                                            const grpc::ServerContextBase*) override {
     log_.push_back("runtimed.ContainerLogs " + r.container());
     last_logs = r;
-    return std::make_unique<FailedStream<LogStream, v1::LogEntry>>(
+    return std::make_unique<FailedStream<LogStream, v1::LogBatch>>(
         absl::UnimplementedError("fake"));
   }
   std::unique_ptr<AttachStream> AttachContainer(const grpc::ServerContextBase*) override {

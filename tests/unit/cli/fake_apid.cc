@@ -355,10 +355,14 @@ grpc::Status FakeApid::InspectContainer(grpc::ServerContext*,
 
 grpc::Status FakeApid::ContainerLogs(grpc::ServerContext*,
                                      const berth::v1::ContainerLogsApiRequest* request,
-                                     grpc::ServerWriter<berth::v1::LogEntry>* writer) {
+                                     grpc::ServerWriter<berth::v1::LogBatch>* writer) {
   Record(absl::StrCat("logs tail=", request->tail(), " follow=", request->follow()));
-  writer->Write(Entry(berth::v1::STD_STREAM_STDOUT, "out line\n"));
-  writer->Write(Entry(berth::v1::STD_STREAM_STDERR, "err line\n"));
+  // Two batches: the CLI must read across batch boundaries.
+  berth::v1::LogBatch first, second;
+  *first.add_entries() = Entry(berth::v1::STD_STREAM_STDOUT, "out line\n");
+  *second.add_entries() = Entry(berth::v1::STD_STREAM_STDERR, "err line\n");
+  writer->Write(first);
+  writer->Write(second);
   return grpc::Status::OK;
 }
 

@@ -72,7 +72,7 @@ class FakeApid final : public berth::v1::Berth::Service {
                                 const berth::v1::InspectContainerApiRequest*,
                                 berth::v1::Container*) override;
   grpc::Status ContainerLogs(grpc::ServerContext*, const berth::v1::ContainerLogsApiRequest*,
-                             grpc::ServerWriter<berth::v1::LogEntry>*) override;
+                             grpc::ServerWriter<berth::v1::LogBatch>*) override;
   grpc::Status AttachContainer(
       grpc::ServerContext*,
       grpc::ServerReaderWriter<berth::v1::AttachOutput, berth::v1::AttachInput>*) override;
