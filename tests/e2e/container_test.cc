@@ -206,6 +206,22 @@ TEST_P(ContainerTest, PsLogsStopRm) {
   EXPECT_EQ(AnyContainerTraces(), "");
 }
 
+// 100,000 lines (~590 KB) travel in several log batches: all of them arrive,
+// in order, and --tail picks the last ones across batch boundaries.
+TEST_P(ContainerTest, LargeLogArrivesWholeAndInOrder) {
+  CommandResult run = Cli("run -d --name chatty busybox seq 1 100000");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(Cli("wait chatty").exit_code, 0);
+  CommandResult logs = Cli("logs chatty");
+  ASSERT_EQ(logs.exit_code, 0) << logs.err;
+  std::string expected;
+  for (int i = 1; i <= 100000; ++i) expected += std::to_string(i) + "\n";
+  EXPECT_EQ(logs.out.size(), expected.size());
+  EXPECT_TRUE(logs.out == expected) << "first bytes: " << logs.out.substr(0, 40);
+  EXPECT_EQ(Cli("logs --tail 3 chatty").out, "99998\n99999\n100000\n");
+  EXPECT_EQ(Cli("rm chatty").exit_code, 0);
+}
+
 TEST_P(ContainerTest, RemovingARunningContainerNeedsForce) {
   CommandResult run = Cli("run -d --name busy busybox sleep 1000");
   ASSERT_EQ(run.exit_code, 0) << run.err;
