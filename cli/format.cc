@@ -212,6 +212,46 @@ std::string FormatLogTimestamp(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E9SZ", t, absl::UTCTimeZone());
 }
 
+absl::StatusOr<absl::Time> ParseTimeArgument(const std::string& text, absl::Time now) {
+  absl::Duration back;
+  if (!text.empty() && absl::ascii_isalpha(static_cast<unsigned char>(text.back())) &&
+      absl::ParseDuration(text, &back)) {
+    if (back < absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat("negative duration '", text, "'"));
+    }
+    return now - back;
+  }
+  absl::Time t;
+  std::string err;
+  if (absl::ParseTime(absl::RFC3339_full, text, &t, &err)) return t;
+  if (absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &t, &err)) return t;
+  absl::string_view seconds = text, fraction;
+  if (size_t dot = text.find('.'); dot != std::string::npos) {
+    seconds = absl::string_view(text).substr(0, dot);
+    fraction = absl::string_view(text).substr(dot + 1);
+  }
+  int64_t whole = 0;
+  auto digits = [](absl::string_view s) {
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); });
+  };
+  const bool has_dot = seconds.size() != text.size();
+  if (!seconds.empty() && digits(seconds) && digits(fraction) && fraction.size() <= 9 &&
+      (!has_dot || !fraction.empty()) &&
+      absl::SimpleAtoi(seconds, &whole)) {
+    int64_t nanos = 0;
+    if (!fraction.empty()) {
+      std::string padded(fraction);
+      padded.resize(9, '0');
+      absl::SimpleAtoi(padded, &nanos);
+    }
+    return absl::FromUnixSeconds(whole) + absl::Nanoseconds(nanos);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "invalid time '", text,
+      "': want Unix seconds, RFC 3339, a date (YYYY-MM-DD) or a duration such as 10m"));
+}
+
 std::string FormatContainerStatus(const StatusView& status, absl::Time now) {
   switch (status.phase) {
     case ContainerPhase::kRunning:

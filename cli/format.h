@@ -58,6 +58,12 @@ std::string BinarySize(int64_t bytes);
 // "2024-01-02T03:04:05.000000006Z".
 std::string FormatLogTimestamp(absl::Time t);
 
+// A --since/--until argument as the docker CLI takes it: Unix seconds with an
+// optional fraction ("1700000000.5"), RFC 3339 ("2024-01-02T03:04:05Z"), a
+// date ("2024-01-02", UTC midnight) or a duration back from `now` ("10m",
+// "1h30m"). InvalidArgument otherwise.
+absl::StatusOr<absl::Time> ParseTimeArgument(const std::string& text, absl::Time now);
+
 // ---------------------------------------------------------------------------
 // Containers
 

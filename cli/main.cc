@@ -27,6 +27,7 @@ struct AllOptions {
   bool force = false;
   berth::cli::PsOptions ps;
   berth::cli::LogsOptions logs;
+  berth::cli::EventsOptions events;
   int stop_timeout = -1;
   std::string kill_signal = "KILL";
   int health_timeout_ms = 2000;
@@ -42,6 +43,11 @@ void AddSystemCommands(CLI::App& app, const GlobalOptions& global, AllOptions& o
   app.add_subcommand("info", "Display system-wide information")->callback([&] {
     action = [&] { return berth::cli::RunInfo(global); };
   });
+  auto* events = app.add_subcommand("events", "Get real time events from the server");
+  events->add_option("--since", o.events.since, "Show all events created since timestamp");
+  events->add_option("--until", o.events.until, "Stream events until this timestamp");
+  events->add_option("-f,--filter", o.events.filters, "Filter output based on conditions provided");
+  events->callback([&] { action = [&] { return berth::cli::RunEvents(global, o.events); }; });
   auto* health = app.add_subcommand(
       "health", "Check a Berth gRPC endpoint's health (exit 0 when serving)");
   health->add_option("--timeout-ms", o.health_timeout_ms, "How long to wait for the answer")

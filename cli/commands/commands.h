@@ -78,6 +78,17 @@ int RunStart(const GlobalOptions& global, const std::vector<std::string>& contai
 int RunInspect(const GlobalOptions& global, const std::vector<std::string>& objects);
 int RunWait(const GlobalOptions& global, const std::vector<std::string>& containers);
 
+// events.cc ------------------------------------------------------------------
+
+struct EventsOptions {
+  std::string since;                 // --since (see ParseTimeArgument)
+  std::string until;                 // --until
+  std::vector<std::string> filters;  // --filter key=value
+};
+// Prints events as `docker events` does, one per line, until --until passes
+// or the user interrupts.
+int RunEvents(const GlobalOptions& global, const EventsOptions& options);
+
 // run.cc ---------------------------------------------------------------------
 
 // `berth run`: create, attach and wait (unless -d), start, stream stdio, and

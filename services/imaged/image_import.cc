@@ -34,6 +34,7 @@ absl::StatusOr<Image> ImageManager::Import(const ImportOptions& options,
   }
   spdlog::info("image={} imported{}{}", image->id, options.repo.empty() ? "" : " as ",
                image->repo_tags.empty() ? "" : image->repo_tags.front());
+  Emit("import", image->id, image->repo_tags.empty() ? image->id : image->repo_tags.front());
   return image;
 }
 

@@ -76,7 +76,18 @@ absl::StatusOr<std::unique_ptr<ImageManager>> ImageManager::Create(ImageManagerO
   BERTH_RETURN_IF_ERROR(layers::ValidateLimits(options.limits));
   std::unique_ptr<ImageManager> manager(new ImageManager(std::move(options)));
   BERTH_RETURN_IF_ERROR(manager->Recover());
+  BERTH_RETURN_IF_ERROR(manager->events_.Persist(manager->paths_.root() + "/events.jsonl"));
   return manager;
+}
+
+void ImageManager::Emit(const std::string& action, const std::string& id,
+                        const std::string& name) {
+  events::EventRecord event;
+  event.type = "image";
+  event.action = action;
+  event.id = id;
+  event.attributes["name"] = name;
+  events_.Emit(std::move(event));
 }
 
 absl::Time ImageManager::Now() const { return options_.clock ? options_.clock() : absl::Now(); }
@@ -226,6 +237,7 @@ absl::Status ImageManager::Tag(const std::string& source, const std::string& tar
   BERTH_ASSIGN_OR_RETURN(std::string id, ResolveLocked(source));
   BERTH_RETURN_IF_ERROR(images_.SetTag(ref.FamiliarString(), id));
   spdlog::info("image={} tagged {}", id, ref.FamiliarString());
+  Emit("tag", id, ref.FamiliarString());
   return absl::OkStatus();
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/events/event_log.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -166,6 +167,10 @@ class ImageManager {
 
   const Paths& paths() const { return paths_; }
 
+  // Image events (import, pull, push, tag, untag, delete), persisted in the
+  // state dir's events.jsonl.
+  events::EventLog& events() { return events_; }
+
  private:
   explicit ImageManager(ImageManagerOptions options);
 
@@ -187,14 +192,19 @@ class ImageManager {
                                       content::BlobWriter& blob, const metadata::OciImage& config,
                                       const std::string& tag);
 
-  // Pull helpers (image_pull.cc).
+  // Pull and push helpers (image_pull.cc, image_push.cc).
   absl::StatusOr<Image> PullUnlocked(const RegistryRequest& request);
+  absl::StatusOr<std::string> PushUnlocked(const RegistryRequest& request);
+
+  // Records an image event: `id` is the actor, `name` its "name" attribute.
+  void Emit(const std::string& action, const std::string& id, const std::string& name);
 
   // Removal helpers (image_remove.cc).
   absl::Status CheckNotInUse(const std::string& id, const std::string& ref, bool by_tag) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   absl::Status DeleteImageLocked(const std::string& id, RemoveResult& result)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<RemoveResult> RemoveUnlocked(const std::string& ref, bool force);
 
   ImageManagerOptions options_;
   Paths paths_;
@@ -204,6 +214,7 @@ class ImageManager {
   layers::LayerStore layers_ ABSL_GUARDED_BY(mu_);
   metadata::ImageStore images_ ABSL_GUARDED_BY(mu_);
   snapshots::SnapshotStore snapshots_ ABSL_GUARDED_BY(mu_);
+  events::EventLog events_;
 };
 
 }  // namespace berth::imaged

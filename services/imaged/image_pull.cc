@@ -71,6 +71,12 @@ absl::StatusOr<Image> ImageManager::Pull(const RegistryRequest& request) {
   absl::StatusOr<Image> image = PullUnlocked(request);
   if (!image.ok()) {
     spdlog::warn("pull of '{}' failed: {}", request.reference, image.status().ToString());
+    return image;
+  }
+  // As dockerd: the actor is the reference pulled, its name the repository.
+  if (auto ref = reference::ParseNormalized(request.reference); ref.ok()) {
+    reference::Reference tagged = reference::WithDefaultTag(*ref);
+    Emit("pull", tagged.FamiliarString(), tagged.FamiliarName());
   }
   return image;
 }

@@ -51,6 +51,17 @@ absl::StatusOr<std::string> LayerMediaType(const std::string& path) {
 }  // namespace
 
 absl::StatusOr<std::string> ImageManager::Push(const RegistryRequest& request) {
+  absl::StatusOr<std::string> digest = PushUnlocked(request);
+  if (digest.ok()) {
+    if (auto ref = reference::ParseNormalized(request.reference); ref.ok()) {
+      reference::Reference tagged = reference::WithDefaultTag(*ref);
+      Emit("push", tagged.FamiliarString(), tagged.FamiliarName());
+    }
+  }
+  return digest;
+}
+
+absl::StatusOr<std::string> ImageManager::PushUnlocked(const RegistryRequest& request) {
   BERTH_ASSIGN_OR_RETURN(reference::Reference parsed,
                          reference::ParseNormalized(request.reference));
   if (!parsed.digest.empty()) {

@@ -85,6 +85,16 @@ absl::Status ImageManager::DeleteImageLocked(const std::string& id, RemoveResult
 }
 
 absl::StatusOr<RemoveResult> ImageManager::Remove(const std::string& ref, bool force) {
+  absl::StatusOr<RemoveResult> result = RemoveUnlocked(ref, force);
+  if (result.ok()) {
+    for (const std::string& tag : result->untagged) Emit("untag", tag, tag);
+    // deleted holds the image id first, then layer chain ids (no events).
+    if (!result->deleted.empty()) Emit("delete", result->deleted.front(), result->deleted.front());
+  }
+  return result;
+}
+
+absl::StatusOr<RemoveResult> ImageManager::RemoveUnlocked(const std::string& ref, bool force) {
   absl::MutexLock lock(&mu_);
   BERTH_ASSIGN_OR_RETURN(std::string id, ResolveLocked(ref));
   RemoveResult result;

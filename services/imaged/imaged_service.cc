@@ -1,5 +1,6 @@
 #include "services/imaged/imaged_service.h"
 
+#include "common/events/event_service.h"
 #include "common/grpc/grpc_status.h"
 
 namespace berth::imaged {
@@ -134,6 +135,11 @@ grpc::Status ImagedService::PushImage(grpc::ServerContext* context,
       manager_
           .Push(StreamingRequest(context, request->reference(), request->registry_auth(), writer))
           .status());
+}
+
+grpc::Status ImagedService::Events(grpc::ServerContext* context, const v1::EventsRequest* request,
+                              grpc::ServerWriter<v1::Event>* writer) {
+  return events::ServeEvents(manager_.events(), context, *request, writer);
 }
 
 grpc::Status ImagedService::Login(grpc::ServerContext*, const v1::LoginRequest* request,

@@ -33,6 +33,8 @@ class ImagedService final : public berth::v1::ImageService::Service {
                          grpc::ServerWriter<v1::ProgressMessage>* writer) override;
   grpc::Status Login(grpc::ServerContext* context, const v1::LoginRequest* request,
                      v1::LoginResponse* response) override;
+  grpc::Status Events(grpc::ServerContext* context, const v1::EventsRequest* request,
+                      grpc::ServerWriter<v1::Event>* writer) override;
   grpc::Status PrepareSnapshot(grpc::ServerContext* context,
                                const v1::PrepareSnapshotRequest* request,
                                v1::PrepareSnapshotResponse* response) override;

@@ -53,6 +53,9 @@ absl::StatusOr<std::unique_ptr<ContainerManager>> ContainerManager::Create(
   BERTH_RETURN_IF_ERROR(fs::MakeDirs(config.run_dir + "/runtimed", 0700));
   std::unique_ptr<ContainerManager> manager(
       new ContainerManager(config, std::move(store), metrics, std::move(shims), std::move(clock)));
+  // Before Recover(): the "die" of a container that exited while runtimed
+  // was down joins the kept events.
+  BERTH_RETURN_IF_ERROR(manager->events_.Persist(paths.EventsFile()));
   BERTH_RETURN_IF_ERROR(manager->Recover());
   return manager;
 }

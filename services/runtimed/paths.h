@@ -12,6 +12,7 @@ class Paths {
   const std::string& state_dir() const { return state_dir_; }
   // "<state>/VERSION": the schema version stamp.
   std::string VersionFile() const;
+  std::string EventsFile() const;  // events.jsonl: the persisted event ring
   // "<state>/containers" and "<state>/containers/<id>".
   std::string ContainersDir() const;
   std::string ContainerDir(const std::string& id) const;

@@ -7,6 +7,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 
+#include "common/events/event_service.h"
 #include "common/grpc/grpc_status.h"
 #include "services/runtimed/container_stats.h"
 
@@ -252,22 +253,9 @@ grpc::Status RuntimedService::ResizeContainer(grpc::ServerContext*,
       manager_.ResizeContainer(request->container(), request->height(), request->width()));
 }
 
-grpc::Status RuntimedService::Events(grpc::ServerContext* context,
-                                     const v1::EventsRequest* request,
-                                     grpc::ServerWriter<v1::Event>* writer) {
-  manager_.events().Stream(
-      request->since_unix_nano(),
-      [writer](const EventRecord& record) {
-        v1::Event event;
-        event.set_type(record.type);
-        event.set_action(record.action);
-        event.set_id(record.id);
-        for (const auto& [k, v] : record.attributes) (*event.mutable_attributes())[k] = v;
-        SetTime(event.mutable_time(), record.time_unix_nano);
-        return writer->Write(event);
-      },
-      [context] { return context->IsCancelled(); });
-  return grpc::Status::OK;
+grpc::Status RuntimedService::Events(grpc::ServerContext* context, const v1::EventsRequest* request,
+                              grpc::ServerWriter<v1::Event>* writer) {
+  return events::ServeEvents(manager_.events(), context, *request, writer);
 }
 
 }  // namespace berth::runtimed

@@ -63,6 +63,8 @@ class ImagedClient {
                                                     const grpc::ServerContextBase* parent) = 0;
   // UNAUTHENTICATED when the registry refuses the credentials.
   virtual absl::StatusOr<v1::LoginResponse> Login(const v1::LoginRequest& request) = 0;
+  // Image events (import, pull, push, tag, untag, delete); see EventsRequest.
+  virtual std::unique_ptr<EventStream> Events(const v1::EventsRequest& request) = 0;
 };
 
 class NetdClient {

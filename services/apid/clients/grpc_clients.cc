@@ -148,6 +148,12 @@ class GrpcImagedClient : public ImagedClient {
     return response;
   }
 
+  std::unique_ptr<EventStream> Events(const v1::EventsRequest& request) override {
+    return std::make_unique<GrpcReadStream<v1::Event>>(
+        StreamContext(nullptr),
+        [&](grpc::ClientContext* c) { return stub_->Events(c, request); });
+  }
+
  private:
   std::unique_ptr<v1::ImageService::Stub> stub_;
 };

@@ -111,8 +111,8 @@ class AttachReactor : public grpc::ServerBidiReactor<v1::AttachInput, v1::Attach
 }  // namespace
 
 BerthService::BerthService(ContainerService& containers, SystemService& system,
-                           ImagedClient& imaged)
-    : containers_(containers), system_(system), imaged_(imaged) {}
+                           ImagedClient& imaged, EventService& events)
+    : containers_(containers), system_(system), imaged_(imaged), events_(events) {}
 
 grpc::Status BerthService::Version(grpc::ServerContext*, const v1::VersionRequest*,
                                    v1::VersionResponse* resp) {
@@ -273,6 +273,18 @@ grpc::Status BerthService::ContainerLogs(grpc::ServerContext* ctx,
   absl::StatusOr<ContainerService::OpenLogs> logs = containers_.Logs(request, ctx);
   if (!logs.ok()) return ToGrpcStatus(logs.status());
   return Forward(*logs->stream, writer);
+}
+
+grpc::Status BerthService::Events(grpc::ServerContext* ctx, const v1::EventsApiRequest* req,
+                                  grpc::ServerWriter<v1::Event>* writer) {
+  EventQuery query;
+  query.since_unix_nano = req->since_unix_nano();
+  query.until_unix_nano = req->until_unix_nano();
+  for (const auto& f : req->filters()) query.filters[f.key()].push_back(f.value());
+  if (absl::Status s = ValidateEventFilters(query.filters); !s.ok()) return ToGrpcStatus(s);
+  return ToGrpcStatus(events_.Stream(
+      query, [writer](const v1::Event& e) { return writer->Write(e); },
+      [ctx] { return ctx->IsCancelled(); }));
 }
 
 grpc::ServerBidiReactor<v1::AttachInput, v1::AttachOutput>* BerthService::AttachContainer(

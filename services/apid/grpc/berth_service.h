@@ -10,6 +10,7 @@
 #include "berth/v1/api.grpc.pb.h"
 #include "services/apid/clients/clients.h"
 #include "services/apid/usecases/container_service.h"
+#include "services/apid/usecases/event_service.h"
 #include "services/apid/usecases/system_service.h"
 
 namespace berth::apid {
@@ -17,7 +18,8 @@ namespace berth::apid {
 class BerthService final
     : public v1::Berth::WithCallbackMethod_AttachContainer<v1::Berth::Service> {
  public:
-  BerthService(ContainerService& containers, SystemService& system, ImagedClient& imaged);
+  BerthService(ContainerService& containers, SystemService& system, ImagedClient& imaged,
+               EventService& events);
 
   grpc::Status Version(grpc::ServerContext* ctx, const v1::VersionRequest* req,
                        v1::VersionResponse* resp) override;
@@ -57,6 +59,8 @@ class BerthService final
                                 v1::Container* resp) override;
   grpc::Status ContainerStats(grpc::ServerContext* ctx, const v1::ContainerStatsApiRequest* req,
                               v1::ContainerStats* resp) override;
+  grpc::Status Events(grpc::ServerContext* ctx, const v1::EventsApiRequest* req,
+                      grpc::ServerWriter<v1::Event>* writer) override;
   grpc::Status ContainerLogs(grpc::ServerContext* ctx, const v1::ContainerLogsApiRequest* req,
                              grpc::ServerWriter<v1::LogBatch>* writer) override;
   grpc::ServerBidiReactor<v1::AttachInput, v1::AttachOutput>* AttachContainer(
@@ -68,6 +72,7 @@ class BerthService final
   ContainerService& containers_;
   SystemService& system_;
   ImagedClient& imaged_;
+  EventService& events_;
 };
 
 }  // namespace berth::apid

@@ -8,6 +8,7 @@
 
 #include "services/apid/clients/clients.h"
 #include "services/apid/usecases/container_service.h"
+#include "services/apid/usecases/event_service.h"
 #include "services/apid/usecases/system_service.h"
 #include "services/apid/rest/router.h"
 
@@ -20,6 +21,7 @@ struct RestDeps {
   SystemService& system;
   ImagedClient& imaged;
   std::string build_time;
+  EventService& events;
 };
 
 void RegisterSystemRoutes(Router& router, RestDeps& deps);      // system_handler.cc
@@ -27,11 +29,15 @@ void RegisterContainerRoutes(Router& router, RestDeps& deps);   // containers_ha
 void RegisterContainerStreamRoutes(Router& router, RestDeps& deps);  // container_streams_handler.cc
 void RegisterImageRoutes(Router& router, RestDeps& deps);       // images_handler.cc
 void RegisterStatsRoutes(Router& router, RestDeps& deps);       // stats_handler.cc (+ update)
+void RegisterEventRoutes(Router& router, RestDeps& deps);       // events_handler.cc
 // Docker endpoints not served yet: 501 "<feature> is not implemented yet".
 void RegisterNotImplementedRoutes(Router& router);  // not_implemented_routes.cc
 
 // All of the above, in matching order.
 void RegisterAllRoutes(Router& router, RestDeps& deps);
+
+// One event as dockerd's /events stream writes it (newline-terminated).
+std::string EventJson(const v1::Event& event);
 
 // Sends `json` with Content-Type application/json.
 absl::Status SendJson(ResponseWriter& w, int status, const std::string& json);

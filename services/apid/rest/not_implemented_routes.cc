@@ -37,7 +37,6 @@ constexpr PendingRoute kPendingRoutes[] = {
     {"PUT", "/containers/{id}/archive", "copying files (cp)"},
     {"POST", "/containers/prune", "container prune"},
     {"POST", "/commit", "commit"},
-    {"GET", "/events", "events"},
     {"GET", "/system/df", "system df"},
     {"GET", "/images/search", "image search"},
     {"GET", "/images/get", "image save"},

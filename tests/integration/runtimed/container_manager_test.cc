@@ -269,7 +269,7 @@ TEST_F(ContainerTest, LifecycleEventsAreEmitted) {
   ASSERT_TRUE(waited.ok()) << waited.status();
   std::vector<std::string> actions;
   manager_->events().Stream(
-      1,
+      1, 0,
       [&](const EventRecord& e) {
         if (e.id == c.id()) {
           actions.push_back(e.action);

@@ -48,6 +48,12 @@ class FailedStream : public Base {
   absl::Status status_;
 };
 
+// The scripted `events` a service would send for `request`: those with
+// since < time <= until (a bound of 0 is open), then the end of the stream.
+// Fakes have no "live" phase: every event counts as already kept.
+inline std::unique_ptr<ReadStream<v1::Event>> WindowedEvents(const std::vector<v1::Event>& events,
+                                                             const v1::EventsRequest& request);
+
 // A stream that yields `messages`, then ends with `status`.
 template <typename Base, typename Msg>
 class ScriptedStream : public Base {
@@ -67,6 +73,19 @@ class ScriptedStream : public Base {
   size_t next_ = 0;
   absl::Status status_;
 };
+
+inline std::unique_ptr<ReadStream<v1::Event>> WindowedEvents(const std::vector<v1::Event>& events,
+                                                             const v1::EventsRequest& request) {
+  std::vector<v1::Event> window;
+  for (const v1::Event& e : events) {
+    int64_t t = e.time().seconds() * 1000000000LL + e.time().nanos();
+    if (t <= request.since_unix_nano()) continue;
+    if (request.until_unix_nano() > 0 && t > request.until_unix_nano()) continue;
+    window.push_back(e);
+  }
+  return std::make_unique<ScriptedStream<ReadStream<v1::Event>, v1::Event>>(std::move(window),
+                                                                           absl::OkStatus());
+}
 
 class FakeImaged : public ImagedClient {
  public:
@@ -132,6 +151,11 @@ class FakeImaged : public ImagedClient {
   }
   absl::StatusOr<v1::LoginResponse> Login(const v1::LoginRequest&) override {
     return absl::UnimplementedError("login is not served by the fake");
+  }
+  // Scripted image events; each Events() call is logged with its window.
+  std::vector<v1::Event> events;
+  std::unique_ptr<EventStream> Events(const v1::EventsRequest& r) override {
+    return WindowedEvents(events, r);
   }
 
  private:
@@ -302,9 +326,18 @@ class FakeRuntimed : public RuntimedClient {
   std::unique_ptr<AttachStream> AttachContainer(const grpc::ServerContextBase*) override {
     return nullptr;
   }
-  std::unique_ptr<EventStream> Events(const v1::EventsRequest&) override {
-    return std::make_unique<FailedStream<EventStream, v1::Event>>(
-        absl::UnavailableError("fake"));
+  // Scripted container events (see WindowedEvents); UNAVAILABLE when down.
+  std::vector<v1::Event> events;
+  bool events_down = false;
+  std::vector<v1::EventsRequest> events_requests;
+  std::unique_ptr<EventStream> Events(const v1::EventsRequest& r) override {
+    BERTH_FAKE_LOCK;
+    events_requests.push_back(r);
+    if (events_down) {
+      return std::make_unique<FailedStream<EventStream, v1::Event>>(
+          absl::UnavailableError("runtimed is down"));
+    }
+    return WindowedEvents(events, r);
   }
 
  private:

@@ -246,3 +246,23 @@ TEST(ParseEnvFlagTest, RejectsEmptyOrBlankNames) {
 
 }  // namespace
 }  // namespace berth::cli
+
+namespace berth::cli {
+namespace {
+
+TEST(ParseTimeArgumentTest, TakesWhatTheDockerCliTakes) {
+  const absl::Time now = absl::FromUnixSeconds(1700000000);
+  EXPECT_EQ(*ParseTimeArgument("1600000000", now), absl::FromUnixSeconds(1600000000));
+  EXPECT_EQ(*ParseTimeArgument("1600000000.5", now),
+            absl::FromUnixSeconds(1600000000) + absl::Milliseconds(500));
+  EXPECT_EQ(*ParseTimeArgument("10m", now), now - absl::Minutes(10));
+  EXPECT_EQ(*ParseTimeArgument("1h30m", now), now - absl::Minutes(90));
+  EXPECT_EQ(*ParseTimeArgument("2023-11-14T22:13:20Z", now), absl::FromUnixSeconds(1700000000));
+  EXPECT_EQ(*ParseTimeArgument("2023-11-14", now), absl::FromUnixSeconds(1699920000));
+  for (const char* bad : {"", "yesterday", "1.", "-5m", "12ab", "1.1234567890"}) {
+    EXPECT_FALSE(ParseTimeArgument(bad, now).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace berth::cli

@@ -128,7 +128,7 @@ TEST_F(ContainerManagerTest, RemoveDropsRecordEndsPendingAttachAndEmitsEvents) {
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/state/containers/" + kIdA));
   std::vector<std::string> actions;
   manager_->events().Stream(
-      1, [&](const EventRecord& e) {
+      1, 0, [&](const EventRecord& e) {
         actions.push_back(e.action);
         return true;
       },
