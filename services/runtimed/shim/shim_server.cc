@@ -24,6 +24,7 @@
 #include "common/status/status.h"
 #include "services/runtimed/logs/json_log.h"
 #include "services/runtimed/shim/container_init.h"
+#include "services/runtimed/shim/exec_init.h"
 #include "spdlog/spdlog.h"
 
 namespace berth::runtimed::shim {
@@ -133,6 +134,17 @@ absl::StatusOr<pid_t> ShimServer::CloneInit() {
   child_sync_.reset(pair[1]);
   unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
   if (config_.netns_path.empty()) flags |= CLONE_NEWNET;
+  if (config_.join_pid != 0) {
+    // An exec creates no namespace. Joining the pid namespace affects only
+    // the children of this (single-threaded, exec-only) shim, so the process
+    // cloned next is inside the container's pid namespace from its start.
+    std::string path = absl::StrCat("/proc/", config_.join_pid, "/ns/pid");
+    fs::ScopedFd ns(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns.valid() || setns(ns.get(), CLONE_NEWPID) != 0) {
+      return ErrnoToStatus(errno, "join the container's pid namespace");
+    }
+    flags = 0;
+  }
   // The raw syscall without a stack behaves like fork(): the child continues
   // here on a copy of our (single-threaded) address space.
   long pid = syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
@@ -143,8 +155,9 @@ absl::StatusOr<pid_t> ShimServer::CloneInit() {
     close(kReadyFd);
     sync_.reset();
     listen_.reset();
-    RunContainerInit(config_, InitFds{child_sync_.get(), child_stdin_.get(),
-                                      child_stdout_.get(), child_stderr_.get()});
+    InitFds fds{child_sync_.get(), child_stdin_.get(), child_stdout_.get(), child_stderr_.get()};
+    if (config_.join_pid != 0) RunExecInit(config_, fds);
+    RunContainerInit(config_, fds);
   }
   child_sync_.reset();
   child_stdin_.reset();
@@ -156,6 +169,14 @@ absl::StatusOr<pid_t> ShimServer::CloneInit() {
 absl::Status ShimServer::PlaceInCgroups() {
   if (config_.cgroup_parent.empty()) return absl::OkStatus();
   BERTH_ASSIGN_OR_RETURN(cgroups::Layout layout, cgroups::DetectHostLayout());
+  if (config_.join_pid != 0) {
+    // An exec joins the container's cgroup, which belongs to the container's
+    // shim: kept in joined_cgroup_ so Finish neither removes it nor reads
+    // the container's OOM kills as the exec's.
+    joined_cgroup_ =
+        cgroups::NewCgroupManager(layout, config_.cgroup_parent, config_.join_container);
+    return joined_cgroup_->AddProcess(pid_);
+  }
   cgroups_ = cgroups::NewCgroupManager(layout, config_.cgroup_parent, config_.id);
   BERTH_RETURN_IF_ERROR(cgroups_->Create());
   // Limits first, then the process: it never runs unconfined.
@@ -196,8 +217,12 @@ absl::StatusOr<pid_t> ShimServer::CreateContainer() {
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   signal_.reset(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
   epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
-  log_.reset(open(config_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
-  if (!signal_.valid() || !epoll_.valid() || !log_.valid()) {
+  // An exec has no log: its output goes only to its attachers.
+  if (!config_.log_path.empty()) {
+    log_.reset(open(config_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+    if (!log_.valid()) return ErrnoToStatus(errno, "open log");
+  }
+  if (!signal_.valid() || !epoll_.valid()) {
     return ErrnoToStatus(errno, "set up shim");
   }
   BERTH_RETURN_IF_ERROR(Listen());
@@ -301,13 +326,15 @@ void ShimServer::ReadOutput(int fd, FrameType stream) {
     return;
   }
   std::string chunk(buf, static_cast<size_t>(n));
-  const char* name = stream == kFrameStdout ? "stdout" : "stderr";
-  std::string lines;
-  for (const auto& line : logs::SplitChunk(name, chunk, NowUnixNano())) {
-    lines += logs::EncodeLine(line);
-  }
-  if (write(log_.get(), lines.data(), lines.size()) < 0) {
-    spdlog::warn("container={} write log: {}", config_.id, std::strerror(errno));
+  if (log_.valid()) {
+    const char* name = stream == kFrameStdout ? "stdout" : "stderr";
+    std::string lines;
+    for (const auto& line : logs::SplitChunk(name, chunk, NowUnixNano())) {
+      lines += logs::EncodeLine(line);
+    }
+    if (write(log_.get(), lines.data(), lines.size()) < 0) {
+      spdlog::warn("container={} write log: {}", config_.id, std::strerror(errno));
+    }
   }
   std::string frame = EncodeFrame(stream, chunk);
   std::vector<int> slow;

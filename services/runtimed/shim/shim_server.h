@@ -93,7 +93,8 @@ class ShimServer {
   fs::ScopedFd child_stdin_, child_stdout_, child_stderr_;
   std::string stdin_buffer_;
   bool stdin_close_pending_ = false;
-  std::unique_ptr<cgroups::CgroupManager> cgroups_;
+  std::unique_ptr<cgroups::CgroupManager> cgroups_;  // created and removed by this shim
+  std::unique_ptr<cgroups::CgroupManager> joined_cgroup_;  // an exec's: the container's
 
   std::map<int, Conn> conns_;
 };

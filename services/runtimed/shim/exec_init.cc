@@ -1,0 +1,93 @@
+#include "services/runtimed/shim/exec_init.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/fs/fs.h"
+#include "common/status/status.h"
+#include "services/runtimed/shim/confinement.h"
+#include "services/runtimed/shim/init_helpers.h"
+#include "services/runtimed/spec/capabilities.h"
+
+namespace berth::runtimed::shim {
+namespace {
+
+struct Namespace {
+  const char* name;
+  int type;
+};
+
+// The order matters: the cgroup namespace only after the shim placed us in
+// the container's cgroup (so its root is that cgroup, as for the main
+// process), and mnt last because joining it replaces our root and cwd with
+// the container's, after which the host's /proc is out of reach.
+constexpr Namespace kJoined[] = {
+    {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+    {"net", CLONE_NEWNET},       {"mnt", CLONE_NEWNS},
+};
+
+absl::Status JoinNamespaces(int pid) {
+  std::vector<std::pair<fs::ScopedFd, int>> fds;
+  for (const auto& ns : kJoined) {
+    std::string path = absl::StrCat("/proc/", pid, "/ns/", ns.name);
+    fs::ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) {
+      // The cgroup namespace is the only optional one (kernels without it).
+      if (ns.type == CLONE_NEWCGROUP && errno == ENOENT) continue;
+      return ErrnoToStatus(errno, absl::StrCat("open '", path, "'"));
+    }
+    fds.emplace_back(std::move(fd), ns.type);
+  }
+  for (auto& [fd, type] : fds) {
+    if (setns(fd.get(), type) != 0) {
+      return ErrnoToStatus(errno, absl::StrCat("join the container's namespace (type ", type, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> SetUp(const spec::ShimConfig& c, const InitFds& fds,
+                                  std::vector<std::string>& env, std::string* seccomp_bpf) {
+  if (!Expect(fds.sync_fd, 'G')) return absl::AbortedError("shim went away");
+  // runtimed's compiled program lives on the host: read it before mnt.
+  BERTH_ASSIGN_OR_RETURN(*seccomp_bpf, ReadSeccompProgram(c.security));
+  BERTH_RETURN_IF_ERROR(JoinNamespaces(c.join_pid));
+  umask(022);
+  int tty_slave = -1;
+  BERTH_RETURN_IF_ERROR(SetUpStdio(c, fds, &tty_slave));
+  BERTH_RETURN_IF_ERROR(ApplyRlimits(c.security.rlimits));
+  uint64_t caps = spec::CapabilityMask(c.security.capabilities);
+  BERTH_RETURN_IF_ERROR(DropBoundingSet(caps));
+  BERTH_ASSIGN_OR_RETURN(ResolvedUser user, SwitchUser(c, tty_slave));
+  BERTH_RETURN_IF_ERROR(SetProcessCapabilities(caps, NeedsSysAdminForSeccomp(c.security)));
+  if (EnvValue(env, "HOME").empty()) env.push_back("HOME=" + user.home);
+  // Unlike the main process's, an exec's working directory is not created
+  // (runc exec fails the same way).
+  const std::string cwd = c.cwd.empty() ? "/" : c.cwd;
+  if (chdir(cwd.c_str()) != 0) {
+    return ErrnoToStatus(errno, absl::StrCat("chdir to cwd (\"", cwd, "\") set in config.json"));
+  }
+  return FindExecutable(c.args.empty() ? "" : c.args[0], EnvValue(env, "PATH"), StatForExec);
+}
+
+}  // namespace
+
+void RunExecInit(const spec::ShimConfig& config, const InitFds& fds) {
+  std::vector<std::string> env = config.env;
+  std::string seccomp_bpf;
+  absl::StatusOr<std::string> path = SetUp(config, fds, env, &seccomp_bpf);
+  if (!path.ok()) Fail(fds.sync_fd, path.status());
+  SendMessage(fds.sync_fd, 'R');
+  if (!Expect(fds.sync_fd, 'S')) _exit(1);
+  ExecProcess(config, env, *path, seccomp_bpf, fds.sync_fd);
+}
+
+}  // namespace berth::runtimed::shim
