@@ -113,6 +113,17 @@ absl::StatusOr<v1::ExecInspect> ExecManager::Inspect(const std::string& exec_id)
   return it->second;
 }
 
+bool ExecManager::AwaitExit(const std::string& exec_id, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto exited = [this, &exec_id]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = execs_.find(exec_id);
+    return it == execs_.end() || it->second.exited();
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&exited), timeout);
+  auto it = execs_.find(exec_id);
+  return it != execs_.end() && it->second.exited();
+}
+
 absl::StatusOr<std::string> ExecManager::WriteExecConfig(const v1::Container& container,
                                                          const v1::ExecInspect& exec) {
   // The container's own config.json: what its main process was started with.

@@ -63,6 +63,9 @@ class ExecManager {
   // it is not running.
   absl::Status Resize(const std::string& exec_id, uint32_t height, uint32_t width);
   absl::StatusOr<v1::ExecInspect> Inspect(const std::string& exec_id);
+  // Blocks until the exec's exit is settled (or `timeout`); false on timeout
+  // or for an unknown exec.
+  bool AwaitExit(const std::string& exec_id, absl::Duration timeout);
 
   // The exit code Docker gives an exec that could not be started.
   static int StartFailureExitCode(const absl::Status& error);

@@ -82,7 +82,11 @@ grpc::Status RuntimedService::AttachExec(
   v1::AttachOutput attached;
   attached.set_attached(true);
   stream->Write(attached);
-  PumpSession(context, stream, *session);
+  // The docker CLI reads the exit code right after the stream ends: the
+  // exit must be settled by then (the shim closes the stream just before it
+  // reports the exit).
+  PumpSession(context, stream, *session,
+              [this, &exec_id] { execs_->AwaitExit(exec_id, absl::Seconds(5)); });
   return grpc::Status::OK;
 }
 

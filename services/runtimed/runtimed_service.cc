@@ -168,7 +168,8 @@ grpc::Status RuntimedService::ContainerLogs(grpc::ServerContext* context,
 
 void PumpSession(grpc::ServerContext* context,
                  grpc::ServerReaderWriter<v1::AttachOutput, v1::AttachInput>* stream,
-                 const std::shared_ptr<AttachSession>& session) {
+                 const std::shared_ptr<AttachSession>& session,
+                 const std::function<void()>& before_ended) {
   absl::Notification input_done;
   std::thread input([context, stream, s = session, &input_done] {
     PumpAttachInput(context, stream, *s);
@@ -187,6 +188,7 @@ void PumpSession(grpc::ServerContext* context,
   // period is cancelled (the sync API has no other way to free the pump); it
   // then sees CANCELLED after all of the output.
   session->Detach();
+  if (before_ended) before_ended();
   v1::AttachOutput ended;
   ended.set_ended(true);
   stream->Write(ended);

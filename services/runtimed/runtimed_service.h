@@ -2,6 +2,9 @@
 // Conversions only; every decision lives in the manager.
 #pragma once
 
+#include <functional>
+#include <memory>
+
 #include "berth/v1/runtimed.grpc.pb.h"
 #include "services/runtimed/container_manager.h"
 #include "services/runtimed/exec_manager.h"
@@ -68,9 +71,11 @@ class RuntimedService final : public v1::RuntimeService::Service {
 
 // Streams an attach session on an AttachContainer-shaped call: client input
 // to the session, output to the client, then `ended` and the wait for the
-// client's half-close (cancelled after 2 s). Shared by attach and exec.
+// client's half-close (cancelled after 2 s). Shared by attach and exec;
+// `before_ended` (may be empty) runs between the end of output and `ended`.
 void PumpSession(grpc::ServerContext* context,
                  grpc::ServerReaderWriter<v1::AttachOutput, v1::AttachInput>* stream,
-                 const std::shared_ptr<AttachSession>& session);
+                 const std::shared_ptr<AttachSession>& session,
+                 const std::function<void()>& before_ended = {});
 
 }  // namespace berth::runtimed
