@@ -119,9 +119,10 @@ TEST_P(ExecTest, InteractiveTtyThroughAPty) {
   CommandResult run = stack_->Shell(
       "python3 " + Stack::SourceDir() + "/tests/e2e/support/pty_session.py --timeout 40 "
       "'expect:#' 'send:tty\\n' 'expect:/dev/pts/[0-9]+' "
-      "'send:stty size\\n' 'expect:[0-9]+ [0-9]+' "
-      "'send:echo typed-$((40+2))\\n' 'expect:typed-42' 'send:exit 5\\n' -- " +
-      CliPath() + " exec -it ctr sh");
+      "'send:stty size\\n' 'expect:33 111' "
+      "'send:echo typed-$((40+2))\\n' 'expect:typed-42' 'send:exit 5\\n' -- "
+      "sh -c 'stty rows 33 cols 111; exec " +
+      CliPath() + " exec -it ctr sh'");
   EXPECT_EQ(run.exit_code, 5) << run.out;
   EXPECT_THAT(run.out, HasSubstr("/dev/pts/"));
   EXPECT_THAT(run.out, HasSubstr("echo typed-$((40+2))"));

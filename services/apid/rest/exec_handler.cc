@@ -41,25 +41,35 @@ absl::Status Create(RestDeps& deps, HandlerContext& ctx) {
   return SendJson(ctx.response, 201, j.dump());
 }
 
-// The attached start: after runtimed acknowledged it, the connection is
-// hijacked; stdin goes to the process, its output comes back (multiplexed
-// without a tty, raw with one) and closing the connection ends it.
-absl::Status StreamExec(ExecService::OpenExec& open, HandlerContext& ctx) {
-  const v1::ExecConfig& config = open.exec.config();
+// The attached start, as dockerd does it: the connection is hijacked
+// first, then the process started, so no output can travel with the
+// upgrade's headers (docker-py reads those through a buffer and would lose
+// it). stdin goes to the process, its output comes back (multiplexed
+// without a tty, raw with one); closing the connection ends it. A start
+// that fails now has only the stream left for its error, like dockerd's.
+absl::Status StreamExec(ExecService& execs, const v1::ExecInspect& exec, uint32_t height,
+                        uint32_t width, HandlerContext& ctx) {
+  const v1::ExecConfig& config = exec.config();
   const bool tty = config.tty();
   const bool want_stdin = config.attach_stdin();
-  std::unique_ptr<AttachStream>& stream = open.stream;
   absl::StatusOr<RawStream*> raw = ctx.response.Hijack({
       {"Content-Type", tty ? "application/vnd.docker.raw-stream"
                            : "application/vnd.docker.multiplexed-stream"},
       {"Connection", "Upgrade"},
       {"Upgrade", "tcp"},
   });
-  if (!raw.ok()) {
-    stream->Cancel();
-    stream->Finish().IgnoreError();
+  if (!raw.ok()) return absl::OkStatus();
+  absl::StatusOr<ExecService::OpenExec> open = execs.StartAttached(exec);
+  if (!open.ok()) {
+    v1::LogEntry error;
+    error.set_stream(v1::STD_STREAM_STDERR);
+    error.set_data(std::string(open.status().message()) + "\r\n");
+    (*raw)->Write(EncodeOutput(error, tty, false));
+    (*raw)->Close();
     return absl::OkStatus();
   }
+  if (height > 0 && width > 0) execs.Resize(exec.id(), height, width).IgnoreError();
+  std::unique_ptr<AttachStream>& stream = open->stream;
   std::mutex write_mu;
   bool writes_done = false;  // guarded by write_mu
   auto write = [&](const v1::AttachInput& in) {
@@ -101,7 +111,7 @@ absl::Status StreamExec(ExecService::OpenExec& open, HandlerContext& ctx) {
   input.join();
   absl::Status s = stream->Finish();
   if (!s.ok() && !absl::IsCancelled(s)) {
-    spdlog::debug("exec={} stream ended: {}", open.exec.id().substr(0, 12), s.ToString());
+    spdlog::debug("exec={} stream ended: {}", exec.id().substr(0, 12), s.ToString());
   }
   return absl::OkStatus();
 }
@@ -119,12 +129,10 @@ absl::Status Start(RestDeps& deps, HandlerContext& ctx) {
     if (!exec.ok()) return exec.status();
     return ctx.response.Send(200, {{"Content-Type", "application/json"}}, "");
   }
-  absl::StatusOr<ExecService::OpenExec> open = (*execs)->StartAttached(id);
-  if (!open.ok()) return open.status();
-  if (start->height > 0 && start->width > 0) {
-    (*execs)->Resize(id, start->height, start->width).IgnoreError();
-  }
-  return StreamExec(*open, ctx);
+  // Unknown exec ids are still an HTTP error (404), before the hijack.
+  absl::StatusOr<v1::ExecInspect> exec = (*execs)->Inspect(id);
+  if (!exec.ok()) return exec.status();
+  return StreamExec(**execs, *exec, start->height, start->width, ctx);
 }
 
 absl::Status Resize(RestDeps& deps, HandlerContext& ctx) {

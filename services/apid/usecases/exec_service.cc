@@ -25,9 +25,8 @@ absl::StatusOr<v1::ExecInspect> ExecService::Create(const std::string& container
   return runtimed_.CreateExec(request);
 }
 
-absl::StatusOr<ExecService::OpenExec> ExecService::StartAttached(const std::string& exec_id) {
-  absl::StatusOr<v1::ExecInspect> exec = runtimed_.InspectExec(exec_id);
-  if (!exec.ok()) return exec.status();
+absl::StatusOr<ExecService::OpenExec> ExecService::StartAttached(const v1::ExecInspect& exec) {
+  const std::string& exec_id = exec.id();
   std::unique_ptr<AttachStream> stream = runtimed_.AttachExec(nullptr);
   if (stream == nullptr) return absl::UnavailableError("runtimed serves no exec stream");
   v1::AttachInput open;
@@ -38,7 +37,7 @@ absl::StatusOr<ExecService::OpenExec> ExecService::StartAttached(const std::stri
     absl::Status s = stream->Finish();
     return s.ok() ? absl::InternalError("exec start was not acknowledged") : s;
   }
-  return OpenExec{*std::move(exec), std::move(stream)};
+  return OpenExec{exec, std::move(stream)};
 }
 
 absl::StatusOr<v1::ExecInspect> ExecService::StartDetached(const std::string& exec_id,

@@ -35,9 +35,12 @@ class ExecService {
     v1::ExecInspect exec;
     std::unique_ptr<AttachStream> stream;
   };
-  // NotFound for an unknown exec; FailedPrecondition when it already ran or
-  // its container stopped.
-  absl::StatusOr<OpenExec> StartAttached(const std::string& exec_id);
+  // Starts `exec` (as Inspect returned it) with its streams attached.
+  // FailedPrecondition when it already ran or its container stopped.
+  // The REST face calls it only after it hijacked the connection, as
+  // dockerd does: a client reading the upgrade's headers through a buffer
+  // (docker-py) would otherwise lose output that came with them.
+  absl::StatusOr<OpenExec> StartAttached(const v1::ExecInspect& exec);
   // docker exec -d. The same errors, plus the executor's when it cannot run.
   absl::StatusOr<v1::ExecInspect> StartDetached(const std::string& exec_id, uint32_t height,
                                                 uint32_t width);
