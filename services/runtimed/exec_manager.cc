@@ -254,6 +254,11 @@ void ExecManager::StartWatcher(const std::string& exec_id, std::shared_ptr<ExitW
 }
 
 void ExecManager::Settle(const std::string& exec_id, int exit_code) {
+  // The exit code is kept in memory; the shim's files are no longer needed.
+  // Removed first, so that whoever sees the exit sees them gone.
+  std::error_code ec;
+  std::filesystem::remove_all(exec_paths_.ContainerDir(exec_id), ec);
+  std::filesystem::remove_all(exec_paths_.ShimDir(exec_id), ec);
   {
     absl::MutexLock lock(&mu_);
     auto it = execs_.find(exec_id);
@@ -265,10 +270,6 @@ void ExecManager::Settle(const std::string& exec_id, int exit_code) {
     }
   }
   spdlog::info("exec={} exited with {}", Short(exec_id), exit_code);
-  // The exit code is kept in memory; the shim's files are no longer needed.
-  std::error_code ec;
-  std::filesystem::remove_all(exec_paths_.ContainerDir(exec_id), ec);
-  std::filesystem::remove_all(exec_paths_.ShimDir(exec_id), ec);
 }
 
 absl::Status ExecManager::Resize(const std::string& exec_id, uint32_t height, uint32_t width) {
