@@ -91,6 +91,14 @@ TEST_P(ExecTest, DetachedRunsInTheBackground) {
     if (seen != "done") usleep(100 * 1000);
   }
   EXPECT_EQ(seen, "done");
+  // runtimed counts the starts and times them (two ok, one failure, both CLIs).
+  EXPECT_NE(Cli("exec ctr no-such-command").exit_code, 0);
+  std::string metrics =
+      stack_->Shell("curl -sf http://" + stack_->MetricsAddress("runtimed") + "/metrics").out;
+  EXPECT_THAT(metrics, HasSubstr("berth_runtimed_exec_starts_total{result=\"error\"} 1"));
+  EXPECT_THAT(metrics, ::testing::ContainsRegex(
+                           "berth_runtimed_exec_starts_total\\{result=\"ok\"\\} [1-9][0-9]*"));
+  EXPECT_THAT(metrics, ::testing::ContainsRegex("berth_runtimed_exec_start_seconds_count [1-9]"));
 }
 
 TEST_P(ExecTest, SharesTheMainProcessNamespacesCgroupAndConfinement) {
