@@ -30,6 +30,8 @@ struct InitFds {
   int stdin_fd = -1;
   int stdout_fd = -1;
   int stderr_fd = -1;
+  // Exec only: a pidfd of the container's init, whose namespaces it joins.
+  int join_fd = -1;
 };
 
 // Runs in the cloned child; never returns.

@@ -20,37 +20,15 @@
 namespace berth::runtimed::shim {
 namespace {
 
-struct Namespace {
-  const char* name;
-  int type;
-};
+// Joined in one setns on the init's pidfd: all from exactly that process,
+// and the kernel orders them (mnt, which replaces root and cwd with the
+// container's, comes with the rest). The cgroup namespace is joined only now
+// that the shim placed us in the container's cgroup, so its root is that
+// cgroup, as for the main process. The pid namespace was joined by the shim.
+constexpr int kJoined = CLONE_NEWCGROUP | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWNS;
 
-// The order matters: the cgroup namespace only after the shim placed us in
-// the container's cgroup (so its root is that cgroup, as for the main
-// process), and mnt last because joining it replaces our root and cwd with
-// the container's, after which the host's /proc is out of reach.
-constexpr Namespace kJoined[] = {
-    {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
-    {"net", CLONE_NEWNET},       {"mnt", CLONE_NEWNS},
-};
-
-absl::Status JoinNamespaces(int pid) {
-  std::vector<std::pair<fs::ScopedFd, int>> fds;
-  for (const auto& ns : kJoined) {
-    std::string path = absl::StrCat("/proc/", pid, "/ns/", ns.name);
-    fs::ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) {
-      // The cgroup namespace is the only optional one (kernels without it).
-      if (ns.type == CLONE_NEWCGROUP && errno == ENOENT) continue;
-      return ErrnoToStatus(errno, absl::StrCat("open '", path, "'"));
-    }
-    fds.emplace_back(std::move(fd), ns.type);
-  }
-  for (auto& [fd, type] : fds) {
-    if (setns(fd.get(), type) != 0) {
-      return ErrnoToStatus(errno, absl::StrCat("join the container's namespace (type ", type, ")"));
-    }
-  }
+absl::Status JoinNamespaces(int pidfd) {
+  if (setns(pidfd, kJoined) != 0) return ErrnoToStatus(errno, "join the container's namespaces");
   return absl::OkStatus();
 }
 
@@ -59,7 +37,7 @@ absl::StatusOr<std::string> SetUp(const spec::ShimConfig& c, const InitFds& fds,
   if (!Expect(fds.sync_fd, 'G')) return absl::AbortedError("shim went away");
   // runtimed's compiled program lives on the host: read it before mnt.
   BERTH_ASSIGN_OR_RETURN(*seccomp_bpf, ReadSeccompProgram(c.security));
-  BERTH_RETURN_IF_ERROR(JoinNamespaces(c.join_pid));
+  BERTH_RETURN_IF_ERROR(JoinNamespaces(fds.join_fd));
   umask(022);
   int tty_slave = -1;
   BERTH_RETURN_IF_ERROR(SetUpStdio(c, fds, &tty_slave));

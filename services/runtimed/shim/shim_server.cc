@@ -135,12 +135,11 @@ absl::StatusOr<pid_t> ShimServer::CloneInit() {
   unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
   if (config_.netns_path.empty()) flags |= CLONE_NEWNET;
   if (config_.join_pid != 0) {
+    BERTH_RETURN_IF_ERROR(OpenJoinTarget());
     // An exec creates no namespace. Joining the pid namespace affects only
     // the children of this (single-threaded, exec-only) shim, so the process
     // cloned next is inside the container's pid namespace from its start.
-    std::string path = absl::StrCat("/proc/", config_.join_pid, "/ns/pid");
-    fs::ScopedFd ns(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!ns.valid() || setns(ns.get(), CLONE_NEWPID) != 0) {
+    if (setns(join_.get(), CLONE_NEWPID) != 0) {
       return ErrnoToStatus(errno, "join the container's pid namespace");
     }
     flags = 0;
@@ -155,7 +154,8 @@ absl::StatusOr<pid_t> ShimServer::CloneInit() {
     close(kReadyFd);
     sync_.reset();
     listen_.reset();
-    InitFds fds{child_sync_.get(), child_stdin_.get(), child_stdout_.get(), child_stderr_.get()};
+    InitFds fds{child_sync_.get(), child_stdin_.get(), child_stdout_.get(), child_stderr_.get(),
+                join_.get()};
     if (config_.join_pid != 0) RunExecInit(config_, fds);
     RunContainerInit(config_, fds);
   }
@@ -164,6 +164,41 @@ absl::StatusOr<pid_t> ShimServer::CloneInit() {
   child_stdout_.reset();
   child_stderr_.reset();
   return static_cast<pid_t>(pid);
+}
+
+// The exec's target, pinned: a pidfd names that very process, so a pid
+// reused after the container died cannot lend its namespaces (setns on the
+// pidfd then fails with ESRCH). What the pid named when it was opened is
+// checked too: never the host's pid namespace (that would put the exec on
+// the host), and, with cgroups, the container's own cgroup.
+absl::Status ShimServer::OpenJoinTarget() {
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, config_.join_pid, 0));
+  if (fd < 0) return ErrnoToStatus(errno, "the container's init is gone");
+  join_.reset(fd);
+  struct stat own{}, target{};
+  std::string ns = absl::StrCat("/proc/", config_.join_pid, "/ns/pid");
+  if (stat("/proc/self/ns/pid", &own) != 0 || stat(ns.c_str(), &target) != 0) {
+    return ErrnoToStatus(errno, "stat the container's pid namespace");
+  }
+  if (own.st_ino == target.st_ino && own.st_dev == target.st_dev) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "process ", config_.join_pid, " is not the container's init (host pid namespace)"));
+  }
+  if (!config_.cgroup_parent.empty()) {
+    absl::StatusOr<std::string> cgroup =
+        fs::ReadFile(absl::StrCat("/proc/", config_.join_pid, "/cgroup"));
+    if (!cgroup.ok() || cgroup->find(config_.join_container) == std::string::npos) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "process ", config_.join_pid, " is not in the cgroup of container ",
+          config_.join_container));
+    }
+  }
+  // The pidfd is still that process: it had not died and been replaced
+  // between pidfd_open and the checks above.
+  if (syscall(SYS_pidfd_send_signal, join_.get(), 0, nullptr, 0) != 0) {
+    return ErrnoToStatus(errno, "the container's init is gone");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ShimServer::PlaceInCgroups() {

@@ -86,6 +86,8 @@ class ShimServer {
   fs::ScopedFd signal_;
   fs::ScopedFd sync_;      // shim end of the init conversation
   fs::ScopedFd child_sync_;
+  fs::ScopedFd join_;  // exec: pidfd of the container's init
+  absl::Status OpenJoinTarget();
   fs::ScopedFd log_;
   // Container stdio, shim side. With a tty, stdout_ is the pty master and
   // stdin_ a dup of it (epoll tracks the two directions separately).
