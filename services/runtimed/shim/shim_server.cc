@@ -262,7 +262,12 @@ absl::StatusOr<pid_t> ShimServer::CreateContainer() {
   }
   BERTH_RETURN_IF_ERROR(Listen());
   BERTH_RETURN_IF_ERROR(SetUpPipes());
-  BERTH_ASSIGN_OR_RETURN(pid_, CloneInit());
+  absl::StatusOr<pid_t> cloned = CloneInit();
+  if (!cloned.ok()) {
+    unlink(config_.socket_path.c_str());
+    return cloned.status();
+  }
+  pid_ = *cloned;
   absl::Status placed = PlaceInCgroups();
   absl::Status ready = placed.ok() ? AwaitReady()
                                    : absl::FailedPreconditionError(absl::StrCat(
