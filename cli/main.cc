@@ -32,6 +32,7 @@ struct AllOptions {
   std::string kill_signal = "KILL";
   int health_timeout_ms = 2000;
   berth::cli::RunFlags run;
+  berth::cli::ExecOptions exec;
   std::string entrypoint;  // set in `run` only when given (it may be "")
 };
 
@@ -218,6 +219,35 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o, Ac
   });
 }
 
+void AddExecCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o, Action& action) {
+  auto* exec = app.add_subcommand("exec", "Execute a command in a running container");
+  exec->footer("\nUsage: berth exec [OPTIONS] CONTAINER COMMAND [ARG...]");
+  // As with run: everything from CONTAINER on is positional, so the
+  // command's own flags (`exec c ls -l`) are not berth's.
+  exec->prefix_command();
+  berth::cli::ExecOptions& e = o.exec;
+  exec->add_flag("-i,--interactive", e.interactive, "Keep STDIN open even if not attached");
+  exec->add_flag("-t,--tty", e.tty, "Allocate a pseudo-TTY");
+  exec->add_flag("-d,--detach", e.detach, "Detached mode: run command in the background");
+  exec->add_flag("--privileged", e.privileged, "Give extended privileges to the command");
+  exec->add_option("-u,--user", e.user, "Username or UID (format: <name|uid>[:<group|gid>])");
+  exec->add_option("-w,--workdir", e.workdir, "Working directory inside the container");
+  exec->add_option("-e,--env", e.env, "Set environment variables")->allow_extra_args(false);
+  exec->callback([&, exec] {
+    std::vector<std::string> rest = exec->remaining();
+    if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+    if (rest.size() < 2) {
+      throw CLI::ValidationError("\"berth exec\" requires at least 2 arguments");
+    }
+    if (rest.front().size() > 1 && rest.front()[0] == '-') {
+      throw CLI::ValidationError("unknown flag: " + rest.front());
+    }
+    e.container = rest.front();
+    e.command.assign(rest.begin() + 1, rest.end());
+    action = [&] { return berth::cli::RunExec(global, e); };
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -237,6 +267,7 @@ int main(int argc, char** argv) {
   AddImageCommands(app, global, options, action);
   AddContainerCommands(app, global, options, action);
   AddRunCommand(app, global, options, action);
+  AddExecCommand(app, global, options, action);
 
   try {
     app.parse(argc, argv);

@@ -89,6 +89,24 @@ struct EventsOptions {
 // or the user interrupts.
 int RunEvents(const GlobalOptions& global, const EventsOptions& options);
 
+// exec.cc --------------------------------------------------------------------
+
+struct ExecOptions {
+  std::string container;
+  std::vector<std::string> command;
+  bool interactive = false;  // -i
+  bool tty = false;          // -t
+  bool detach = false;       // -d
+  bool privileged = false;   // --privileged
+  std::string user;          // -u
+  std::string workdir;       // -w
+  std::vector<std::string> env;  // -e K=V (or K: from the client's environment)
+};
+// `berth exec`: the process's exit code; 1 when the exec could not be
+// created (e.g. the container is not running); 126/127 when its command
+// could not be run.
+int RunExec(const GlobalOptions& global, const ExecOptions& options);
+
 // run.cc ---------------------------------------------------------------------
 
 // `berth run`: create, attach and wait (unless -d), start, stream stdio, and

@@ -8,6 +8,8 @@
 #include "common/daemon/daemon.h"
 #include "common/metrics/metrics.h"
 #include "services/runtimed/container_manager.h"
+#include "services/runtimed/exec_manager.h"
+#include "services/runtimed/shim_runtime_berth.h"
 #include "services/runtimed/metrics.h"
 #include "services/runtimed/runtimed_service.h"
 #include "spdlog/spdlog.h"
@@ -63,7 +65,15 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", manager.status().ToString());
     return 1;
   }
-  berth::runtimed::RuntimedService service(**manager);
+  // Exec shims keep their (short-lived) files under the run dir, keyed by
+  // exec id: <run>/exec/containers/<exec>/ and <run>/exec/runtimed/<exec>/.
+  const std::string run_dir = absl::GetFlag(FLAGS_run_dir);
+  berth::runtimed::Paths exec_paths(run_dir + "/exec", run_dir + "/exec");
+  berth::runtimed::ExecManager execs(
+      **manager, berth::runtimed::Paths(absl::GetFlag(FLAGS_state_dir), run_dir), exec_paths,
+      std::make_shared<berth::runtimed::BerthShimRuntime>(exec_paths, shim_path), host,
+      &runtimed_metrics);
+  berth::runtimed::RuntimedService service(**manager, &execs);
   absl::Status status = berth::daemon::ServeUntilSignal(
       "runtimed", absl::GetFlag(FLAGS_listen), {&service}, **metrics,
       berth::SocketAccess::kOwnerOnly);

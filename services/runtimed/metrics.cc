@@ -1,5 +1,7 @@
 #include "services/runtimed/metrics.h"
 
+#include "prometheus/histogram.h"
+
 namespace berth::runtimed {
 
 RuntimedMetrics::RuntimedMetrics(prometheus::Registry& registry)
@@ -25,6 +27,18 @@ RuntimedMetrics::RuntimedMetrics(prometheus::Registry& registry)
                           .Name("berth_runtimed_shim_reconnects_total")
                           .Help("Running containers whose shim was adopted after a restart")
                           .Register(registry)
-                          .Add({})) {}
+                          .Add({})),
+      exec_starts(prometheus::BuildCounter()
+                      .Name("berth_runtimed_exec_starts_total")
+                      .Help("Exec process starts, by result")
+                      .Register(registry)),
+      exec_starts_ok(exec_starts.Add({{"result", "ok"}})),
+      exec_starts_error(exec_starts.Add({{"result", "error"}})),
+      exec_start_seconds(prometheus::BuildHistogram()
+                             .Name("berth_runtimed_exec_start_seconds")
+                             .Help("Time from an exec start request until its process runs")
+                             .Register(registry)
+                             .Add({}, prometheus::Histogram::BucketBoundaries{
+                                          0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})) {}
 
 }  // namespace berth::runtimed

@@ -6,6 +6,7 @@
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 
 namespace berth::runtimed {
@@ -26,6 +27,13 @@ struct RuntimedMetrics {
   prometheus::Counter& exits;
   // berth_runtimed_shim_reconnects_total: shims adopted by Recover()
   prometheus::Counter& shim_reconnects;
+  // berth_runtimed_exec_starts_total{result="ok|error"}
+  prometheus::Family<prometheus::Counter>& exec_starts;
+  prometheus::Counter& exec_starts_ok;
+  prometheus::Counter& exec_starts_error;
+  // berth_runtimed_exec_start_seconds: from the start request until the
+  // exec'd process runs (config, exec shim, namespace joins, execve).
+  prometheus::Histogram& exec_start_seconds;
 };
 
 }  // namespace berth::runtimed

@@ -189,6 +189,36 @@ grpc::Status RuntimedService::ContainerLogs(grpc::ServerContext* context,
   return ToGrpcStatus(status);
 }
 
+void PumpSession(grpc::ServerContext* context,
+                 grpc::ServerReaderWriter<v1::AttachOutput, v1::AttachInput>* stream,
+                 const std::shared_ptr<AttachSession>& session,
+                 const std::function<void()>& before_ended) {
+  absl::Notification input_done;
+  std::thread input([context, stream, s = session, &input_done] {
+    PumpAttachInput(context, stream, *s);
+    input_done.Notify();
+  });
+  while (auto chunk = session->Read()) {
+    v1::AttachOutput out;
+    out.mutable_output()->set_stream(chunk->is_stderr ? v1::STD_STREAM_STDERR
+                                                      : v1::STD_STREAM_STDOUT);
+    out.mutable_output()->set_data(std::move(chunk->data));
+    SetTime(out.mutable_output()->mutable_time(), absl::GetCurrentTimeNanos());
+    if (!stream->Write(out)) break;
+  }
+  // The output has ended: say so, so the client half-closes and the input
+  // pump (blocked in Read) returns. A client that does not within the grace
+  // period is cancelled (the sync API has no other way to free the pump); it
+  // then sees CANCELLED after all of the output.
+  session->Detach();
+  if (before_ended) before_ended();
+  v1::AttachOutput ended;
+  ended.set_ended(true);
+  stream->Write(ended);
+  if (!input_done.WaitForNotificationWithTimeout(absl::Seconds(2))) context->TryCancel();
+  input.join();
+}
+
 grpc::Status RuntimedService::AttachContainer(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::AttachOutput, v1::AttachInput>* stream) {
@@ -220,29 +250,7 @@ grpc::Status RuntimedService::AttachContainer(
                    (*session)->container_id().substr(0, 12), replayed.ToString());
     }
   }
-  absl::Notification input_done;
-  std::thread input([context, stream, s = *session, &input_done] {
-    PumpAttachInput(context, stream, *s);
-    input_done.Notify();
-  });
-  while (auto chunk = (*session)->Read()) {
-    v1::AttachOutput out;
-    out.mutable_output()->set_stream(chunk->is_stderr ? v1::STD_STREAM_STDERR
-                                                      : v1::STD_STREAM_STDOUT);
-    out.mutable_output()->set_data(std::move(chunk->data));
-    SetTime(out.mutable_output()->mutable_time(), absl::GetCurrentTimeNanos());
-    if (!stream->Write(out)) break;
-  }
-  // The output has ended: say so, so the client half-closes and the input
-  // pump (blocked in Read) returns. A client that does not within the grace
-  // period is cancelled (the sync API has no other way to free the pump); it
-  // then sees CANCELLED after all of the output.
-  (*session)->Detach();
-  v1::AttachOutput ended;
-  ended.set_ended(true);
-  stream->Write(ended);
-  if (!input_done.WaitForNotificationWithTimeout(absl::Seconds(2))) context->TryCancel();
-  input.join();
+  PumpSession(context, stream, *session);
   return grpc::Status::OK;
 }
 

@@ -2,14 +2,20 @@
 // Conversions only; every decision lives in the manager.
 #pragma once
 
+#include <functional>
+#include <memory>
+
 #include "berth/v1/runtimed.grpc.pb.h"
 #include "services/runtimed/container_manager.h"
+#include "services/runtimed/exec_manager.h"
 
 namespace berth::runtimed {
 
 class RuntimedService final : public v1::RuntimeService::Service {
  public:
-  explicit RuntimedService(ContainerManager& manager) : manager_(manager) {}
+  // `execs` may be null: the exec rpcs then answer UNIMPLEMENTED.
+  explicit RuntimedService(ContainerManager& manager, ExecManager* execs = nullptr)
+      : manager_(manager), execs_(execs) {}
 
   grpc::Status CreateContainer(grpc::ServerContext* context, const v1::CreateContainerRequest* request,
                                v1::Container* response) override;
@@ -45,8 +51,31 @@ class RuntimedService final : public v1::RuntimeService::Service {
   grpc::Status Events(grpc::ServerContext* context, const v1::EventsRequest* request,
                       grpc::ServerWriter<v1::Event>* writer) override;
 
+  // Exec (runtimed_exec_service.cc).
+  grpc::Status CreateExec(grpc::ServerContext* context, const v1::CreateExecRequest* request,
+                          v1::ExecInspect* response) override;
+  grpc::Status StartExec(grpc::ServerContext* context, const v1::StartExecRequest* request,
+                         v1::StartExecResponse* response) override;
+  grpc::Status AttachExec(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::AttachOutput, v1::AttachInput>* stream) override;
+  grpc::Status ResizeExec(grpc::ServerContext* context, const v1::ResizeExecRequest* request,
+                          v1::ResizeExecResponse* response) override;
+  grpc::Status InspectExec(grpc::ServerContext* context, const v1::InspectExecRequest* request,
+                           v1::ExecInspect* response) override;
+
  private:
   ContainerManager& manager_;
+  ExecManager* execs_;
 };
+
+// Streams an attach session on an AttachContainer-shaped call: client input
+// to the session, output to the client, then `ended` and the wait for the
+// client's half-close (cancelled after 2 s). Shared by attach and exec;
+// `before_ended` (may be empty) runs between the end of output and `ended`.
+void PumpSession(grpc::ServerContext* context,
+                 grpc::ServerReaderWriter<v1::AttachOutput, v1::AttachInput>* stream,
+                 const std::shared_ptr<AttachSession>& session,
+                 const std::function<void()>& before_ended = {});
 
 }  // namespace berth::runtimed

@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "berth/v1/exec.pb.h"
 #include "berth/v1/imaged.pb.h"
 #include "berth/v1/netd.pb.h"
 #include "berth/v1/runtimed.pb.h"
@@ -110,6 +111,16 @@ class RuntimedClient {
   // docker update; returns dockerd's warnings.
   virtual absl::StatusOr<v1::UpdateContainerResponse> UpdateContainer(
       const v1::UpdateContainerRequest& request) = 0;
+
+  // docker exec. FAILED_PRECONDITION "container <id> is not running";
+  // NOT_FOUND "No such exec instance: <id>" for an unknown exec id.
+  virtual absl::StatusOr<v1::ExecInspect> CreateExec(const v1::CreateExecRequest& request) = 0;
+  virtual absl::StatusOr<v1::StartExecResponse> StartExec(
+      const v1::StartExecRequest& request) = 0;
+  // The attached start: write `open` (container = the exec id) first.
+  virtual std::unique_ptr<AttachStream> AttachExec(const grpc::ServerContextBase* parent) = 0;
+  virtual absl::Status ResizeExec(const v1::ResizeExecRequest& request) = 0;
+  virtual absl::StatusOr<v1::ExecInspect> InspectExec(const std::string& exec_id) = 0;
 };
 
 }  // namespace berth::apid

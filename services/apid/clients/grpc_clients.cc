@@ -334,6 +334,45 @@ class GrpcRuntimedClient : public RuntimedClient {
         [&](grpc::ClientContext* c) { return stub_->Events(c, request); });
   }
 
+  absl::StatusOr<v1::ExecInspect> CreateExec(const v1::CreateExecRequest& request) override {
+    v1::ExecInspect response;
+    absl::Status status =
+        Unary([&](grpc::ClientContext* c) { return stub_->CreateExec(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::StatusOr<v1::StartExecResponse> StartExec(const v1::StartExecRequest& request) override {
+    v1::StartExecResponse response;
+    // Like a container start, it waits for the (exec) shim's readiness.
+    absl::Status status = UnaryCall(
+        "runtimed",
+        [&](grpc::ClientContext* c) { return stub_->StartExec(c, request, &response); },
+        kStartContainerDeadline);
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  std::unique_ptr<AttachStream> AttachExec(const grpc::ServerContextBase* parent) override {
+    return std::make_unique<GrpcBidiStream<v1::AttachInput, v1::AttachOutput>>(
+        StreamContext(parent), [&](grpc::ClientContext* c) { return stub_->AttachExec(c); });
+  }
+
+  absl::Status ResizeExec(const v1::ResizeExecRequest& request) override {
+    v1::ResizeExecResponse response;
+    return Unary([&](grpc::ClientContext* c) { return stub_->ResizeExec(c, request, &response); });
+  }
+
+  absl::StatusOr<v1::ExecInspect> InspectExec(const std::string& exec_id) override {
+    v1::InspectExecRequest request;
+    request.set_exec_id(exec_id);
+    v1::ExecInspect response;
+    absl::Status status =
+        Unary([&](grpc::ClientContext* c) { return stub_->InspectExec(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
  private:
   std::unique_ptr<v1::RuntimeService::Stub> stub_;
 };

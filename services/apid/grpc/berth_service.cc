@@ -17,6 +17,10 @@ grpc::Status Reply(absl::StatusOr<T> result, Resp* resp) {
   return grpc::Status::OK;
 }
 
+grpc::Status NoExecs() {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "exec is not served here");
+}
+
 // Forwards a backend stream to the client until either side ends.
 template <typename T>
 grpc::Status Forward(ReadStream<T>& stream, grpc::ServerWriter<T>* writer) {
@@ -35,7 +39,7 @@ grpc::Status Forward(ReadStream<T>& stream, grpc::ServerWriter<T>* writer) {
 // one write in flight at a time, and finishes the call when output ends.
 class AttachReactor : public grpc::ServerBidiReactor<v1::AttachInput, v1::AttachOutput> {
  public:
-  explicit AttachReactor(ContainerService& containers) : stream_(containers.AttachRaw(nullptr)) {
+  explicit AttachReactor(std::unique_ptr<AttachStream> stream) : stream_(std::move(stream)) {
     StartRead(&in_);
     pump_ = std::thread([this] { PumpOutput(); });
   }
@@ -111,8 +115,12 @@ class AttachReactor : public grpc::ServerBidiReactor<v1::AttachInput, v1::Attach
 }  // namespace
 
 BerthService::BerthService(ContainerService& containers, SystemService& system,
-                           ImagedClient& imaged, EventService& events)
-    : containers_(containers), system_(system), imaged_(imaged), events_(events) {}
+                           ImagedClient& imaged, EventService& events, ExecService* execs)
+    : containers_(containers),
+      execs_(execs),
+      system_(system),
+      imaged_(imaged),
+      events_(events) {}
 
 grpc::Status BerthService::Version(grpc::ServerContext*, const v1::VersionRequest*,
                                    v1::VersionResponse* resp) {
@@ -289,13 +297,54 @@ grpc::Status BerthService::Events(grpc::ServerContext* ctx, const v1::EventsApiR
 
 grpc::ServerBidiReactor<v1::AttachInput, v1::AttachOutput>* BerthService::AttachContainer(
     grpc::CallbackServerContext*) {
-  return new AttachReactor(containers_);
+  return new AttachReactor(containers_.AttachRaw(nullptr));
 }
 
 grpc::Status BerthService::ResizeContainer(grpc::ServerContext*,
                                            const v1::ResizeContainerApiRequest* req,
                                            v1::ResizeContainerApiResponse*) {
   return ToGrpcStatus(containers_.Resize(req->container(), req->height(), req->width()));
+}
+
+grpc::Status BerthService::CreateExec(grpc::ServerContext*, const v1::CreateExecRequest* req,
+                                      v1::ExecInspect* resp) {
+  if (execs_ == nullptr) return NoExecs();
+  return Reply(execs_->Create(req->container(), req->config()), resp);
+}
+
+grpc::Status BerthService::StartExec(grpc::ServerContext*, const v1::StartExecRequest* req,
+                                     v1::StartExecResponse* resp) {
+  if (execs_ == nullptr) return NoExecs();
+  absl::StatusOr<v1::ExecInspect> exec =
+      execs_->StartDetached(req->exec_id(), req->height(), req->width());
+  if (!exec.ok()) return ToGrpcStatus(exec.status());
+  *resp->mutable_exec() = *std::move(exec);
+  return grpc::Status::OK;
+}
+
+grpc::ServerBidiReactor<v1::AttachInput, v1::AttachOutput>* BerthService::AttachExec(
+    grpc::CallbackServerContext*) {
+  if (execs_ == nullptr) {
+    class Refused : public grpc::ServerBidiReactor<v1::AttachInput, v1::AttachOutput> {
+     public:
+      Refused() { Finish(NoExecs()); }
+      void OnDone() override { delete this; }
+    };
+    return new Refused();
+  }
+  return new AttachReactor(execs_->AttachRaw(nullptr));
+}
+
+grpc::Status BerthService::ResizeExec(grpc::ServerContext*, const v1::ResizeExecRequest* req,
+                                      v1::ResizeExecResponse*) {
+  if (execs_ == nullptr) return NoExecs();
+  return ToGrpcStatus(execs_->Resize(req->exec_id(), req->height(), req->width()));
+}
+
+grpc::Status BerthService::InspectExec(grpc::ServerContext*, const v1::InspectExecRequest* req,
+                                       v1::ExecInspect* resp) {
+  if (execs_ == nullptr) return NoExecs();
+  return Reply(execs_->Inspect(req->exec_id()), resp);
 }
 
 }  // namespace berth::apid

@@ -11,15 +11,18 @@
 #include "services/apid/clients/clients.h"
 #include "services/apid/usecases/container_service.h"
 #include "services/apid/usecases/event_service.h"
+#include "services/apid/usecases/exec_service.h"
 #include "services/apid/usecases/system_service.h"
 
 namespace berth::apid {
 
 class BerthService final
-    : public v1::Berth::WithCallbackMethod_AttachContainer<v1::Berth::Service> {
+    : public v1::Berth::WithCallbackMethod_AttachContainer<
+          v1::Berth::WithCallbackMethod_AttachExec<v1::Berth::Service>> {
  public:
+  // `execs` null: the exec rpcs answer UNIMPLEMENTED.
   BerthService(ContainerService& containers, SystemService& system, ImagedClient& imaged,
-               EventService& events);
+               EventService& events, ExecService* execs = nullptr);
 
   grpc::Status Version(grpc::ServerContext* ctx, const v1::VersionRequest* req,
                        v1::VersionResponse* resp) override;
@@ -68,8 +71,22 @@ class BerthService final
   grpc::Status ResizeContainer(grpc::ServerContext* ctx, const v1::ResizeContainerApiRequest* req,
                                v1::ResizeContainerApiResponse* resp) override;
 
+  // Exec: one ExecService call each; AttachExec (callback API, like
+  // AttachContainer) forwards the client's stream to runtimed's.
+  grpc::Status CreateExec(grpc::ServerContext* ctx, const v1::CreateExecRequest* req,
+                          v1::ExecInspect* resp) override;
+  grpc::Status StartExec(grpc::ServerContext* ctx, const v1::StartExecRequest* req,
+                         v1::StartExecResponse* resp) override;
+  grpc::ServerBidiReactor<v1::AttachInput, v1::AttachOutput>* AttachExec(
+      grpc::CallbackServerContext* ctx) override;
+  grpc::Status ResizeExec(grpc::ServerContext* ctx, const v1::ResizeExecRequest* req,
+                          v1::ResizeExecResponse* resp) override;
+  grpc::Status InspectExec(grpc::ServerContext* ctx, const v1::InspectExecRequest* req,
+                           v1::ExecInspect* resp) override;
+
  private:
   ContainerService& containers_;
+  ExecService* execs_;
   SystemService& system_;
   ImagedClient& imaged_;
   EventService& events_;

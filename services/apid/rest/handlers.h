@@ -9,6 +9,7 @@
 #include "services/apid/clients/clients.h"
 #include "services/apid/usecases/container_service.h"
 #include "services/apid/usecases/event_service.h"
+#include "services/apid/usecases/exec_service.h"
 #include "services/apid/usecases/system_service.h"
 #include "services/apid/rest/router.h"
 
@@ -22,6 +23,7 @@ struct RestDeps {
   ImagedClient& imaged;
   std::string build_time;
   EventService& events;
+  ExecService* execs = nullptr;  // null: the exec routes answer 501
 };
 
 void RegisterSystemRoutes(Router& router, RestDeps& deps);      // system_handler.cc
@@ -30,6 +32,7 @@ void RegisterContainerStreamRoutes(Router& router, RestDeps& deps);  // containe
 void RegisterImageRoutes(Router& router, RestDeps& deps);       // images_handler.cc
 void RegisterStatsRoutes(Router& router, RestDeps& deps);       // stats_handler.cc (+ update)
 void RegisterEventRoutes(Router& router, RestDeps& deps);       // events_handler.cc
+void RegisterExecRoutes(Router& router, RestDeps& deps);        // exec_handler.cc
 // Docker endpoints not served yet: 501 "<feature> is not implemented yet".
 void RegisterNotImplementedRoutes(Router& router);  // not_implemented_routes.cc
 

@@ -22,10 +22,6 @@ struct PendingRoute {
 
 // Registered after every real route, so these never shadow one.
 constexpr PendingRoute kPendingRoutes[] = {
-    {"POST", "/containers/{id}/exec", "exec"},
-    {"POST", "/exec/{id}/start", "exec"},
-    {"POST", "/exec/{id}/resize", "exec"},
-    {"GET", "/exec/{id}/json", "exec"},
     {"POST", "/containers/{id}/pause", "pause"},
     {"POST", "/containers/{id}/unpause", "unpause"},
     {"POST", "/containers/{id}/rename", "rename"},

@@ -49,6 +49,7 @@ void RegisterAllRoutes(Router& router, RestDeps& deps) {
   RegisterImageRoutes(router, deps);
   RegisterStatsRoutes(router, deps);
   RegisterEventRoutes(router, deps);
+  RegisterExecRoutes(router, deps);
   RegisterNotImplementedRoutes(router);
 }
 

@@ -47,13 +47,15 @@ namespace {
 
 using spec::ShimConfig;
 
-void SendMessage(int fd, char kind, const std::string& text = "") {
+}  // namespace
+
+void SendMessage(int fd, char kind, const std::string& text) {
   std::string msg(1, kind);
   msg += text;
   (void)send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
 }
 
-[[noreturn]] void Fail(int sync_fd, const absl::Status& status) {
+void Fail(int sync_fd, const absl::Status& status) {
   SendMessage(sync_fd, 'E', std::string(status.message()));
   _exit(1);
 }
@@ -67,6 +69,8 @@ bool Expect(int fd, char kind) {
   } while (n < 0 && errno == EINTR);
   return n == 1 && c == kind;
 }
+
+namespace {
 
 absl::Status Mount(const std::string& source, const std::string& target, const char* type,
                    unsigned long flags, const std::string& data) {
@@ -178,9 +182,11 @@ absl::Status PivotRoot(const std::string& root) {
   return absl::OkStatus();
 }
 
+}  // namespace
+
 // Allocates the pty in the container's own devpts and hands the master to
 // the shim; the slave becomes the controlling terminal and stdio.
-absl::StatusOr<int> SetUpTerminal(const ShimConfig& c, int sync_fd) {
+static absl::StatusOr<int> SetUpTerminal(const ShimConfig& c, int sync_fd) {
   int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0) return ErrnoToStatus(errno, "open /dev/ptmx");
   int unlock = 0;
@@ -235,7 +241,7 @@ absl::Status SetUpStdio(const ShimConfig& c, const InitFds& fds, int* tty_slave)
 
 // The image's /etc/passwd or /etc/group, only when a regular file of at most
 // 1 MiB: a symlink to /dev/zero or a FIFO must not hang or exhaust the init.
-std::string ReadUserDatabase(const char* path) {
+static std::string ReadUserDatabase(const char* path) {
   constexpr size_t kMaxSize = 1 << 20;
   fs::ScopedFd fd(open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   struct stat st{};
@@ -265,6 +271,8 @@ FileInfo StatForExec(const std::string& path) {
   if (stat(path.c_str(), &st) != 0) return FileInfo{};
   return FileInfo{true, S_ISDIR(st.st_mode), access(path.c_str(), X_OK) == 0};
 }
+
+namespace {
 
 // Everything between clone and "ready"; returns the resolved executable.
 absl::StatusOr<std::string> SetUp(const ShimConfig& c, const InitFds& fds,
@@ -317,14 +325,8 @@ absl::StatusOr<std::string> SetUp(const ShimConfig& c, const InitFds& fds,
 
 }  // namespace
 
-void RunContainerInit(const ShimConfig& config, const InitFds& fds) {
-  std::vector<std::string> env = config.env;
-  std::string seccomp_bpf;
-  absl::StatusOr<std::string> path = SetUp(config, fds, env, &seccomp_bpf);
-  if (!path.ok()) Fail(fds.sync_fd, path.status());
-  SendMessage(fds.sync_fd, 'R');
-  if (!Expect(fds.sync_fd, 'S')) _exit(1);
-
+void ExecProcess(const ShimConfig& config, const std::vector<std::string>& env,
+                 const std::string& path, const std::string& seccomp_bpf, int sync_fd) {
   std::vector<char*> argv;
   for (const auto& a : config.args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -339,14 +341,24 @@ void RunContainerInit(const ShimConfig& config, const InitFds& fds) {
   // the filter.
   absl::Status confined = FinalizeBeforeExec(config.security, seccomp_bpf);
   if (!confined.ok()) {
-    SendMessage(fds.sync_fd, 'E', std::string(confined.message()));
+    SendMessage(sync_fd, 'E', std::string(confined.message()));
     _exit(1);
   }
-  execve(path->c_str(), argv.data(), envp.data());
+  execve(path.c_str(), argv.data(), envp.data());
   int err = errno;
-  SendMessage(fds.sync_fd, 'E',
+  SendMessage(sync_fd, 'E',
               absl::StrCat("exec: \"", config.args[0], "\": ", absl::AsciiStrToLower(std::strerror(err))));
   _exit(127);
+}
+
+void RunContainerInit(const ShimConfig& config, const InitFds& fds) {
+  std::vector<std::string> env = config.env;
+  std::string seccomp_bpf;
+  absl::StatusOr<std::string> path = SetUp(config, fds, env, &seccomp_bpf);
+  if (!path.ok()) Fail(fds.sync_fd, path.status());
+  SendMessage(fds.sync_fd, 'R');
+  if (!Expect(fds.sync_fd, 'S')) _exit(1);
+  ExecProcess(config, env, *path, seccomp_bpf, fds.sync_fd);
 }
 
 }  // namespace berth::runtimed::shim

@@ -24,6 +24,7 @@
 #include "common/status/status.h"
 #include "services/runtimed/logs/json_log.h"
 #include "services/runtimed/shim/container_init.h"
+#include "services/runtimed/shim/exec_init.h"
 #include "spdlog/spdlog.h"
 
 namespace berth::runtimed::shim {
@@ -133,6 +134,16 @@ absl::StatusOr<pid_t> ShimServer::CloneInit() {
   child_sync_.reset(pair[1]);
   unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
   if (config_.netns_path.empty()) flags |= CLONE_NEWNET;
+  if (config_.join_pid != 0) {
+    BERTH_RETURN_IF_ERROR(OpenJoinTarget());
+    // An exec creates no namespace. Joining the pid namespace affects only
+    // the children of this (single-threaded, exec-only) shim, so the process
+    // cloned next is inside the container's pid namespace from its start.
+    if (setns(join_.get(), CLONE_NEWPID) != 0) {
+      return ErrnoToStatus(errno, "join the container's pid namespace");
+    }
+    flags = 0;
+  }
   // The raw syscall without a stack behaves like fork(): the child continues
   // here on a copy of our (single-threaded) address space.
   long pid = syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
@@ -143,8 +154,10 @@ absl::StatusOr<pid_t> ShimServer::CloneInit() {
     close(kReadyFd);
     sync_.reset();
     listen_.reset();
-    RunContainerInit(config_, InitFds{child_sync_.get(), child_stdin_.get(),
-                                      child_stdout_.get(), child_stderr_.get()});
+    InitFds fds{child_sync_.get(), child_stdin_.get(), child_stdout_.get(), child_stderr_.get(),
+                join_.get()};
+    if (config_.join_pid != 0) RunExecInit(config_, fds);
+    RunContainerInit(config_, fds);
   }
   child_sync_.reset();
   child_stdin_.reset();
@@ -153,9 +166,52 @@ absl::StatusOr<pid_t> ShimServer::CloneInit() {
   return static_cast<pid_t>(pid);
 }
 
+// The exec's target, pinned: a pidfd names that very process, so a pid
+// reused after the container died cannot lend its namespaces (setns on the
+// pidfd then fails with ESRCH). What the pid named when it was opened is
+// checked too: never the host's pid namespace (that would put the exec on
+// the host), and, with cgroups, the container's own cgroup.
+absl::Status ShimServer::OpenJoinTarget() {
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, config_.join_pid, 0));
+  if (fd < 0) return ErrnoToStatus(errno, "the container's init is gone");
+  join_.reset(fd);
+  struct stat own{}, target{};
+  std::string ns = absl::StrCat("/proc/", config_.join_pid, "/ns/pid");
+  if (stat("/proc/self/ns/pid", &own) != 0 || stat(ns.c_str(), &target) != 0) {
+    return ErrnoToStatus(errno, "stat the container's pid namespace");
+  }
+  if (own.st_ino == target.st_ino && own.st_dev == target.st_dev) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "process ", config_.join_pid, " is not the container's init (host pid namespace)"));
+  }
+  if (!config_.cgroup_parent.empty()) {
+    absl::StatusOr<std::string> cgroup =
+        fs::ReadFile(absl::StrCat("/proc/", config_.join_pid, "/cgroup"));
+    if (!cgroup.ok() || cgroup->find(config_.join_container) == std::string::npos) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "process ", config_.join_pid, " is not in the cgroup of container ",
+          config_.join_container));
+    }
+  }
+  // The pidfd is still that process: it had not died and been replaced
+  // between pidfd_open and the checks above.
+  if (syscall(SYS_pidfd_send_signal, join_.get(), 0, nullptr, 0) != 0) {
+    return ErrnoToStatus(errno, "the container's init is gone");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ShimServer::PlaceInCgroups() {
   if (config_.cgroup_parent.empty()) return absl::OkStatus();
   BERTH_ASSIGN_OR_RETURN(cgroups::Layout layout, cgroups::DetectHostLayout());
+  if (config_.join_pid != 0) {
+    // An exec joins the container's cgroup, which belongs to the container's
+    // shim: kept in joined_cgroup_ so Finish neither removes it nor reads
+    // the container's OOM kills as the exec's.
+    joined_cgroup_ =
+        cgroups::NewCgroupManager(layout, config_.cgroup_parent, config_.join_container);
+    return joined_cgroup_->AddProcess(pid_);
+  }
   cgroups_ = cgroups::NewCgroupManager(layout, config_.cgroup_parent, config_.id);
   BERTH_RETURN_IF_ERROR(cgroups_->Create());
   // Limits first, then the process: it never runs unconfined.
@@ -196,13 +252,22 @@ absl::StatusOr<pid_t> ShimServer::CreateContainer() {
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   signal_.reset(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
   epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
-  log_.reset(open(config_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
-  if (!signal_.valid() || !epoll_.valid() || !log_.valid()) {
+  // An exec has no log: its output goes only to its attachers.
+  if (!config_.log_path.empty()) {
+    log_.reset(open(config_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+    if (!log_.valid()) return ErrnoToStatus(errno, "open log");
+  }
+  if (!signal_.valid() || !epoll_.valid()) {
     return ErrnoToStatus(errno, "set up shim");
   }
   BERTH_RETURN_IF_ERROR(Listen());
   BERTH_RETURN_IF_ERROR(SetUpPipes());
-  BERTH_ASSIGN_OR_RETURN(pid_, CloneInit());
+  absl::StatusOr<pid_t> cloned = CloneInit();
+  if (!cloned.ok()) {
+    unlink(config_.socket_path.c_str());
+    return cloned.status();
+  }
+  pid_ = *cloned;
   absl::Status placed = PlaceInCgroups();
   absl::Status ready = placed.ok() ? AwaitReady()
                                    : absl::FailedPreconditionError(absl::StrCat(
@@ -301,13 +366,15 @@ void ShimServer::ReadOutput(int fd, FrameType stream) {
     return;
   }
   std::string chunk(buf, static_cast<size_t>(n));
-  const char* name = stream == kFrameStdout ? "stdout" : "stderr";
-  std::string lines;
-  for (const auto& line : logs::SplitChunk(name, chunk, NowUnixNano())) {
-    lines += logs::EncodeLine(line);
-  }
-  if (write(log_.get(), lines.data(), lines.size()) < 0) {
-    spdlog::warn("container={} write log: {}", config_.id, std::strerror(errno));
+  if (log_.valid()) {
+    const char* name = stream == kFrameStdout ? "stdout" : "stderr";
+    std::string lines;
+    for (const auto& line : logs::SplitChunk(name, chunk, NowUnixNano())) {
+      lines += logs::EncodeLine(line);
+    }
+    if (write(log_.get(), lines.data(), lines.size()) < 0) {
+      spdlog::warn("container={} write log: {}", config_.id, std::strerror(errno));
+    }
   }
   std::string frame = EncodeFrame(stream, chunk);
   std::vector<int> slow;

@@ -86,6 +86,8 @@ class ShimServer {
   fs::ScopedFd signal_;
   fs::ScopedFd sync_;      // shim end of the init conversation
   fs::ScopedFd child_sync_;
+  fs::ScopedFd join_;  // exec: pidfd of the container's init
+  absl::Status OpenJoinTarget();
   fs::ScopedFd log_;
   // Container stdio, shim side. With a tty, stdout_ is the pty master and
   // stdin_ a dup of it (epoll tracks the two directions separately).
@@ -93,7 +95,8 @@ class ShimServer {
   fs::ScopedFd child_stdin_, child_stdout_, child_stderr_;
   std::string stdin_buffer_;
   bool stdin_close_pending_ = false;
-  std::unique_ptr<cgroups::CgroupManager> cgroups_;
+  std::unique_ptr<cgroups::CgroupManager> cgroups_;  // created and removed by this shim
+  std::unique_ptr<cgroups::CgroupManager> joined_cgroup_;  // an exec's: the container's
 
   std::map<int, Conn> conns_;
 };

@@ -121,6 +121,7 @@ std::string ToJson(const ShimConfig& c) {
         {"exit", c.exit_path},
         {"cgroup_parent", c.cgroup_parent}}},
   };
+  if (c.join_pid != 0) j["join"] = {{"pid", c.join_pid}, {"container", c.join_container}};
   return j.dump(2, ' ', false, json::error_handler_t::replace);
 }
 
@@ -160,6 +161,11 @@ absl::StatusOr<ShimConfig> FromJson(const std::string& text) {
     c.log_path = s.at("log").get<std::string>();
     c.exit_path = s.at("exit").get<std::string>();
     c.cgroup_parent = s.value("cgroup_parent", "");
+    if (j.contains("join")) {
+      c.join_pid = j.at("join").at("pid").get<int>();
+      c.join_container = j.at("join").value("container", "");
+      if (c.join_pid <= 0) return absl::InvalidArgumentError("join.pid must be positive");
+    }
     return c;
   } catch (const json::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("malformed shim config: ", e.what()));

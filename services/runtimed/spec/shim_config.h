@@ -85,6 +85,14 @@ struct ShimConfig {
   std::string exit_path;          // exit.json
   std::string cgroup_parent = "berth";  // "" disables cgroups
 
+  // Exec (docker exec): when join_pid is set, the shim runs args in the
+  // namespaces of that running container init (host pid) instead of creating
+  // a container, and puts it in the cgroup of container `join_container`
+  // (which it neither creates nor removes). log_path is then "": exec output
+  // goes only to attachers, as with Docker.
+  int join_pid = 0;
+  std::string join_container;
+
   bool operator==(const ShimConfig&) const = default;
 };
 

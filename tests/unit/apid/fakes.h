@@ -326,6 +326,53 @@ class FakeRuntimed : public RuntimedClient {
   std::unique_ptr<AttachStream> AttachContainer(const grpc::ServerContextBase*) override {
     return nullptr;
   }
+  // Exec: records in memory; a running container is required, as in runtimed.
+  std::map<std::string, v1::ExecInspect> execs;  // by id
+  v1::StartExecRequest last_exec_start;
+  v1::ResizeExecRequest last_exec_resize;
+  absl::StatusOr<v1::ExecInspect> CreateExec(const v1::CreateExecRequest& r) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("runtimed.CreateExec " + r.container());
+    auto it = containers.find(r.container());
+    if (it == containers.end()) return absl::NotFoundError("No such container: " + r.container());
+    if (it->second.state().status() != v1::CONTAINER_STATUS_RUNNING) {
+      return absl::FailedPreconditionError("container " + r.container() + " is not running");
+    }
+    v1::ExecInspect e;
+    e.set_id("exec" + std::to_string(execs.size() + 1));
+    e.set_container_id(r.container());
+    *e.mutable_config() = r.config();
+    execs[e.id()] = e;
+    return e;
+  }
+  absl::StatusOr<v1::StartExecResponse> StartExec(const v1::StartExecRequest& r) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("runtimed.StartExec " + r.exec_id());
+    last_exec_start = r;
+    auto it = execs.find(r.exec_id());
+    if (it == execs.end()) return absl::NotFoundError("No such exec instance: " + r.exec_id());
+    it->second.set_started(true);
+    it->second.set_running(true);
+    v1::StartExecResponse response;
+    *response.mutable_exec() = it->second;
+    return response;
+  }
+  std::unique_ptr<AttachStream> AttachExec(const grpc::ServerContextBase*) override {
+    return nullptr;  // attached exec streams are covered end to end
+  }
+  absl::Status ResizeExec(const v1::ResizeExecRequest& r) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("runtimed.ResizeExec " + r.exec_id());
+    last_exec_resize = r;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<v1::ExecInspect> InspectExec(const std::string& id) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("runtimed.InspectExec " + id);
+    auto it = execs.find(id);
+    if (it == execs.end()) return absl::NotFoundError("No such exec instance: " + id);
+    return it->second;
+  }
   // Scripted container events (see WindowedEvents); UNAVAILABLE when down.
   std::vector<v1::Event> events;
   bool events_down = false;

@@ -79,7 +79,8 @@ class RestHandlersTest : public ::testing::Test {
         health_({}, nullptr),
         system_(HostFacts{}, "id", "/x", imaged_, runtimed_, health_),
         events_(runtimed_, imaged_),
-        deps_{containers_, system_, imaged_, "t", events_} {
+        execs_(runtimed_),
+        deps_{containers_, system_, imaged_, "t", events_, &execs_} {
     v1::Image image;
     image.set_id("sha256:img");
     image.mutable_config()->add_cmd("sh");
@@ -116,6 +117,7 @@ class RestHandlersTest : public ::testing::Test {
   HealthMonitor health_;
   SystemService system_;
   EventService events_;
+  ExecService execs_;
   RestDeps deps_;
   Router router_;
 };

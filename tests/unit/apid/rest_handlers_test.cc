@@ -132,9 +132,9 @@ namespace berth::apid::rest {
 namespace {
 
 TEST_F(RestHandlersTest, EndpointsNotServedYetAnswer501WithTheFeature) {
-  RecordingExchange exec = Call("POST", "/containers/web/exec", "", "{}");
-  EXPECT_EQ(exec.status, 501);
-  EXPECT_EQ(exec.body, "{\"message\":\"exec is not implemented yet\"}\n");
+  RecordingExchange pause = Call("POST", "/containers/web/pause");
+  EXPECT_EQ(pause.status, 501);
+  EXPECT_EQ(pause.body, "{\"message\":\"pause is not implemented yet\"}\n");
   EXPECT_EQ(Call("GET", "/networks").status, 501);
   EXPECT_EQ(Call("POST", "/images/load").status, 501);
   // Real routes still win over the pending table.
