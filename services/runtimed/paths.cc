@@ -27,6 +27,7 @@ Paths::Paths(std::string state_dir, std::string run_dir)
     : state_dir_(std::move(state_dir)), run_dir_(std::move(run_dir)) {}
 
 std::string Paths::VersionFile() const { return state_dir_ + "/VERSION"; }
+std::string Paths::VolumesDir() const { return state_dir_ + "/volumes"; }
 std::string Paths::ContainersDir() const { return state_dir_ + "/containers"; }
 std::string Paths::ContainerDir(const std::string& id) const {
   return absl::StrCat(ContainersDir(), "/", id);
