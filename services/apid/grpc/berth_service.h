@@ -10,6 +10,7 @@
 #include "berth/v1/api.grpc.pb.h"
 #include "services/apid/clients/clients.h"
 #include "services/apid/usecases/container_service.h"
+#include "services/apid/usecases/volume_service.h"
 #include "services/apid/usecases/system_service.h"
 
 namespace berth::apid {
@@ -17,7 +18,8 @@ namespace berth::apid {
 class BerthService final
     : public v1::Berth::WithCallbackMethod_AttachContainer<v1::Berth::Service> {
  public:
-  BerthService(ContainerService& containers, SystemService& system, ImagedClient& imaged);
+  BerthService(ContainerService& containers, SystemService& system, ImagedClient& imaged,
+               VolumeService* volumes = nullptr);
 
   grpc::Status Version(grpc::ServerContext* ctx, const v1::VersionRequest* req,
                        v1::VersionResponse* resp) override;
@@ -64,8 +66,20 @@ class BerthService final
   grpc::Status ResizeContainer(grpc::ServerContext* ctx, const v1::ResizeContainerApiRequest* req,
                                v1::ResizeContainerApiResponse* resp) override;
 
+  grpc::Status CreateVolume(grpc::ServerContext* ctx, const v1::CreateVolumeRequest* req,
+                            v1::Volume* resp) override;
+  grpc::Status InspectVolume(grpc::ServerContext* ctx, const v1::InspectVolumeRequest* req,
+                             v1::Volume* resp) override;
+  grpc::Status ListVolumes(grpc::ServerContext* ctx, const v1::ListVolumesRequest* req,
+                           v1::ListVolumesResponse* resp) override;
+  grpc::Status RemoveVolume(grpc::ServerContext* ctx, const v1::RemoveVolumeRequest* req,
+                            v1::RemoveVolumeResponse* resp) override;
+  grpc::Status PruneVolumes(grpc::ServerContext* ctx, const v1::PruneVolumesRequest* req,
+                            v1::PruneVolumesResponse* resp) override;
+
  private:
   ContainerService& containers_;
+  VolumeService* volumes_;  // the volume calls answer UNAVAILABLE without it
   SystemService& system_;
   ImagedClient& imaged_;
 };
