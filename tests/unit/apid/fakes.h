@@ -284,18 +284,19 @@ class FakeRuntimed : public RuntimedClient {
     log_.push_back("runtimed.UpdateContainer " + r.container());
     return absl::UnimplementedError("update is not served by the fake");
   }
-  // Volumes are runtimed's own logic (tested there), not served by the fake.
+  // Volumes are runtimed's own logic (tested there): the fake has none and
+  // makes none.
   absl::StatusOr<v1::Volume> CreateVolume(const v1::CreateVolumeRequest&) override {
-    return absl::UnimplementedError("volumes are not served by the fake");
+    return absl::UnimplementedError("volume create is not served by the fake");
   }
-  absl::StatusOr<v1::Volume> InspectVolume(const std::string&) override {
-    return absl::UnimplementedError("volumes are not served by the fake");
+  absl::StatusOr<v1::Volume> InspectVolume(const std::string& name) override {
+    return absl::NotFoundError("get " + name + ": no such volume");
   }
   absl::StatusOr<std::vector<v1::Volume>> ListVolumes(const v1::VolumeFilters&) override {
-    return absl::UnimplementedError("volumes are not served by the fake");
+    return std::vector<v1::Volume>{};
   }
-  absl::Status RemoveVolume(const std::string&, bool) override {
-    return absl::UnimplementedError("volumes are not served by the fake");
+  absl::Status RemoveVolume(const std::string& name, bool) override {
+    return absl::NotFoundError("get " + name + ": no such volume");
   }
   absl::StatusOr<v1::PruneVolumesResponse> PruneVolumes(const v1::VolumeFilters&) override {
     return absl::UnimplementedError("volumes are not served by the fake");
