@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -242,7 +243,8 @@ TEST_F(VolumesTest, HostileMountTargetSymlinkStaysInsideTheRootfs) {
   // The image's /data is a symlink to a host directory.
   ImportTwisted("e2e-hostile:latest", "ln -s " + host + " data", "");
   for (const std::string& option :
-       {"-v e2e-evil:/data", "-v " + HostDir("src") + ":/data", "--tmpfs /data"}) {
+       std::vector<std::string>{"-v e2e-evil:/data", "-v " + HostDir("src") + ":/data",
+                                "--tmpfs /data"}) {
     CommandResult run = stack_->Docker("run --rm " + option + " e2e-hostile:latest true");
     EXPECT_NE(run.exit_code, 0) << option;
     EXPECT_THAT(run.err, HasSubstr("symlink")) << option;

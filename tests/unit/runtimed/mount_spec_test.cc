@@ -37,19 +37,19 @@ TEST(ParseBindTest, ModeListTakesPropagationLabelAndNocopy) {
   ASSERT_TRUE(bind.ok()) << bind.status();
   EXPECT_EQ(bind->propagation, "rshared");
   EXPECT_FALSE(bind->read_only);
-  auto volume = ParseBind("v1:/b:nocopy");
+  auto volume = ParseBind("vol1:/b:nocopy");
   ASSERT_TRUE(volume.ok()) << volume.status();
   EXPECT_TRUE(volume->no_copy);
 }
 
 TEST(ParseBindTest, RefusesMalformedSpecsWithDockersWords) {
-  for (const char* bad : {"/only", "a:b:c:d", ":/x", "v:", "v:/x:rw,ro", "v:/x:rshared",
-                          "/a:/b:nocopy", "v:/x:bogus", "v:relative"}) {
+  for (const char* bad : {"/only", "a:b:c:d", ":/x", "vol:", "vol:/x:rw,ro", "vol:/x:rshared",
+                          "/a:/b:nocopy", "vol:/x:bogus", "vol:relative", "v:/x"}) {
     auto m = ParseBind(bad);
     EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
-  EXPECT_THAT(std::string(ParseBind("v:/x:bogus").status().message()),
-              HasSubstr("invalid volume specification: 'v:/x:bogus'"));
+  EXPECT_THAT(std::string(ParseBind("vol:/x:bogus").status().message()),
+              HasSubstr("invalid volume specification: 'vol:/x:bogus'"));
   EXPECT_THAT(std::string(ParseBind("/a:/").status().message()), HasSubstr("can't be '/'"));
   EXPECT_THAT(std::string(ParseBind("/a:/b/../../etc").status().message()), HasSubstr(".."));
   EXPECT_THAT(std::string(ParseBind("b@d:/x").status().message()),
