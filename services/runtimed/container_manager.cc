@@ -186,6 +186,7 @@ absl::StatusOr<v1::Container> ContainerManager::CreateContainer(const CreateRequ
       for (const auto& volume : mounts.created) (void)volumes_->Remove(volume);
       return saved;
     }
+    for (const auto& volume : mounts.created) EmitVolume(volume, "create");
     auto entry = std::make_unique<Entry>();
     entry->record = record;
     entries_.emplace(request.id, std::move(entry));

@@ -214,6 +214,10 @@ class ContainerManager {
 
   void Emit(const v1::Container& record, const std::string& action,
             std::map<std::string, std::string> extra = {});
+  // Volume events (Docker's type "volume": create, mount, destroy).
+  void EmitVolume(const std::string& name, const std::string& action,
+                  std::map<std::string, std::string> extra = {});
+  void EmitVolumeMounts(const v1::Container& record);
   void UpdateGauges() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Save(const v1::Container& record);
 

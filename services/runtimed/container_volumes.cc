@@ -24,11 +24,34 @@ v1::Volume ContainerManager::WithUsers(v1::Volume volume) const {
   return volume;
 }
 
+void ContainerManager::EmitVolume(const std::string& name, const std::string& action,
+                                  std::map<std::string, std::string> extra) {
+  EventRecord event;
+  event.type = "volume";
+  event.action = action;
+  event.id = name;
+  event.attributes = std::move(extra);
+  event.attributes["driver"] = "local";
+  events_.Emit(std::move(event));
+}
+
+void ContainerManager::EmitVolumeMounts(const v1::Container& record) {
+  for (const auto& mp : record.mounts()) {
+    if (mp.type() != "volume") continue;
+    EmitVolume(mp.name(), "mount",
+               {{"container", record.id()},
+                {"destination", mp.destination()},
+                {"propagation", mp.propagation()},
+                {"read/write", mp.rw() ? "true" : "false"}});
+  }
+}
+
 void ContainerManager::RemoveAnonymousVolumes(const v1::Container& record) {
   for (const auto& mp : record.mounts()) {
     if (mp.type() != "volume" || !mp.anonymous()) continue;
     if (!VolumeUsers(mp.name()).empty()) continue;  // shared through volumes-from
     absl::Status removed = volumes_->Remove(mp.name());
+    if (removed.ok()) EmitVolume(mp.name(), "destroy");
     if (!removed.ok() && !absl::IsNotFound(removed)) {
       spdlog::warn("container={} remove its volume {}: {}", record.id().substr(0, 12), mp.name(),
                    removed.ToString());
@@ -39,7 +62,9 @@ void ContainerManager::RemoveAnonymousVolumes(const v1::Container& record) {
 absl::StatusOr<v1::Volume> ContainerManager::CreateVolume(
     const volumes::CreateVolumeOptions& options) {
   absl::MutexLock lock(&mu_);
+  bool existed = !options.name.empty() && volumes_->Get(options.name).ok();
   BERTH_ASSIGN_OR_RETURN(v1::Volume volume, volumes_->Create(options, clock_->Now()));
+  if (!existed) EmitVolume(volume.name(), "create");
   return WithUsers(std::move(volume));
 }
 
@@ -72,7 +97,9 @@ absl::Status ContainerManager::RemoveVolume(const std::string& name, bool force)
     return absl::FailedPreconditionError(absl::StrCat("remove ", name, ": volume is in use - [",
                                                       absl::StrJoin(users, ", "), "]"));
   }
-  return volumes_->Remove(name);
+  BERTH_RETURN_IF_ERROR(volumes_->Remove(name));
+  EmitVolume(name, "destroy");
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::PruneVolumesResponse> ContainerManager::PruneVolumes(
@@ -92,6 +119,7 @@ absl::StatusOr<v1::PruneVolumesResponse> ContainerManager::PruneVolumes(
       continue;
     }
     response.add_deleted(volume.name());
+    EmitVolume(volume.name(), "destroy");
     if (size > 0) response.set_space_reclaimed(response.space_reclaimed() + size);
   }
   return response;

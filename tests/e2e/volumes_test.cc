@@ -157,7 +157,14 @@ TEST_F(VolumesTest, VolumeInUseIsRefusedUntilItsContainerIsRemoved) {
   EXPECT_THAT(refused.err, HasSubstr("volume is in use"));
   EXPECT_EQ(HttpCode("DELETE", "/volumes/e2e-busy"), "409");
   EXPECT_EQ(HttpCode("DELETE", "/volumes/e2e-busy?force=1"), "409");
-  EXPECT_NE(stack_->Berth("volume rm e2e-busy").exit_code, 0);
+  CommandResult berth_rm = stack_->Berth("volume rm e2e-busy");
+  EXPECT_NE(berth_rm.exit_code, 0);
+  EXPECT_THAT(berth_rm.err, HasSubstr("volume is in use"));
+  std::string holder_id = Trimmed(stack_->Docker("inspect -f '{{.Id}}' e2e-holder").out);
+  CommandResult inspected = stack_->Berth("volume inspect e2e-busy");
+  ASSERT_EQ(inspected.exit_code, 0) << inspected.err;
+  EXPECT_THAT(inspected.out, HasSubstr("\"mountpoint\""));
+  EXPECT_THAT(inspected.out, HasSubstr(holder_id));
   // dangling=false lists it, prune keeps it.
   EXPECT_EQ(stack_->Docker("volume ls -q --filter dangling=false").out, "e2e-busy\n");
   ASSERT_EQ(stack_->Docker("volume create e2e-unused").exit_code, 0);
@@ -172,6 +179,15 @@ TEST_F(VolumesTest, VolumeInUseIsRefusedUntilItsContainerIsRemoved) {
   EXPECT_EQ(HttpCode("GET", "/volumes/e2e-busy"), "404");
   EXPECT_EQ(HttpCode("DELETE", "/volumes/e2e-busy?force=1"), "204");
   EXPECT_EQ(stack_->Docker("volume ls -q").out, "");
+  // berth's prune and rm.
+  ASSERT_EQ(stack_->Berth("volume create e2e-b1").exit_code, 0);
+  ASSERT_EQ(stack_->Berth("volume create e2e-b2").exit_code, 0);
+  CommandResult berth_rm_ok = stack_->Berth("volume rm e2e-b1");
+  EXPECT_EQ(berth_rm_ok.out, "e2e-b1\n") << berth_rm_ok.err;
+  CommandResult berth_prune = stack_->Berth("volume prune -f");
+  EXPECT_THAT(berth_prune.out, HasSubstr("Deleted Volumes:\ne2e-b2\n"));
+  EXPECT_THAT(berth_prune.out, HasSubstr("Total reclaimed space"));
+  EXPECT_EQ(stack_->Berth("volume ls -q").out, "");
   // Other drivers are refused clearly.
   CommandResult nfs = stack_->Docker("volume create -d nfs e2e-nfs");
   EXPECT_NE(nfs.exit_code, 0);

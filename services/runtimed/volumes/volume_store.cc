@@ -107,7 +107,7 @@ absl::StatusOr<v1::Volume> VolumeStore::Create(const CreateVolumeOptions& option
   volume.set_mountpoint(DataDir(name));
   for (const auto& [k, v] : options.labels) (*volume.mutable_labels())[k] = v;
   SetTime(volume.mutable_created(), now);
-  volume.set_anonymous(options.anonymous || options.name.empty());
+  volume.set_anonymous(options.anonymous);
   std::string context = absl::StrCat("create volume '", name, "'");
   BERTH_RETURN_IF_ERROR(Annotate(fs::MakeDirs(absl::StrCat(dir_, "/", name), 0701), context));
   // Created with the final mode: MakeDirs' umask does not decide what the

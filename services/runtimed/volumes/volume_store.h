@@ -31,7 +31,7 @@ namespace berth::runtimed::volumes {
 inline constexpr int kVolumesSchemaVersion = 1;
 
 struct CreateVolumeOptions {
-  std::string name;  // "" → a random 64-hex name (an anonymous volume)
+  std::string name;  // "" → a random 64-hex name
   std::string driver;
   std::map<std::string, std::string> driver_opts;
   std::map<std::string, std::string> labels;

@@ -101,7 +101,15 @@ TEST_F(VolumeStoreTest, RefusesOtherDriversOptionsAndBadNames) {
 TEST_F(VolumeStoreTest, AnonymousGetsARandomHexNameAndRemoveDeletesTheData) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
-  auto v = store->Create(CreateVolumeOptions{}, absl::Now());
+  // `docker volume create` without a name: a random name, not anonymous.
+  auto unnamed = store->Create(CreateVolumeOptions{}, absl::Now());
+  ASSERT_TRUE(unnamed.ok()) << unnamed.status();
+  EXPECT_EQ(unnamed->name().size(), 64u);
+  EXPECT_FALSE(unnamed->anonymous());
+  ASSERT_TRUE(store->Remove(unnamed->name()).ok());
+  CreateVolumeOptions anonymous;
+  anonymous.anonymous = true;
+  auto v = store->Create(anonymous, absl::Now());
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(v->name().size(), 64u);
   EXPECT_TRUE(v->anonymous());
