@@ -1,7 +1,5 @@
 #include "cli/mount_flags.h"
 
-#include <cmath>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -60,7 +58,6 @@ absl::StatusOr<int64_t> ParseByteSize(const std::string& text) {
 absl::StatusOr<MountFlag> ParseMountFlag(const std::string& text) {
   MountFlag m;
   m.type = "volume";  // docker's default type
-  bool type_set = false;
   for (absl::string_view field_view : absl::StrSplit(text, ',', absl::SkipEmpty())) {
     std::string field(absl::StripAsciiWhitespace(field_view));
     size_t eq = field.find('=');
@@ -90,7 +87,6 @@ absl::StatusOr<MountFlag> ParseMountFlag(const std::string& text) {
     if (!has_value) return BadMount(text, absl::StrCat("invalid field '", field, "' must be a key=value pair"));
     if (key == "type") {
       m.type = value;
-      type_set = true;
     } else if (key == "source" || key == "src") {
       m.source = value;
     } else if (key == "target" || key == "dst" || key == "destination") {
@@ -122,7 +118,6 @@ absl::StatusOr<MountFlag> ParseMountFlag(const std::string& text) {
       return BadMount(text, absl::StrCat("unexpected key '", key, "' in '", field, "'"));
     }
   }
-  (void)type_set;
   if (m.type != "volume" && m.type != "bind" && m.type != "tmpfs") {
     return BadMount(text, absl::StrCat("unsupported mount type '", m.type, "'"));
   }

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "common/fs/fs.h"
 #include "common/status/status.h"
 #include "services/runtimed/volumes/mount_spec.h"
@@ -77,16 +77,15 @@ absl::StatusOr<ResolvedMounts> ResolveAll(const v1::ContainerConfig& config,
     BERTH_ASSIGN_OR_RETURN(MountIntent m, ParseTmpfs(path, options));
     explicit_mounts.push_back(std::move(m));
   }
-  std::map<std::string, v1::MountPoint> by_dest;
+  // Duplicates are found before anything is made.
+  std::set<std::string> seen;
   for (const MountIntent& m : explicit_mounts) {
-    if (by_dest.count(m.destination) > 0) {
+    if (!seen.insert(m.destination).second) {
       return absl::InvalidArgumentError(
           absl::StrCat("Duplicate mount point: ", m.destination));
     }
-    // A placeholder so that duplicates are found before anything is made.
-    by_dest[m.destination] = v1::MountPoint();
   }
-  by_dest.clear();
+  std::map<std::string, v1::MountPoint> by_dest;
   for (const MountIntent& m : explicit_mounts) {
     BERTH_ASSIGN_OR_RETURN(v1::MountPoint mp, ResolveIntent(m, context, created));
     by_dest[m.destination] = std::move(mp);
