@@ -24,6 +24,10 @@ struct AllOptions {
   berth::cli::ImportOptions import;
   berth::cli::ImagesOptions images;
   std::vector<std::string> names;  // the IMAGE.../CONTAINER... list of a verb
+  bool remove_volumes = false;     // rm -v
+  berth::cli::VolumeCreateOptions volume_create;
+  berth::cli::VolumeLsOptions volume_ls;
+  std::vector<std::string> filters;  // volume prune --filter
   bool force = false;
   berth::cli::PsOptions ps;
   berth::cli::LogsOptions logs;
@@ -129,7 +133,11 @@ void AddContainerCommands(CLI::App& app, const GlobalOptions& global, AllOptions
   auto* rm = app.add_subcommand("rm", "Remove one or more containers");
   rm->add_option("container", o.names, "CONTAINER...")->required();
   rm->add_flag("-f,--force", o.force, "Force the removal of a running container (uses SIGKILL)");
-  rm->callback([&] { action = [&] { return berth::cli::RunRm(global, o.names, o.force); }; });
+  rm->add_flag("-v,--volumes", o.remove_volumes,
+               "Remove anonymous volumes associated with the container");
+  rm->callback([&] {
+    action = [&] { return berth::cli::RunRm(global, o.names, o.force, o.remove_volumes); };
+  });
 
   auto* start = app.add_subcommand("start", "Start one or more stopped containers");
   start->add_option("container", o.names, "CONTAINER...")->required();
@@ -165,6 +173,48 @@ void AddResourceFlags(CLI::App* run, berth::cli::ResourceFlags& r) {
   run->add_option("--shm-size", r.shm_size, "Size of /dev/shm");
 }
 
+// `berth volume ...`: the verbs live in commands/volumes.cc.
+void AddVolumeCommands(CLI::App& app, const GlobalOptions& global, AllOptions& o,
+                       Action& action) {
+  auto* volume = app.add_subcommand("volume", "Manage volumes");
+  volume->require_subcommand(1);
+  auto* create = volume->add_subcommand("create", "Create a volume");
+  auto& c = o.volume_create;
+  create->add_option("name", c.name, "VOLUME");
+  create->add_option("--name", c.name, "Specify volume name");
+  create->add_option("-d,--driver", c.driver, "Specify volume driver name")
+      ->default_str("local");
+  create->add_option("-o,--opt", c.driver_opts, "Set driver specific options")
+      ->allow_extra_args(false);
+  create->add_option("--label", c.labels, "Set metadata for a volume")->allow_extra_args(false);
+  create->callback([&] { action = [&] { return berth::cli::RunVolumeCreate(global, c); }; });
+
+  auto* ls = volume->add_subcommand("ls", "List volumes");
+  ls->alias("list");
+  ls->add_flag("-q,--quiet", o.volume_ls.quiet, "Only display volume names");
+  ls->add_option("-f,--filter", o.volume_ls.filters, "Provide filter values (e.g. 'dangling=true')")
+      ->allow_extra_args(false);
+  ls->callback([&] { action = [&] { return berth::cli::RunVolumeLs(global, o.volume_ls); }; });
+
+  auto* inspect = volume->add_subcommand("inspect", "Display detailed information on volumes");
+  inspect->add_option("volume", o.names, "VOLUME...")->required();
+  inspect->callback(
+      [&] { action = [&] { return berth::cli::RunVolumeInspect(global, o.names); }; });
+
+  auto* rm = volume->add_subcommand("rm", "Remove one or more volumes");
+  rm->alias("remove");
+  rm->add_option("volume", o.names, "VOLUME...")->required();
+  rm->add_flag("-f,--force", o.force, "Force the removal of one or more volumes");
+  rm->callback([&] { action = [&] { return berth::cli::RunVolumeRm(global, o.names, o.force); }; });
+
+  auto* prune = volume->add_subcommand("prune", "Remove all unused local volumes");
+  prune->add_flag("-f,--force", o.force, "Do not prompt for confirmation");
+  prune->add_option("--filter", o.filters, "Provide filter values (e.g. 'label=<label>')")
+      ->allow_extra_args(false);
+  prune->callback(
+      [&] { action = [&] { return berth::cli::RunVolumePrune(global, o.filters); }; });
+}
+
 void AddRunCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o, Action& action) {
   auto* run = app.add_subcommand("run", "Run a command in a new container");
   run->footer("\nUsage: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]");
@@ -197,6 +247,14 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o, Ac
   run->add_option("--ulimit", f.ulimit, "Ulimit options (NAME=SOFT[:HARD])")
       ->allow_extra_args(false);
   AddResourceFlags(run, f.resources);
+  run->add_option("-v,--volume", f.storage.volume, "Bind mount a volume")
+      ->allow_extra_args(false);
+  run->add_option("--mount", f.storage.mount, "Attach a filesystem mount to the container")
+      ->allow_extra_args(false);
+  run->add_option("--tmpfs", f.storage.tmpfs, "Mount a tmpfs directory")->allow_extra_args(false);
+  run->add_option("--volumes-from", f.storage.volumes_from,
+                  "Mount volumes from the specified container(s)")
+      ->allow_extra_args(false);
   auto* entrypoint = run->add_option("--entrypoint", o.entrypoint,
                                      "Overwrite the default ENTRYPOINT of the image");
   run->callback([&, run, entrypoint] {
@@ -268,6 +326,7 @@ int main(int argc, char** argv) {
   AddContainerCommands(app, global, options, action);
   AddRunCommand(app, global, options, action);
   AddExecCommand(app, global, options, action);
+  AddVolumeCommands(app, global, options, action);
 
   try {
     app.parse(argc, argv);

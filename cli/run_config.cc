@@ -140,6 +140,11 @@ absl::StatusOr<RunPlan> BuildRunPlan(const RunFlags& flags,
     return security.status();
   }
   spec.security = *std::move(security);
+  absl::StatusOr<StorageSpec> storage = BuildStorageSpec(flags.storage);
+  if (!storage.ok()) {
+    return storage.status();
+  }
+  spec.storage = *std::move(storage);
   absl::StatusOr<ResourcesSpec> resources = BuildResourcesSpec(flags.resources);
   if (!resources.ok()) {
     return resources.status();

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "cli/format.h"
+#include "cli/mount_flags.h"
 #include "cli/resource_flags.h"
 
 namespace berth::cli {
@@ -37,6 +38,7 @@ struct RunFlags {
   std::vector<std::string> security_opt;  // --security-opt
   std::vector<std::string> ulimit;        // --ulimit NAME=SOFT[:HARD]
   ResourceFlags resources;                // --memory, --cpus, ... (resource_flags.h)
+  StorageFlags storage;                   // -v, --mount, --tmpfs, --volumes-from
   std::string image;                 // IMAGE
   std::vector<std::string> command;  // CMD...
 };
@@ -87,6 +89,7 @@ struct ContainerSpec {
   uint32_t console_width = 0;
   SecuritySpec security;
   ResourcesSpec resources;
+  StorageSpec storage;
 };
 
 // How the client drives the container after creating it.

@@ -73,7 +73,9 @@ int RunStop(const GlobalOptions& global, const std::vector<std::string>& contain
             int timeout_seconds);
 int RunKill(const GlobalOptions& global, const std::vector<std::string>& containers,
             const std::string& signal);
-int RunRm(const GlobalOptions& global, const std::vector<std::string>& containers, bool force);
+// remove_volumes: rm -v, the containers' anonymous volumes go too.
+int RunRm(const GlobalOptions& global, const std::vector<std::string>& containers, bool force,
+          bool remove_volumes = false);
 int RunStart(const GlobalOptions& global, const std::vector<std::string>& containers);
 int RunInspect(const GlobalOptions& global, const std::vector<std::string>& objects);
 int RunWait(const GlobalOptions& global, const std::vector<std::string>& containers);
@@ -106,6 +108,26 @@ struct ExecOptions {
 // created (e.g. the container is not running); 126/127 when its command
 // could not be run.
 int RunExec(const GlobalOptions& global, const ExecOptions& options);
+
+// volumes.cc -----------------------------------------------------------------
+
+struct VolumeCreateOptions {
+  std::string name;                      // NAME or --name; "" lets the daemon pick one
+  std::string driver;                    // -d, --driver ("local")
+  std::vector<std::string> driver_opts;  // -o, --opt KEY=VALUE (refused by the daemon)
+  std::vector<std::string> labels;       // --label KEY=VALUE
+};
+int RunVolumeCreate(const GlobalOptions& global, const VolumeCreateOptions& options);
+
+struct VolumeLsOptions {
+  bool quiet = false;                // -q
+  std::vector<std::string> filters;  // -f, --filter name=|label=|dangling=|driver=
+};
+int RunVolumeLs(const GlobalOptions& global, const VolumeLsOptions& options);
+int RunVolumeInspect(const GlobalOptions& global, const std::vector<std::string>& names);
+int RunVolumeRm(const GlobalOptions& global, const std::vector<std::string>& names, bool force);
+// Removes every unused volume (matching the label filters); no prompt.
+int RunVolumePrune(const GlobalOptions& global, const std::vector<std::string>& filters);
 
 // run.cc ---------------------------------------------------------------------
 

@@ -232,13 +232,15 @@ int RunKill(const GlobalOptions& global, const std::vector<std::string>& contain
   });
 }
 
-int RunRm(const GlobalOptions& global, const std::vector<std::string>& containers, bool force) {
+int RunRm(const GlobalOptions& global, const std::vector<std::string>& containers, bool force,
+          bool remove_volumes) {
   ApiClient client(global.host);
   return ForEachContainer(client, containers, [&](const std::string& container) {
     auto context = client.UnaryContext();
     berth::v1::RemoveContainerApiRequest request;
     request.set_container(container);
     request.set_force(force);
+    request.set_remove_volumes(remove_volumes);
     berth::v1::RemoveContainerApiResponse response;
     return client.stub().RemoveContainer(context.get(), request, &response);
   });

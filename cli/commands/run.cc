@@ -96,6 +96,23 @@ berth::v1::ContainerConfig ToProto(const ContainerSpec& spec) {
   resources->set_blkio_weight(r.blkio_weight);
   resources->set_oom_kill_disable(r.oom_kill_disable);
   resources->set_shm_size(r.shm_size);
+  const berth::cli::StorageSpec& st = spec.storage;
+  for (const auto& b : st.binds) config.add_binds(b);
+  for (const auto& v : st.volumes) config.add_volumes(v);
+  for (const auto& [path, options] : st.tmpfs) (*config.mutable_tmpfs())[path] = options;
+  for (const auto& v : st.volumes_from) config.add_volumes_from(v);
+  for (const auto& m : st.mounts) {
+    berth::v1::MountRequest* mount = config.add_mounts();
+    mount->set_type(m.type);
+    mount->set_source(m.source);
+    mount->set_target(m.target);
+    mount->set_read_only(m.read_only);
+    mount->set_propagation(m.propagation);
+    mount->set_no_copy(m.no_copy);
+    for (const auto& [k, v] : m.volume_labels) (*mount->mutable_volume_labels())[k] = v;
+    mount->set_tmpfs_size(m.tmpfs_size);
+    mount->set_tmpfs_mode(m.tmpfs_mode);
+  }
   return config;
 }
 

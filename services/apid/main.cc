@@ -101,7 +101,9 @@ int Run() {
   berth::apid::rest::Router router;
   berth::apid::EventService events(*runtimed, *imaged);
   berth::apid::ExecService execs(*runtimed);
-  berth::apid::rest::RestDeps deps{containers, system, *imaged, APID_BUILD_TIME, events, &execs};
+  berth::apid::VolumeService volumes(*runtimed);
+  berth::apid::rest::RestDeps deps{containers, system,  *imaged, APID_BUILD_TIME,
+                                   events,     &execs, &volumes};
   berth::apid::rest::RegisterAllRoutes(router, deps);
   berth::apid::rest::HttpServerOptions http_options;
   http_options.max_connections = absl::GetFlag(FLAGS_docker_max_connections);
@@ -117,7 +119,7 @@ int Run() {
   }
   spdlog::info("Docker API on {}", absl::GetFlag(FLAGS_docker_socket));
 
-  berth::apid::BerthService service(containers, system, *imaged, events, &execs);
+  berth::apid::BerthService service(containers, system, *imaged, events, &execs, &volumes);
   absl::Status status = berth::daemon::ServeUntilSignal("apid", absl::GetFlag(FLAGS_listen),
                                                         {&service}, **metrics_server,
                                                         berth::SocketAccess::kGroup);

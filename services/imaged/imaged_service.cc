@@ -24,6 +24,7 @@ void ToProto(const Image& in, v1::Image* out) {
   for (const auto& p : in.config.exposed_ports) c->add_exposed_ports(p);
   for (const auto& [k, v] : in.config.labels) (*c->mutable_labels())[k] = v;
   c->set_stop_signal(in.config.stop_signal);
+  for (const auto& v : in.config.volumes) c->add_volumes(v);
   for (const auto& d : in.diff_ids) out->add_diff_ids(d);
   out->set_architecture(in.architecture);
   out->set_os(in.os);

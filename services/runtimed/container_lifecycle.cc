@@ -136,6 +136,7 @@ absl::StatusOr<StartResult> ContainerManager::StartContainer(const StartRequest&
   StartWatcher(id, std::move(watch));
   if (metrics_ != nullptr) metrics_->starts_ok.Increment();
   spdlog::info("container={} started pid={}", id.substr(0, 12), *pid);
+  EmitVolumeMounts(record);
   Emit(record, "start");
   return StartResult{false, record};
 }

@@ -13,6 +13,7 @@
 #include "services/runtimed/container_state.h"
 #include "services/runtimed/names.h"
 #include "services/runtimed/shim_runtime_berth.h"
+#include "services/runtimed/volumes/mount_resolver.h"
 #include "spdlog/spdlog.h"
 
 namespace berth::runtimed {
@@ -50,9 +51,10 @@ absl::StatusOr<std::unique_ptr<ContainerManager>> ContainerManager::Create(
   }
   Paths paths(config.state_dir, config.run_dir);
   BERTH_ASSIGN_OR_RETURN(auto store, store::RecordStore::Open(paths));
+  BERTH_ASSIGN_OR_RETURN(auto volumes, volumes::VolumeStore::Open(paths.VolumesDir()));
   BERTH_RETURN_IF_ERROR(fs::MakeDirs(config.run_dir + "/runtimed", 0700));
-  std::unique_ptr<ContainerManager> manager(
-      new ContainerManager(config, std::move(store), metrics, std::move(shims), std::move(clock)));
+  std::unique_ptr<ContainerManager> manager(new ContainerManager(
+      config, std::move(store), std::move(volumes), metrics, std::move(shims), std::move(clock)));
   // Before Recover(): the "die" of a container that exited while runtimed
   // was down joins the kept events.
   BERTH_RETURN_IF_ERROR(manager->events_.Persist(paths.EventsFile()));
@@ -62,11 +64,13 @@ absl::StatusOr<std::unique_ptr<ContainerManager>> ContainerManager::Create(
 
 ContainerManager::ContainerManager(const ManagerConfig& config,
                                    std::unique_ptr<store::RecordStore> store,
+                                   std::unique_ptr<volumes::VolumeStore> volumes,
                                    RuntimedMetrics* metrics, std::shared_ptr<ShimRuntime> shims,
                                    std::shared_ptr<Clock> clock)
     : config_(config),
       paths_(config.state_dir, config.run_dir),
       store_(std::move(store)),
+      volumes_(std::move(volumes)),
       metrics_(metrics),
       shims_(std::move(shims)),
       clock_(std::move(clock)) {}
@@ -165,9 +169,27 @@ absl::StatusOr<v1::Container> ContainerManager::CreateContainer(const CreateRequ
     for (const auto& m : request.rootfs) *record.add_rootfs() = m;
     for (const auto& a : request.config.entrypoint()) record.add_path_and_args(a);
     for (const auto& a : request.config.cmd()) record.add_path_and_args(a);
+    // Under the lock: volumes-from reads other records, and a volume made
+    // here must not be removed before this record names it.
+    volumes::ResolveContext resolve{
+        .volumes = volumes_.get(),
+        .lookup_container = [this](const std::string& ref) ABSL_NO_THREAD_SAFETY_ANALYSIS
+        -> absl::StatusOr<v1::Container> {
+          BERTH_ASSIGN_OR_RETURN(Entry * from, Resolve(ref));
+          return from->record;
+        },
+        .now = clock_->Now()};
+    BERTH_ASSIGN_OR_RETURN(volumes::ResolvedMounts mounts,
+                           volumes::ResolveMounts(request.config, resolve));
+    for (auto& mp : mounts.mounts) *record.add_mounts() = std::move(mp);
     // Saved under the lock so that a concurrent create cannot take the name
     // between the check and the write.
-    BERTH_RETURN_IF_ERROR(Annotate(Save(record), absl::StrCat("create container '", name, "'")));
+    absl::Status saved = Annotate(Save(record), absl::StrCat("create container '", name, "'"));
+    if (!saved.ok()) {
+      for (const auto& volume : mounts.created) (void)volumes_->Remove(volume);
+      return saved;
+    }
+    for (const auto& volume : mounts.created) EmitVolume(volume, "create");
     auto entry = std::make_unique<Entry>();
     entry->record = record;
     entries_.emplace(request.id, std::move(entry));
@@ -201,7 +223,8 @@ absl::StatusOr<v1::Container> ContainerManager::InspectContainer(const std::stri
 }
 
 absl::StatusOr<v1::Container> ContainerManager::RemoveContainer(const std::string& ref,
-                                                                bool force) {
+                                                                bool force,
+                                                                bool remove_volumes) {
   absl::MutexLock lock(&mu_);
   BERTH_ASSIGN_OR_RETURN(Entry * entry, Resolve(ref));
   std::string id = entry->record.id();
@@ -233,6 +256,7 @@ absl::StatusOr<v1::Container> ContainerManager::RemoveContainer(const std::strin
   }
   v1::Container record = entry->record;
   BERTH_RETURN_IF_ERROR(RemoveLocked(id));
+  if (remove_volumes) RemoveAnonymousVolumes(record);
   return record;
 }
 
@@ -250,6 +274,8 @@ absl::Status ContainerManager::RemoveLocked(const std::string& id) {
   UpdateGauges();
   spdlog::info("container={} name={} removed", id.substr(0, 12), record.name());
   Emit(record, "destroy");
+  // docker run --rm: the anonymous volumes go with the container.
+  if (record.config().auto_remove()) RemoveAnonymousVolumes(record);
   return absl::OkStatus();
 }
 

@@ -41,6 +41,7 @@
 #include "services/runtimed/spec/security_builder.h"
 #include "services/runtimed/spec/shim_config.h"
 #include "services/runtimed/store/record_store.h"
+#include "services/runtimed/volumes/volume_store.h"
 
 namespace berth::runtimed {
 
@@ -118,7 +119,18 @@ class ContainerManager {
   // FailedPrecondition "Container <id> is not running" when not running.
   absl::Status KillContainer(const std::string& ref, const std::string& signal);
   // FailedPrecondition unless stopped or force (then killed and waited for).
-  absl::StatusOr<v1::Container> RemoveContainer(const std::string& ref, bool force);
+  // With remove_volumes, its anonymous volumes no other container mounts go too.
+  absl::StatusOr<v1::Container> RemoveContainer(const std::string& ref, bool force,
+                                                bool remove_volumes = false);
+
+  // Volumes (container_volumes.cc); the rules are runtimed.proto's. A volume
+  // is in use while any container record, running or not, mounts it.
+  absl::StatusOr<v1::Volume> CreateVolume(const volumes::CreateVolumeOptions& options);
+  absl::StatusOr<v1::Volume> InspectVolume(const std::string& name);
+  absl::StatusOr<std::vector<v1::Volume>> ListVolumes(const v1::VolumeFilters& filters);
+  // FailedPrecondition "remove <name>: volume is in use - [<ids>]".
+  absl::Status RemoveVolume(const std::string& name, bool force);
+  absl::StatusOr<v1::PruneVolumesResponse> PruneVolumes(const v1::VolumeFilters& filters);
   std::vector<v1::Container> ListContainers(bool all);
   absl::StatusOr<v1::Container> InspectContainer(const std::string& ref);
   // Blocks per `condition`; `registered` runs once the waiter is in place.
@@ -162,7 +174,7 @@ class ContainerManager {
   };
 
   ContainerManager(const ManagerConfig& config, std::unique_ptr<store::RecordStore> store,
-                   RuntimedMetrics* metrics, std::shared_ptr<ShimRuntime> shims,
+                   std::unique_ptr<volumes::VolumeStore> volumes, RuntimedMetrics* metrics, std::shared_ptr<ShimRuntime> shims,
                    std::shared_ptr<Clock> clock);
 
   // Startup reconcile: adopt live shims, settle the exits that happened
@@ -173,6 +185,13 @@ class ContainerManager {
   // Resolves id, name or unique id prefix. NotFound "No such container: <ref>".
   absl::StatusOr<Entry*> Resolve(const std::string& ref) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool NameTaken(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ids of the containers whose records mount volume `name`.
+  std::vector<std::string> VolumeUsers(const std::string& name) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The volume with its users filled in.
+  v1::Volume WithUsers(v1::Volume volume) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // rm -v: the record's anonymous volumes that nothing else mounts.
+  void RemoveAnonymousVolumes(const v1::Container& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Start steps that run without the lock (files, shim, attaches).
   absl::StatusOr<pid_t> LaunchAndRelease(const v1::Container& record, const StartRequest& request,
@@ -198,12 +217,17 @@ class ContainerManager {
 
   void Emit(const v1::Container& record, const std::string& action,
             std::map<std::string, std::string> extra = {});
+  // Volume events (Docker's type "volume": create, mount, destroy).
+  void EmitVolume(const std::string& name, const std::string& action,
+                  std::map<std::string, std::string> extra = {});
+  void EmitVolumeMounts(const v1::Container& record);
   void UpdateGauges() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Save(const v1::Container& record);
 
   const ManagerConfig config_;
   const Paths paths_;
   std::unique_ptr<store::RecordStore> store_;
+  std::unique_ptr<volumes::VolumeStore> volumes_;
   RuntimedMetrics* metrics_;  // may be null (tests)
   const std::shared_ptr<ShimRuntime> shims_;
   const std::shared_ptr<Clock> clock_;

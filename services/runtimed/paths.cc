@@ -28,6 +28,7 @@ Paths::Paths(std::string state_dir, std::string run_dir)
 
 std::string Paths::VersionFile() const { return state_dir_ + "/VERSION"; }
 std::string Paths::EventsFile() const { return state_dir_ + "/events.jsonl"; }
+std::string Paths::VolumesDir() const { return state_dir_ + "/volumes"; }
 std::string Paths::ContainersDir() const { return state_dir_ + "/containers"; }
 std::string Paths::ContainerDir(const std::string& id) const {
   return absl::StrCat(ContainersDir(), "/", id);

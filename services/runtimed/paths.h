@@ -27,6 +27,9 @@ class Paths {
   std::string HostsFile(const std::string& id) const;
   std::string ResolvConfFile(const std::string& id) const;
 
+  // "<state>/volumes": local volumes (volumes/volume_store.h).
+  std::string VolumesDir() const;
+
   // "<run>/runtimed/<id>": the shim's runtime dir.
   std::string ShimDir(const std::string& id) const;
   // "<run>/runtimed/<id>/shim.sock", or "<run>/runtimed/s/<hash>.sock" when

@@ -118,7 +118,8 @@ grpc::Status RuntimedService::KillContainer(grpc::ServerContext*,
 grpc::Status RuntimedService::RemoveContainer(grpc::ServerContext*,
                                               const v1::RemoveContainerRequest* request,
                                               v1::Container* response) {
-  auto record = manager_.RemoveContainer(request->container(), request->force());
+  auto record = manager_.RemoveContainer(request->container(), request->force(),
+                                         request->remove_volumes());
   if (!record.ok()) return ToGrpcStatus(record.status());
   *response = *std::move(record);
   return grpc::Status::OK;
@@ -139,6 +140,53 @@ grpc::Status RuntimedService::InspectContainer(grpc::ServerContext*,
   auto record = manager_.InspectContainer(request->container());
   if (!record.ok()) return ToGrpcStatus(record.status());
   *response = *std::move(record);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::CreateVolume(grpc::ServerContext*,
+                                           const v1::CreateVolumeRequest* request,
+                                           v1::Volume* response) {
+  volumes::CreateVolumeOptions options;
+  options.name = request->name();
+  options.driver = request->driver();
+  options.driver_opts = {request->driver_opts().begin(), request->driver_opts().end()};
+  options.labels = {request->labels().begin(), request->labels().end()};
+  auto volume = manager_.CreateVolume(options);
+  if (!volume.ok()) return ToGrpcStatus(volume.status());
+  *response = *std::move(volume);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::InspectVolume(grpc::ServerContext*,
+                                            const v1::InspectVolumeRequest* request,
+                                            v1::Volume* response) {
+  auto volume = manager_.InspectVolume(request->name());
+  if (!volume.ok()) return ToGrpcStatus(volume.status());
+  *response = *std::move(volume);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::ListVolumes(grpc::ServerContext*,
+                                          const v1::ListVolumesRequest* request,
+                                          v1::ListVolumesResponse* response) {
+  auto volumes = manager_.ListVolumes(request->filters());
+  if (!volumes.ok()) return ToGrpcStatus(volumes.status());
+  for (auto& v : *volumes) *response->add_volumes() = std::move(v);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::RemoveVolume(grpc::ServerContext*,
+                                           const v1::RemoveVolumeRequest* request,
+                                           v1::RemoveVolumeResponse*) {
+  return ToGrpcStatus(manager_.RemoveVolume(request->name(), request->force()));
+}
+
+grpc::Status RuntimedService::PruneVolumes(grpc::ServerContext*,
+                                           const v1::PruneVolumesRequest* request,
+                                           v1::PruneVolumesResponse* response) {
+  auto pruned = manager_.PruneVolumes(request->filters());
+  if (!pruned.ok()) return ToGrpcStatus(pruned.status());
+  *response = *std::move(pruned);
   return grpc::Status::OK;
 }
 

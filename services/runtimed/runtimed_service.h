@@ -40,6 +40,17 @@ class RuntimedService final : public v1::RuntimeService::Service {
   grpc::Status InspectContainer(grpc::ServerContext* context,
                                 const v1::InspectContainerRequest* request,
                                 v1::Container* response) override;
+  grpc::Status CreateVolume(grpc::ServerContext* context, const v1::CreateVolumeRequest* request,
+                            v1::Volume* response) override;
+  grpc::Status InspectVolume(grpc::ServerContext* context,
+                             const v1::InspectVolumeRequest* request,
+                             v1::Volume* response) override;
+  grpc::Status ListVolumes(grpc::ServerContext* context, const v1::ListVolumesRequest* request,
+                           v1::ListVolumesResponse* response) override;
+  grpc::Status RemoveVolume(grpc::ServerContext* context, const v1::RemoveVolumeRequest* request,
+                            v1::RemoveVolumeResponse* response) override;
+  grpc::Status PruneVolumes(grpc::ServerContext* context, const v1::PruneVolumesRequest* request,
+                            v1::PruneVolumesResponse* response) override;
   grpc::Status ContainerLogs(grpc::ServerContext* context, const v1::ContainerLogsRequest* request,
                              grpc::ServerWriter<v1::LogBatch>* writer) override;
   grpc::Status AttachContainer(

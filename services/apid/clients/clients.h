@@ -92,9 +92,9 @@ class RuntimedClient {
   virtual absl::StatusOr<v1::StopContainerResponse> StopContainer(
       const v1::StopContainerRequest& request) = 0;
   virtual absl::Status KillContainer(const v1::KillContainerRequest& request) = 0;
-  // Returns the removed record.
-  virtual absl::StatusOr<v1::Container> RemoveContainer(const std::string& container,
-                                                        bool force) = 0;
+  // Returns the removed record. remove_volumes: rm -v (its anonymous volumes).
+  virtual absl::StatusOr<v1::Container> RemoveContainer(const std::string& container, bool force,
+                                                        bool remove_volumes) = 0;
   virtual absl::StatusOr<std::vector<v1::Container>> ListContainers(bool all) = 0;
   virtual absl::StatusOr<v1::Container> InspectContainer(const std::string& container) = 0;
   virtual absl::Status ResizeContainer(const v1::ResizeContainerRequest& request) = 0;
@@ -121,6 +121,14 @@ class RuntimedClient {
   virtual std::unique_ptr<AttachStream> AttachExec(const grpc::ServerContextBase* parent) = 0;
   virtual absl::Status ResizeExec(const v1::ResizeExecRequest& request) = 0;
   virtual absl::StatusOr<v1::ExecInspect> InspectExec(const std::string& exec_id) = 0;
+  // Local volumes (runtimed.proto says the rules).
+  virtual absl::StatusOr<v1::Volume> CreateVolume(const v1::CreateVolumeRequest& request) = 0;
+  virtual absl::StatusOr<v1::Volume> InspectVolume(const std::string& name) = 0;
+  virtual absl::StatusOr<std::vector<v1::Volume>> ListVolumes(
+      const v1::VolumeFilters& filters) = 0;
+  virtual absl::Status RemoveVolume(const std::string& name, bool force) = 0;
+  virtual absl::StatusOr<v1::PruneVolumesResponse> PruneVolumes(
+      const v1::VolumeFilters& filters) = 0;
 };
 
 }  // namespace berth::apid

@@ -250,11 +250,12 @@ class GrpcRuntimedClient : public RuntimedClient {
         [&](grpc::ClientContext* c) { return stub_->KillContainer(c, request, &response); });
   }
 
-  absl::StatusOr<v1::Container> RemoveContainer(const std::string& container,
-                                                bool force) override {
+  absl::StatusOr<v1::Container> RemoveContainer(const std::string& container, bool force,
+                                                bool remove_volumes) override {
     v1::RemoveContainerRequest request;
     request.set_container(container);
     request.set_force(force);
+    request.set_remove_volumes(remove_volumes);
     v1::Container response;
     absl::Status status = Unary(
         [&](grpc::ClientContext* c) { return stub_->RemoveContainer(c, request, &response); });
@@ -298,6 +299,54 @@ class GrpcRuntimedClient : public RuntimedClient {
     v1::UpdateContainerResponse response;
     absl::Status status = Unary(
         [&](grpc::ClientContext* c) { return stub_->UpdateContainer(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::StatusOr<v1::Volume> CreateVolume(const v1::CreateVolumeRequest& request) override {
+    v1::Volume response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->CreateVolume(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::StatusOr<v1::Volume> InspectVolume(const std::string& name) override {
+    v1::InspectVolumeRequest request;
+    request.set_name(name);
+    v1::Volume response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->InspectVolume(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::StatusOr<std::vector<v1::Volume>> ListVolumes(const v1::VolumeFilters& filters) override {
+    v1::ListVolumesRequest request;
+    *request.mutable_filters() = filters;
+    v1::ListVolumesResponse response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->ListVolumes(c, request, &response); });
+    if (!status.ok()) return status;
+    return std::vector<v1::Volume>(response.volumes().begin(), response.volumes().end());
+  }
+
+  absl::Status RemoveVolume(const std::string& name, bool force) override {
+    v1::RemoveVolumeRequest request;
+    request.set_name(name);
+    request.set_force(force);
+    v1::RemoveVolumeResponse response;
+    return Unary(
+        [&](grpc::ClientContext* c) { return stub_->RemoveVolume(c, request, &response); });
+  }
+
+  absl::StatusOr<v1::PruneVolumesResponse> PruneVolumes(
+      const v1::VolumeFilters& filters) override {
+    v1::PruneVolumesRequest request;
+    *request.mutable_filters() = filters;
+    v1::PruneVolumesResponse response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->PruneVolumes(c, request, &response); });
     if (!status.ok()) return status;
     return response;
   }

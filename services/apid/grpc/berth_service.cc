@@ -115,9 +115,11 @@ class AttachReactor : public grpc::ServerBidiReactor<v1::AttachInput, v1::Attach
 }  // namespace
 
 BerthService::BerthService(ContainerService& containers, SystemService& system,
-                           ImagedClient& imaged, EventService& events, ExecService* execs)
+                           ImagedClient& imaged, EventService& events, ExecService* execs,
+                           VolumeService* volumes)
     : containers_(containers),
       execs_(execs),
+      volumes_(volumes),
       system_(system),
       imaged_(imaged),
       events_(events) {}
@@ -244,7 +246,40 @@ grpc::Status BerthService::KillContainer(grpc::ServerContext*,
 grpc::Status BerthService::RemoveContainer(grpc::ServerContext*,
                                            const v1::RemoveContainerApiRequest* req,
                                            v1::RemoveContainerApiResponse*) {
-  return ToGrpcStatus(containers_.Remove(req->container(), req->force()));
+  return ToGrpcStatus(containers_.Remove(req->container(), req->force(), req->remove_volumes()));
+}
+
+grpc::Status BerthService::CreateVolume(grpc::ServerContext*, const v1::CreateVolumeRequest* req,
+                                        v1::Volume* resp) {
+  if (volumes_ == nullptr) return ToGrpcStatus(absl::UnavailableError("volumes are not wired"));
+  return Reply(volumes_->Create(*req), resp);
+}
+
+grpc::Status BerthService::InspectVolume(grpc::ServerContext*,
+                                         const v1::InspectVolumeRequest* req, v1::Volume* resp) {
+  if (volumes_ == nullptr) return ToGrpcStatus(absl::UnavailableError("volumes are not wired"));
+  return Reply(volumes_->Inspect(req->name()), resp);
+}
+
+grpc::Status BerthService::ListVolumes(grpc::ServerContext*, const v1::ListVolumesRequest* req,
+                                       v1::ListVolumesResponse* resp) {
+  if (volumes_ == nullptr) return ToGrpcStatus(absl::UnavailableError("volumes are not wired"));
+  absl::StatusOr<std::vector<v1::Volume>> list = volumes_->List(req->filters());
+  if (!list.ok()) return ToGrpcStatus(list.status());
+  for (v1::Volume& v : *list) *resp->add_volumes() = std::move(v);
+  return grpc::Status::OK;
+}
+
+grpc::Status BerthService::RemoveVolume(grpc::ServerContext*, const v1::RemoveVolumeRequest* req,
+                                        v1::RemoveVolumeResponse*) {
+  if (volumes_ == nullptr) return ToGrpcStatus(absl::UnavailableError("volumes are not wired"));
+  return ToGrpcStatus(volumes_->Remove(req->name(), req->force()));
+}
+
+grpc::Status BerthService::PruneVolumes(grpc::ServerContext*, const v1::PruneVolumesRequest* req,
+                                        v1::PruneVolumesResponse* resp) {
+  if (volumes_ == nullptr) return ToGrpcStatus(absl::UnavailableError("volumes are not wired"));
+  return Reply(volumes_->Prune(req->filters()), resp);
 }
 
 grpc::Status BerthService::ListContainers(grpc::ServerContext*,

@@ -12,6 +12,7 @@
 #include "services/apid/usecases/container_service.h"
 #include "services/apid/usecases/event_service.h"
 #include "services/apid/usecases/exec_service.h"
+#include "services/apid/usecases/volume_service.h"
 #include "services/apid/usecases/system_service.h"
 
 namespace berth::apid {
@@ -20,9 +21,11 @@ class BerthService final
     : public v1::Berth::WithCallbackMethod_AttachContainer<
           v1::Berth::WithCallbackMethod_AttachExec<v1::Berth::Service>> {
  public:
-  // `execs` null: the exec rpcs answer UNIMPLEMENTED.
+  // `execs` null: the exec rpcs answer UNIMPLEMENTED; `volumes` null: the
+  // volume calls answer UNAVAILABLE.
   BerthService(ContainerService& containers, SystemService& system, ImagedClient& imaged,
-               EventService& events, ExecService* execs = nullptr);
+               EventService& events, ExecService* execs = nullptr,
+               VolumeService* volumes = nullptr);
 
   grpc::Status Version(grpc::ServerContext* ctx, const v1::VersionRequest* req,
                        v1::VersionResponse* resp) override;
@@ -84,9 +87,21 @@ class BerthService final
   grpc::Status InspectExec(grpc::ServerContext* ctx, const v1::InspectExecRequest* req,
                            v1::ExecInspect* resp) override;
 
+  grpc::Status CreateVolume(grpc::ServerContext* ctx, const v1::CreateVolumeRequest* req,
+                            v1::Volume* resp) override;
+  grpc::Status InspectVolume(grpc::ServerContext* ctx, const v1::InspectVolumeRequest* req,
+                             v1::Volume* resp) override;
+  grpc::Status ListVolumes(grpc::ServerContext* ctx, const v1::ListVolumesRequest* req,
+                           v1::ListVolumesResponse* resp) override;
+  grpc::Status RemoveVolume(grpc::ServerContext* ctx, const v1::RemoveVolumeRequest* req,
+                            v1::RemoveVolumeResponse* resp) override;
+  grpc::Status PruneVolumes(grpc::ServerContext* ctx, const v1::PruneVolumesRequest* req,
+                            v1::PruneVolumesResponse* resp) override;
+
  private:
   ContainerService& containers_;
   ExecService* execs_;
+  VolumeService* volumes_;  // the volume calls answer UNAVAILABLE without it
   SystemService& system_;
   ImagedClient& imaged_;
   EventService& events_;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "services/apid/rest/frames.h"
 #include "services/apid/rest/json_fields.h"
+#include "services/apid/rest/mounts_json.h"
 #include "services/apid/rest/resources_json.h"
 #include "services/apid/rest/security_json.h"
 
@@ -152,6 +153,7 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
   }
   if (absl::Status s = ParseSecurityOptions(hc, config->mutable_security()); !s.ok()) return s;
   if (absl::Status s = ParseResources(hc, config->mutable_resources()); !s.ok()) return s;
+  if (absl::Status s = ParseMountOptions(hc, config); !s.ok()) return s;
   if (hc.contains("ConsoleSize") && !hc["ConsoleSize"].is_null()) {
     const Json& cs = hc["ConsoleSize"];
     if (!cs.is_array() || cs.size() != 2 || !cs[0].is_number_unsigned() ||
@@ -163,7 +165,7 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
   }
   for (const auto& [key, value] : hc.items()) {
     if (kHandled.count(key) > 0 || IsSecurityHostConfigKey(key) || IsResourcesHostConfigKey(key) ||
-        IsZero(value) ||
+        IsMountsHostConfigKey(key) || IsZero(value) ||
         IsDefaultHostConfigValue(key, value)) {
       continue;
     }
@@ -241,6 +243,7 @@ absl::Status ParseConfig(const Json& j, v1::ContainerConfig* c) {
       (*c->mutable_labels())[k] = v.get<std::string>();
     }
   }
+  if (absl::Status s = ParseConfigVolumes(j, c); !s.ok()) return s;
   if (auto it = j.find("ExposedPorts"); it != j.end() && !it->is_null()) {
     if (!it->is_object()) return WrongType("ExposedPorts", "an object");
     for (const auto& [k, v] : it->items()) {
@@ -254,7 +257,7 @@ absl::Status ParseConfig(const Json& j, v1::ContainerConfig* c) {
       "Hostname", "Domainname", "User",       "Image",      "WorkingDir", "StopSignal",
       "AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce",
       "Env",      "Cmd",        "Entrypoint", "StopTimeout", "Labels", "ExposedPorts",
-      "HostConfig", "NetworkingConfig",
+      "HostConfig", "NetworkingConfig", "Volumes",
       // Windows-only quoting hint; meaningless on Linux.
       "ArgsEscaped"};
   for (const auto& [key, value] : j.items()) {

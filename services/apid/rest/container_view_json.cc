@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "services/apid/rest/container_json.h"
+#include "services/apid/rest/mounts_json.h"
 #include "services/apid/rest/resources_json.h"
 #include "services/apid/rest/security_json.h"
 #include "services/apid/rest/frames.h"
@@ -153,6 +154,7 @@ OJson HostConfigJson(const v1::ContainerConfig& config) {
   hc["CgroupParent"] = "";
   hc["MemorySwappiness"] = nullptr;
   WriteResources(config.resources(), hc);
+  WriteMountOptions(config, hc);
   hc["Devices"] = OJson::array();
   hc["MaskedPaths"] = nullptr;
   hc["ReadonlyPaths"] = nullptr;
@@ -179,7 +181,13 @@ OJson ConfigJson(const v1::Container& c) {
   j["Env"] = StringsOrNull(config.env());
   j["Cmd"] = StringsOrNull(config.cmd());
   j["Image"] = config.image();
-  j["Volumes"] = nullptr;
+  if (c.config().volumes().empty()) {
+    j["Volumes"] = nullptr;
+  } else {
+    OJson volumes = OJson::object();
+    for (const auto& v : c.config().volumes()) volumes[v] = OJson::object();
+    j["Volumes"] = volumes;
+  }
   j["WorkingDir"] = config.working_dir();
   j["Entrypoint"] = StringsOrNull(config.entrypoint());
   j["OnBuild"] = nullptr;
@@ -240,7 +248,7 @@ std::string ContainerInspectJson(const v1::Container& c) {
   j["ExecIDs"] = nullptr;
   j["HostConfig"] = HostConfigJson(c.config());
   j["GraphDriver"] = GraphDriverJson(c);
-  j["Mounts"] = OJson::array();
+  j["Mounts"] = MountPointsJson(c);
   j["Config"] = ConfigJson(c);
 
   const v1::EndpointInfo* e = PrimaryEndpoint(c);
@@ -300,7 +308,7 @@ std::string ContainerListEntryJson(const v1::Container& c, absl::Time now) {
   j["HostConfig"] = {
       {"NetworkMode", c.config().network_mode().empty() ? "bridge" : c.config().network_mode()}};
   j["NetworkSettings"] = {{"Networks", NetworksJson(c)}};
-  j["Mounts"] = OJson::array();
+  j["Mounts"] = MountPointsJson(c);
   return j.dump(-1, ' ', false, OJson::error_handler_t::replace);
 }
 

@@ -75,8 +75,9 @@ absl::Status Kill(RestDeps& deps, HandlerContext& ctx) {
 }
 
 absl::Status Remove(RestDeps& deps, HandlerContext& ctx) {
-  absl::Status s =
-      deps.containers.Remove(ctx.request.params["id"], ctx.request.query.GetBool("force"));
+  absl::Status s = deps.containers.Remove(ctx.request.params["id"],
+                                          ctx.request.query.GetBool("force"),
+                                          ctx.request.query.GetBool("v"));
   if (!s.ok()) return s;
   return ctx.response.Send(204, {}, "");
 }

@@ -11,6 +11,7 @@
 #include "services/apid/usecases/event_service.h"
 #include "services/apid/usecases/exec_service.h"
 #include "services/apid/usecases/system_service.h"
+#include "services/apid/usecases/volume_service.h"
 #include "services/apid/rest/router.h"
 
 namespace berth::apid::rest {
@@ -24,6 +25,8 @@ struct RestDeps {
   std::string build_time;
   EventService& events;
   ExecService* execs = nullptr;  // null: the exec routes answer 501
+  // The /volumes routes answer 503 without it.
+  VolumeService* volumes = nullptr;
 };
 
 void RegisterSystemRoutes(Router& router, RestDeps& deps);      // system_handler.cc
@@ -33,6 +36,7 @@ void RegisterImageRoutes(Router& router, RestDeps& deps);       // images_handle
 void RegisterStatsRoutes(Router& router, RestDeps& deps);       // stats_handler.cc (+ update)
 void RegisterEventRoutes(Router& router, RestDeps& deps);       // events_handler.cc
 void RegisterExecRoutes(Router& router, RestDeps& deps);        // exec_handler.cc
+void RegisterVolumeRoutes(Router& router, RestDeps& deps);      // volumes_handler.cc
 // Docker endpoints not served yet: 501 "<feature> is not implemented yet".
 void RegisterNotImplementedRoutes(Router& router);  // not_implemented_routes.cc
 

@@ -44,7 +44,13 @@ OJson ConfigJson(const v1::ImageConfig& c) {
   j["Env"] = StringsOrNull(c.env());
   j["Cmd"] = StringsOrNull(c.cmd());
   j["Image"] = "";
-  j["Volumes"] = nullptr;
+  if (c.volumes_size() > 0) {
+    OJson volumes = OJson::object();
+    for (const std::string& v : c.volumes()) volumes[v] = OJson::object();
+    j["Volumes"] = volumes;
+  } else {
+    j["Volumes"] = nullptr;
+  }
   j["WorkingDir"] = c.working_dir();
   j["Entrypoint"] = StringsOrNull(c.entrypoint());
   j["OnBuild"] = nullptr;

@@ -3,8 +3,8 @@
 // of the router's generic 404 "page not found", which reads like a client bug.
 //
 // Exception: the lookups `docker inspect NAME` walks through after the
-// container and image miss (GET /networks/{id}, /volumes/{name},
-// /plugins/{name}/json) must stay 404, or the CLI's fallback chain aborts.
+// container and image miss (GET /networks/{id}, /plugins/{name}/json; the
+// real GET /volumes/{name} answers 404 for an unknown name) must stay 404, or the CLI's fallback chain aborts.
 #include <string>
 #include <vector>
 
@@ -48,10 +48,6 @@ constexpr PendingRoute kPendingRoutes[] = {
     {"POST", "/networks/{id}/connect", "networks"},
     {"POST", "/networks/{id}/disconnect", "networks"},
     {"DELETE", "/networks/{id}", "networks"},
-    {"GET", "/volumes", "volumes"},
-    {"POST", "/volumes/create", "volumes"},
-    {"POST", "/volumes/prune", "volumes"},
-    {"DELETE", "/volumes/{name}", "volumes"},
 };
 
 }  // namespace
@@ -66,9 +62,6 @@ void RegisterNotImplementedRoutes(Router& router) {
   router.Add("GET", "/networks/{id}", [](HandlerContext& ctx) {
     return absl::NotFoundError(
         absl::StrCat("network ", ctx.request.params["id"], " not found"));
-  });
-  router.Add("GET", "/volumes/{name}", [](HandlerContext& ctx) {
-    return absl::NotFoundError(absl::StrCat("get ", ctx.request.params["name"], ": no such volume"));
   });
   router.Add("GET", "/plugins/{name}/json", [](HandlerContext& ctx) {
     return absl::NotFoundError(

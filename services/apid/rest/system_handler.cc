@@ -50,6 +50,7 @@ void RegisterAllRoutes(Router& router, RestDeps& deps) {
   RegisterStatsRoutes(router, deps);
   RegisterEventRoutes(router, deps);
   RegisterExecRoutes(router, deps);
+  RegisterVolumeRoutes(router, deps);
   RegisterNotImplementedRoutes(router);
 }
 

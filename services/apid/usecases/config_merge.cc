@@ -66,6 +66,12 @@ absl::StatusOr<v1::ContainerConfig> MergeImageConfig(const v1::ImageConfig& imag
   ports.insert(request.exposed_ports().begin(), request.exposed_ports().end());
   merged.clear_exposed_ports();
   for (const std::string& port : ports) merged.add_exposed_ports(port);
+  // The image's VOLUMEs join the request's own anonymous volumes (Docker's
+  // Config.Volumes); runtimed skips those a bind or mount already covers.
+  std::set<std::string> volumes(image.volumes().begin(), image.volumes().end());
+  volumes.insert(request.volumes().begin(), request.volumes().end());
+  merged.clear_volumes();
+  for (const std::string& volume : volumes) merged.add_volumes(volume);
   return merged;
 }
 

@@ -183,15 +183,17 @@ absl::Status ContainerService::Kill(const std::string& container, const std::str
   return runtimed_.KillContainer(request);
 }
 
-absl::Status ContainerService::Remove(const std::string& container, bool force) {
+absl::Status ContainerService::Remove(const std::string& container, bool force,
+                                      bool remove_volumes) {
   absl::StatusOr<v1::Container> found = runtimed_.InspectContainer(container);
   if (!found.ok()) return found.status();
   ContainerLocks::Turn turn(locks_, found->id());
-  return RemoveHeld(found->id(), force);
+  return RemoveHeld(found->id(), force, remove_volumes);
 }
 
-absl::Status ContainerService::RemoveHeld(const std::string& id, bool force) {
-  absl::StatusOr<v1::Container> removed = runtimed_.RemoveContainer(id, force);
+absl::Status ContainerService::RemoveHeld(const std::string& id, bool force,
+                                          bool remove_volumes) {
+  absl::StatusOr<v1::Container> removed = runtimed_.RemoveContainer(id, force, remove_volumes);
   // NOT_FOUND: runtimed removed it itself (auto-remove after an exit or a
   // failed start); its endpoint and snapshot may still be there.
   if (!removed.ok() && !absl::IsNotFound(removed.status())) return removed.status();

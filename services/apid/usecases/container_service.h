@@ -93,8 +93,9 @@ class ContainerService {
 
   // runtimed.RemoveContainer → netd.Detach → imaged.RemoveSnapshot. Once the
   // record is gone the removal has happened: a failed clean-up step is logged
-  // and left to Reconcile(), not reported as a failed removal.
-  absl::Status Remove(const std::string& container, bool force);
+  // and left to Reconcile(), not reported as a failed removal. With
+  // remove_volumes (rm -v) runtimed drops its anonymous volumes too.
+  absl::Status Remove(const std::string& container, bool force, bool remove_volumes = false);
 
   // The container's resource figures (runtimed reads its cgroups and netns).
   absl::StatusOr<v1::ContainerStats> Stats(const std::string& container);
@@ -135,7 +136,7 @@ class ContainerService {
   absl::StatusOr<bool> StartHeld(const v1::Container& record);
   absl::StatusOr<bool> StopHeld(const std::string& id, int timeout_seconds,
                                 const std::string& signal);
-  absl::Status RemoveHeld(const std::string& id, bool force);
+  absl::Status RemoveHeld(const std::string& id, bool force, bool remove_volumes = false);
   // After the record is gone: detach the endpoint and remove the snapshot
   // (idempotent; failures are logged and left to Reconcile()). In the turn.
   void ReleaseAfterRemoval(const std::string& id);

@@ -193,7 +193,27 @@ absl::Status ApplyChanges(const std::vector<std::string>& changes, ImageConfig& 
       } else {
         next.stop_signal = words[0];
       }
-    } else if (instruction == "VOLUME" || instruction == "HEALTHCHECK" ||
+    } else if (instruction == "VOLUME") {
+      // JSON form (VOLUME ["/a", "/b"]) or words (VOLUME /a /b), as in a Dockerfile.
+      std::vector<std::string> paths;
+      if (absl::StartsWith(args, "[")) {
+        paths = ParseCommand(args);
+        if (paths.size() == 3 && paths[0] == "/bin/sh") {
+          return Invalid(instruction, "malformed JSON array");
+        }
+      } else {
+        BERTH_ASSIGN_OR_RETURN(paths, SplitWords(args));
+      }
+      if (paths.empty()) return Invalid(instruction, "requires at least one argument");
+      std::set<std::string> volumes(next.volumes.begin(), next.volumes.end());
+      for (const auto& p : paths) {
+        if (p.empty() || p[0] != '/') {
+          return Invalid(instruction, absl::StrCat("'", p, "' is not an absolute path"));
+        }
+        volumes.insert(p);
+      }
+      next.volumes.assign(volumes.begin(), volumes.end());
+    } else if (instruction == "HEALTHCHECK" ||
                instruction == "ONBUILD") {
       return absl::InvalidArgumentError(
           absl::StrCat(instruction, " changes are not supported yet"));

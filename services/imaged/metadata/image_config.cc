@@ -44,6 +44,11 @@ Json ConfigToJson(const ImageConfig& c) {
   }
   if (!c.labels.empty()) j["Labels"] = c.labels;
   if (!c.stop_signal.empty()) j["StopSignal"] = c.stop_signal;
+  if (!c.volumes.empty()) {
+    Json volumes = Json::object();
+    for (const auto& v : c.volumes) volumes[v] = Json::object();
+    j["Volumes"] = volumes;
+  }
   return j;
 }
 
@@ -62,6 +67,9 @@ ImageConfig ConfigFromJson(const Json& j) {
     c.labels = j["Labels"].get<std::map<std::string, std::string>>();
   }
   c.stop_signal = StringOr(j, "StopSignal");
+  if (j.contains("Volumes") && j["Volumes"].is_object()) {
+    for (const auto& [path, unused] : j["Volumes"].items()) c.volumes.push_back(path);
+  }
   return c;
 }
 

@@ -23,6 +23,7 @@ struct ImageConfig {
   std::vector<std::string> exposed_ports;  // "80/tcp", kept sorted and unique
   std::map<std::string, std::string> labels;
   std::string stop_signal;
+  std::vector<std::string> volumes;  // VOLUME paths, kept sorted and unique
 
   bool operator==(const ImageConfig&) const = default;
 };

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status/status.h"
+#include "services/runtimed/shim/rootfs_copy_up.h"
 
 namespace berth::runtimed::shim {
 namespace {
@@ -90,6 +91,26 @@ absl::Status ApplyInRoot(Mounter& mounter, int root_fd, const RootfsStep& step,
                                                         step.mode),
                             .dev = makedev(step.major, step.minor)});
     }
+    case Kind::kMkfile: {
+      BERTH_ASSIGN_OR_RETURN(auto parent, OpenParent(root_fd, path));
+      fs::ScopedFd dir(openat(parent.first.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!dir.valid()) return ErrnoToStatus(errno, absl::StrCat("create '", path, "'"));
+      struct stat st{};
+      if (fstatat(dir.get(), parent.second.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISLNK(st.st_mode)) return ResolveError(ELOOP, path);
+        if (S_ISDIR(st.st_mode)) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "cannot mount a file on '", path, "': it is a directory in the image"));
+        }
+        return absl::OkStatus();
+      }
+      fs::ScopedFd file(openat(dir.get(), parent.second.c_str(),
+                               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, step.mode));
+      if (!file.valid()) return ErrnoToStatus(errno, absl::StrCat("create '", path, "'"));
+      return absl::OkStatus();
+    }
+    case Kind::kCopyUp:
+      return CopyUpIfEmpty(root_fd, path, step.source);
     case Kind::kSymlink: {
       BERTH_ASSIGN_OR_RETURN(auto parent, OpenParent(root_fd, path));
       fs::ScopedFd dir(openat(parent.first.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -132,6 +133,63 @@ void PlanDev(const std::string& root, const std::vector<DeviceNode>& host_device
   steps.push_back(Mount("mqueue", dev + "/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, ""));
 }
 
+unsigned long PropagationFlags(const std::string& option) {
+  static const auto* kFlags = new std::map<std::string, unsigned long>{
+      {"private", MS_PRIVATE}, {"rprivate", MS_PRIVATE | MS_REC},
+      {"shared", MS_SHARED},   {"rshared", MS_SHARED | MS_REC},
+      {"slave", MS_SLAVE},     {"rslave", MS_SLAVE | MS_REC}};
+  auto it = kFlags->find(option);
+  return it == kFlags->end() ? 0 : it->second;
+}
+
+absl::Status PlanContainerMounts(const spec::ShimConfig& c, std::vector<RootfsStep>& steps) {
+  for (const auto& m : c.container_mounts) {
+    if (m.target.size() < 2 || m.target[0] != '/' || absl::StrContains(m.target, "..")) {
+      return absl::InvalidArgumentError(absl::StrCat("bad mount target '", m.target, "'"));
+    }
+    std::string target = c.rootfs_dir + m.target;
+    if (m.copy_up) {
+      RootfsStep copy;
+      copy.kind = Kind::kCopyUp;
+      copy.source = m.source;
+      copy.target = target;
+      steps.push_back(copy);
+    }
+    if (m.file) {
+      steps.push_back(Mkdir(target.substr(0, target.rfind('/'))));
+      RootfsStep file;
+      file.kind = Kind::kMkfile;
+      file.target = target;
+      file.mode = 0644;
+      steps.push_back(file);
+    } else {
+      steps.push_back(Mkdir(target));
+    }
+    unsigned long propagation = 0;
+    std::vector<std::string> options;
+    for (const auto& o : m.options) {
+      unsigned long p = PropagationFlags(o);
+      if (p != 0) {
+        propagation = p;
+      } else {
+        options.push_back(o);
+      }
+    }
+    MountArgs args = ParseMountOptions(m.type, options);
+    bool bind = (args.flags & MS_BIND) != 0;
+    steps.push_back(Mount(m.source, target, bind ? "" : m.type,
+                          bind ? args.flags & ~MS_RDONLY : args.flags, bind ? "" : args.data));
+    if (bind && propagation != 0) steps.push_back(Mount("", target, "", propagation, ""));
+    if (bind && (args.flags & MS_RDONLY)) {
+      RootfsStep ro;
+      ro.kind = Kind::kRemountReadOnly;
+      ro.target = target;
+      steps.push_back(ro);
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::vector<DeviceNode> ScanHostDevices(const std::string& dev_dir) {
@@ -174,6 +232,8 @@ absl::StatusOr<std::vector<RootfsStep>> PlanRootfs(const spec::ShimConfig& c,
   steps.push_back(Mkdir(root + "/sys"));
   steps.push_back(
       Mount("sysfs", root + "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, ""));
+  status = PlanContainerMounts(c, steps);
+  if (!status.ok()) return status;
   return steps;
 }
 

@@ -18,6 +18,8 @@ struct RootfsStep {
     kRemountReadOnly,  // target (bind mounts ignore MS_RDONLY on the first call)
     kMknod,            // target, mode, major, minor; a character device unless `block`
     kSymlink,          // target → source
+    kMkfile,           // target: an empty file to bind a file onto (made if missing)
+    kCopyUp,           // source (a volume's host dir) filled from target if it is empty
   };
   Kind kind = Kind::kMkdir;
   std::string target;
@@ -50,7 +52,9 @@ std::vector<DeviceNode> ScanHostDevices(const std::string& dev_dir = "/dev");
 // The steps for `config`: the rootfs mounts (target "" or "/" onto
 // config.rootfs_dir, others below it), then /proc, /dev (tmpfs, the standard
 // nodes, then `host_devices` not already there, symlinks, its own devpts,
-// shm) and a read-only /sys. The applier resolves every target below the
+// shm), a read-only /sys, then the container mounts (volumes, binds, tmpfs:
+// an empty volume is first filled from the image, a read-only bind is
+// remounted read-only, a propagation is set after the bind). The applier resolves every target below the
 // root inside it (rootfs_apply.h). InvalidArgument when no mount targets the
 // root or a target escapes it.
 absl::StatusOr<std::vector<RootfsStep>> PlanRootfs(const spec::ShimConfig& config,

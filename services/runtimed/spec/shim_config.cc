@@ -9,8 +9,8 @@ namespace {
 using nlohmann::json;
 
 json MountToJson(const MountSpec& m) {
-  return json{{"type", m.type}, {"source", m.source}, {"target", m.target},
-              {"options", m.options}};
+  return json{{"type", m.type},       {"source", m.source},   {"target", m.target},
+              {"options", m.options}, {"copy_up", m.copy_up}, {"file", m.file}};
 }
 
 MountSpec MountFromJson(const json& j) {
@@ -19,6 +19,8 @@ MountSpec MountFromJson(const json& j) {
   m.source = j.value("source", "");
   m.target = j.value("target", "");
   m.options = j.value("options", std::vector<std::string>{});
+  m.copy_up = j.value("copy_up", false);
+  m.file = j.value("file", false);
   return m;
 }
 
@@ -94,6 +96,8 @@ cgroups::Limits ResourcesFromJson(const json& j) {
 std::string ToJson(const ShimConfig& c) {
   json mounts = json::array();
   for (const auto& m : c.mounts) mounts.push_back(MountToJson(m));
+  json container_mounts = json::array();
+  for (const auto& m : c.container_mounts) container_mounts.push_back(MountToJson(m));
   json j{
       {"version", c.version},
       {"id", c.id},
@@ -110,6 +114,7 @@ std::string ToJson(const ShimConfig& c) {
       {"netns_path", c.netns_path},
       {"root", {{"path", c.rootfs_dir}}},
       {"mounts", mounts},
+      {"container_mounts", container_mounts},
       {"security", SecurityToJson(c.security)},
       {"resources", ResourcesToJson(c.resources)},
       {"shm_size", c.shm_size},
@@ -148,6 +153,11 @@ absl::StatusOr<ShimConfig> FromJson(const std::string& text) {
     c.netns_path = j.value("netns_path", "");
     c.rootfs_dir = j.at("root").at("path").get<std::string>();
     for (const auto& m : j.at("mounts")) c.mounts.push_back(MountFromJson(m));
+    if (j.contains("container_mounts")) {
+      for (const auto& m : j.at("container_mounts")) {
+        c.container_mounts.push_back(MountFromJson(m));
+      }
+    }
     // Required: a config without it would start an unconfined container.
     c.security = SecurityFromJson(j.at("security"));
     if (j.contains("resources")) c.resources = ResourcesFromJson(j.at("resources"));

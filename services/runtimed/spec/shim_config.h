@@ -20,6 +20,10 @@ struct MountSpec {
   std::string source;
   std::string target;
   std::vector<std::string> options;
+  // Container mounts only: fill an empty volume (source) from the image's
+  // content at target before mounting; the target is a file, not a dir.
+  bool copy_up = false;
+  bool file = false;
 
   bool operator==(const MountSpec&) const = default;
 };
@@ -69,6 +73,9 @@ struct ShimConfig {
   std::string netns_path;         // "" → a new, empty network namespace
   std::string rootfs_dir;         // where the root mount goes (host path)
   std::vector<MountSpec> mounts;  // rootfs first ("" or "/" target)
+  // Volumes, binds and tmpfs (docker run -v/--mount/--tmpfs), parents
+  // first; mounted after /proc, /dev and /sys, every target inside the root.
+  std::vector<MountSpec> container_mounts;
   std::string hostname_file;      // bind-mounted onto /etc/hostname
   std::string hosts_file;         // onto /etc/hosts
   std::string resolv_conf_file;   // onto /etc/resolv.conf

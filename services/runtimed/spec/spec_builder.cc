@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "services/runtimed/volumes/mount_resolver.h"
 
 namespace berth::runtimed::spec {
 namespace {
@@ -72,6 +73,7 @@ absl::StatusOr<ShimConfig> BuildShimConfig(const v1::Container& record, const Pa
     c.mounts.push_back(MountSpec{m.type(), m.source(), m.target(),
                                  {m.options().begin(), m.options().end()}});
   }
+  c.container_mounts = volumes::ShimMounts(record);
   c.hostname_file = paths.HostnameFile(id);
   c.hosts_file = paths.HostsFile(id);
   c.resolv_conf_file = paths.ResolvConfFile(id);

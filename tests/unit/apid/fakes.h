@@ -273,7 +273,7 @@ class FakeRuntimed : public RuntimedClient {
     last_kill = r;
     return absl::OkStatus();
   }
-  absl::StatusOr<v1::Container> RemoveContainer(const std::string& ref, bool) override {
+  absl::StatusOr<v1::Container> RemoveContainer(const std::string& ref, bool, bool) override {
     if (on_remove) on_remove(ref);
     BERTH_FAKE_LOCK;
     log_.push_back("runtimed.RemoveContainer " + ref);
@@ -307,6 +307,23 @@ class FakeRuntimed : public RuntimedClient {
     BERTH_FAKE_LOCK;
     log_.push_back("runtimed.UpdateContainer " + r.container());
     return absl::UnimplementedError("update is not served by the fake");
+  }
+  // Volumes are runtimed's own logic (tested there): the fake has none and
+  // makes none.
+  absl::StatusOr<v1::Volume> CreateVolume(const v1::CreateVolumeRequest&) override {
+    return absl::UnimplementedError("volume create is not served by the fake");
+  }
+  absl::StatusOr<v1::Volume> InspectVolume(const std::string& name) override {
+    return absl::NotFoundError("get " + name + ": no such volume");
+  }
+  absl::StatusOr<std::vector<v1::Volume>> ListVolumes(const v1::VolumeFilters&) override {
+    return std::vector<v1::Volume>{};
+  }
+  absl::Status RemoveVolume(const std::string& name, bool) override {
+    return absl::NotFoundError("get " + name + ": no such volume");
+  }
+  absl::StatusOr<v1::PruneVolumesResponse> PruneVolumes(const v1::VolumeFilters&) override {
+    return absl::UnimplementedError("volumes are not served by the fake");
   }
   std::vector<v1::WaitEvent> wait_events;  // what WaitContainer streams
   std::unique_ptr<WaitStream> WaitContainer(const v1::WaitContainerRequest& r,

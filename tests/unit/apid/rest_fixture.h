@@ -80,7 +80,8 @@ class RestHandlersTest : public ::testing::Test {
         system_(HostFacts{}, "id", "/x", imaged_, runtimed_, health_),
         events_(runtimed_, imaged_),
         execs_(runtimed_),
-        deps_{containers_, system_, imaged_, "t", events_, &execs_} {
+        volumes_(runtimed_),
+        deps_{containers_, system_, imaged_, "t", events_, &execs_, &volumes_} {
     v1::Image image;
     image.set_id("sha256:img");
     image.mutable_config()->add_cmd("sh");
@@ -118,6 +119,7 @@ class RestHandlersTest : public ::testing::Test {
   SystemService system_;
   EventService events_;
   ExecService execs_;
+  VolumeService volumes_;
   RestDeps deps_;
   Router router_;
 };

@@ -61,10 +61,16 @@ TEST(ChangesTest, ExposeWorkdirUserStopSignal) {
   EXPECT_EQ(c.stop_signal, "SIGINT");
 }
 
+TEST(ChangesTest, VolumeTakesWordsOrJsonAndKeepsPathsSortedAndUnique) {
+  ImageConfig c;
+  ASSERT_TRUE(ApplyChanges({"VOLUME /data /cache", "VOLUME [\"/logs\", \"/data\"]"}, c).ok());
+  EXPECT_EQ(c.volumes, (Strings{"/cache", "/data", "/logs"}));
+}
+
 TEST(ChangesTest, ErrorsLeaveConfigUntouched) {
   ImageConfig c;
   c.cmd = {"keep"};
-  for (const std::string& bad : std::vector<std::string>{"RUN echo", "VOLUME /data", "EXPOSE 0", "EXPOSE 70000", "EXPOSE 80/xyz", "EXPOSE 9-8",
+  for (const std::string& bad : std::vector<std::string>{"RUN echo", "VOLUME data", "VOLUME", "EXPOSE 0", "EXPOSE 70000", "EXPOSE 80/xyz", "EXPOSE 9-8",
         "ENV", "ENV =x", "ENV A=\"unterminated", "USER", "USER a b", "CMD", "FROM scratch"}) {
     absl::Status s = ApplyChanges({"ENV SET=1", bad}, c);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
@@ -80,6 +86,7 @@ TEST(ImageConfigTest, SerializeIsStableAndRoundTrips) {
   image.config.cmd = {"sh"};
   image.config.exposed_ports = {"80/tcp"};
   image.config.labels = {{"a", "b"}};
+  image.config.volumes = {"/data"};
   image.diff_ids = {"sha256:" + std::string(64, 'a')};
   image.history.push_back({image.created, "", "Imported from -", false});
   std::string json = SerializeOciImage(image);

@@ -155,5 +155,60 @@ TEST_F(ContainerManagerTest, StartFailureIsRecordedAndContainerStaysCreated) {
   EXPECT_TRUE(std::filesystem::exists(dir_ + "/state/containers/" + kIdA + "/config.json"));
 }
 
+// Volumes are held by container records (running or not): removal is
+// refused while one mounts it, rm -v takes the anonymous ones, and each step
+// is a volume event.
+TEST_F(ContainerManagerTest, VolumesInUseByRecordsAndRemovedWithTheirContainer) {
+  volumes::CreateVolumeOptions named;
+  named.name = "data";
+  named.labels = {{"team", "a"}};
+  ASSERT_TRUE(manager_->CreateVolume(named).ok());
+  CreateRequest request;
+  request.id = kIdA;
+  request.name = "web";
+  request.config.add_cmd("true");
+  request.config.add_binds("data:/data");
+  request.config.add_volumes("/anon");
+  auto c = manager_->CreateContainer(request);
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->mounts_size(), 2);
+  std::string anon = c->mounts(0).name();
+  EXPECT_TRUE(c->mounts(0).anonymous());
+  EXPECT_EQ(c->mounts(1).name(), "data");
+
+  absl::Status refused = manager_->RemoveVolume("data", /*force=*/true);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.message(), "remove data: volume is in use - [" + kIdA + "]");
+  v1::VolumeFilters in_use;
+  in_use.set_dangling("false");
+  EXPECT_EQ(manager_->ListVolumes(in_use)->size(), 2u);
+  auto pruned = manager_->PruneVolumes({});
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_TRUE(pruned->deleted().empty());
+  auto inspected = manager_->InspectVolume("data");
+  ASSERT_TRUE(inspected.ok());
+  EXPECT_THAT(inspected->used_by(), ::testing::ElementsAre(kIdA));
+
+  // The records and volumes come back after a reopen, still linked.
+  Open();
+  EXPECT_EQ(manager_->RemoveVolume("data", false).code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(manager_->RemoveContainer("web", false, /*remove_volumes=*/true).ok());
+  EXPECT_EQ(manager_->InspectVolume(anon).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(manager_->InspectVolume("data").ok());  // named volumes stay
+  EXPECT_TRUE(manager_->RemoveVolume("data", false).ok());
+  EXPECT_TRUE(manager_->RemoveVolume("data", true).ok());  // force: gone is fine
+  EXPECT_EQ(manager_->RemoveVolume("data", false).code(), absl::StatusCode::kNotFound);
+
+  std::vector<std::string> volume_events;
+  manager_->events().Stream(
+      1, 0, [&](const EventRecord& e) {
+        if (e.type == "volume") volume_events.push_back(e.action + " " + e.id.substr(0, 4));
+        return true;
+      },
+      [] { return true; });
+  EXPECT_EQ(volume_events, (std::vector<std::string>{"destroy " + anon.substr(0, 4),
+                                                     "destroy data"}));
+}
+
 }  // namespace
 }  // namespace berth::runtimed
