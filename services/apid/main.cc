@@ -99,7 +99,9 @@ int Run() {
   background.Start();
 
   berth::apid::rest::Router router;
-  berth::apid::rest::RestDeps deps{containers, system, *imaged, APID_BUILD_TIME};
+  berth::apid::builder::BuildCache build_cache(state_dir + "/build-cache.json");
+  berth::apid::BuildService builds(*imaged, containers, build_cache);
+  berth::apid::rest::RestDeps deps{containers, system, *imaged, APID_BUILD_TIME, &builds};
   berth::apid::rest::RegisterAllRoutes(router, deps);
   berth::apid::rest::HttpServerOptions http_options;
   http_options.max_connections = absl::GetFlag(FLAGS_docker_max_connections);
@@ -115,7 +117,7 @@ int Run() {
   }
   spdlog::info("Docker API on {}", absl::GetFlag(FLAGS_docker_socket));
 
-  berth::apid::BerthService service(containers, system, *imaged);
+  berth::apid::BerthService service(containers, system, *imaged, &builds);
   absl::Status status = berth::daemon::ServeUntilSignal("apid", absl::GetFlag(FLAGS_listen),
                                                         {&service}, **metrics_server,
                                                         berth::SocketAccess::kGroup);

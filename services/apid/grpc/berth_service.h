@@ -9,6 +9,7 @@
 
 #include "berth/v1/api.grpc.pb.h"
 #include "services/apid/clients/clients.h"
+#include "services/apid/usecases/build_service.h"
 #include "services/apid/usecases/container_service.h"
 #include "services/apid/usecases/system_service.h"
 
@@ -17,7 +18,12 @@ namespace berth::apid {
 class BerthService final
     : public v1::Berth::WithCallbackMethod_AttachContainer<v1::Berth::Service> {
  public:
-  BerthService(ContainerService& containers, SystemService& system, ImagedClient& imaged);
+  // `builds` may be null: BuildImage then answers UNIMPLEMENTED.
+  BerthService(ContainerService& containers, SystemService& system, ImagedClient& imaged,
+               BuildService* builds = nullptr);
+  grpc::Status BuildImage(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<v1::BuildImageEvent, v1::BuildImageRequest>* stream) override;
 
   grpc::Status Version(grpc::ServerContext* ctx, const v1::VersionRequest* req,
                        v1::VersionResponse* resp) override;
@@ -68,6 +74,7 @@ class BerthService final
   ContainerService& containers_;
   SystemService& system_;
   ImagedClient& imaged_;
+  BuildService* builds_;
 };
 
 }  // namespace berth::apid

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "services/apid/clients/clients.h"
+#include "services/apid/usecases/build_service.h"
 #include "services/apid/usecases/container_service.h"
 #include "services/apid/usecases/system_service.h"
 #include "services/apid/rest/router.h"
@@ -20,6 +21,8 @@ struct RestDeps {
   SystemService& system;
   ImagedClient& imaged;
   std::string build_time;
+  // POST /build; null leaves the route answering 501 (tests without a builder).
+  BuildService* builds = nullptr;
 };
 
 void RegisterSystemRoutes(Router& router, RestDeps& deps);      // system_handler.cc
@@ -27,6 +30,7 @@ void RegisterContainerRoutes(Router& router, RestDeps& deps);   // containers_ha
 void RegisterContainerStreamRoutes(Router& router, RestDeps& deps);  // container_streams_handler.cc
 void RegisterImageRoutes(Router& router, RestDeps& deps);       // images_handler.cc
 void RegisterStatsRoutes(Router& router, RestDeps& deps);       // stats_handler.cc (+ update)
+void RegisterBuildRoutes(Router& router, RestDeps& deps);       // build_handler.cc
 // Docker endpoints not served yet: 501 "<feature> is not implemented yet".
 void RegisterNotImplementedRoutes(Router& router);  // not_implemented_routes.cc
 

@@ -48,6 +48,7 @@ void RegisterAllRoutes(Router& router, RestDeps& deps) {
   RegisterContainerStreamRoutes(router, deps);
   RegisterImageRoutes(router, deps);
   RegisterStatsRoutes(router, deps);
+  RegisterBuildRoutes(router, deps);
   RegisterNotImplementedRoutes(router);
 }
 
