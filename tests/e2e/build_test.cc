@@ -21,7 +21,7 @@ ARG BASE=busybox
 FROM ${BASE} AS build
 WORKDIR /src
 COPY greeting.txt ./
-RUN echo "built $(cat greeting.txt)" > out.txt && echo RAN-STEP
+RUN echo "built $(cat greeting.txt)" > out.txt && echo RAN-STEP-$((40+2))
 
 FROM ${BASE}:latest
 ARG VERSION=1
@@ -113,7 +113,7 @@ TEST_F(BuildTest, DockerCliBuildsCachesAndRebuildsFromTheChangedStep) {
                                     ctx_);
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
   EXPECT_THAT(first.out, HasSubstr("Step 1/"));
-  EXPECT_THAT(first.out, HasSubstr("RAN-STEP"));
+  EXPECT_THAT(first.out, HasSubstr("RAN-STEP-42"));
   EXPECT_THAT(first.out, HasSubstr("Successfully tagged demo:1"));
   EXPECT_THAT(first.out, HasSubstr("Successfully tagged demo:2"));
   ExpectImageBehaves("demo:1", "2");
@@ -127,7 +127,7 @@ TEST_F(BuildTest, DockerCliBuildsCachesAndRebuildsFromTheChangedStep) {
   CommandResult again = DockerBuild("--build-arg VERSION=2 --label extra=yes --iidfile " + iid +
                                     " -t demo:1 " + ctx_);
   ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
-  EXPECT_THAT(again.out, Not(HasSubstr("RAN-STEP")));
+  EXPECT_THAT(again.out, Not(HasSubstr("RAN-STEP-42")));
   EXPECT_THAT(again.out, Not(HasSubstr("Running in")));
   EXPECT_THAT(again.out, HasSubstr("Using cache"));
   std::ifstream iid_file(iid);
@@ -142,7 +142,7 @@ TEST_F(BuildTest, DockerCliBuildsCachesAndRebuildsFromTheChangedStep) {
   size_t copy_step = out.find("COPY greeting.txt ./");
   ASSERT_NE(copy_step, std::string::npos) << out;
   EXPECT_THAT(out.substr(0, copy_step), HasSubstr("Using cache"));  // WORKDIR /src
-  EXPECT_THAT(out.substr(copy_step), HasSubstr("RAN-STEP"));
+  EXPECT_THAT(out.substr(copy_step), HasSubstr("RAN-STEP-42"));
   std::string shown = stack_->Docker("run --rm demo:3").out;
   EXPECT_THAT(shown, HasSubstr("built bonjour"));
   ExpectNoContainers();
@@ -176,7 +176,7 @@ TEST_F(BuildTest, BerthBuildAndCache) {
   CommandResult first = stack_->Berth("build --build-arg VERSION=3 -t bdemo " + ctx_,
                                       {.timeout = std::chrono::seconds(120)});
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
-  EXPECT_THAT(first.out, HasSubstr("RAN-STEP"));
+  EXPECT_THAT(first.out, HasSubstr("RAN-STEP-42"));
   ExpectImageBehaves("bdemo", "3");
   CommandResult quiet = stack_->Berth("build -q --build-arg VERSION=3 " + ctx_,
                                       {.timeout = std::chrono::seconds(120)});
@@ -195,7 +195,7 @@ import docker, sys
 c = docker.from_env(version="1.41")
 image, logs = c.images.build(path=sys.argv[1], tag="pydemo:1", buildargs={"VERSION": "5"}, rm=True)
 text = "".join(l.get("stream", "") for l in logs)
-assert "RAN-STEP" in text, text
+assert "RAN-STEP-42" in text, text
 out = c.containers.run("pydemo:1", remove=True).decode()
 assert "built hello" in out and "/app 5" in out, out
 try:

@@ -11,6 +11,10 @@
 
 namespace berth::apid {
 
+// The config's bytes with map entries in a fixed order, for cache keys
+// (protobuf's default serialization orders map entries arbitrarily).
+std::string CanonicalConfig(const v1::ImageConfig& config);
+
 class BuildService::Run {
  public:
   Run(BuildService& service, PreparedBuild& build, const BuildSink& sink,

@@ -43,7 +43,7 @@ absl::Status BuildService::Run::RunCommand(const Instruction& ins, Stage& stage)
   std::vector<std::string> keyed_args;
   for (const auto& [k, v] : stage.args) keyed_args.push_back(absl::StrCat(k, "=", v));
   std::string key = builder::CacheKey({stage.image_id, "RUN", joined, absl::StrJoin(keyed_args, "\n"),
-                                       stage.config.SerializeAsString(), ins.network});
+                                       CanonicalConfig(stage.config), ins.network});
   if (UseCache(key, stage)) return absl::OkStatus();
 
   v1::ContainerConfig config;

@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status/status.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "services/apid/usecases/build_run.h"
 #include "spdlog/spdlog.h"
 
@@ -32,6 +34,17 @@ absl::StatusOr<size_t> TargetIndex(const builder::dockerfile::Dockerfile& df,
 }
 
 }  // namespace
+
+std::string CanonicalConfig(const v1::ImageConfig& config) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    config.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
 
 bool IsPredefinedBuildArg(const std::string& name) {
   static const char* kNames[] = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
@@ -181,7 +194,7 @@ absl::Status BuildService::Run::Finish(Stage& last, std::string& image_id) {
     std::string created_by = absl::StrCat(
         "/bin/sh -c #(nop)  LABEL ",
         absl::StrJoin(build_.options.labels, " ", absl::PairFormatter("=")));
-    std::string key = builder::CacheKey({last.image_id, created_by, last.config.SerializeAsString()});
+    std::string key = builder::CacheKey({last.image_id, created_by, CanonicalConfig(last.config)});
     if (build_.options.no_cache || !UseCache(key, last)) {
       BERTH_ASSIGN_OR_RETURN(v1::Image image, CommitConfig(last, created_by));
       BERTH_RETURN_IF_ERROR(Advance(key, image, last));
@@ -206,10 +219,10 @@ absl::Status BuildService::Run::Finish(Stage& last, std::string& image_id) {
   Stream(absl::StrCat("Successfully built ", ShortId(image_id), "\n"));
   for (const std::string& tag : build_.options.tags) {
     BERTH_RETURN_IF_ERROR(imaged_.TagImage(image_id, tag));
-    std::string shown = tag.find(':') == std::string::npos ||
-                                tag.rfind(':') < tag.rfind('/')
-                            ? tag + ":latest"
-                            : tag;
+    size_t colon = tag.rfind(':');
+    size_t slash = tag.rfind('/');
+    bool has_tag = colon != std::string::npos && (slash == std::string::npos || colon > slash);
+    std::string shown = has_tag ? tag : tag + ":latest";
     Stream(absl::StrCat("Successfully tagged ", shown, "\n"));
   }
   spdlog::info("image={} built ({} steps)", image_id, step_);

@@ -258,7 +258,7 @@ absl::Status BuildService::Run::ApplyMetadata(const Instruction& ins, Stage& sta
   // The resulting config (variables expanded) is part of the key, so an ENV
   // whose value comes from a changed --build-arg misses.
   std::string key = builder::CacheKey(
-      {stage.image_id, created_by, c.SerializeAsString(), stage.author});
+      {stage.image_id, created_by, CanonicalConfig(c), stage.author});
   v1::ImageConfig wanted = c;
   if (UseCache(key, stage)) {
     stage.config = wanted;  // identical by construction; keeps fields imaged does not echo
@@ -303,7 +303,7 @@ absl::Status BuildService::Run::Copy(const Instruction& ins, Stage& stage) {
       absl::StrCat("/bin/sh -c #(nop) ", request.instruction, " ", layer->description);
   std::string key = builder::CacheKey({stage.image_id, ins.original, layer->content_hash,
                                        request.dest, request.workdir, request.chown,
-                                       request.chmod, stage.config.SerializeAsString()});
+                                       request.chmod, CanonicalConfig(stage.config)});
   if (UseCache(key, stage)) return absl::OkStatus();
   BERTH_ASSIGN_OR_RETURN(v1::Image image, CommitLayer(stage, created_by, layer->tar));
   return Advance(key, image, stage);
