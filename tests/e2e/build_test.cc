@@ -162,6 +162,22 @@ TEST_F(BuildTest, FailingRunFailsWithItsCodeAndLeavesNothing) {
   EXPECT_EQ(Trimmed(snapshots.out), "0");
 }
 
+// The client going away mid-RUN (a silent one) stops the step and removes
+// its container.
+TEST_F(BuildTest, CancelledBuildCleansUp) {
+  Write("Dockerfile.slow", "FROM busybox\nRUN echo started && sleep 60\n");
+  std::string out = stack_->root() + "/slow.out";
+  CommandResult started = stack_->Shell(
+      "DOCKER_BUILDKIT=0 docker build -f " + ctx_ + "/Dockerfile.slow " + ctx_ + " > " + out +
+      " 2>&1 & pid=$!; for i in $(seq 1 100); do grep -q '^started' " + out +
+      " && break; sleep 0.2; done; kill $pid; wait $pid; grep -c '^started' " + out);
+  EXPECT_EQ(Trimmed(started.out), "1") << started.out << started.err;
+  CommandResult gone = stack_->Shell(
+      "for i in $(seq 1 75); do [ -z \"$(docker ps -a -q)\" ] && echo clean && exit 0; "
+      "sleep 0.2; done; docker ps -a");
+  EXPECT_EQ(Trimmed(gone.out), "clean");
+}
+
 TEST_F(BuildTest, SyntaxErrorNamesItsLine) {
   Write("Dockerfile.bad", "FROM busybox\nRUN true\nFOO bar\n");
   CommandResult bad = DockerBuild("-f " + ctx_ + "/Dockerfile.bad " + ctx_);

@@ -1,9 +1,11 @@
 // RUN (a step container through ContainerService) and COPY --from (files
 // read out of another image by imaged) for the builder.
 #include <set>
+#include <thread>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
+#include "absl/synchronization/notification.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -89,14 +91,28 @@ absl::Status BuildService::Run::RunCommand(const Instruction& ins, Stage& stage)
     wait->Finish().IgnoreError();
     return started.status();
   }
+  // A client that goes away while the step is silent must still stop it:
+  // a watcher kills the container, which ends the attach stream below.
+  absl::Notification step_done;
+  std::thread watcher;
+  if (cancelled_ != nullptr) {
+    watcher = std::thread([this, &step_done, id] {
+      while (!step_done.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
+        if (Cancelled()) {
+          containers_.Kill(id, "SIGKILL").IgnoreError();
+          return;
+        }
+      }
+    });
+  }
+  absl::Cleanup stop_watcher = [&step_done, &watcher] {
+    step_done.Notify();
+    if (watcher.joinable()) watcher.join();
+  };
   v1::AttachOutput out;
   while (attach.stream->Read(&out)) {
     if (out.has_output() && !out.output().data().empty()) Stream(out.output().data());
     if (out.ended()) break;
-    if (Cancelled()) {
-      containers_.Kill(id, "SIGKILL").IgnoreError();
-      break;
-    }
   }
   attach.stream->WritesDone();
   attach.stream->Cancel();
