@@ -38,6 +38,7 @@ struct AllOptions {
   berth::cli::RunFlags run;
   berth::cli::ExecOptions exec;
   std::string entrypoint;  // set in `run` only when given (it may be "")
+  berth::cli::BuildOptions build;
 };
 
 void AddSystemCommands(CLI::App& app, const GlobalOptions& global, AllOptions& o,
@@ -97,6 +98,28 @@ void AddImageCommands(CLI::App& app, const GlobalOptions& global, AllOptions& o,
   tag->callback([&] {
     action = [&] { return berth::cli::RunTag(global, o.names[0], o.names[1]); };
   });
+}
+
+void AddBuildCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o,
+                     Action& action) {
+  auto* build = app.add_subcommand("build", "Build an image from a Dockerfile");
+  build->add_option("path", o.build.context, "The build context directory")->required();
+  build->add_option("-f,--file", o.build.file, "Name of the Dockerfile (- for stdin)");
+  build->add_option("-t,--tag", o.build.tags, "Name and optionally a tag (name:tag)")
+      ->allow_extra_args(false);
+  build->add_option("--build-arg", o.build.build_args, "Set build-time variables")
+      ->allow_extra_args(false);
+  build->add_option("--label", o.build.labels, "Set metadata for an image")
+      ->allow_extra_args(false);
+  build->add_option("--target", o.build.target, "Set the target build stage to build");
+  build->add_flag("--no-cache", o.build.no_cache, "Do not use cache when building the image");
+  build->add_flag("-q,--quiet", o.build.quiet, "Suppress the build output and print image ID");
+  build->add_flag("--pull", o.build.pull, "Always attempt to pull a newer version of the image");
+  build->add_option("--network", o.build.network, "Networking mode for the RUN instructions");
+  build->add_option("--iidfile", o.build.iidfile, "Write the image ID to the file");
+  build->add_flag("--rm,!--no-rm", o.build.rm,
+                  "Remove intermediate containers after a successful build");
+  build->callback([&] { action = [&] { return berth::cli::RunBuild(global, o.build); }; });
 }
 
 void AddContainerCommands(CLI::App& app, const GlobalOptions& global, AllOptions& o,
@@ -323,6 +346,7 @@ int main(int argc, char** argv) {
   AllOptions options;
   AddSystemCommands(app, global, options, action);
   AddImageCommands(app, global, options, action);
+  AddBuildCommand(app, global, options, action);
   AddContainerCommands(app, global, options, action);
   AddRunCommand(app, global, options, action);
   AddExecCommand(app, global, options, action);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands/build_options.h"
 #include "cli/run_config.h"
 
 namespace berth::cli {
@@ -51,6 +52,11 @@ int RunRmi(const GlobalOptions& global, const std::vector<std::string>& images, 
 int RunPull(const GlobalOptions& global, const std::string& image);
 int RunPush(const GlobalOptions& global, const std::string& image);
 int RunTag(const GlobalOptions& global, const std::string& source, const std::string& target);
+
+// build.cc -------------------------------------------------------------------
+
+// `berth build PATH`: the context directory through apid's BuildImage.
+int RunBuild(const GlobalOptions& global, const BuildOptions& options);
 
 // containers.cc --------------------------------------------------------------
 

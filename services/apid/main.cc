@@ -102,8 +102,10 @@ int Run() {
   berth::apid::EventService events(*runtimed, *imaged);
   berth::apid::ExecService execs(*runtimed);
   berth::apid::VolumeService volumes(*runtimed);
-  berth::apid::rest::RestDeps deps{containers, system,  *imaged, APID_BUILD_TIME,
-                                   events,     &execs, &volumes};
+  berth::apid::builder::BuildCache build_cache(state_dir + "/build-cache.json");
+  berth::apid::BuildService builds(*imaged, containers, build_cache);
+  berth::apid::rest::RestDeps deps{containers, system,  *imaged,   APID_BUILD_TIME,
+                                   events,     &execs, &volumes, &builds};
   berth::apid::rest::RegisterAllRoutes(router, deps);
   berth::apid::rest::HttpServerOptions http_options;
   http_options.max_connections = absl::GetFlag(FLAGS_docker_max_connections);
@@ -119,7 +121,8 @@ int Run() {
   }
   spdlog::info("Docker API on {}", absl::GetFlag(FLAGS_docker_socket));
 
-  berth::apid::BerthService service(containers, system, *imaged, events, &execs, &volumes);
+  berth::apid::BerthService service(containers, system, *imaged, events, &execs, &volumes,
+                                    &builds);
   absl::Status status = berth::daemon::ServeUntilSignal("apid", absl::GetFlag(FLAGS_listen),
                                                         {&service}, **metrics_server,
                                                         berth::SocketAccess::kGroup);

@@ -215,13 +215,21 @@ Image ImageManager::ToImage(const metadata::ImageRecord& record) const {
   image.os = record.config.os;
   image.comment = record.config.comment;
   image.author = record.config.author;
+  image.parent = record.parent;
   return image;
 }
 
-std::vector<Image> ImageManager::List() const {
+std::vector<Image> ImageManager::List(bool all) const {
   absl::ReaderMutexLock lock(&mu_);
+  std::set<std::string> parents;
+  for (const metadata::ImageRecord* record : images_.List()) {
+    if (!record->parent.empty()) parents.insert(record->parent);
+  }
   std::vector<Image> out;
-  for (const metadata::ImageRecord* record : images_.List()) out.push_back(ToImage(*record));
+  for (const metadata::ImageRecord* record : images_.List()) {
+    if (!all && parents.count(record->id) != 0 && images_.TagsOf(record->id).empty()) continue;
+    out.push_back(ToImage(*record));
+  }
   return out;
 }
 

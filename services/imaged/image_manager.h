@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/imaged/content/content_store.h"
+#include "services/imaged/layers/diff_writer.h"
 #include "services/imaged/layers/layer_store.h"
 #include "services/imaged/layers/unpack.h"
 #include "services/imaged/metadata/image_config.h"
@@ -72,6 +73,18 @@ struct ImportOptions {
   std::vector<std::string> changes;  // Dockerfile-like changes (see metadata/changes.h)
 };
 
+// A new image derived from a parent (the builder's steps, `docker commit`).
+struct DerivedImageOptions {
+  // Reference of the parent image; "" builds on nothing (FROM scratch).
+  std::string parent;
+  // The new image's runtime config (replaces the parent's as a whole).
+  metadata::ImageConfig config;
+  std::string created_by;  // the history entry ("/bin/sh -c make", "COPY file:... in /")
+  std::string comment;     // the image's top-level comment ("" keeps none)
+  std::string author;
+  std::string tag;         // "" leaves the image untagged
+};
+
 // Where an import's bytes come from: Next() returns the next chunk, or
 // std::nullopt at the end of the stream; an error aborts the import.
 using ChunkReader = std::function<absl::StatusOr<std::optional<std::string>>()>;
@@ -114,6 +127,28 @@ class ImageManager {
   // nothing new is left in the store.
   absl::StatusOr<Image> Import(const ImportOptions& options, const ChunkReader& reader);
 
+  // Creates an image on top of `options.parent` (image_commit.cc). When
+  // `reader` yields data, it is a layer tar (plain or compressed, Docker's
+  // `.wh.` whiteouts allowed) stacked on the parent's layers; when it yields
+  // nothing, the image only changes the config (no new layer, history
+  // `empty_layer`). NotFound for an unknown parent, InvalidArgument for a bad
+  // archive or tag; nothing is left behind on error.
+  absl::StatusOr<Image> CreateImage(const DerivedImageOptions& options, const ChunkReader& reader);
+
+  // Commits snapshot `key` (a stopped container's upper dir) as a new layer
+  // on the image the snapshot was prepared from, with `options.config`
+  // (`options.parent` must be empty or name that image). Deletions become
+  // `.wh.` whiteouts and opaque directories `.wh..wh..opq`, as in Docker's
+  // layers. NotFound for an unknown snapshot; the snapshot itself is kept.
+  absl::StatusOr<Image> CommitSnapshot(const std::string& key, const DerivedImageOptions& options);
+
+  // Writes a tar of `paths` as image `ref` shows them (its layers merged,
+  // whiteouts applied): the builder's `COPY --from`. Holds the store's read
+  // lock while it runs so the layers cannot go away. NotFound for an unknown
+  // image or a missing path.
+  absl::Status ExportPaths(const std::string& ref, const std::vector<std::string>& paths,
+                           const layers::TarSink& sink) const;
+
   // `docker pull` (image_pull.cc): resolves the reference (default tag
   // latest) against the allow-list before any network access
   // (PermissionDenied naming the flag), fetches the manifest (an index picks
@@ -134,8 +169,9 @@ class ImageManager {
   // (Unauthenticated when refused). Stores nothing.
   absl::Status Login(const std::string& server, const std::string& registry_auth);
 
-  // All images, sorted by id.
-  std::vector<Image> List() const;
+  // All images, sorted by id. Without `all`, intermediate images (untagged
+  // parents of another image: a build's steps) are left out, as `docker images` does.
+  std::vector<Image> List(bool all = true) const;
 
   // Resolves "name[:tag]", "sha256:<hex>", a full hex id or a unique hex
   // prefix of an id (a tag wins over an id prefix, as in Docker).
@@ -191,6 +227,16 @@ class ImageManager {
                                       const layers::LayerRecord& layer,
                                       content::BlobWriter& blob, const metadata::OciImage& config,
                                       const std::string& tag);
+
+  // Commit helpers (image_commit.cc). `layer` is null for a config-only image.
+  struct NewLayer {
+    layers::StagedLayer staged;
+    layers::UnpackResult unpacked;
+    content::BlobWriter* blob = nullptr;
+  };
+  absl::StatusOr<NewLayer> StageLayerBlob(content::BlobWriter& blob);
+  absl::StatusOr<Image> PublishDerived(const DerivedImageOptions& options,
+                                       const std::string& parent_id, const NewLayer* layer);
 
   // Pull and push helpers (image_pull.cc, image_push.cc).
   absl::StatusOr<Image> PullUnlocked(const RegistryRequest& request);

@@ -1,6 +1,8 @@
 #include "services/imaged/imaged_service.h"
 
 #include "common/events/event_service.h"
+#include <algorithm>
+
 #include "common/grpc/grpc_status.h"
 
 namespace berth::imaged {
@@ -25,6 +27,18 @@ void ToProto(const Image& in, v1::Image* out) {
   for (const auto& [k, v] : in.config.labels) (*c->mutable_labels())[k] = v;
   c->set_stop_signal(in.config.stop_signal);
   for (const auto& v : in.config.volumes) c->add_volumes(v);
+  for (const auto& v : in.config.shell) c->add_shell(v);
+  for (const auto& v : in.config.on_build) c->add_on_build(v);
+  if (in.config.healthcheck.has_value()) {
+    const metadata::HealthConfig& h = *in.config.healthcheck;
+    v1::HealthConfig* hc = c->mutable_healthcheck();
+    for (const auto& t : h.test) hc->add_test(t);
+    hc->set_interval_ns(h.interval_ns);
+    hc->set_timeout_ns(h.timeout_ns);
+    hc->set_start_period_ns(h.start_period_ns);
+    hc->set_start_interval_ns(h.start_interval_ns);
+    hc->set_retries(h.retries);
+  }
   for (const auto& d : in.diff_ids) out->add_diff_ids(d);
   out->set_architecture(in.architecture);
   out->set_os(in.os);
@@ -33,7 +47,108 @@ void ToProto(const Image& in, v1::Image* out) {
   out->set_parent(in.parent);
 }
 
+metadata::ImageConfig FromProto(const v1::ImageConfig& c) {
+  metadata::ImageConfig out;
+  out.env.assign(c.env().begin(), c.env().end());
+  out.cmd.assign(c.cmd().begin(), c.cmd().end());
+  out.entrypoint.assign(c.entrypoint().begin(), c.entrypoint().end());
+  out.working_dir = c.working_dir();
+  out.user = c.user();
+  out.exposed_ports.assign(c.exposed_ports().begin(), c.exposed_ports().end());
+  std::sort(out.exposed_ports.begin(), out.exposed_ports.end());
+  out.exposed_ports.erase(std::unique(out.exposed_ports.begin(), out.exposed_ports.end()),
+                          out.exposed_ports.end());
+  out.labels.insert(c.labels().begin(), c.labels().end());
+  out.stop_signal = c.stop_signal();
+  out.volumes.assign(c.volumes().begin(), c.volumes().end());
+  std::sort(out.volumes.begin(), out.volumes.end());
+  out.volumes.erase(std::unique(out.volumes.begin(), out.volumes.end()), out.volumes.end());
+  out.shell.assign(c.shell().begin(), c.shell().end());
+  out.on_build.assign(c.on_build().begin(), c.on_build().end());
+  if (c.has_healthcheck()) {
+    metadata::HealthConfig h;
+    h.test.assign(c.healthcheck().test().begin(), c.healthcheck().test().end());
+    h.interval_ns = c.healthcheck().interval_ns();
+    h.timeout_ns = c.healthcheck().timeout_ns();
+    h.start_period_ns = c.healthcheck().start_period_ns();
+    h.start_interval_ns = c.healthcheck().start_interval_ns();
+    h.retries = c.healthcheck().retries();
+    out.healthcheck = std::move(h);
+  }
+  return out;
+}
+
+DerivedImageOptions FromProto(const v1::DerivedImageOptions& in) {
+  DerivedImageOptions out;
+  out.parent = in.parent();
+  out.config = FromProto(in.config());
+  out.created_by = in.created_by();
+  out.comment = in.comment();
+  out.author = in.author();
+  out.tag = in.tag();
+  return out;
+}
+
 }  // namespace
+
+grpc::Status ImagedService::CreateImage(grpc::ServerContext* context,
+                                        grpc::ServerReader<v1::CreateImageRequest>* reader,
+                                        v1::CreateImageResponse* response) {
+  v1::CreateImageRequest first;
+  if (!reader->Read(&first) || !first.has_options()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "create image: the first message must carry options");
+  }
+  ChunkReader next_chunk = [&]() -> absl::StatusOr<std::optional<std::string>> {
+    v1::CreateImageRequest message;
+    if (!reader->Read(&message)) {
+      if (context->IsCancelled()) return absl::CancelledError("client cancelled the upload");
+      return std::nullopt;
+    }
+    if (!message.has_chunk()) {
+      return absl::InvalidArgumentError("only layer chunks may follow the options");
+    }
+    return std::move(*message.mutable_chunk());
+  };
+  absl::StatusOr<Image> image = manager_.CreateImage(FromProto(first.options()), next_chunk);
+  if (!image.ok()) return ToGrpcStatus(image.status());
+  ToProto(*image, response->mutable_image());
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagedService::ExportImagePaths(grpc::ServerContext* context,
+                                             const v1::ExportImagePathsRequest* request,
+                                             grpc::ServerWriter<v1::ExportImagePathsChunk>* writer) {
+  std::vector<std::string> paths(request->paths().begin(), request->paths().end());
+  // Buffers to ~256 KiB messages instead of one per libarchive block.
+  std::string pending;
+  auto flush = [&]() -> absl::Status {
+    if (pending.empty()) return absl::OkStatus();
+    if (context->IsCancelled()) return absl::CancelledError("client went away");
+    v1::ExportImagePathsChunk chunk;
+    chunk.set_data(std::move(pending));
+    pending.clear();
+    if (!writer->Write(chunk)) return absl::CancelledError("client went away");
+    return absl::OkStatus();
+  };
+  absl::Status status = manager_.ExportPaths(
+      request->image(), paths, [&](const void* data, size_t size) -> absl::Status {
+        pending.append(static_cast<const char*>(data), size);
+        return pending.size() >= 256 * 1024 ? flush() : absl::OkStatus();
+      });
+  if (status.ok()) status = flush();
+  return ToGrpcStatus(status);
+}
+
+grpc::Status ImagedService::CommitSnapshot(grpc::ServerContext*,
+                                           const v1::CommitSnapshotRequest* request,
+                                           v1::CommitSnapshotResponse* response) {
+  absl::StatusOr<Image> image =
+      manager_.CommitSnapshot(request->key(), FromProto(request->options()));
+  if (!image.ok()) return ToGrpcStatus(image.status());
+  ToProto(*image, response->mutable_image());
+  return grpc::Status::OK;
+}
 
 grpc::Status ImagedService::ImportImage(grpc::ServerContext* context,
                                         grpc::ServerReader<v1::ImportImageRequest>* reader,
@@ -66,9 +181,9 @@ grpc::Status ImagedService::ImportImage(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status ImagedService::ListImages(grpc::ServerContext*, const v1::ListImagesRequest*,
+grpc::Status ImagedService::ListImages(grpc::ServerContext*, const v1::ListImagesRequest* request,
                                        v1::ListImagesResponse* response) {
-  for (const Image& image : manager_.List()) ToProto(image, response->add_images());
+  for (const Image& image : manager_.List(request->all())) ToProto(image, response->add_images());
   return grpc::Status::OK;
 }
 

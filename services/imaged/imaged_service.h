@@ -43,6 +43,16 @@ class ImagedService final : public berth::v1::ImageService::Service {
                               v1::RemoveSnapshotResponse* response) override;
   grpc::Status ListSnapshots(grpc::ServerContext* context, const v1::ListSnapshotsRequest* request,
                              v1::ListSnapshotsResponse* response) override;
+  // First message: options; then optional layer chunks.
+  grpc::Status CreateImage(grpc::ServerContext* context,
+                           grpc::ServerReader<v1::CreateImageRequest>* reader,
+                           v1::CreateImageResponse* response) override;
+  grpc::Status ExportImagePaths(grpc::ServerContext* context,
+                                const v1::ExportImagePathsRequest* request,
+                                grpc::ServerWriter<v1::ExportImagePathsChunk>* writer) override;
+  grpc::Status CommitSnapshot(grpc::ServerContext* context,
+                              const v1::CommitSnapshotRequest* request,
+                              v1::CommitSnapshotResponse* response) override;
 
  private:
   ImageManager& manager_;

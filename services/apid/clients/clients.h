@@ -32,6 +32,7 @@ class ServerContextBase;
 namespace berth::apid {
 
 using ImportStream = WriteStream<v1::ImportImageRequest, v1::ImportImageResponse>;
+using CreateImageStream = WriteStream<v1::CreateImageRequest, v1::CreateImageResponse>;
 using ProgressStream = ReadStream<v1::ProgressMessage>;
 using WaitStream = ReadStream<v1::WaitEvent>;
 using LogStream = ReadStream<v1::LogBatch>;
@@ -66,6 +67,15 @@ class ImagedClient {
   virtual absl::StatusOr<v1::LoginResponse> Login(const v1::LoginRequest& request) = 0;
   // Image events (import, pull, push, tag, untag, delete); see EventsRequest.
   virtual std::unique_ptr<EventStream> Events(const v1::EventsRequest& request) = 0;
+
+  // The builder's calls. CreateImage: write `options` first, then the chunks
+  // of a layer tar (none for a config-only image).
+  virtual std::unique_ptr<CreateImageStream> CreateImage(const grpc::ServerContextBase* parent) = 0;
+  // Commits snapshot `request.key` as a layer on the image it was prepared from.
+  virtual absl::StatusOr<v1::Image> CommitSnapshot(const v1::CommitSnapshotRequest& request) = 0;
+  // A tar of paths as the image shows them (COPY --from).
+  virtual std::unique_ptr<ReadStream<v1::ExportImagePathsChunk>> ExportImagePaths(
+      const v1::ExportImagePathsRequest& request, const grpc::ServerContextBase* parent) = 0;
 };
 
 class NetdClient {

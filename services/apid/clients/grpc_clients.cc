@@ -118,6 +118,28 @@ class GrpcImagedClient : public ImagedClient {
         });
   }
 
+  std::unique_ptr<CreateImageStream> CreateImage(const grpc::ServerContextBase* parent) override {
+    return std::make_unique<GrpcWriteStream<v1::CreateImageRequest, v1::CreateImageResponse>>(
+        StreamContext(parent), [this](grpc::ClientContext* c, v1::CreateImageResponse* r) {
+          return stub_->CreateImage(c, r);
+        });
+  }
+
+  std::unique_ptr<ReadStream<v1::ExportImagePathsChunk>> ExportImagePaths(
+      const v1::ExportImagePathsRequest& request, const grpc::ServerContextBase* parent) override {
+    return std::make_unique<GrpcReadStream<v1::ExportImagePathsChunk>>(
+        StreamContext(parent),
+        [&](grpc::ClientContext* c) { return stub_->ExportImagePaths(c, request); });
+  }
+
+  absl::StatusOr<v1::Image> CommitSnapshot(const v1::CommitSnapshotRequest& request) override {
+    v1::CommitSnapshotResponse response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->CommitSnapshot(c, request, &response); });
+    if (!status.ok()) return status;
+    return response.image();
+  }
+
   std::unique_ptr<ProgressStream> PullImage(const v1::PullImageRequest& request,
                                             const grpc::ServerContextBase* parent) override {
     return std::make_unique<GrpcReadStream<v1::ProgressMessage>>(

@@ -116,13 +116,75 @@ class AttachReactor : public grpc::ServerBidiReactor<v1::AttachInput, v1::Attach
 
 BerthService::BerthService(ContainerService& containers, SystemService& system,
                            ImagedClient& imaged, EventService& events, ExecService* execs,
-                           VolumeService* volumes)
+                           VolumeService* volumes, BuildService* builds)
     : containers_(containers),
       execs_(execs),
       volumes_(volumes),
       system_(system),
       imaged_(imaged),
-      events_(events) {}
+      events_(events),
+      builds_(builds) {}
+
+grpc::Status BerthService::BuildImage(
+    grpc::ServerContext* ctx,
+    grpc::ServerReaderWriter<v1::BuildImageEvent, v1::BuildImageRequest>* stream) {
+  if (builds_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "build is not implemented");
+  }
+  v1::BuildImageRequest message;
+  if (!stream->Read(&message) || !message.has_options()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "build: the first message must carry options");
+  }
+  const v1::BuildImageRequest::Options& o = message.options();
+  BuildOptions options;
+  options.dockerfile = o.dockerfile().empty() ? "Dockerfile" : o.dockerfile();
+  options.tags.assign(o.tags().begin(), o.tags().end());
+  options.build_args.insert(o.build_args().begin(), o.build_args().end());
+  options.labels.insert(o.labels().begin(), o.labels().end());
+  options.target = o.target();
+  options.no_cache = o.no_cache();
+  options.quiet = o.quiet();
+  options.pull = o.pull();
+  options.network_mode = o.network_mode();
+  options.remove = !o.keep_containers();
+  std::string context;
+  while (stream->Read(&message)) {
+    if (!message.has_chunk()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "build: only context chunks may follow the options");
+    }
+    context += message.chunk();
+    if (context.size() > static_cast<size_t>(builder::kMaxContextBytes)) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "build context is too large");
+    }
+  }
+  absl::StatusOr<PreparedBuild> build = builds_->Prepare(context, options);
+  if (!build.ok()) return ToGrpcStatus(build.status());
+  context.clear();
+  std::atomic<bool> cancelled{false};
+  auto sink = [&](const BuildEvent& event) {
+    v1::BuildImageEvent out;
+    switch (event.kind) {
+      case BuildEvent::Kind::kStream:
+        out.set_stream(event.text);
+        break;
+      case BuildEvent::Kind::kAux:
+        out.set_image_id(event.text);
+        break;
+      case BuildEvent::Kind::kError:
+        out.mutable_error()->set_message(event.text);
+        out.mutable_error()->set_exit_code(event.exit_code);
+        break;
+    }
+    if (ctx->IsCancelled() || !stream->Write(out)) cancelled = true;
+  };
+  // The outcome travels in the stream (as Docker's JSON stream does); the
+  // call itself ends OK unless the client went away.
+  builds_->Execute(*build, sink, &cancelled).status().IgnoreError();
+  if (cancelled) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+  return grpc::Status::OK;
+}
 
 grpc::Status BerthService::Version(grpc::ServerContext*, const v1::VersionRequest*,
                                    v1::VersionResponse* resp) {

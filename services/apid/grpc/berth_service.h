@@ -9,6 +9,7 @@
 
 #include "berth/v1/api.grpc.pb.h"
 #include "services/apid/clients/clients.h"
+#include "services/apid/usecases/build_service.h"
 #include "services/apid/usecases/container_service.h"
 #include "services/apid/usecases/event_service.h"
 #include "services/apid/usecases/exec_service.h"
@@ -22,10 +23,14 @@ class BerthService final
           v1::Berth::WithCallbackMethod_AttachExec<v1::Berth::Service>> {
  public:
   // `execs` null: the exec rpcs answer UNIMPLEMENTED; `volumes` null: the
-  // volume calls answer UNAVAILABLE.
+  // volume calls answer UNAVAILABLE; `builds` null: BuildImage answers
+  // UNIMPLEMENTED.
   BerthService(ContainerService& containers, SystemService& system, ImagedClient& imaged,
                EventService& events, ExecService* execs = nullptr,
-               VolumeService* volumes = nullptr);
+               VolumeService* volumes = nullptr, BuildService* builds = nullptr);
+  grpc::Status BuildImage(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<v1::BuildImageEvent, v1::BuildImageRequest>* stream) override;
 
   grpc::Status Version(grpc::ServerContext* ctx, const v1::VersionRequest* req,
                        v1::VersionResponse* resp) override;
@@ -105,6 +110,7 @@ class BerthService final
   SystemService& system_;
   ImagedClient& imaged_;
   EventService& events_;
+  BuildService* builds_;
 };
 
 }  // namespace berth::apid

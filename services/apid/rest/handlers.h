@@ -7,6 +7,7 @@
 #include <string>
 
 #include "services/apid/clients/clients.h"
+#include "services/apid/usecases/build_service.h"
 #include "services/apid/usecases/container_service.h"
 #include "services/apid/usecases/event_service.h"
 #include "services/apid/usecases/exec_service.h"
@@ -27,6 +28,8 @@ struct RestDeps {
   ExecService* execs = nullptr;  // null: the exec routes answer 501
   // The /volumes routes answer 503 without it.
   VolumeService* volumes = nullptr;
+  // POST /build; null leaves the route answering 501 (tests without a builder).
+  BuildService* builds = nullptr;
 };
 
 void RegisterSystemRoutes(Router& router, RestDeps& deps);      // system_handler.cc
@@ -37,6 +40,7 @@ void RegisterStatsRoutes(Router& router, RestDeps& deps);       // stats_handler
 void RegisterEventRoutes(Router& router, RestDeps& deps);       // events_handler.cc
 void RegisterExecRoutes(Router& router, RestDeps& deps);        // exec_handler.cc
 void RegisterVolumeRoutes(Router& router, RestDeps& deps);      // volumes_handler.cc
+void RegisterBuildRoutes(Router& router, RestDeps& deps);       // build_handler.cc
 // Docker endpoints not served yet: 501 "<feature> is not implemented yet".
 void RegisterNotImplementedRoutes(Router& router);  // not_implemented_routes.cc
 

@@ -40,7 +40,6 @@ constexpr PendingRoute kPendingRoutes[] = {
     {"POST", "/images/prune", "image prune"},
     {"GET", "/images/{name*}/history", "image history"},
     {"GET", "/images/{name*}/get", "image save"},
-    {"POST", "/build", "build"},
     {"POST", "/build/prune", "build prune"},
     {"GET", "/networks", "networks"},
     {"POST", "/networks/create", "networks"},

@@ -51,6 +51,7 @@ void RegisterAllRoutes(Router& router, RestDeps& deps) {
   RegisterEventRoutes(router, deps);
   RegisterExecRoutes(router, deps);
   RegisterVolumeRoutes(router, deps);
+  RegisterBuildRoutes(router, deps);
   RegisterNotImplementedRoutes(router);
 }
 

@@ -49,6 +49,18 @@ Json ConfigToJson(const ImageConfig& c) {
     for (const auto& v : c.volumes) volumes[v] = Json::object();
     j["Volumes"] = volumes;
   }
+  if (!c.shell.empty()) j["Shell"] = c.shell;
+  if (!c.on_build.empty()) j["OnBuild"] = c.on_build;
+  if (c.healthcheck.has_value()) {
+    const HealthConfig& h = *c.healthcheck;
+    Json hc = {{"Test", h.test}};
+    if (h.interval_ns != 0) hc["Interval"] = h.interval_ns;
+    if (h.timeout_ns != 0) hc["Timeout"] = h.timeout_ns;
+    if (h.start_period_ns != 0) hc["StartPeriod"] = h.start_period_ns;
+    if (h.start_interval_ns != 0) hc["StartInterval"] = h.start_interval_ns;
+    if (h.retries != 0) hc["Retries"] = h.retries;
+    j["Healthcheck"] = hc;
+  }
   return j;
 }
 
@@ -69,6 +81,19 @@ ImageConfig ConfigFromJson(const Json& j) {
   c.stop_signal = StringOr(j, "StopSignal");
   if (j.contains("Volumes") && j["Volumes"].is_object()) {
     for (const auto& [path, unused] : j["Volumes"].items()) c.volumes.push_back(path);
+  }
+  c.shell = StringsOr(j, "Shell");
+  c.on_build = StringsOr(j, "OnBuild");
+  if (j.contains("Healthcheck") && j["Healthcheck"].is_object()) {
+    const Json& hc = j["Healthcheck"];
+    HealthConfig h;
+    h.test = StringsOr(hc, "Test");
+    h.interval_ns = hc.value("Interval", int64_t{0});
+    h.timeout_ns = hc.value("Timeout", int64_t{0});
+    h.start_period_ns = hc.value("StartPeriod", int64_t{0});
+    h.start_interval_ns = hc.value("StartInterval", int64_t{0});
+    h.retries = hc.value("Retries", 0);
+    c.healthcheck = std::move(h);
   }
   return c;
 }

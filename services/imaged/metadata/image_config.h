@@ -4,7 +4,9 @@
 // as a plain struct, with a stable serializer and a tolerant parser.
 // https://github.com/opencontainers/image-spec/blob/main/config.md
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,19 @@
 #include "absl/time/time.h"
 
 namespace berth::imaged::metadata {
+
+// Docker's HEALTHCHECK (durations in nanoseconds, 0 = the default). `test`
+// is ["NONE"], ["CMD", args...] or ["CMD-SHELL", command].
+struct HealthConfig {
+  std::vector<std::string> test;
+  int64_t interval_ns = 0;
+  int64_t timeout_ns = 0;
+  int64_t start_period_ns = 0;
+  int64_t start_interval_ns = 0;
+  int retries = 0;
+
+  bool operator==(const HealthConfig&) const = default;
+};
 
 // The runtime defaults of an image (OCI "config").
 struct ImageConfig {
@@ -23,7 +38,11 @@ struct ImageConfig {
   std::vector<std::string> exposed_ports;  // "80/tcp", kept sorted and unique
   std::map<std::string, std::string> labels;
   std::string stop_signal;
-  std::vector<std::string> volumes;  // VOLUME paths, kept sorted and unique
+  // Docker's additions (written by the builder): VOLUME, SHELL, ONBUILD, HEALTHCHECK.
+  std::vector<std::string> volumes;  // kept sorted and unique
+  std::vector<std::string> shell;
+  std::vector<std::string> on_build;
+  std::optional<HealthConfig> healthcheck;
 
   bool operator==(const ImageConfig&) const = default;
 };

@@ -22,7 +22,9 @@ namespace {
 using Json = nlohmann::json;
 
 std::string RecordToJson(const ImageRecord& r) {
-  return Json{{"id", r.id}, {"layers", r.layers}, {"size", r.size}}.dump();
+  Json j{{"id", r.id}, {"layers", r.layers}, {"size", r.size}};
+  if (!r.parent.empty()) j["parent"] = r.parent;
+  return j.dump();
 }
 
 absl::StatusOr<ImageRecord> RecordFromJson(const std::string& text) {
@@ -32,6 +34,7 @@ absl::StatusOr<ImageRecord> RecordFromJson(const std::string& text) {
     r.id = j.at("id").get<std::string>();
     r.layers = j.at("layers").get<std::vector<std::string>>();
     r.size = j.value("size", int64_t{0});
+    r.parent = j.value("parent", "");
     BERTH_RETURN_IF_ERROR(content::DigestHex(r.id).status());
     return r;
   } catch (const Json::exception& e) {

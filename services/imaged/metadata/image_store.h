@@ -24,6 +24,7 @@ struct ImageRecord {
   std::string id;                   // "sha256:<hex>" = digest of the config blob
   std::vector<std::string> layers;  // chain ids, bottom first
   int64_t size = 0;                 // unpacked bytes of all layers
+  std::string parent;               // the image this one was committed on ("" if none)
   OciImage config;                  // parsed config blob (not persisted in the record)
 };
 

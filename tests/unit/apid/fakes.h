@@ -157,6 +157,20 @@ class FakeImaged : public ImagedClient {
   std::unique_ptr<EventStream> Events(const v1::EventsRequest& r) override {
     return WindowedEvents(events, r);
   }
+  // The builder's calls are not served by this fake (the builder's own tests
+  // use theirs): CreateImage has no stream, CommitSnapshot answers UNIMPLEMENTED.
+  std::unique_ptr<CreateImageStream> CreateImage(const grpc::ServerContextBase*) override {
+    return nullptr;
+  }
+  absl::StatusOr<v1::Image> CommitSnapshot(const v1::CommitSnapshotRequest&) override {
+    return absl::UnimplementedError("commit is not served by the fake");
+  }
+  std::unique_ptr<ReadStream<v1::ExportImagePathsChunk>> ExportImagePaths(
+      const v1::ExportImagePathsRequest&, const grpc::ServerContextBase*) override {
+    return std::make_unique<FailedStream<ReadStream<v1::ExportImagePathsChunk>,
+                                         v1::ExportImagePathsChunk>>(
+        absl::UnimplementedError("export is not served by the fake"));
+  }
 
  private:
   CallLog& log_;
