@@ -10,7 +10,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 RulesetSpec Spec() {
-  return RulesetSpec{"berth_x", "bx0", *ipam::ParseSubnet("10.5.0.0/24"), {}, {}};
+  return RulesetSpec{"berth_x", {{"bx0", *ipam::ParseSubnet("10.5.0.0/24"), false}}, {}, {}};
 }
 
 // The text between "chain <name> {" and its closing brace.
