@@ -118,6 +118,43 @@ TEST(RulesetTest, EachPortMayOnlySendFromItsOwnAddresses) {
   EXPECT_EQ(RenderRuleset(spec), text);
 }
 
+TEST(RulesetTest, EveryNetworkIsGuardedAndIsolatedAndInternalOnesStayInside) {
+  RulesetSpec spec = Spec();
+  spec.networks.push_back({"bu1", *ipam::ParseSubnet("10.6.0.0/24"), false});
+  spec.networks.push_back({"bu2", *ipam::ParseSubnet("10.7.0.0/24"), true});
+  std::string text = RenderRuleset(spec);
+  EXPECT_EQ(Chain(text, "forward"),
+            "\tchain forward {\n"
+            "\t\ttype filter hook forward priority filter; policy accept;\n"
+            "\t\tiifname \"bu2\" oifname != \"bu2\" drop\n"
+            "\t\tiifname \"bx0\" oifname \"bx0\" accept\n"
+            "\t\toifname \"bx0\" ct state established,related accept\n"
+            "\t\toifname \"bx0\" ct status dnat accept\n"
+            "\t\toifname \"bx0\" drop\n"
+            "\t\tiifname \"bu1\" oifname \"bu1\" accept\n"
+            "\t\toifname \"bu1\" ct state established,related accept\n"
+            "\t\toifname \"bu1\" ct status dnat accept\n"
+            "\t\toifname \"bu1\" drop\n"
+            "\t\tiifname \"bu2\" oifname \"bu2\" accept\n"
+            "\t\toifname \"bu2\" ct state established,related accept\n"
+            "\t\toifname \"bu2\" ct status dnat accept\n"
+            "\t\toifname \"bu2\" drop\n"
+            "\t}\n");
+  EXPECT_EQ(Chain(text, "postrouting"),
+            "\tchain postrouting {\n"
+            "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+            "\t\tip saddr 10.5.0.0/24 oifname != \"bx0\" masquerade\n"
+            "\t\tip saddr 127.0.0.0/8 oifname \"bx0\" masquerade\n"
+            "\t\tiifname \"bx0\" oifname \"bx0\" ct status dnat masquerade\n"
+            "\t\tip saddr 10.6.0.0/24 oifname != \"bu1\" masquerade\n"
+            "\t\tip saddr 127.0.0.0/8 oifname \"bu1\" masquerade\n"
+            "\t\tiifname \"bu1\" oifname \"bu1\" ct status dnat masquerade\n"
+            "\t\tip saddr 127.0.0.0/8 oifname \"bu2\" masquerade\n"
+            "\t\tiifname \"bu2\" oifname \"bu2\" ct status dnat masquerade\n"
+            "\t}\n");
+  EXPECT_THAT(Chain(text, "guard"), HasSubstr("iifname \"bu2\" ip daddr 127.0.0.0/8 drop\n"));
+}
+
 TEST(RulesetTest, LoopbackHostIps) {
   EXPECT_TRUE(IsLoopbackHostIp("127.0.0.1"));
   EXPECT_TRUE(IsLoopbackHostIp("127.255.0.9"));
