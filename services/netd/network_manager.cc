@@ -281,6 +281,36 @@ absl::Status NetworkManager::RemoveOrphans() {
   return absl::OkStatus();
 }
 
+absl::Status NetworkManager::ReconcileInterfaces(EndpointRecord& record) {
+  // A Connect interrupted before its veth existed (the record is written
+  // first): the interface was never there, so it leaves the record.
+  const size_t before = record.interfaces.size();
+  std::erase_if(record.interfaces, [&](const InterfaceRecord& iface) {
+    return iface.host_veth.empty() ||
+           absl::IsNotFound(deps_.netlink.GetLink(iface.host_veth).status());
+  });
+  if (record.interfaces.size() != before) {
+    spdlog::warn("container={} dropping {} interfaces whose veth is gone", record.container_id,
+                 before - record.interfaces.size());
+    BERTH_RETURN_IF_ERROR(store_.Put(record));
+  }
+  // A bridge deleted and made again (by hand, or by a crash in the middle of
+  // a Teardown) lost its ports: enslave them again.
+  for (const InterfaceRecord& iface : record.interfaces) {
+    auto network = networks_.find(iface.network_id);
+    if (network == networks_.end()) continue;
+    BERTH_ASSIGN_OR_RETURN(netlink::LinkInfo bridge,
+                           deps_.netlink.GetLink(network->second.record.bridge));
+    BERTH_ASSIGN_OR_RETURN(netlink::LinkInfo veth, deps_.netlink.GetLink(iface.host_veth));
+    if (veth.master_index == bridge.index) continue;
+    spdlog::warn("container={} re-attaching {} to bridge {}", record.container_id,
+                 iface.host_veth, network->second.record.bridge);
+    BERTH_RETURN_IF_ERROR(deps_.netlink.SetMaster(iface.host_veth, network->second.record.bridge));
+    BERTH_RETURN_IF_ERROR(deps_.netlink.SetUp(iface.host_veth));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status NetworkManager::Recover() {
   absl::MutexLock lock(&mu_);
   BERTH_RETURN_IF_ERROR(CheckSchemaVersion());
@@ -319,18 +349,7 @@ absl::Status NetworkManager::Recover() {
       deps_.metrics.orphans_removed.Increment();
       continue;
     }
-    // A Connect interrupted before its veth existed (the record is written
-    // first): the interface was never there, so it leaves the record.
-    const size_t before = record.interfaces.size();
-    std::erase_if(record.interfaces, [&](const InterfaceRecord& iface) {
-      return iface.host_veth.empty() ||
-             absl::IsNotFound(deps_.netlink.GetLink(iface.host_veth).status());
-    });
-    if (record.interfaces.size() != before) {
-      spdlog::warn("container={} dropping {} interfaces whose veth is gone", record.container_id,
-                   before - record.interfaces.size());
-      BERTH_RETURN_IF_ERROR(store_.Put(record));
-    }
+    BERTH_RETURN_IF_ERROR(ReconcileInterfaces(record));
     AdoptRecord(std::move(record));
   }
   BERTH_RETURN_IF_ERROR(SaveAllLeases());

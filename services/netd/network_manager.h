@@ -258,6 +258,9 @@ class NetworkManager {
   // Kernel indexes of every bridge of this stack.
   absl::StatusOr<std::set<int>> OwnBridgeIndexes() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RemoveOrphans() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops interfaces whose veth is gone and re-enslaves veths that lost
+  // their bridge.
+  absl::Status ReconcileInterfaces(EndpointRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AdoptRecord(EndpointRecord record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void UpdateGauges() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   AttachResult ResultFor(const EndpointRecord& record) const;
