@@ -99,7 +99,8 @@ int Run() {
   background.Start();
 
   berth::apid::rest::Router router;
-  berth::apid::rest::RestDeps deps{containers, system, *imaged, APID_BUILD_TIME};
+  berth::apid::NetworkService networks(*netd, *runtimed);
+  berth::apid::rest::RestDeps deps{containers, system, *imaged, APID_BUILD_TIME, networks};
   berth::apid::rest::RegisterAllRoutes(router, deps);
   berth::apid::rest::HttpServerOptions http_options;
   http_options.max_connections = absl::GetFlag(FLAGS_docker_max_connections);

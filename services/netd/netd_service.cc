@@ -155,4 +155,13 @@ grpc::Status NetdService::DisconnectNetwork(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status NetdService::GetEndpoint(grpc::ServerContext*,
+                                      const berth::v1::GetEndpointRequest* request,
+                                      berth::v1::GetEndpointResponse* response) {
+  auto record = manager_.GetEndpoint(request->container_id());
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  ToProto(*record, response->mutable_summary());
+  return grpc::Status::OK;
+}
+
 }  // namespace berth::netd

@@ -36,6 +36,9 @@ class NetdService final : public berth::v1::NetworkService::Service {
   grpc::Status DisconnectNetwork(grpc::ServerContext* context,
                                  const berth::v1::DisconnectNetworkRequest* request,
                                  berth::v1::DisconnectNetworkResponse* response) override;
+  grpc::Status GetEndpoint(grpc::ServerContext* context,
+                           const berth::v1::GetEndpointRequest* request,
+                           berth::v1::GetEndpointResponse* response) override;
 
  private:
   NetworkManager& manager_;

@@ -393,6 +393,15 @@ absl::Status NetworkManager::Teardown() {
   return first;
 }
 
+absl::StatusOr<EndpointRecord> NetworkManager::GetEndpoint(const std::string& container_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = endpoints_.find(container_id);
+  if (it == endpoints_.end()) {
+    return absl::NotFoundError(absl::StrCat("container '", container_id, "' has no endpoint"));
+  }
+  return it->second.record;
+}
+
 std::vector<std::string> NetworkManager::ListEndpoints() {
   absl::MutexLock lock(&mu_);
   std::vector<std::string> ids;

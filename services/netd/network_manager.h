@@ -157,6 +157,9 @@ class NetworkManager {
   // finish the job.
   absl::Status Detach(const std::string& container_id);
 
+  // The endpoint of an attached container. NotFound otherwise.
+  absl::StatusOr<EndpointRecord> GetEndpoint(const std::string& container_id);
+
   // Ids of attached containers, sorted.
   std::vector<std::string> ListEndpoints();
 

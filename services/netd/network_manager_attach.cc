@@ -115,8 +115,11 @@ absl::StatusOr<AttachResult> NetworkManager::AttachLocked(const AttachParams& pa
     // other modes, and so do we.
     std::vector<std::pair<Network*, NetworkRequest>> plan;
     NetworkRequest first{mode_name, params.aliases, ""};
+    auto find = [&](const std::string& name) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return FindBridgeNetwork(name == "default" ? "bridge" : name);
+    };
     for (const NetworkRequest& request : params.networks) {
-      BERTH_ASSIGN_OR_RETURN(Network * network, FindBridgeNetwork(request.network));
+      BERTH_ASSIGN_OR_RETURN(Network * network, find(request.network));
       if (network == primary) {
         first.aliases.insert(first.aliases.end(), request.aliases.begin(), request.aliases.end());
         first.ipv4_address = request.ipv4_address;
@@ -124,7 +127,7 @@ absl::StatusOr<AttachResult> NetworkManager::AttachLocked(const AttachParams& pa
     }
     plan.push_back({primary, first});
     for (const NetworkRequest& request : params.networks) {
-      BERTH_ASSIGN_OR_RETURN(Network * network, FindBridgeNetwork(request.network));
+      BERTH_ASSIGN_OR_RETURN(Network * network, find(request.network));
       bool seen = false;
       for (const auto& [planned, r] : plan) seen = seen || planned == network;
       if (!seen) plan.push_back({network, request});

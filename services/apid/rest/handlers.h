@@ -8,6 +8,7 @@
 
 #include "services/apid/clients/clients.h"
 #include "services/apid/usecases/container_service.h"
+#include "services/apid/usecases/network_service.h"
 #include "services/apid/usecases/system_service.h"
 #include "services/apid/rest/router.h"
 
@@ -20,6 +21,7 @@ struct RestDeps {
   SystemService& system;
   ImagedClient& imaged;
   std::string build_time;
+  NetworkService& networks;
 };
 
 void RegisterSystemRoutes(Router& router, RestDeps& deps);      // system_handler.cc
@@ -27,6 +29,7 @@ void RegisterContainerRoutes(Router& router, RestDeps& deps);   // containers_ha
 void RegisterContainerStreamRoutes(Router& router, RestDeps& deps);  // container_streams_handler.cc
 void RegisterImageRoutes(Router& router, RestDeps& deps);       // images_handler.cc
 void RegisterStatsRoutes(Router& router, RestDeps& deps);       // stats_handler.cc (+ update)
+void RegisterNetworkRoutes(Router& router, RestDeps& deps);     // network_handler.cc
 // Docker endpoints not served yet: 501 "<feature> is not implemented yet".
 void RegisterNotImplementedRoutes(Router& router);  // not_implemented_routes.cc
 

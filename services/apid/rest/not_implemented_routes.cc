@@ -3,7 +3,7 @@
 // of the router's generic 404 "page not found", which reads like a client bug.
 //
 // Exception: the lookups `docker inspect NAME` walks through after the
-// container and image miss (GET /networks/{id}, /volumes/{name},
+// container and image miss (GET /volumes/{name},
 // /plugins/{name}/json) must stay 404, or the CLI's fallback chain aborts.
 #include <string>
 #include <vector>
@@ -47,12 +47,6 @@ constexpr PendingRoute kPendingRoutes[] = {
     {"GET", "/images/{name*}/get", "image save"},
     {"POST", "/build", "build"},
     {"POST", "/build/prune", "build prune"},
-    {"GET", "/networks", "networks"},
-    {"POST", "/networks/create", "networks"},
-    {"POST", "/networks/prune", "networks"},
-    {"POST", "/networks/{id}/connect", "networks"},
-    {"POST", "/networks/{id}/disconnect", "networks"},
-    {"DELETE", "/networks/{id}", "networks"},
     {"GET", "/volumes", "volumes"},
     {"POST", "/volumes/create", "volumes"},
     {"POST", "/volumes/prune", "volumes"},
@@ -68,10 +62,6 @@ void RegisterNotImplementedRoutes(Router& router) {
       return absl::UnimplementedError(message);
     });
   }
-  router.Add("GET", "/networks/{id}", [](HandlerContext& ctx) {
-    return absl::NotFoundError(
-        absl::StrCat("network ", ctx.request.params["id"], " not found"));
-  });
   router.Add("GET", "/volumes/{name}", [](HandlerContext& ctx) {
     return absl::NotFoundError(absl::StrCat("get ", ctx.request.params["name"], ": no such volume"));
   });

@@ -48,6 +48,7 @@ void RegisterAllRoutes(Router& router, RestDeps& deps) {
   RegisterContainerStreamRoutes(router, deps);
   RegisterImageRoutes(router, deps);
   RegisterStatsRoutes(router, deps);
+  RegisterNetworkRoutes(router, deps);
   RegisterNotImplementedRoutes(router);
 }
 

@@ -78,7 +78,8 @@ class RestHandlersTest : public ::testing::Test {
         containers_(imaged_, netd_, runtimed_, [] { return kId; }),
         health_({}, nullptr),
         system_(HostFacts{}, "id", "/x", imaged_, runtimed_, health_),
-        deps_{containers_, system_, imaged_, "t"} {
+        networks_(netd_, runtimed_),
+        deps_{containers_, system_, imaged_, "t", networks_} {
     v1::Image image;
     image.set_id("sha256:img");
     image.mutable_config()->add_cmd("sh");
@@ -114,6 +115,7 @@ class RestHandlersTest : public ::testing::Test {
   ContainerService containers_;
   HealthMonitor health_;
   SystemService system_;
+  NetworkService networks_;
   RestDeps deps_;
   Router router_;
 };

@@ -135,7 +135,7 @@ TEST_F(RestHandlersTest, EndpointsNotServedYetAnswer501WithTheFeature) {
   RecordingExchange exec = Call("POST", "/containers/web/exec", "", "{}");
   EXPECT_EQ(exec.status, 501);
   EXPECT_EQ(exec.body, "{\"message\":\"exec is not implemented yet\"}\n");
-  EXPECT_EQ(Call("GET", "/networks").status, 501);
+  EXPECT_EQ(Call("GET", "/containers/web/changes").status, 501);
   EXPECT_EQ(Call("POST", "/images/load").status, 501);
   // Real routes still win over the pending table.
   EXPECT_EQ(Call("GET", "/images/busybox/json").status, 200);
