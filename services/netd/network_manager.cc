@@ -75,7 +75,54 @@ NetworkManager::NetworkManager(NetdConfig config, ipam::Ipv4Subnet subnet, NetdD
       paths_(config_.state_dir, config_.run_dir),
       deps_(deps),
       store_(paths_.endpoints_dir()),
-      network_store_(paths_.networks_dir()) {}
+      network_store_(paths_.networks_dir()) {
+  std::string host_resolv;
+  if (!config_.resolv_conf_source.empty()) host_resolv = fs::ReadFile(config_.resolv_conf_source).value_or("");
+  dns_ = std::make_unique<dns::DnsServer>(
+      [this](const std::string& id, const std::string& name) { return ResolveForDns(id, name); },
+      UpstreamNameservers(host_resolv, config_.dns_servers));
+}
+
+dns::NameAnswer NetworkManager::ResolveForDns(const std::string& container_id,
+                                              const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  std::map<std::string, EndpointRecord> records;
+  for (const auto& [id, endpoint] : endpoints_) records.emplace(id, endpoint.record);
+  std::set<std::string> user_networks;
+  for (const auto& [id, network] : networks_) {
+    if (!network.predefined) user_networks.insert(id);
+  }
+  return dns::ResolveName(records, user_networks, container_id, name);
+}
+
+void NetworkManager::SyncDns() {
+  if (!dns_started_) return;
+  for (const auto& [id, endpoint] : endpoints_) {
+    bool wanted = false;
+    for (const InterfaceRecord& iface : endpoint.record.interfaces) {
+      auto network = networks_.find(iface.network_id);
+      wanted = wanted || (network != networks_.end() && !network->second.predefined);
+    }
+    if (wanted == dns_->Serving(id)) continue;
+    if (!wanted) {
+      dns_->Stop(id);
+      continue;
+    }
+    auto socket = deps_.netns.OpenUdpSocket(endpoint.record.netns_path, "127.0.0.11", 53);
+    if (!socket.ok()) {
+      spdlog::warn("container={} no embedded DNS: {}", id, socket.status().ToString());
+      continue;
+    }
+    dns_->Serve(id, std::move(*socket));
+  }
+  for (const std::string& id : served_dns_) {
+    if (endpoints_.count(id) == 0) dns_->Stop(id);
+  }
+  served_dns_.clear();
+  for (const auto& [id, endpoint] : endpoints_) {
+    if (dns_->Serving(id)) served_dns_.insert(id);
+  }
+}
 
 absl::Status NetworkManager::CheckSchemaVersion() {
   BERTH_RETURN_IF_ERROR(
@@ -355,6 +402,11 @@ absl::Status NetworkManager::Recover() {
   BERTH_RETURN_IF_ERROR(SaveAllLeases());
   BERTH_RETURN_IF_ERROR(RemoveOrphans());
   BERTH_RETURN_IF_ERROR(ApplyRuleset());
+  if (!dns_started_) {
+    BERTH_RETURN_IF_ERROR(dns_->Start());
+    dns_started_ = true;
+  }
+  SyncDns();
   UpdateGauges();
   spdlog::info("recovered {} endpoints on {} bridge networks, nft table ip {}", endpoints_.size(),
                networks_.size(), config_.nft_table);
@@ -419,7 +471,14 @@ AttachResult NetworkManager::ResultFor(const EndpointRecord& record) const {
       spdlog::warn("cannot read {}: {}", config_.resolv_conf_source, content.status().ToString());
     }
   }
-  return AttachResult{record, RenderResolvConf(host_resolv, config_.dns_servers),
+  // Docker's rule: a container on a user network asks the embedded server.
+  bool user_network = false;
+  for (const InterfaceRecord& iface : record.interfaces) {
+    user_network = user_network || iface.network_name != "bridge";
+  }
+  return AttachResult{record,
+                      user_network ? RenderEmbeddedResolvConf(host_resolv)
+                                   : RenderResolvConf(host_resolv, config_.dns_servers),
                       RenderHosts(record.primary().ip_address, record.hostname)};
 }
 

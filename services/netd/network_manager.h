@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "services/netd/dns/dns_server.h"
 #include "services/netd/endpoint_store.h"
 #include "services/netd/firewall/nft_applier.h"
 #include "services/netd/ipam/address_pool.h"
@@ -230,6 +231,13 @@ class NetworkManager {
   absl::StatusOr<NetworkRecord> PlanNetwork(const CreateNetworkParams& params)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // Opens or closes the embedded DNS socket of every endpoint: served while
+  // the container has an interface on a user network. Best effort (a
+  // container without DNS still has its network), logged.
+  void SyncDns() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The embedded DNS's view: names on the user networks `container_id` is on.
+  dns::NameAnswer ResolveForDns(const std::string& container_id, const std::string& name);
+
   // network_manager_connect.cc
   // Leases an address on `network` for the interface `ifname` (static when
   // `ipv4` is set) and fills in the interface; nothing in the kernel.
@@ -293,6 +301,10 @@ class NetworkManager {
   // Bridge networks by id: the default one and the user networks.
   std::map<std::string, Network> networks_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Endpoint> endpoints_ ABSL_GUARDED_BY(mu_);
+  bool dns_started_ ABSL_GUARDED_BY(mu_) = false;
+  std::set<std::string> served_dns_ ABSL_GUARDED_BY(mu_);
+  // Last member: destroyed first, so its thread never sees a dead manager.
+  std::unique_ptr<dns::DnsServer> dns_;
   // Network ids ("bridge", "host", "none" → 64 hex), persisted.
   std::map<std::string, std::string> network_ids_ ABSL_GUARDED_BY(mu_);
 };

@@ -163,6 +163,7 @@ absl::StatusOr<AttachResult> NetworkManager::AttachLocked(const AttachParams& pa
   }
   endpoints_[id].record.state = EndpointState::kActive;
   std::move(undo).Cancel();
+  SyncDns();
   UpdateGauges();
   spdlog::info("container={} attached: mode={} interfaces={} ip={} ports={}", id, mode_name,
                record.interfaces.size(), record.primary().ip_address, record.ports.size());
@@ -246,6 +247,7 @@ absl::Status NetworkManager::Detach(const std::string& container_id) {
     return Annotate(status, absl::StrCat("detach '", container_id, "'"));
   }
   deps_.metrics.detach_ok.Increment();
+  SyncDns();
   UpdateGauges();
   spdlog::info("container={} detached", container_id);
   return absl::OkStatus();

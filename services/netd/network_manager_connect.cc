@@ -184,6 +184,7 @@ absl::StatusOr<EndpointRecord> NetworkManager::Connect(const ConnectParams& para
     return status;
   }
   std::move(undo).Cancel();
+  SyncDns();
   UpdateGauges();
   spdlog::info("container={} connected to {} as {} ip={}", id, network->record.name, iface.ifname,
                iface.ip_address);
@@ -227,6 +228,7 @@ absl::StatusOr<EndpointRecord> NetworkManager::Disconnect(const std::string& con
     spdlog::error("container={} disconnect left {} behind: {}", container_id, iface.host_veth,
                   status.ToString());
   }
+  SyncDns();
   UpdateGauges();
   spdlog::info("container={} disconnected from {}", container_id, network->record.name);
   return record;

@@ -217,7 +217,7 @@ TEST_F(UserNetworksTest, ConnectHotPlugsAnInterfaceAndDisconnectRemovesIt) {
               ElementsAre("host AddVethPair " + veth + " eth1 02:42:0a:14:00:02 " + ns,
                           "host SetMaster " + veth + " bu1", "host SetUp " + veth,
                           "host OpenInNetns " + ns, ns + " AddAddress eth1 10.20.0.2/24",
-                          ns + " SetUp eth1"));
+                          ns + " SetUp eth1", "netns OpenUdpSocket " + ns + " 127.0.0.11:53"));
   EXPECT_THAT(Table(), HasSubstr("iifname \"" + veth + "\" ether saddr 02:42:0a:14:00:02 ip saddr "
                                  "10.20.0.2 accept"));
   EXPECT_TRUE(absl::IsAlreadyExists(manager_->Connect({"c1", {"front", {}, ""}}).status()));
