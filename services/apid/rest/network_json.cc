@@ -14,7 +14,10 @@ absl::Status Unsupported(const std::string& field) {
 }
 
 bool IsSet(const Json& j) {
-  return !(j.is_null() || (j.is_boolean() && !j.get<bool>()) || (j.is_string() && j.empty()) ||
+  // json::empty() is false for every string, so strings are checked apart.
+  return !(j.is_null() || (j.is_boolean() && !j.get<bool>()) ||
+           (j.is_number() && j.get<double>() == 0) ||
+           (j.is_string() && j.get_ref<const std::string&>().empty()) ||
            (j.is_object() && j.empty()) || (j.is_array() && j.empty()));
 }
 
