@@ -94,12 +94,12 @@ int Run() {
                                     *imaged, *runtimed, health);
   // Faces → use cases → clients: both faces translate into `containers`.
   berth::apid::ContainerService containers(*imaged, *netd, *runtimed);
+  berth::apid::NetworkService networks(*netd, *runtimed);
   berth::apid::BackgroundTasks background(
       containers, *runtimed, std::chrono::seconds(absl::GetFlag(FLAGS_reconcile_interval_seconds)));
   background.Start();
 
   berth::apid::rest::Router router;
-  berth::apid::NetworkService networks(*netd, *runtimed);
   berth::apid::rest::RestDeps deps{containers, system, *imaged, APID_BUILD_TIME, networks};
   berth::apid::rest::RegisterAllRoutes(router, deps);
   berth::apid::rest::HttpServerOptions http_options;
@@ -116,7 +116,7 @@ int Run() {
   }
   spdlog::info("Docker API on {}", absl::GetFlag(FLAGS_docker_socket));
 
-  berth::apid::BerthService service(containers, system, *imaged);
+  berth::apid::BerthService service(containers, system, *imaged, networks);
   absl::Status status = berth::daemon::ServeUntilSignal("apid", absl::GetFlag(FLAGS_listen),
                                                         {&service}, **metrics_server,
                                                         berth::SocketAccess::kGroup);

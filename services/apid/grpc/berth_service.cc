@@ -111,8 +111,8 @@ class AttachReactor : public grpc::ServerBidiReactor<v1::AttachInput, v1::Attach
 }  // namespace
 
 BerthService::BerthService(ContainerService& containers, SystemService& system,
-                           ImagedClient& imaged)
-    : containers_(containers), system_(system), imaged_(imaged) {}
+                           ImagedClient& imaged, NetworkService& networks)
+    : containers_(containers), system_(system), imaged_(imaged), networks_(networks) {}
 
 grpc::Status BerthService::Version(grpc::ServerContext*, const v1::VersionRequest*,
                                    v1::VersionResponse* resp) {

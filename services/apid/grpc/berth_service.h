@@ -10,6 +10,7 @@
 #include "berth/v1/api.grpc.pb.h"
 #include "services/apid/clients/clients.h"
 #include "services/apid/usecases/container_service.h"
+#include "services/apid/usecases/network_service.h"
 #include "services/apid/usecases/system_service.h"
 
 namespace berth::apid {
@@ -17,7 +18,8 @@ namespace berth::apid {
 class BerthService final
     : public v1::Berth::WithCallbackMethod_AttachContainer<v1::Berth::Service> {
  public:
-  BerthService(ContainerService& containers, SystemService& system, ImagedClient& imaged);
+  BerthService(ContainerService& containers, SystemService& system, ImagedClient& imaged,
+               NetworkService& networks);
 
   grpc::Status Version(grpc::ServerContext* ctx, const v1::VersionRequest* req,
                        v1::VersionResponse* resp) override;
@@ -57,6 +59,21 @@ class BerthService final
                                 v1::Container* resp) override;
   grpc::Status ContainerStats(grpc::ServerContext* ctx, const v1::ContainerStatsApiRequest* req,
                               v1::ContainerStats* resp) override;
+
+  // berth_service_networks.cc
+  grpc::Status ListNetworks(grpc::ServerContext* ctx, const v1::ListNetworksApiRequest* req,
+                            v1::ListNetworksResponse* resp) override;
+  grpc::Status InspectNetwork(grpc::ServerContext* ctx, const v1::InspectNetworkRequest* req,
+                              v1::Network* resp) override;
+  grpc::Status CreateNetwork(grpc::ServerContext* ctx, const v1::CreateNetworkRequest* req,
+                             v1::Network* resp) override;
+  grpc::Status RemoveNetwork(grpc::ServerContext* ctx, const v1::RemoveNetworkRequest* req,
+                             v1::RemoveNetworkResponse* resp) override;
+  grpc::Status ConnectNetwork(grpc::ServerContext* ctx, const v1::ConnectNetworkApiRequest* req,
+                              v1::ConnectNetworkApiResponse* resp) override;
+  grpc::Status DisconnectNetwork(grpc::ServerContext* ctx,
+                                 const v1::DisconnectNetworkApiRequest* req,
+                                 v1::DisconnectNetworkApiResponse* resp) override;
   grpc::Status ContainerLogs(grpc::ServerContext* ctx, const v1::ContainerLogsApiRequest* req,
                              grpc::ServerWriter<v1::LogEntry>* writer) override;
   grpc::ServerBidiReactor<v1::AttachInput, v1::AttachOutput>* AttachContainer(
@@ -68,6 +85,7 @@ class BerthService final
   ContainerService& containers_;
   SystemService& system_;
   ImagedClient& imaged_;
+  NetworkService& networks_;
 };
 
 }  // namespace berth::apid
