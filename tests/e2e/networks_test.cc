@@ -167,6 +167,46 @@ TEST_F(NetworksTest, ContainersFindEachOtherByNameAndAliasAndOtherNetworksAreCut
   EXPECT_EQ(Trimmed(left.out), "");
 }
 
+// The berth CLI over the public gRPC API: network create/ls/inspect/rm,
+// run --network --network-alias --ip, connect/disconnect.
+TEST_F(NetworksTest, BerthCliManagesNetworksAndAliases) {
+  const std::string name = Cat("bnet", ::getpid());
+  networks_.push_back(name);
+  containers_ = {"bweb", "bother"};
+  const std::string subnet = Subnet(3);
+  const std::string prefix = subnet.substr(0, subnet.rfind('.'));  // "10.x.y"
+  CommandResult created = stack_->Berth("network create --subnet " + subnet + " " + name);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_THAT(stack_->Berth("network ls").out, HasSubstr(name));
+  EXPECT_THAT(stack_->Berth("network inspect " + name).out, HasSubstr(subnet));
+  CommandResult web = stack_->Berth("run -d --name bweb --network " + name +
+                                    " --network-alias api --ip " + prefix +
+                                    ".50 busybox sleep 300");
+  ASSERT_EQ(web.exit_code, 0) << web.err;
+  EXPECT_EQ(Ip("bweb", name), prefix + ".50");
+  CommandResult lookup = On(name, "nslookup api");
+  EXPECT_THAT(lookup.out, HasSubstr(prefix + ".50")) << lookup.err;
+  // A taken static address is refused.
+  CommandResult clash = stack_->Berth("run -d --name bother --network " + name + " --ip " +
+                                      prefix + ".50 busybox sleep 300");
+  EXPECT_NE(clash.exit_code, 0);
+  stack_->Berth("rm -f bother");
+  ASSERT_EQ(stack_->Berth("run -d --name bother busybox sleep 300").exit_code, 0);
+  ASSERT_EQ(stack_->Berth("network connect --alias helper " + name + " bother").exit_code, 0);
+  auto network_count = [&] {
+    return Trimmed(Docker("inspect -f '{{len .NetworkSettings.Networks}}' bother").out);
+  };
+  EXPECT_FALSE(Ip("bother", name).empty());
+  EXPECT_EQ(network_count(), "2");
+  EXPECT_EQ(On(name, "ping -c1 -W3 helper").exit_code, 0);
+  ASSERT_EQ(stack_->Berth("network disconnect " + name + " bother").exit_code, 0);
+  EXPECT_EQ(network_count(), "1");
+  EXPECT_NE(stack_->Berth("network rm " + name).exit_code, 0);  // bweb still on it
+  ASSERT_EQ(stack_->Berth("rm -f bweb bother").exit_code, 0);
+  ASSERT_EQ(stack_->Berth("network rm " + name).exit_code, 0);
+  EXPECT_THAT(stack_->Berth("network ls").out, Not(HasSubstr(name)));
+}
+
 // docker-py's networks API as an unchanged third-party client.
 TEST_F(NetworksTest, DockerPyCreatesConnectsAndRemovesNetworks) {
   const std::string name = Cat("pynet", ::getpid());
