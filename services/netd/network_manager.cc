@@ -264,6 +264,8 @@ void NetworkManager::UpdateGauges() {
   size_t published = 0;
   for (const auto& [id, endpoint] : endpoints_) published += endpoint.record.ports.size();
   deps_.metrics.endpoints.Set(static_cast<double>(endpoints_.size()));
+  deps_.metrics.networks.Set(static_cast<double>(networks_.size()));
+  deps_.metrics.dns_served.Set(static_cast<double>(served_dns_.size()));
   deps_.metrics.published_ports.Set(static_cast<double>(published));
   size_t leases = 0;
   for (const auto& [id, network] : networks_) leases += network.pool.leases().size();

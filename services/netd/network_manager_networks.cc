@@ -303,6 +303,7 @@ absl::StatusOr<NetworkInfo> NetworkManager::CreateNetwork(const CreateNetworkPar
     if (!undo.ok()) spdlog::error("undo network: {}", undo.ToString());
     return Annotate(status, absl::StrCat("create network '", params.name, "'"));
   }
+  UpdateGauges();
   spdlog::info("created network {} ({}) on bridge {}: {}", record.name, id.substr(0, 12),
                record.bridge, record.subnet);
   return InfoFor(networks_.at(id));

@@ -1,6 +1,8 @@
 // User-defined bridge networks on the recording fakes: create (explicit and
 // automatic subnets, options), list/inspect, remove, per-network IPAM,
 // isolation rules, connect/disconnect and recovery.
+#include <prometheus/gauge.h>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "manager_test_fixture.h"
@@ -51,6 +53,7 @@ TEST_F(UserNetworksTest, CreateMakesBridgeRecordAndRules) {
   auto by_prefix = manager_->InspectNetwork(info.id.substr(0, 6));
   ASSERT_TRUE(by_prefix.ok()) << by_prefix.status();
   EXPECT_EQ(by_prefix->name, "front");
+  EXPECT_EQ(metrics_.networks.Value(), 2);
   auto names = manager_->ListNetworks();
   ASSERT_EQ(names.size(), 4u);
   EXPECT_EQ(names[3].name, "front");
@@ -197,6 +200,7 @@ TEST_F(UserNetworksTest, RemoveIsRefusedWhileInUseAndLeavesNothingAfter) {
   EXPECT_TRUE(absl::IsNotFound(manager_->InspectNetwork("front").status()));
   StartManager();
   EXPECT_EQ(manager_->ListNetworks().size(), 3u);
+  EXPECT_EQ(metrics_.networks.Value(), 1);
 }
 
 TEST_F(UserNetworksTest, ConnectHotPlugsAnInterfaceAndDisconnectRemovesIt) {
