@@ -85,17 +85,20 @@ NetworkManager::NetworkManager(NetdConfig config, ipam::Ipv4Subnet subnet, NetdD
 
 dns::NameAnswer NetworkManager::ResolveForDns(const std::string& container_id,
                                               const std::string& name) {
-  absl::MutexLock lock(&mu_);
-  std::map<std::string, EndpointRecord> records;
-  for (const auto& [id, endpoint] : endpoints_) records.emplace(id, endpoint.record);
-  std::set<std::string> user_networks;
-  for (const auto& [id, network] : networks_) {
-    if (!network.predefined) user_networks.insert(id);
-  }
-  return dns::ResolveName(records, user_networks, container_id, name);
+  absl::MutexLock lock(&dns_mu_);
+  return dns::ResolveName(dns_records_, dns_user_networks_, container_id, name);
 }
 
 void NetworkManager::SyncDns() {
+  {
+    absl::MutexLock lock(&dns_mu_);
+    dns_records_.clear();
+    for (const auto& [id, endpoint] : endpoints_) dns_records_.emplace(id, endpoint.record);
+    dns_user_networks_.clear();
+    for (const auto& [id, network] : networks_) {
+      if (!network.predefined) dns_user_networks_.insert(id);
+    }
+  }
   if (!dns_started_) return;
   for (const auto& [id, endpoint] : endpoints_) {
     bool wanted = false;

@@ -303,10 +303,16 @@ class NetworkManager {
   std::map<std::string, Endpoint> endpoints_ ABSL_GUARDED_BY(mu_);
   bool dns_started_ ABSL_GUARDED_BY(mu_) = false;
   std::set<std::string> served_dns_ ABSL_GUARDED_BY(mu_);
-  // Last member: destroyed first, so its thread never sees a dead manager.
-  std::unique_ptr<dns::DnsServer> dns_;
+  // What the DNS thread resolves from: a copy SyncDns refreshes. It has its
+  // own mutex because DnsServer::Stop (called under mu_) waits for the DNS
+  // thread, which must then never wait for mu_.
+  absl::Mutex dns_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::map<std::string, EndpointRecord> dns_records_ ABSL_GUARDED_BY(dns_mu_);
+  std::set<std::string> dns_user_networks_ ABSL_GUARDED_BY(dns_mu_);
   // Network ids ("bridge", "host", "none" → 64 hex), persisted.
   std::map<std::string, std::string> network_ids_ ABSL_GUARDED_BY(mu_);
+  // Last member: destroyed first, so its thread never sees a dead manager.
+  std::unique_ptr<dns::DnsServer> dns_;
 };
 
 }  // namespace berth::netd
