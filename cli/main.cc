@@ -10,6 +10,7 @@
 #include "CLI/CLI.hpp"
 #include "cli/commands/commands.h"
 #include "cli/commands/client.h"
+#include "cli/commands/networks.h"
 #include "common/version/build_info.h"
 
 namespace {
@@ -257,7 +258,11 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o, Ac
       ->allow_extra_args(false);
   run->add_option("--name", f.name, "Assign a name to the container");
   run->add_option("-h,--hostname", f.hostname, "Container host name");
-  run->add_option("--network,--net", f.network, "Connect a container to a network (bridge|none)");
+  run->add_option("--network,--net", f.network,
+                  "Connect a container to a network (bridge|none|NAME)");
+  run->add_option("--network-alias", f.network_aliases, "Add network-scoped alias for the container")
+      ->allow_extra_args(false);
+  run->add_option("--ip", f.ip, "IPv4 address (e.g., 172.30.100.104)");
   run->add_option("-w,--workdir", f.workdir, "Working directory inside the container");
   run->add_option("-u,--user", f.user, "Username or UID (format: <name|uid>[:<group|gid>])");
   run->add_option("--cap-add", f.cap_add, "Add Linux capabilities")->allow_extra_args(false);
@@ -351,6 +356,7 @@ int main(int argc, char** argv) {
   AddRunCommand(app, global, options, action);
   AddExecCommand(app, global, options, action);
   AddVolumeCommands(app, global, options, action);
+  berth::cli::AddNetworkCommands(app, global, action);
 
   try {
     app.parse(argc, argv);

@@ -106,6 +106,8 @@ absl::StatusOr<RunPlan> BuildRunPlan(const RunFlags& flags,
   spec.user = flags.user;
   spec.hostname = flags.hostname;
   spec.network_mode = flags.network.empty() ? "bridge" : flags.network;
+  spec.network_aliases = flags.network_aliases;
+  spec.ipv4_address = flags.ip;
   spec.auto_remove = flags.remove;
 
   spec.tty = flags.tty;

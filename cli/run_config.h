@@ -28,6 +28,8 @@ struct RunFlags {
   std::string name;                  // --name
   std::string hostname;              // --hostname
   std::string network;               // --network ("" = the default, bridge)
+  std::vector<std::string> network_aliases;  // --network-alias
+  std::string ip;                            // --ip
   std::string workdir;               // -w
   std::optional<std::string> entrypoint;  // --entrypoint (set, possibly to "")
   std::string user;                  // -u
@@ -83,6 +85,8 @@ struct ContainerSpec {
   bool attach_stderr = false;
   bool auto_remove = false;
   std::string network_mode;
+  std::vector<std::string> network_aliases;  // on network_mode
+  std::string ipv4_address;                  // on network_mode
   std::vector<PortMapping> port_bindings;
   std::vector<std::string> exposed_ports;  // "80/tcp", sorted, unique
   uint32_t console_height = 0;

@@ -58,6 +58,12 @@ berth::v1::ContainerConfig ToProto(const ContainerSpec& spec) {
   config.set_attach_stderr(spec.attach_stderr);
   config.set_auto_remove(spec.auto_remove);
   config.set_network_mode(spec.network_mode);
+  if (!spec.network_aliases.empty() || !spec.ipv4_address.empty()) {
+    auto* settings = config.add_networks();
+    settings->set_network(spec.network_mode);
+    for (const std::string& alias : spec.network_aliases) settings->add_aliases(alias);
+    settings->set_ipv4_address(spec.ipv4_address);
+  }
   for (const auto& p : spec.port_bindings) {
     auto* binding = config.add_port_bindings();
     binding->set_container_port(p.container_port);

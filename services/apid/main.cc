@@ -94,6 +94,7 @@ int Run() {
                                     *imaged, *runtimed, health);
   // Faces → use cases → clients: both faces translate into `containers`.
   berth::apid::ContainerService containers(*imaged, *netd, *runtimed);
+  berth::apid::NetworkService networks(*netd, *runtimed);
   berth::apid::BackgroundTasks background(
       containers, *runtimed, std::chrono::seconds(absl::GetFlag(FLAGS_reconcile_interval_seconds)));
   background.Start();
@@ -104,8 +105,8 @@ int Run() {
   berth::apid::VolumeService volumes(*runtimed);
   berth::apid::builder::BuildCache build_cache(state_dir + "/build-cache.json");
   berth::apid::BuildService builds(*imaged, containers, build_cache);
-  berth::apid::rest::RestDeps deps{containers, system,  *imaged,   APID_BUILD_TIME,
-                                   events,     &execs, &volumes, &builds};
+  berth::apid::rest::RestDeps deps{containers, system, *imaged,  APID_BUILD_TIME, events,
+                                   networks,   &execs, &volumes, &builds};
   berth::apid::rest::RegisterAllRoutes(router, deps);
   berth::apid::rest::HttpServerOptions http_options;
   http_options.max_connections = absl::GetFlag(FLAGS_docker_max_connections);
@@ -121,8 +122,8 @@ int Run() {
   }
   spdlog::info("Docker API on {}", absl::GetFlag(FLAGS_docker_socket));
 
-  berth::apid::BerthService service(containers, system, *imaged, events, &execs, &volumes,
-                                    &builds);
+  berth::apid::BerthService service(containers, system, *imaged, events, networks, &execs,
+                                    &volumes, &builds);
   absl::Status status = berth::daemon::ServeUntilSignal("apid", absl::GetFlag(FLAGS_listen),
                                                         {&service}, **metrics_server,
                                                         berth::SocketAccess::kGroup);

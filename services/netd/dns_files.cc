@@ -56,4 +56,30 @@ std::string RenderResolvConf(const std::string& host_resolv_conf,
   return out;
 }
 
+std::vector<std::string> UpstreamNameservers(const std::string& host_resolv_conf,
+                                             const std::vector<std::string>& dns_servers) {
+  if (!dns_servers.empty()) return dns_servers;
+  std::vector<std::string> out;
+  for (absl::string_view line : absl::StrSplit(host_resolv_conf, '\n', absl::SkipEmpty())) {
+    std::vector<absl::string_view> words =
+        absl::StrSplit(absl::StripAsciiWhitespace(line), absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    if (words.size() >= 2 && words[0] == "nameserver" && !Unreachable(words[1])) {
+      out.emplace_back(words[1]);
+    }
+  }
+  return out;
+}
+
+std::string RenderEmbeddedResolvConf(const std::string& host_resolv_conf) {
+  std::string out = "nameserver 127.0.0.11\n";
+  for (absl::string_view line : absl::StrSplit(host_resolv_conf, '\n', absl::SkipEmpty())) {
+    absl::string_view trimmed = absl::StripAsciiWhitespace(line);
+    if (absl::StartsWith(trimmed, "search") || absl::StartsWith(trimmed, "domain")) {
+      absl::StrAppend(&out, trimmed, "\n");
+    }
+  }
+  absl::StrAppend(&out, "options ndots:0\n");
+  return out;
+}
+
 }  // namespace berth::netd

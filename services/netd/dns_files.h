@@ -22,4 +22,13 @@ std::string RenderHosts(const std::string& ip_address, const std::string& hostna
 std::string RenderResolvConf(const std::string& host_resolv_conf,
                              const std::vector<std::string>& dns_servers);
 
+// The nameservers netd forwards to for names its embedded DNS does not know:
+// `dns_servers` when set, else the usable ones of the host's resolv.conf.
+std::vector<std::string> UpstreamNameservers(const std::string& host_resolv_conf,
+                                             const std::vector<std::string>& dns_servers);
+
+// /etc/resolv.conf of a container on a user network: the embedded server
+// 127.0.0.11, the host's search and options lines, and Docker's ndots:0.
+std::string RenderEmbeddedResolvConf(const std::string& host_resolv_conf);
+
 }  // namespace berth::netd

@@ -20,6 +20,18 @@ constexpr char kSuffix[] = ".json";
 
 }  // namespace
 
+const InterfaceRecord* EndpointRecord::InterfaceOn(const std::string& network_id) const {
+  for (const InterfaceRecord& iface : interfaces) {
+    if (iface.network_id == network_id) return &iface;
+  }
+  return nullptr;
+}
+
+const InterfaceRecord& EndpointRecord::primary() const {
+  static const InterfaceRecord* const kNone = new InterfaceRecord();
+  return interfaces.empty() ? *kNone : interfaces.front();
+}
+
 std::string EndpointStore::PathFor(const std::string& container_id) const {
   return absl::StrCat(dir_, "/", container_id, kSuffix);
 }
@@ -32,22 +44,29 @@ std::string EndpointStore::ToJson(const EndpointRecord& r) {
                      {"host_port", p.host_port},
                      {"container_port", p.container_port}});
   }
+  nlohmann::json interfaces = nlohmann::json::array();
+  for (const InterfaceRecord& i : r.interfaces) {
+    interfaces.push_back({{"network_id", i.network_id},
+                          {"network_name", i.network_name},
+                          {"ifname", i.ifname},
+                          {"endpoint_id", i.endpoint_id},
+                          {"aliases", i.aliases},
+                          {"ip_address", i.ip_address},
+                          {"prefix_len", i.prefix_len},
+                          {"gateway", i.gateway},
+                          {"default_route", i.default_route},
+                          {"mac_address", i.mac_address},
+                          {"host_veth", i.host_veth}});
+  }
   nlohmann::json doc = {
       {"version", kVersion},
       {"container_id", r.container_id},
       {"container_name", r.container_name},
       {"hostname", r.hostname},
-      {"aliases", r.aliases},
       {"mode", r.mode},
       {"state", r.state == EndpointState::kActive ? "active" : "creating"},
       {"netns_path", r.netns_path},
-      {"network_id", r.network_id},
-      {"endpoint_id", r.endpoint_id},
-      {"ip_address", r.ip_address},
-      {"prefix_len", r.prefix_len},
-      {"gateway", r.gateway},
-      {"mac_address", r.mac_address},
-      {"host_veth", r.host_veth},
+      {"interfaces", interfaces},
       {"ports", ports},
   };
   return doc.dump(2) + "\n";
@@ -69,18 +88,35 @@ absl::StatusOr<EndpointRecord> EndpointStore::FromJson(const std::string& json) 
     r.container_id = doc.at("container_id").get<std::string>();
     r.container_name = doc.value("container_name", "");
     r.hostname = doc.value("hostname", "");
-    r.aliases = doc.value("aliases", std::vector<std::string>{});
     r.mode = doc.at("mode").get<std::string>();
     r.state =
         doc.value("state", "") == "active" ? EndpointState::kActive : EndpointState::kCreating;
     r.netns_path = doc.value("netns_path", "");
-    r.network_id = doc.value("network_id", "");
-    r.endpoint_id = doc.value("endpoint_id", "");
-    r.ip_address = doc.value("ip_address", "");
-    r.prefix_len = doc.value("prefix_len", 0);
-    r.gateway = doc.value("gateway", "");
-    r.mac_address = doc.value("mac_address", "");
-    r.host_veth = doc.value("host_veth", "");
+    auto read_interface = [](const nlohmann::json& j) {
+      InterfaceRecord i;
+      i.network_id = j.value("network_id", "");
+      i.network_name = j.value("network_name", "bridge");
+      i.ifname = j.value("ifname", "eth0");
+      i.endpoint_id = j.value("endpoint_id", "");
+      i.aliases = j.value("aliases", std::vector<std::string>{});
+      i.ip_address = j.value("ip_address", "");
+      i.prefix_len = j.value("prefix_len", 0);
+      i.gateway = j.value("gateway", "");
+      // Old flat records always had the default route on their one interface.
+      i.default_route = j.value("default_route", !i.gateway.empty());
+      i.mac_address = j.value("mac_address", "");
+      i.host_veth = j.value("host_veth", "");
+      return i;
+    };
+    if (doc.contains("interfaces")) {
+      for (const nlohmann::json& j : doc.at("interfaces")) {
+        r.interfaces.push_back(read_interface(j));
+      }
+    } else if (!doc.value("ip_address", "").empty()) {
+      // Records written before user networks existed: one interface, on the
+      // default bridge, with its fields at the top level.
+      r.interfaces.push_back(read_interface(doc));
+    }
     for (const nlohmann::json& p : doc.value("ports", nlohmann::json::array())) {
       r.ports.push_back({p.at("protocol").get<std::string>(), p.at("host_ip").get<std::string>(),
                          p.at("host_port").get<uint16_t>(),

@@ -15,24 +15,41 @@ namespace berth::netd {
 // becomes kActive once everything is in place.
 enum class EndpointState { kCreating, kActive };
 
-// One attached container, as persisted.
+// One interface of a container on a bridge network (eth0, eth1, ...).
+struct InterfaceRecord {
+  std::string network_id;
+  std::string network_name;
+  std::string ifname;  // inside the container
+  std::string endpoint_id;
+  std::vector<std::string> aliases;  // DNS names on this network (user networks)
+  std::string ip_address;
+  int prefix_len = 0;
+  std::string gateway;  // the network's gateway (shown by inspect)
+  bool default_route = false;  // the container's default route goes via gateway
+  std::string mac_address;
+  std::string host_veth;
+
+  bool operator==(const InterfaceRecord&) const = default;
+};
+
+// One attached container (its sandbox), as persisted.
 struct EndpointRecord {
   std::string container_id;
   std::string container_name;
   std::string hostname;
-  std::vector<std::string> aliases;
-  std::string mode;  // "bridge" or "none"
+  std::string mode;  // "bridge" (one or more bridge networks) or "none"
   EndpointState state = EndpointState::kCreating;
   std::string netns_path;
-  std::string network_id;
-  std::string endpoint_id;
-  // Bridge mode only:
-  std::string ip_address;
-  int prefix_len = 0;
-  std::string gateway;
-  std::string mac_address;
-  std::string host_veth;
-  std::vector<ports::PortSpec> ports;  // resolved host ports
+  // Bridge mode: the first one is the network the container was started on
+  // and holds the default route; Connect appends, Disconnect removes.
+  std::vector<InterfaceRecord> interfaces;
+  std::vector<ports::PortSpec> ports;  // resolved host ports, to interfaces[0]
+
+  // The interface on `network_id`, or nullptr.
+  const InterfaceRecord* InterfaceOn(const std::string& network_id) const;
+  // The first interface, or an empty one (for "none" and for a container
+  // disconnected from every network).
+  const InterfaceRecord& primary() const;
 
   bool operator==(const EndpointRecord&) const = default;
 };

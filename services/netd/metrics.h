@@ -24,6 +24,8 @@ struct NetdMetrics {
 
  public:
   prometheus::Gauge& endpoints;          // berth_netd_endpoints
+  prometheus::Gauge& networks;           // berth_netd_networks (bridge networks, default included)
+  prometheus::Gauge& dns_served;         // berth_netd_dns_containers (embedded DNS sockets)
   prometheus::Gauge& addresses_in_use;   // berth_netd_ipam_addresses_in_use
   prometheus::Gauge& published_ports;    // berth_netd_published_ports
   prometheus::Counter& attach_ok;        // berth_netd_attach_total{result="ok"}

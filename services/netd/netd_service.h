@@ -21,6 +21,24 @@ class NetdService final : public berth::v1::NetworkService::Service {
   grpc::Status ListNetworks(grpc::ServerContext* context,
                             const berth::v1::ListNetworksRequest* request,
                             berth::v1::ListNetworksResponse* response) override;
+  grpc::Status InspectNetwork(grpc::ServerContext* context,
+                              const berth::v1::InspectNetworkRequest* request,
+                              berth::v1::Network* response) override;
+  grpc::Status CreateNetwork(grpc::ServerContext* context,
+                             const berth::v1::CreateNetworkRequest* request,
+                             berth::v1::Network* response) override;
+  grpc::Status RemoveNetwork(grpc::ServerContext* context,
+                             const berth::v1::RemoveNetworkRequest* request,
+                             berth::v1::RemoveNetworkResponse* response) override;
+  grpc::Status ConnectNetwork(grpc::ServerContext* context,
+                              const berth::v1::ConnectNetworkRequest* request,
+                              berth::v1::ConnectNetworkResponse* response) override;
+  grpc::Status DisconnectNetwork(grpc::ServerContext* context,
+                                 const berth::v1::DisconnectNetworkRequest* request,
+                                 berth::v1::DisconnectNetworkResponse* response) override;
+  grpc::Status GetEndpoint(grpc::ServerContext* context,
+                           const berth::v1::GetEndpointRequest* request,
+                           berth::v1::GetEndpointResponse* response) override;
 
  private:
   NetworkManager& manager_;

@@ -75,8 +75,57 @@ NetworkManager::NetworkManager(NetdConfig config, ipam::Ipv4Subnet subnet, NetdD
       paths_(config_.state_dir, config_.run_dir),
       deps_(deps),
       store_(paths_.endpoints_dir()),
-      lease_store_(paths_.leases_file()),
-      pool_(subnet) {}
+      network_store_(paths_.networks_dir()) {
+  std::string host_resolv;
+  if (!config_.resolv_conf_source.empty()) host_resolv = fs::ReadFile(config_.resolv_conf_source).value_or("");
+  dns_ = std::make_unique<dns::DnsServer>(
+      [this](const std::string& id, const std::string& name) { return ResolveForDns(id, name); },
+      UpstreamNameservers(host_resolv, config_.dns_servers));
+}
+
+dns::NameAnswer NetworkManager::ResolveForDns(const std::string& container_id,
+                                              const std::string& name) {
+  absl::MutexLock lock(&dns_mu_);
+  return dns::ResolveName(dns_records_, dns_user_networks_, container_id, name);
+}
+
+void NetworkManager::SyncDns() {
+  {
+    absl::MutexLock lock(&dns_mu_);
+    dns_records_.clear();
+    for (const auto& [id, endpoint] : endpoints_) dns_records_.emplace(id, endpoint.record);
+    dns_user_networks_.clear();
+    for (const auto& [id, network] : networks_) {
+      if (!network.predefined) dns_user_networks_.insert(id);
+    }
+  }
+  if (!dns_started_) return;
+  for (const auto& [id, endpoint] : endpoints_) {
+    bool wanted = false;
+    for (const InterfaceRecord& iface : endpoint.record.interfaces) {
+      auto network = networks_.find(iface.network_id);
+      wanted = wanted || (network != networks_.end() && !network->second.predefined);
+    }
+    if (wanted == dns_->Serving(id)) continue;
+    if (!wanted) {
+      dns_->Stop(id);
+      continue;
+    }
+    auto socket = deps_.netns.OpenUdpSocket(endpoint.record.netns_path, "127.0.0.11", 53);
+    if (!socket.ok()) {
+      spdlog::warn("container={} no embedded DNS: {}", id, socket.status().ToString());
+      continue;
+    }
+    dns_->Serve(id, std::move(*socket));
+  }
+  for (const std::string& id : served_dns_) {
+    if (endpoints_.count(id) == 0) dns_->Stop(id);
+  }
+  served_dns_.clear();
+  for (const auto& [id, endpoint] : endpoints_) {
+    if (dns_->Serving(id)) served_dns_.insert(id);
+  }
+}
 
 absl::Status NetworkManager::CheckSchemaVersion() {
   BERTH_RETURN_IF_ERROR(
@@ -125,20 +174,24 @@ absl::Status NetworkManager::RefuseRouterAdvertisements(const std::string& ifnam
   return WriteSysctl(absl::StrCat("net/ipv6/conf/", ifname, "/accept_ra"), "0");
 }
 
-absl::Status NetworkManager::EnsureBridge() {
-  const std::string& bridge = config_.bridge;
+absl::Status NetworkManager::EnsureBridge(const Network& network) {
+  const std::string& bridge = network.record.bridge;
   auto link = deps_.netlink.GetLink(bridge);
   if (absl::IsNotFound(link.status())) {
     BERTH_RETURN_IF_ERROR(deps_.netlink.AddBridge(bridge));
-    spdlog::info("created bridge {} for subnet {}", bridge, subnet_.ToString());
+    spdlog::info("created bridge {} for network {} ({})", bridge, network.record.name,
+                 network.subnet.ToString());
   } else if (!link.ok()) {
     return link.status();
   } else if (link->kind != "bridge") {
     return absl::FailedPreconditionError(absl::StrCat("link '", bridge, "' exists but is a '",
                                                       link->kind,
-                                                      "', not a bridge; pick another --bridge"));
+                                                      "', not a bridge; pick another name"));
   }
-  netlink::Ipv4Prefix gateway{ipam::FormatIpv4(subnet_.gateway()), subnet_.prefix_len};
+  if (network.record.mtu > 0) {
+    BERTH_RETURN_IF_ERROR(deps_.netlink.SetMtu(bridge, network.record.mtu));
+  }
+  netlink::Ipv4Prefix gateway{network.record.gateway, network.subnet.prefix_len};
   BERTH_ASSIGN_OR_RETURN(auto addresses, deps_.netlink.ListAddresses(bridge));
   bool has_gateway = false;
   for (const auto& address : addresses) has_gateway = has_gateway || address == gateway;
@@ -162,21 +215,47 @@ absl::Status NetworkManager::EnsureBridge() {
   return RefuseRouterAdvertisements(bridge);
 }
 
-absl::Status NetworkManager::SaveLeases() {
-  deps_.metrics.addresses_in_use.Set(static_cast<double>(pool_.leases().size()));
-  return lease_store_.Save(pool_);
+absl::Status NetworkManager::SaveLeases(Network& network) {
+  UpdateGauges();
+  return network.leases.Save(network.pool);
+}
+
+absl::Status NetworkManager::SaveAllLeases() {
+  for (auto& [id, network] : networks_) BERTH_RETURN_IF_ERROR(SaveLeases(network));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::set<int>> NetworkManager::OwnBridgeIndexes() {
+  std::set<int> indexes;
+  for (const auto& [id, network] : networks_) {
+    auto link = deps_.netlink.GetLink(network.record.bridge);
+    if (absl::IsNotFound(link.status())) continue;
+    if (!link.ok()) return link.status();
+    indexes.insert(link->index);
+  }
+  return indexes;
 }
 
 absl::Status NetworkManager::ApplyRuleset() {
-  firewall::RulesetSpec spec{config_.nft_table, config_.bridge, subnet_, {}, {}};
+  firewall::RulesetSpec spec{config_.nft_table, {}, {}, {}};
+  // The default bridge first, so its rules keep their place in the chains.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& [id, network] : networks_) {
+      if (network.predefined != (pass == 0)) continue;
+      spec.networks.push_back({network.record.bridge, network.subnet, network.record.internal});
+    }
+  }
   for (const auto& [id, endpoint] : endpoints_) {
     const EndpointRecord& record = endpoint.record;
-    if (record.mode == "bridge" && !record.host_veth.empty()) {
-      spec.guards.push_back({record.host_veth, record.mac_address, record.ip_address});
+    for (const InterfaceRecord& iface : record.interfaces) {
+      if (!iface.host_veth.empty()) {
+        spec.guards.push_back({iface.host_veth, iface.mac_address, iface.ip_address});
+      }
     }
-    for (const ports::PortSpec& port : endpoint.record.ports) {
-      spec.ports.push_back({port.protocol, port.host_ip, port.host_port, endpoint.record.ip_address,
-                            port.container_port});
+    if (record.primary().ip_address.empty()) continue;
+    for (const ports::PortSpec& port : record.ports) {
+      spec.ports.push_back({port.protocol, port.host_ip, port.host_port,
+                            record.primary().ip_address, port.container_port});
     }
   }
   absl::Status status = deps_.nft.Apply(firewall::RenderRuleset(spec));
@@ -188,18 +267,26 @@ void NetworkManager::UpdateGauges() {
   size_t published = 0;
   for (const auto& [id, endpoint] : endpoints_) published += endpoint.record.ports.size();
   deps_.metrics.endpoints.Set(static_cast<double>(endpoints_.size()));
+  deps_.metrics.networks.Set(static_cast<double>(networks_.size()));
+  deps_.metrics.dns_served.Set(static_cast<double>(served_dns_.size()));
   deps_.metrics.published_ports.Set(static_cast<double>(published));
-  deps_.metrics.addresses_in_use.Set(static_cast<double>(pool_.leases().size()));
+  size_t leases = 0;
+  for (const auto& [id, network] : networks_) leases += network.pool.leases().size();
+  deps_.metrics.addresses_in_use.Set(static_cast<double>(leases));
 }
 
 void NetworkManager::AdoptRecord(EndpointRecord record) {
   Endpoint endpoint;
-  if (!record.ip_address.empty()) {
-    auto ip = ipam::ParseIpv4(record.ip_address);
-    absl::Status status = ip.ok() ? pool_.Reserve(*ip, record.container_id) : ip.status();
+  for (const InterfaceRecord& iface : record.interfaces) {
+    auto network = networks_.find(iface.network_id);
+    auto ip = ipam::ParseIpv4(iface.ip_address);
+    absl::Status status =
+        network == networks_.end()
+            ? absl::NotFoundError(absl::StrCat("network '", iface.network_id, "' is gone"))
+            : (ip.ok() ? network->second.pool.Reserve(*ip, record.container_id) : ip.status());
     if (!status.ok()) {
       spdlog::error("container={} keeps address {} outside the pool: {}", record.container_id,
-                    record.ip_address, status.ToString());
+                    iface.ip_address, status.ToString());
     }
   }
   // The DNAT rules work without these sockets; they only keep other programs
@@ -221,7 +308,9 @@ void NetworkManager::AdoptRecord(EndpointRecord record) {
 
 absl::Status NetworkManager::RemoveOrphans() {
   std::set<std::string> veths;
-  for (const auto& [id, endpoint] : endpoints_) veths.insert(endpoint.record.host_veth);
+  for (const auto& [id, endpoint] : endpoints_) {
+    for (const InterfaceRecord& iface : endpoint.record.interfaces) veths.insert(iface.host_veth);
+  }
 
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> files, deps_.netns.List(paths_.netns_dir()));
   for (const std::string& name : files) {
@@ -230,18 +319,46 @@ absl::Status NetworkManager::RemoveOrphans() {
     BERTH_RETURN_IF_ERROR(deps_.netns.Remove(paths_.netns_path(name)));
     deps_.metrics.orphans_removed.Increment();
   }
-  // Only veths enslaved to this stack's bridge: other stacks on the host use
+  // Only veths enslaved to this stack's bridges: other stacks on the host use
   // the same "vb" prefix for their own.
-  auto bridge = deps_.netlink.GetLink(config_.bridge);
-  if (absl::IsNotFound(bridge.status())) return absl::OkStatus();
-  if (!bridge.ok()) return bridge.status();
+  BERTH_ASSIGN_OR_RETURN(std::set<int> bridges, OwnBridgeIndexes());
   BERTH_ASSIGN_OR_RETURN(std::vector<netlink::LinkInfo> links, deps_.netlink.ListLinks());
   for (const netlink::LinkInfo& link : links) {
-    if (link.master_index != bridge->index || veths.count(link.name) != 0) continue;
-    spdlog::warn("removing orphan link {} from bridge {}", link.name, config_.bridge);
+    if (bridges.count(link.master_index) == 0 || veths.count(link.name) != 0) continue;
+    spdlog::warn("removing orphan link {} from bridge index {}", link.name, link.master_index);
     absl::Status status = deps_.netlink.DeleteLink(link.name);
     if (!status.ok() && !absl::IsNotFound(status)) return status;
     deps_.metrics.orphans_removed.Increment();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NetworkManager::ReconcileInterfaces(EndpointRecord& record) {
+  // A Connect interrupted before its veth existed (the record is written
+  // first): the interface was never there, so it leaves the record.
+  const size_t before = record.interfaces.size();
+  std::erase_if(record.interfaces, [&](const InterfaceRecord& iface) {
+    return iface.host_veth.empty() ||
+           absl::IsNotFound(deps_.netlink.GetLink(iface.host_veth).status());
+  });
+  if (record.interfaces.size() != before) {
+    spdlog::warn("container={} dropping {} interfaces whose veth is gone", record.container_id,
+                 before - record.interfaces.size());
+    BERTH_RETURN_IF_ERROR(store_.Put(record));
+  }
+  // A bridge deleted and made again (by hand, or by a crash in the middle of
+  // a Teardown) lost its ports: enslave them again.
+  for (const InterfaceRecord& iface : record.interfaces) {
+    auto network = networks_.find(iface.network_id);
+    if (network == networks_.end()) continue;
+    BERTH_ASSIGN_OR_RETURN(netlink::LinkInfo bridge,
+                           deps_.netlink.GetLink(network->second.record.bridge));
+    BERTH_ASSIGN_OR_RETURN(netlink::LinkInfo veth, deps_.netlink.GetLink(iface.host_veth));
+    if (veth.master_index == bridge.index) continue;
+    spdlog::warn("container={} re-attaching {} to bridge {}", record.container_id,
+                 iface.host_veth, network->second.record.bridge);
+    BERTH_RETURN_IF_ERROR(deps_.netlink.SetMaster(iface.host_veth, network->second.record.bridge));
+    BERTH_RETURN_IF_ERROR(deps_.netlink.SetUp(iface.host_veth));
   }
   return absl::OkStatus();
 }
@@ -251,16 +368,22 @@ absl::Status NetworkManager::Recover() {
   BERTH_RETURN_IF_ERROR(CheckSchemaVersion());
   BERTH_RETURN_IF_ERROR(LoadNetworkIds());
   // Loading first also refuses a --subnet change while leases are live.
-  BERTH_ASSIGN_OR_RETURN(ipam::AddressPool persisted, lease_store_.Load(subnet_));
-  BERTH_RETURN_IF_ERROR(Annotate(EnsureBridge(), absl::StrCat("bridge '", config_.bridge, "'")));
+  BERTH_RETURN_IF_ERROR(LoadUserNetworks());
+  for (auto& [id, network] : networks_) {
+    BERTH_RETURN_IF_ERROR(
+        Annotate(EnsureBridge(network), absl::StrCat("bridge '", network.record.bridge, "'")));
+  }
   BERTH_RETURN_IF_ERROR(deps_.netns.PrepareDir(paths_.netns_dir()));
 
   BERTH_ASSIGN_OR_RETURN(std::vector<EndpointRecord> records, store_.LoadAll());
   endpoints_.clear();
   // Leases are rebuilt from the records: a lease without an active record is
   // the trace of an Attach that crashed before writing its record.
-  pool_ = ipam::AddressPool(subnet_);
-  pool_.set_next(persisted.next());
+  for (auto& [id, network] : networks_) {
+    uint32_t next = network.pool.next();
+    network.pool = ipam::AddressPool(network.subnet, network.pool.gateway(), RangeOf(network));
+    network.pool.set_next(next);
+  }
   for (EndpointRecord& record : records) {
     if (record.state == EndpointState::kCreating) {
       spdlog::warn("container={} attach was interrupted; undoing it", record.container_id);
@@ -278,14 +401,20 @@ absl::Status NetworkManager::Recover() {
       deps_.metrics.orphans_removed.Increment();
       continue;
     }
+    BERTH_RETURN_IF_ERROR(ReconcileInterfaces(record));
     AdoptRecord(std::move(record));
   }
-  BERTH_RETURN_IF_ERROR(SaveLeases());
+  BERTH_RETURN_IF_ERROR(SaveAllLeases());
   BERTH_RETURN_IF_ERROR(RemoveOrphans());
   BERTH_RETURN_IF_ERROR(ApplyRuleset());
+  if (!dns_started_) {
+    BERTH_RETURN_IF_ERROR(dns_->Start());
+    dns_started_ = true;
+  }
+  SyncDns();
   UpdateGauges();
-  spdlog::info("recovered {} endpoints on bridge {} ({}), nft table ip {}", endpoints_.size(),
-               config_.bridge, subnet_.ToString(), config_.nft_table);
+  spdlog::info("recovered {} endpoints on {} bridge networks, nft table ip {}", endpoints_.size(),
+               networks_.size(), config_.nft_table);
   return absl::OkStatus();
 }
 
@@ -294,24 +423,40 @@ absl::Status NetworkManager::Teardown() {
   absl::Status first;
   auto records = store_.LoadAll();
   if (!records.ok()) return records.status();
-  auto persisted = lease_store_.Load(subnet_);
-  if (persisted.ok()) pool_ = std::move(*persisted);
+  KeepFirstError(first, LoadUserNetworks());
   endpoints_.clear();
   for (const EndpointRecord& record : *records) {
     KeepFirstError(first, Annotate(RemoveResources(record),
                                    absl::StrCat("detach '", record.container_id, "'")));
   }
   KeepFirstError(first, RemoveOrphans());
-  absl::Status status = deps_.netlink.DeleteLink(config_.bridge);
-  if (!absl::IsNotFound(status)) KeepFirstError(first, status);
+  // User networks keep their records (like Docker's, they outlive the
+  // daemon); their bridges come back at the next Recover.
+  for (const auto& [id, network] : networks_) {
+    absl::Status status = deps_.netlink.DeleteLink(network.record.bridge);
+    if (!absl::IsNotFound(status)) KeepFirstError(first, status);
+  }
+  if (networks_.empty()) {
+    absl::Status status = deps_.netlink.DeleteLink(config_.bridge);
+    if (!absl::IsNotFound(status)) KeepFirstError(first, status);
+  }
   KeepFirstError(first, deps_.nft.Apply(firewall::RenderDeleteTable(config_.nft_table)));
   KeepFirstError(first, deps_.netns.ReleaseDir(paths_.netns_dir()));
-  if (persisted.ok()) KeepFirstError(first, SaveLeases());
+  KeepFirstError(first, SaveAllLeases());
   UpdateGauges();
   if (first.ok()) {
-    spdlog::info("tore down bridge {} and nft table ip {}", config_.bridge, config_.nft_table);
+    spdlog::info("tore down {} bridges and nft table ip {}", networks_.size(), config_.nft_table);
   }
   return first;
+}
+
+absl::StatusOr<EndpointRecord> NetworkManager::GetEndpoint(const std::string& container_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = endpoints_.find(container_id);
+  if (it == endpoints_.end()) {
+    return absl::NotFoundError(absl::StrCat("container '", container_id, "' has no endpoint"));
+  }
+  return it->second.record;
 }
 
 std::vector<std::string> NetworkManager::ListEndpoints() {
@@ -319,16 +464,6 @@ std::vector<std::string> NetworkManager::ListEndpoints() {
   std::vector<std::string> ids;
   for (const auto& [id, endpoint] : endpoints_) ids.push_back(id);
   return ids;
-}
-
-std::vector<NetworkInfo> NetworkManager::ListNetworks() {
-  absl::MutexLock lock(&mu_);
-  return {
-      {network_ids_["bridge"], "bridge", "bridge", subnet_.ToString(),
-       ipam::FormatIpv4(subnet_.gateway()), config_.bridge},
-      {network_ids_["host"], "host", "host", "", "", ""},
-      {network_ids_["none"], "none", "null", "", "", ""},
-  };
 }
 
 AttachResult NetworkManager::ResultFor(const EndpointRecord& record) const {
@@ -341,8 +476,15 @@ AttachResult NetworkManager::ResultFor(const EndpointRecord& record) const {
       spdlog::warn("cannot read {}: {}", config_.resolv_conf_source, content.status().ToString());
     }
   }
-  return AttachResult{record, RenderResolvConf(host_resolv, config_.dns_servers),
-                      RenderHosts(record.ip_address, record.hostname)};
+  // Docker's rule: a container on a user network asks the embedded server.
+  bool user_network = false;
+  for (const InterfaceRecord& iface : record.interfaces) {
+    user_network = user_network || iface.network_name != "bridge";
+  }
+  return AttachResult{record,
+                      user_network ? RenderEmbeddedResolvConf(host_resolv)
+                                   : RenderResolvConf(host_resolv, config_.dns_servers),
+                      RenderHosts(record.primary().ip_address, record.hostname)};
 }
 
 }  // namespace berth::netd

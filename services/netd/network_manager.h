@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -11,11 +12,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "services/netd/dns/dns_server.h"
 #include "services/netd/endpoint_store.h"
 #include "services/netd/firewall/nft_applier.h"
 #include "services/netd/ipam/address_pool.h"
 #include "services/netd/ipam/lease_store.h"
 #include "services/netd/metrics.h"
+#include "services/netd/network_store.h"
 #include "services/netd/netlink/netlink.h"
 #include "services/netd/netns/netns_ops.h"
 #include "services/netd/paths.h"
@@ -58,13 +61,44 @@ struct PortRequest {
   uint32_t container_port = 0;
 };
 
+// The container's settings on one network (Docker's EndpointsConfig entry).
+struct NetworkRequest {
+  std::string network;  // name, id or unique id prefix
+  std::vector<std::string> aliases;
+  std::string ipv4_address;  // "" = allocate
+};
+
 struct AttachParams {
   std::string container_id;
   std::string container_name;
-  std::string network_mode;  // "bridge", "default", "" or "none"
+  // "bridge", "default", "" (the default bridge), "none", or the name, id or
+  // id prefix of a user network.
+  std::string network_mode;
   std::string hostname;
-  std::vector<std::string> aliases;
+  std::vector<std::string> aliases;  // on the network_mode network
   std::vector<PortRequest> ports;
+  // Settings for the network_mode network and further networks to connect
+  // at once (each becomes eth1, eth2, ... in this order).
+  std::vector<NetworkRequest> networks;
+};
+
+struct ConnectParams {
+  std::string container_id;
+  NetworkRequest network;
+};
+
+struct CreateNetworkParams {
+  std::string name;
+  std::string driver;  // "" or "bridge"
+  std::string subnet;  // "" = pick one no host route or network uses
+  std::string gateway;
+  std::string ip_range;
+  bool internal = false;
+  bool attachable = false;
+  std::map<std::string, std::string> labels;
+  // com.docker.network.bridge.name and com.docker.network.driver.mtu;
+  // anything else is refused.
+  std::map<std::string, std::string> options;
 };
 
 struct AttachResult {
@@ -74,13 +108,20 @@ struct AttachResult {
   bool created = false;  // this call made the endpoint (not an existing one)
 };
 
-struct NetworkInfo {
-  std::string id;
-  std::string name;    // "bridge", "host", "none"
-  std::string driver;  // "bridge", "host", "null"
-  std::string subnet;
-  std::string gateway;
-  std::string bridge;
+// A container on a network, for inspect.
+struct NetworkMember {
+  std::string container_id;
+  std::string container_name;
+  std::string endpoint_id;
+  std::string mac_address;
+  std::string ipv4_address;  // "a.b.c.d/len"
+};
+
+// A network with its members. For the predefined networks the record is
+// synthesized (driver "bridge", "host" or "null"; subnet only for bridge).
+struct NetworkInfo : NetworkRecord {
+  bool predefined = false;
+  std::vector<NetworkMember> containers;
 };
 
 // netd's domain: the default bridge network, container namespaces and
@@ -117,11 +158,40 @@ class NetworkManager {
   // finish the job.
   absl::Status Detach(const std::string& container_id);
 
+  // The endpoint of an attached container. NotFound otherwise.
+  absl::StatusOr<EndpointRecord> GetEndpoint(const std::string& container_id);
+
   // Ids of attached containers, sorted.
   std::vector<std::string> ListEndpoints();
 
-  // The predefined networks: bridge, host, none.
+  // Every network: the predefined bridge, host and none, then user networks
+  // sorted by name.
   std::vector<NetworkInfo> ListNetworks();
+
+  // A network by exact id, exact name or unique id prefix. NotFound
+  // "network X not found" (Docker's text).
+  absl::StatusOr<NetworkInfo> InspectNetwork(const std::string& name_or_id);
+
+  // Creates a user-defined bridge network: record first, then the bridge
+  // with its gateway address. InvalidArgument for a bad name, subnet,
+  // gateway, range, driver or option; AlreadyExists for a taken name, bridge
+  // or an overlapping subnet.
+  absl::StatusOr<NetworkInfo> CreateNetwork(const CreateNetworkParams& params);
+
+  // Removes a user network: bridge, leases, record. PermissionDenied for a
+  // predefined network, FailedPrecondition while containers are connected.
+  absl::Status RemoveNetwork(const std::string& name_or_id);
+
+  // Adds an interface on another network to an attached container (hot-plug:
+  // veth into its namespace, address, rules). NotFound for an unknown
+  // network or a container without endpoint; AlreadyExists when it is
+  // connected already; FailedPrecondition for mode "none".
+  absl::StatusOr<EndpointRecord> Connect(const ConnectParams& params);
+
+  // Removes the container's interface on the network (rules, veth, lease).
+  // NotFound when it is not connected.
+  absl::StatusOr<EndpointRecord> Disconnect(const std::string& container_id,
+                                            const std::string& network);
 
   // deploy/berth-down: detaches every persisted endpoint and removes the
   // bridge, the nftables table and the netns dir mount. Keeps the state dir
@@ -134,21 +204,74 @@ class NetworkManager {
     EndpointRecord record;
     std::vector<std::unique_ptr<ports::PortReservation>> reservations;
   };
+  // A bridge network (the default one or a user network) and its IPAM.
+  struct Network {
+    NetworkRecord record;
+    ipam::Ipv4Subnet subnet;
+    bool predefined = false;
+    ipam::LeaseStore leases;
+    ipam::AddressPool pool;
+  };
 
   NetworkManager(NetdConfig config, ipam::Ipv4Subnet subnet, NetdDeps deps);
+
+  // network_manager_networks.cc
+  // The --ip-range of a network (its subnet when unset or unparsable).
+  static ipam::Ipv4Subnet RangeOf(const Network& network);
+  // A Network from its record: parses subnet, gateway and range, and loads
+  // its leases (FailedPrecondition when they belong to another subnet).
+  absl::StatusOr<Network> MakeNetwork(NetworkRecord record, bool predefined, std::string lease_file);
+  absl::Status LoadUserNetworks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The bridge network `name_or_id` names, or the predefined name
+  // ("host"/"none") in `predefined`. NotFound otherwise.
+  absl::StatusOr<Network*> FindBridgeNetwork(const std::string& name_or_id,
+                                             std::string* predefined = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  NetworkInfo InfoFor(const Network& network) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<NetworkRecord> PlanNetwork(const CreateNetworkParams& params)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Opens or closes the embedded DNS socket of every endpoint: served while
+  // the container has an interface on a user network. Best effort (a
+  // container without DNS still has its network), logged.
+  void SyncDns() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The embedded DNS's view: names on the user networks `container_id` is on.
+  dns::NameAnswer ResolveForDns(const std::string& container_id, const std::string& name);
+
+  // network_manager_connect.cc
+  // Leases an address on `network` for the interface `ifname` (static when
+  // `ipv4` is set) and fills in the interface; nothing in the kernel.
+  absl::StatusOr<InterfaceRecord> PlanInterface(const std::string& container_id, Network& network,
+                                                const NetworkRequest& request, int index,
+                                                bool default_route)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // veth into the namespace, enslaved to the network's bridge, address,
+  // up, and the default route when the interface has one. Clears
+  // iface.host_veth when that name is taken, so the undo leaves it alone.
+  absl::Status PlumbInterface(const EndpointRecord& record, InterfaceRecord& iface)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Deletes the veth and releases the lease of one interface.
+  absl::Status RemoveInterface(const std::string& container_id, const InterfaceRecord& iface)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status SaveLeases(Network& network) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // network_manager.cc
   absl::Status CheckSchemaVersion();
   absl::Status LoadNetworkIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status EnsureBridge();
+  absl::Status EnsureBridge(const Network& network);
   absl::Status WriteSysctl(const std::string& key, const std::string& value);
   // accept_ra=0 for `ifname`: a container must not configure the host's
   // IPv6 addresses or routes. OK without doing anything when the kernel has
   // no IPv6.
   absl::Status RefuseRouterAdvertisements(const std::string& ifname);
   absl::Status ApplyRuleset() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status SaveLeases() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status SaveAllLeases() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Kernel indexes of every bridge of this stack.
+  absl::StatusOr<std::set<int>> OwnBridgeIndexes() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RemoveOrphans() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops interfaces whose veth is gone and re-enslaves veths that lost
+  // their bridge.
+  absl::Status ReconcileInterfaces(EndpointRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AdoptRecord(EndpointRecord record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void UpdateGauges() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   AttachResult ResultFor(const EndpointRecord& record) const;
@@ -158,9 +281,6 @@ class NetworkManager {
       const std::vector<PortRequest>& requests,
       std::vector<std::unique_ptr<ports::PortReservation>>& reservations)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Creates and configures the veth pair; clears record.host_veth when the
-  // name is taken, so the undo leaves that link alone.
-  absl::Status PlumbBridge(EndpointRecord& record);
   absl::Status PlumbNone(const EndpointRecord& record);
   absl::StatusOr<AttachResult> AttachLocked(const AttachParams& params)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -175,13 +295,24 @@ class NetworkManager {
   const Paths paths_;
   NetdDeps deps_;
   EndpointStore store_;
-  ipam::LeaseStore lease_store_;
+  NetworkStore network_store_;
 
   absl::Mutex mu_;
-  ipam::AddressPool pool_ ABSL_GUARDED_BY(mu_);
+  // Bridge networks by id: the default one and the user networks.
+  std::map<std::string, Network> networks_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Endpoint> endpoints_ ABSL_GUARDED_BY(mu_);
+  bool dns_started_ ABSL_GUARDED_BY(mu_) = false;
+  std::set<std::string> served_dns_ ABSL_GUARDED_BY(mu_);
+  // What the DNS thread resolves from: a copy SyncDns refreshes. It has its
+  // own mutex because DnsServer::Stop (called under mu_) waits for the DNS
+  // thread, which must then never wait for mu_.
+  absl::Mutex dns_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::map<std::string, EndpointRecord> dns_records_ ABSL_GUARDED_BY(dns_mu_);
+  std::set<std::string> dns_user_networks_ ABSL_GUARDED_BY(dns_mu_);
   // Network ids ("bridge", "host", "none" → 64 hex), persisted.
   std::map<std::string, std::string> network_ids_ ABSL_GUARDED_BY(mu_);
+  // Last member: destroyed first, so its thread never sees a dead manager.
+  std::unique_ptr<dns::DnsServer> dns_;
 };
 
 }  // namespace berth::netd

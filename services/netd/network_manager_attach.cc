@@ -12,24 +12,16 @@
 namespace berth::netd {
 namespace {
 
-constexpr char kContainerIfname[] = "eth0";
 // Enough for a race with another program binding the port the kernel just
 // offered, and bounded so a broken fake cannot loop forever.
 constexpr int kEphemeralAttempts = 16;
 
-std::string NewEndpointId() {
-  absl::BitGen gen;
-  std::string id;
-  for (int i = 0; i < 4; ++i) {
-    absl::StrAppend(&id, absl::StrFormat("%016x", absl::Uniform<uint64_t>(gen)));
+// Modes other than none and (user) bridge networks.
+absl::Status CheckModeImplemented(const std::string& mode) {
+  if (mode == "host" || mode.rfind("container:", 0) == 0) {
+    return absl::UnimplementedError(absl::StrCat("network mode '", mode, "' is not implemented"));
   }
-  return id;
-}
-
-absl::StatusOr<std::string> NormalizeMode(const std::string& mode) {
-  if (mode.empty() || mode == "default" || mode == "bridge") return std::string("bridge");
-  if (mode == "none") return mode;
-  return absl::UnimplementedError(absl::StrCat("network mode '", mode, "' is not implemented"));
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -77,30 +69,6 @@ absl::StatusOr<std::vector<ports::PortSpec>> NetworkManager::ResolvePorts(
   return specs;
 }
 
-absl::Status NetworkManager::PlumbBridge(EndpointRecord& record) {
-  netlink::Netlink& host = deps_.netlink;
-  absl::Status added =
-      host.AddVethPair(record.host_veth, kContainerIfname, record.mac_address, record.netns_path);
-  if (absl::IsAlreadyExists(added)) {
-    // Not ours: keep the undo from deleting another endpoint's link.
-    record.host_veth.clear();
-  }
-  BERTH_RETURN_IF_ERROR(added);
-  // Before the port is up: the host side never takes a router advertisement
-  // from the container. Its anti-spoofing rules come with the ruleset
-  // loaded right after plumbing, before the container's process exists.
-  BERTH_RETURN_IF_ERROR(RefuseRouterAdvertisements(record.host_veth));
-  BERTH_RETURN_IF_ERROR(host.SetMaster(record.host_veth, config_.bridge));
-  BERTH_RETURN_IF_ERROR(host.SetUp(record.host_veth));
-  BERTH_ASSIGN_OR_RETURN(std::unique_ptr<netlink::Netlink> inside,
-                         host.OpenInNetns(record.netns_path));
-  BERTH_RETURN_IF_ERROR(
-      inside->AddAddress(kContainerIfname, {record.ip_address, record.prefix_len}));
-  BERTH_RETURN_IF_ERROR(inside->SetUp("lo"));
-  BERTH_RETURN_IF_ERROR(inside->SetUp(kContainerIfname));
-  return inside->AddDefaultRoute(record.gateway, kContainerIfname);
-}
-
 absl::Status NetworkManager::PlumbNone(const EndpointRecord& record) {
   BERTH_ASSIGN_OR_RETURN(std::unique_ptr<netlink::Netlink> inside,
                          deps_.netlink.OpenInNetns(record.netns_path));
@@ -110,7 +78,15 @@ absl::Status NetworkManager::PlumbNone(const EndpointRecord& record) {
 absl::StatusOr<AttachResult> NetworkManager::AttachLocked(const AttachParams& params) {
   const std::string& id = params.container_id;
   BERTH_RETURN_IF_ERROR(ValidateContainerId(id));
-  BERTH_ASSIGN_OR_RETURN(std::string mode, NormalizeMode(params.network_mode));
+  BERTH_RETURN_IF_ERROR(CheckModeImplemented(params.network_mode));
+  const std::string mode_name =
+      params.network_mode.empty() || params.network_mode == "default" ? "bridge"
+                                                                      : params.network_mode;
+  std::string predefined;
+  BERTH_ASSIGN_OR_RETURN(Network * primary, FindBridgeNetwork(mode_name, &predefined));
+  if (predefined == "host") {
+    return absl::UnimplementedError("network mode 'host' is not implemented");
+  }
   if (auto it = endpoints_.find(id); it != endpoints_.end()) {
     return ResultFor(it->second.record);
   }
@@ -120,35 +96,56 @@ absl::StatusOr<AttachResult> NetworkManager::AttachLocked(const AttachParams& pa
   record.container_id = id;
   record.container_name = params.container_name;
   record.hostname = params.hostname;
-  record.aliases = params.aliases;
-  record.mode = mode;
+  record.mode = primary == nullptr ? "none" : "bridge";
   record.netns_path = paths_.netns_path(id);
-  record.network_id = network_ids_[mode];
-  record.endpoint_id = NewEndpointId();
-  if (mode == "bridge") {
-    // Docker ignores published ports for other modes, and so do we.
-    BERTH_ASSIGN_OR_RETURN(record.ports, ResolvePorts(params.ports, endpoint.reservations));
-    BERTH_ASSIGN_OR_RETURN(uint32_t ip, pool_.Allocate(id));
-    record.ip_address = ipam::FormatIpv4(ip);
-    record.prefix_len = subnet_.prefix_len;
-    record.gateway = ipam::FormatIpv4(subnet_.gateway());
-    record.mac_address = ipam::MacForIpv4(ip);
-    record.host_veth = HostVethName(id);
-  }
 
-  // From here on every failure undoes all of the above. The record is
-  // written as "creating" before the first kernel object exists, so a crash
-  // is undone by Recover the same way.
+  // From here on every failure undoes all of the above: leases, and after
+  // the record is written, the kernel objects. The record is written as
+  // "creating" before the first kernel object exists, so a crash is undone
+  // by Recover the same way.
   absl::Cleanup undo = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     absl::Status status = RemoveResources(record);
     if (!status.ok()) {
       spdlog::error("container={} undo of a failed attach: {}", id, status.ToString());
     }
   };
-  if (mode == "bridge") BERTH_RETURN_IF_ERROR(SaveLeases());
+  if (primary != nullptr) {
+    // The network_mode network first (eth0, the default route), then every
+    // other requested network in order. Docker ignores published ports for
+    // other modes, and so do we.
+    std::vector<std::pair<Network*, NetworkRequest>> plan;
+    NetworkRequest first{mode_name, params.aliases, ""};
+    auto find = [&](const std::string& name) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return FindBridgeNetwork(name == "default" ? "bridge" : name);
+    };
+    for (const NetworkRequest& request : params.networks) {
+      BERTH_ASSIGN_OR_RETURN(Network * network, find(request.network));
+      if (network == primary) {
+        first.aliases.insert(first.aliases.end(), request.aliases.begin(), request.aliases.end());
+        first.ipv4_address = request.ipv4_address;
+      }
+    }
+    plan.push_back({primary, first});
+    for (const NetworkRequest& request : params.networks) {
+      BERTH_ASSIGN_OR_RETURN(Network * network, find(request.network));
+      bool seen = false;
+      for (const auto& [planned, r] : plan) seen = seen || planned == network;
+      if (!seen) plan.push_back({network, request});
+    }
+    BERTH_ASSIGN_OR_RETURN(record.ports, ResolvePorts(params.ports, endpoint.reservations));
+    for (size_t i = 0; i < plan.size(); ++i) {
+      BERTH_ASSIGN_OR_RETURN(InterfaceRecord iface,
+                             PlanInterface(id, *plan[i].first, plan[i].second,
+                                           static_cast<int>(i), /*default_route=*/i == 0));
+      record.interfaces.push_back(std::move(iface));
+    }
+  }
   BERTH_RETURN_IF_ERROR(store_.Put(record));
   BERTH_RETURN_IF_ERROR(deps_.netns.Create(record.netns_path));
-  BERTH_RETURN_IF_ERROR(mode == "bridge" ? PlumbBridge(record) : PlumbNone(record));
+  BERTH_RETURN_IF_ERROR(PlumbNone(record));
+  for (InterfaceRecord& iface : record.interfaces) {
+    BERTH_RETURN_IF_ERROR(PlumbInterface(record, iface));
+  }
 
   endpoints_[id] = Endpoint{record, std::move(endpoint.reservations)};
   absl::Status status = ApplyRuleset();
@@ -166,9 +163,10 @@ absl::StatusOr<AttachResult> NetworkManager::AttachLocked(const AttachParams& pa
   }
   endpoints_[id].record.state = EndpointState::kActive;
   std::move(undo).Cancel();
+  SyncDns();
   UpdateGauges();
-  spdlog::info("container={} attached: mode={} ip={} ports={}", id, mode, record.ip_address,
-               record.ports.size());
+  spdlog::info("container={} attached: mode={} interfaces={} ip={} ports={}", id, mode_name,
+               record.interfaces.size(), record.primary().ip_address, record.ports.size());
   AttachResult result = ResultFor(record);
   result.created = true;
   return result;
@@ -193,9 +191,10 @@ absl::Status NetworkManager::DeleteOwnVeth(const std::string& name) {
   if (!link.ok()) return link.status();
   // Names derive from container ids, so another stack attaching the same id
   // has a veth of the same name: that one is enslaved to its own bridge.
-  // Ours is on our bridge, or on none if Attach stopped before SetMaster.
-  auto bridge = deps_.netlink.GetLink(config_.bridge);
-  if (link->master_index != 0 && (!bridge.ok() || link->master_index != bridge->index)) {
+  // Ours is on one of our bridges, or on none if Attach stopped before
+  // SetMaster.
+  BERTH_ASSIGN_OR_RETURN(std::set<int> bridges, OwnBridgeIndexes());
+  if (link->master_index != 0 && bridges.count(link->master_index) == 0) {
     spdlog::warn("not deleting link {}: it belongs to another bridge", name);
     return absl::OkStatus();
   }
@@ -209,16 +208,10 @@ absl::Status NetworkManager::RemoveResources(const EndpointRecord& record) {
   auto keep = [&first](const absl::Status& status) {
     if (first.ok() && !status.ok()) first = status;
   };
-  if (!record.host_veth.empty()) keep(DeleteOwnVeth(record.host_veth));
-  keep(deps_.netns.Remove(record.netns_path));
-  if (!record.ip_address.empty()) {
-    auto ip = ipam::ParseIpv4(record.ip_address);
-    auto owner = ip.ok() ? pool_.leases().find(*ip) : pool_.leases().end();
-    if (owner != pool_.leases().end() && owner->second == record.container_id) {
-      pool_.Release(*ip);
-      keep(SaveLeases());
-    }
+  for (const InterfaceRecord& iface : record.interfaces) {
+    keep(RemoveInterface(record.container_id, iface));
   }
+  keep(deps_.netns.Remove(record.netns_path));
   // The record goes last: while anything above failed, it is what lets a
   // retry (or Recover) find the leftovers.
   if (first.ok()) keep(store_.Delete(record.container_id));
@@ -254,6 +247,7 @@ absl::Status NetworkManager::Detach(const std::string& container_id) {
     return Annotate(status, absl::StrCat("detach '", container_id, "'"));
   }
   deps_.metrics.detach_ok.Increment();
+  SyncDns();
   UpdateGauges();
   spdlog::info("container={} detached", container_id);
   return absl::OkStatus();

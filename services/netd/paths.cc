@@ -13,6 +13,10 @@ std::string Paths::schema_version_file() const {
 }
 std::string Paths::networks_file() const { return absl::StrCat(state_dir_, "/networks.json"); }
 std::string Paths::leases_file() const { return absl::StrCat(state_dir_, "/ipam/bridge.json"); }
+std::string Paths::leases_file(const std::string& network_id) const {
+  return absl::StrCat(state_dir_, "/ipam/", network_id, ".json");
+}
+std::string Paths::networks_dir() const { return absl::StrCat(state_dir_, "/networks"); }
 std::string Paths::endpoints_dir() const { return absl::StrCat(state_dir_, "/endpoints"); }
 std::string Paths::netns_dir() const { return absl::StrCat(run_dir_, "/netd/netns"); }
 std::string Paths::netns_path(const std::string& container_id) const {
@@ -43,6 +47,11 @@ std::string HostVethName(const std::string& container_id) {
     hash = (hash ^ c) * 1099511628211ull;
   }
   return absl::StrCat("vb", absl::StrFormat("%010x", hash & 0xffffffffffull));
+}
+
+std::string HostVethName(const std::string& container_id, int index) {
+  if (index == 0) return HostVethName(container_id);
+  return absl::StrCat(HostVethName(container_id), "x", index);
 }
 
 }  // namespace berth::netd

@@ -20,6 +20,10 @@ class Paths {
   std::string networks_file() const;
   // <state>/ipam/bridge.json: the default network's leases.
   std::string leases_file() const;
+  // <state>/ipam/<network id>.json: a user network's leases.
+  std::string leases_file(const std::string& network_id) const;
+  // <state>/networks/: one <network id>.json per user network.
+  std::string networks_dir() const;
   // <state>/endpoints/: one <container id>.json per endpoint.
   std::string endpoints_dir() const;
   // <run>/netd/netns/: a private bind mount holding the namespace files.
@@ -43,5 +47,9 @@ absl::Status ValidateContainerId(const std::string& id);
 // and "test-container-2" would collide. Always at most 15 characters
 // (IFNAMSIZ - 1).
 std::string HostVethName(const std::string& container_id);
+// The host-side veth of the container's interface eth<index>: index 0 is
+// HostVethName(id); others append "x<index>" (at most 15 characters for
+// index < 100).
+std::string HostVethName(const std::string& container_id, int index);
 
 }  // namespace berth::netd

@@ -87,6 +87,18 @@ class NetdClient {
   // Idempotent: an unknown container is OK.
   virtual absl::Status Detach(const std::string& container_id) = 0;
   virtual absl::StatusOr<std::vector<std::string>> ListEndpoints() = 0;
+  // The container's endpoint now (NOT_FOUND when it has none).
+  virtual absl::StatusOr<v1::NetworkSummary> GetEndpoint(const std::string& container_id) = 0;
+
+  // Networks (see netd.proto for the error codes).
+  virtual absl::StatusOr<std::vector<v1::Network>> ListNetworks() = 0;
+  virtual absl::StatusOr<v1::Network> InspectNetwork(const std::string& network) = 0;
+  virtual absl::StatusOr<v1::Network> CreateNetwork(const v1::CreateNetworkRequest& request) = 0;
+  virtual absl::Status RemoveNetwork(const std::string& network) = 0;
+  virtual absl::StatusOr<v1::NetworkSummary> ConnectNetwork(
+      const v1::ConnectNetworkRequest& request) = 0;
+  virtual absl::StatusOr<v1::NetworkSummary> DisconnectNetwork(const std::string& container_id,
+                                                               const std::string& network) = 0;
 };
 
 class RuntimedClient {

@@ -215,6 +215,72 @@ class GrpcNetdClient : public NetdClient {
                                     response.container_ids().end());
   }
 
+  absl::StatusOr<v1::NetworkSummary> GetEndpoint(const std::string& container_id) override {
+    v1::GetEndpointRequest request;
+    request.set_container_id(container_id);
+    v1::GetEndpointResponse response;
+    absl::Status status =
+        Unary([&](grpc::ClientContext* c) { return stub_->GetEndpoint(c, request, &response); });
+    if (!status.ok()) return status;
+    return response.summary();
+  }
+
+  absl::StatusOr<std::vector<v1::Network>> ListNetworks() override {
+    v1::ListNetworksRequest request;
+    v1::ListNetworksResponse response;
+    absl::Status status =
+        Unary([&](grpc::ClientContext* c) { return stub_->ListNetworks(c, request, &response); });
+    if (!status.ok()) return status;
+    return std::vector<v1::Network>(response.networks().begin(), response.networks().end());
+  }
+
+  absl::StatusOr<v1::Network> InspectNetwork(const std::string& network) override {
+    v1::InspectNetworkRequest request;
+    request.set_network(network);
+    v1::Network response;
+    absl::Status status =
+        Unary([&](grpc::ClientContext* c) { return stub_->InspectNetwork(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::StatusOr<v1::Network> CreateNetwork(const v1::CreateNetworkRequest& request) override {
+    v1::Network response;
+    absl::Status status =
+        Unary([&](grpc::ClientContext* c) { return stub_->CreateNetwork(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::Status RemoveNetwork(const std::string& network) override {
+    v1::RemoveNetworkRequest request;
+    request.set_network(network);
+    v1::RemoveNetworkResponse response;
+    return Unary(
+        [&](grpc::ClientContext* c) { return stub_->RemoveNetwork(c, request, &response); });
+  }
+
+  absl::StatusOr<v1::NetworkSummary> ConnectNetwork(
+      const v1::ConnectNetworkRequest& request) override {
+    v1::ConnectNetworkResponse response;
+    absl::Status status =
+        Unary([&](grpc::ClientContext* c) { return stub_->ConnectNetwork(c, request, &response); });
+    if (!status.ok()) return status;
+    return response.summary();
+  }
+
+  absl::StatusOr<v1::NetworkSummary> DisconnectNetwork(const std::string& container_id,
+                                                       const std::string& network) override {
+    v1::DisconnectNetworkRequest request;
+    request.set_container_id(container_id);
+    request.set_network(network);
+    v1::DisconnectNetworkResponse response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->DisconnectNetwork(c, request, &response); });
+    if (!status.ok()) return status;
+    return response.summary();
+  }
+
  private:
   std::unique_ptr<v1::NetworkService::Stub> stub_;
 };

@@ -115,7 +115,8 @@ class AttachReactor : public grpc::ServerBidiReactor<v1::AttachInput, v1::Attach
 }  // namespace
 
 BerthService::BerthService(ContainerService& containers, SystemService& system,
-                           ImagedClient& imaged, EventService& events, ExecService* execs,
+                           ImagedClient& imaged, EventService& events,
+                           NetworkService& networks, ExecService* execs,
                            VolumeService* volumes, BuildService* builds)
     : containers_(containers),
       execs_(execs),
@@ -123,7 +124,8 @@ BerthService::BerthService(ContainerService& containers, SystemService& system,
       system_(system),
       imaged_(imaged),
       events_(events),
-      builds_(builds) {}
+      builds_(builds),
+      networks_(networks) {}
 
 grpc::Status BerthService::BuildImage(
     grpc::ServerContext* ctx,

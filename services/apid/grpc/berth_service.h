@@ -14,6 +14,7 @@
 #include "services/apid/usecases/event_service.h"
 #include "services/apid/usecases/exec_service.h"
 #include "services/apid/usecases/volume_service.h"
+#include "services/apid/usecases/network_service.h"
 #include "services/apid/usecases/system_service.h"
 
 namespace berth::apid {
@@ -26,7 +27,7 @@ class BerthService final
   // volume calls answer UNAVAILABLE; `builds` null: BuildImage answers
   // UNIMPLEMENTED.
   BerthService(ContainerService& containers, SystemService& system, ImagedClient& imaged,
-               EventService& events, ExecService* execs = nullptr,
+               EventService& events, NetworkService& networks, ExecService* execs = nullptr,
                VolumeService* volumes = nullptr, BuildService* builds = nullptr);
   grpc::Status BuildImage(
       grpc::ServerContext* ctx,
@@ -72,6 +73,21 @@ class BerthService final
                               v1::ContainerStats* resp) override;
   grpc::Status Events(grpc::ServerContext* ctx, const v1::EventsApiRequest* req,
                       grpc::ServerWriter<v1::Event>* writer) override;
+
+  // berth_service_networks.cc
+  grpc::Status ListNetworks(grpc::ServerContext* ctx, const v1::ListNetworksApiRequest* req,
+                            v1::ListNetworksResponse* resp) override;
+  grpc::Status InspectNetwork(grpc::ServerContext* ctx, const v1::InspectNetworkRequest* req,
+                              v1::Network* resp) override;
+  grpc::Status CreateNetwork(grpc::ServerContext* ctx, const v1::CreateNetworkRequest* req,
+                             v1::Network* resp) override;
+  grpc::Status RemoveNetwork(grpc::ServerContext* ctx, const v1::RemoveNetworkRequest* req,
+                             v1::RemoveNetworkResponse* resp) override;
+  grpc::Status ConnectNetwork(grpc::ServerContext* ctx, const v1::ConnectNetworkApiRequest* req,
+                              v1::ConnectNetworkApiResponse* resp) override;
+  grpc::Status DisconnectNetwork(grpc::ServerContext* ctx,
+                                 const v1::DisconnectNetworkApiRequest* req,
+                                 v1::DisconnectNetworkApiResponse* resp) override;
   grpc::Status ContainerLogs(grpc::ServerContext* ctx, const v1::ContainerLogsApiRequest* req,
                              grpc::ServerWriter<v1::LogBatch>* writer) override;
   grpc::ServerBidiReactor<v1::AttachInput, v1::AttachOutput>* AttachContainer(
@@ -111,6 +127,7 @@ class BerthService final
   ImagedClient& imaged_;
   EventService& events_;
   BuildService* builds_;
+  NetworkService& networks_;
 };
 
 }  // namespace berth::apid

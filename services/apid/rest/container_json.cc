@@ -174,7 +174,40 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
   return absl::OkStatus();
 }
 
-absl::Status ParseNetworkingConfig(const Json& nc) {
+// EndpointsConfig: per network, Aliases and IPAMConfig.IPv4Address; the
+// read-only fields the CLI echoes back (NetworkID, EndpointID, ...) must be
+// zero, anything else set is refused.
+absl::Status ParseEndpointSettings(const std::string& network, const Json& endpoint,
+                                   v1::ContainerConfig* config) {
+  const std::string at = "NetworkingConfig.EndpointsConfig." + network + ".";
+  v1::NetworkEndpointSettings* settings = config->add_networks();
+  settings->set_network(network);
+  for (const auto& [field, v] : endpoint.items()) {
+    if (field == "Aliases") {
+      if (absl::Status s = GetStringArray(endpoint, "Aliases", settings->mutable_aliases(), at);
+          !s.ok()) {
+        return s;
+      }
+    } else if (field == "IPAMConfig" && v.is_object()) {
+      for (const auto& [key, value] : v.items()) {
+        if (key == "IPv4Address") {
+          std::string ip;
+          if (absl::Status s = GetString(v, "IPv4Address", &ip, at + "IPAMConfig."); !s.ok()) {
+            return s;
+          }
+          settings->set_ipv4_address(ip);
+        } else if (!IsZero(value)) {
+          return Unsupported(at + "IPAMConfig." + key);
+        }
+      }
+    } else if (!IsZero(v)) {
+      return Unsupported(at + field);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseNetworkingConfig(const Json& nc, v1::ContainerConfig* config) {
   if (nc.is_null()) return absl::OkStatus();
   if (!nc.is_object()) return WrongType("NetworkingConfig", "an object");
   for (const auto& [key, value] : nc.items()) {
@@ -189,10 +222,12 @@ absl::Status ParseNetworkingConfig(const Json& nc) {
       if (!endpoint.is_object()) {
         return WrongType("NetworkingConfig.EndpointsConfig." + network, "an object");
       }
-      for (const auto& [field, v] : endpoint.items()) {
-        if (!IsZero(v)) {
-          return Unsupported("NetworkingConfig.EndpointsConfig." + network + "." + field);
-        }
+      if (absl::Status s = ParseEndpointSettings(network, endpoint, config); !s.ok()) return s;
+      // The CLI sends an all-zero entry for the --network it was given; it
+      // says nothing the network mode does not.
+      const v1::NetworkEndpointSettings& added = config->networks(config->networks_size() - 1);
+      if (added.aliases_size() == 0 && added.ipv4_address().empty()) {
+        config->mutable_networks()->RemoveLast();
       }
     }
   }
@@ -267,7 +302,7 @@ absl::Status ParseConfig(const Json& j, v1::ContainerConfig* c) {
     if (absl::Status s = ParseHostConfig(*it, c); !s.ok()) return s;
   }
   if (auto it = j.find("NetworkingConfig"); it != j.end()) {
-    if (absl::Status s = ParseNetworkingConfig(*it); !s.ok()) return s;
+    if (absl::Status s = ParseNetworkingConfig(*it, c); !s.ok()) return s;
   }
   // Published ports are exposed too; keep the list unique.
   std::set<std::string> ports(c->exposed_ports().begin(), c->exposed_ports().end());

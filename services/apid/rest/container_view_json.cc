@@ -53,6 +53,9 @@ OJson EndpointJson(const v1::EndpointInfo* e) {
   j["IPAMConfig"] = nullptr;
   j["Links"] = nullptr;
   j["Aliases"] = nullptr;
+  if (e != nullptr && e->aliases_size() > 0) {
+    j["Aliases"] = std::vector<std::string>(e->aliases().begin(), e->aliases().end());
+  }
   j["NetworkID"] = e ? e->network_id() : "";
   j["EndpointID"] = e ? e->endpoint_id() : "";
   j["Gateway"] = e ? e->gateway() : "";

@@ -11,6 +11,7 @@
 #include "services/apid/usecases/container_service.h"
 #include "services/apid/usecases/event_service.h"
 #include "services/apid/usecases/exec_service.h"
+#include "services/apid/usecases/network_service.h"
 #include "services/apid/usecases/system_service.h"
 #include "services/apid/usecases/volume_service.h"
 #include "services/apid/rest/router.h"
@@ -25,6 +26,7 @@ struct RestDeps {
   ImagedClient& imaged;
   std::string build_time;
   EventService& events;
+  NetworkService& networks;
   ExecService* execs = nullptr;  // null: the exec routes answer 501
   // The /volumes routes answer 503 without it.
   VolumeService* volumes = nullptr;
@@ -41,6 +43,7 @@ void RegisterEventRoutes(Router& router, RestDeps& deps);       // events_handle
 void RegisterExecRoutes(Router& router, RestDeps& deps);        // exec_handler.cc
 void RegisterVolumeRoutes(Router& router, RestDeps& deps);      // volumes_handler.cc
 void RegisterBuildRoutes(Router& router, RestDeps& deps);       // build_handler.cc
+void RegisterNetworkRoutes(Router& router, RestDeps& deps);     // network_handler.cc
 // Docker endpoints not served yet: 501 "<feature> is not implemented yet".
 void RegisterNotImplementedRoutes(Router& router);  // not_implemented_routes.cc
 

@@ -3,8 +3,9 @@
 // of the router's generic 404 "page not found", which reads like a client bug.
 //
 // Exception: the lookups `docker inspect NAME` walks through after the
-// container and image miss (GET /networks/{id}, /plugins/{name}/json; the
-// real GET /volumes/{name} answers 404 for an unknown name) must stay 404, or the CLI's fallback chain aborts.
+// container and image miss (GET /plugins/{name}/json; the real
+// GET /networks/{id} and /volumes/{name} answer 404 for unknown names) must
+// stay 404, or the CLI's fallback chain aborts.
 #include <string>
 #include <vector>
 
@@ -41,12 +42,6 @@ constexpr PendingRoute kPendingRoutes[] = {
     {"GET", "/images/{name*}/history", "image history"},
     {"GET", "/images/{name*}/get", "image save"},
     {"POST", "/build/prune", "build prune"},
-    {"GET", "/networks", "networks"},
-    {"POST", "/networks/create", "networks"},
-    {"POST", "/networks/prune", "networks"},
-    {"POST", "/networks/{id}/connect", "networks"},
-    {"POST", "/networks/{id}/disconnect", "networks"},
-    {"DELETE", "/networks/{id}", "networks"},
 };
 
 }  // namespace
@@ -58,10 +53,6 @@ void RegisterNotImplementedRoutes(Router& router) {
       return absl::UnimplementedError(message);
     });
   }
-  router.Add("GET", "/networks/{id}", [](HandlerContext& ctx) {
-    return absl::NotFoundError(
-        absl::StrCat("network ", ctx.request.params["id"], " not found"));
-  });
   router.Add("GET", "/plugins/{name}/json", [](HandlerContext& ctx) {
     return absl::NotFoundError(
         absl::StrCat("plugin \"", ctx.request.params["name"], "\" not found"));

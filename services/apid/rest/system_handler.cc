@@ -52,6 +52,7 @@ void RegisterAllRoutes(Router& router, RestDeps& deps) {
   RegisterExecRoutes(router, deps);
   RegisterVolumeRoutes(router, deps);
   RegisterBuildRoutes(router, deps);
+  RegisterNetworkRoutes(router, deps);
   RegisterNotImplementedRoutes(router);
 }
 

@@ -78,7 +78,11 @@ absl::StatusOr<v1::ContainerConfig> MergeImageConfig(const v1::ImageConfig& imag
 absl::StatusOr<std::string> NormalizeNetworkMode(const std::string& mode) {
   if (mode.empty() || mode == "default" || mode == "bridge") return std::string("bridge");
   if (mode == "none") return std::string("none");
-  return absl::InvalidArgumentError("network mode '" + mode + "' is not supported yet");
+  if (mode == "host" || mode.rfind("container:", 0) == 0) {
+    return absl::InvalidArgumentError("network mode '" + mode + "' is not supported yet");
+  }
+  // A user-defined network: ContainerService checks with netd that it exists.
+  return mode;
 }
 
 absl::StatusOr<std::string> NormalizeContainerName(const std::string& name) {

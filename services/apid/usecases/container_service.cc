@@ -44,6 +44,21 @@ absl::StatusOr<ContainerService::CreateResult> ContainerService::Create(
   if (!mode.ok()) return mode.status();
   if (config.image().empty()) return absl::InvalidArgumentError("no image given");
 
+  // Docker refuses a container on a network that does not exist at create
+  // (404 "network X not found"), not only at start.
+  if (*mode != "bridge" && *mode != "none") {
+    absl::StatusOr<v1::Network> network = netd_.InspectNetwork(*mode);
+    if (!network.ok()) return network.status();
+  }
+  for (const v1::NetworkEndpointSettings& settings : config.networks()) {
+    if (settings.network() == "bridge" || settings.network() == "default" ||
+        settings.network() == *mode) {
+      continue;
+    }
+    absl::StatusOr<v1::Network> network = netd_.InspectNetwork(settings.network());
+    if (!network.ok()) return network.status();
+  }
+
   absl::StatusOr<v1::Image> image = imaged_.InspectImage(config.image());
   if (!image.ok()) return image.status();
   absl::StatusOr<v1::ContainerConfig> merged = MergeImageConfig(image->config(), config);
@@ -111,6 +126,7 @@ absl::StatusOr<bool> ContainerService::StartHeld(const v1::Container& record) {
                               ? std::string("bridge")
                               : record.config().network_mode());
   *attach.mutable_port_bindings() = record.config().port_bindings();
+  *attach.mutable_networks() = record.config().networks();
   attach.set_hostname(EffectiveHostname(record.config(), id));
   absl::StatusOr<v1::AttachResponse> network = netd_.Attach(attach);
   if (!network.ok()) return fail(network.status());
@@ -216,7 +232,18 @@ absl::StatusOr<v1::UpdateContainerResponse> ContainerService::Update(
 }
 
 absl::StatusOr<v1::Container> ContainerService::Inspect(const std::string& container) {
-  return runtimed_.InspectContainer(container);
+  absl::StatusOr<v1::Container> record = runtimed_.InspectContainer(container);
+  if (!record.ok() || !NeedsEndpoint(record->state().status())) return record;
+  // runtimed's copy of the network is the one of the start; connect and
+  // disconnect change it since, and netd has the current one.
+  absl::StatusOr<v1::NetworkSummary> live = netd_.GetEndpoint(record->id());
+  if (live.ok()) {
+    *record->mutable_network() = *live;
+  } else if (!absl::IsNotFound(live.status())) {
+    spdlog::warn("container={} network view from netd: {}", Short(record->id()),
+                 live.status().ToString());
+  }
+  return record;
 }
 
 absl::StatusOr<std::vector<v1::Container>> ContainerService::List(bool all) {

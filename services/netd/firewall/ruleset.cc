@@ -40,32 +40,51 @@ std::string RenderIpTable(const RulesetSpec& spec) {
     local_dnat += DnatRule(rule);
   }
 
-  const std::string subnet = spec.subnet.ToString();
-  const std::string bridge = Quote(spec.bridge);
   std::string out = absl::StrCat("table ip ", spec.table, " {\n");
-  // Only this stack's bridge has route_localnet=1; on every other interface
-  // the kernel already drops 127.0.0.0/8 as martian. Matching the bridge (not
-  // "every interface but lo") keeps stacks side by side independent.
+  // Only this stack's bridges have route_localnet=1; on every other
+  // interface the kernel already drops 127.0.0.0/8 as martian. Matching the
+  // bridges (not "every interface but lo") keeps stacks side by side
+  // independent.
   absl::StrAppend(&out, "\tchain guard {\n",
-                  "\t\ttype filter hook prerouting priority raw; policy accept;\n",
-                  "\t\tiifname ", bridge, " ip daddr 127.0.0.0/8 drop\n",
-                  "\t\tiifname ", bridge, " ip saddr 127.0.0.0/8 drop\n", "\t}\n");
+                  "\t\ttype filter hook prerouting priority raw; policy accept;\n");
+  for (const BridgeNetwork& network : spec.networks) {
+    const std::string bridge = Quote(network.bridge);
+    absl::StrAppend(&out, "\t\tiifname ", bridge, " ip daddr 127.0.0.0/8 drop\n",
+                    "\t\tiifname ", bridge, " ip saddr 127.0.0.0/8 drop\n");
+  }
+  absl::StrAppend(&out, "\t}\n");
   absl::StrAppend(&out, "\tchain prerouting {\n",
                   "\t\ttype nat hook prerouting priority dstnat; policy accept;\n", outside_dnat,
                   "\t}\n");
   absl::StrAppend(&out, "\tchain output {\n",
                   "\t\ttype nat hook output priority -100; policy accept;\n", local_dnat, "\t}\n");
   absl::StrAppend(&out, "\tchain postrouting {\n",
-                  "\t\ttype nat hook postrouting priority srcnat; policy accept;\n",
-                  "\t\tip saddr ", subnet, " oifname != ", bridge, " masquerade\n",
-                  "\t\tip saddr 127.0.0.0/8 oifname ", bridge, " masquerade\n", "\t\tiifname ",
-                  bridge, " oifname ", bridge, " ct status dnat masquerade\n", "\t}\n");
+                  "\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
+  for (const BridgeNetwork& network : spec.networks) {
+    const std::string bridge = Quote(network.bridge);
+    if (!network.internal) {
+      absl::StrAppend(&out, "\t\tip saddr ", network.subnet.ToString(), " oifname != ", bridge,
+                      " masquerade\n");
+    }
+    absl::StrAppend(&out, "\t\tip saddr 127.0.0.0/8 oifname ", bridge, " masquerade\n",
+                    "\t\tiifname ", bridge, " oifname ", bridge, " ct status dnat masquerade\n");
+  }
+  absl::StrAppend(&out, "\t}\n");
   absl::StrAppend(&out, "\tchain forward {\n",
-                  "\t\ttype filter hook forward priority filter; policy accept;\n",
-                  "\t\tiifname ", bridge, " oifname ", bridge, " accept\n",
-                  "\t\toifname ", bridge, " ct state established,related accept\n",
-                  "\t\toifname ", bridge, " ct status dnat accept\n",
-                  "\t\toifname ", bridge, " drop\n", "\t}\n");
+                  "\t\ttype filter hook forward priority filter; policy accept;\n");
+  for (const BridgeNetwork& network : spec.networks) {
+    if (!network.internal) continue;
+    const std::string bridge = Quote(network.bridge);
+    absl::StrAppend(&out, "\t\tiifname ", bridge, " oifname != ", bridge, " drop\n");
+  }
+  for (const BridgeNetwork& network : spec.networks) {
+    const std::string bridge = Quote(network.bridge);
+    absl::StrAppend(&out, "\t\tiifname ", bridge, " oifname ", bridge, " accept\n",
+                    "\t\toifname ", bridge, " ct state established,related accept\n",
+                    "\t\toifname ", bridge, " ct status dnat accept\n", "\t\toifname ", bridge,
+                    " drop\n");
+  }
+  absl::StrAppend(&out, "\t}\n");
   absl::StrAppend(&out, "}\n");
   return out;
 }

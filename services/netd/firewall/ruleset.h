@@ -29,10 +29,19 @@ struct PortGuard {
   std::string ip;
 };
 
+// One bridge network: its Linux bridge and subnet. An internal network's
+// containers reach each other and the host, nothing beyond: no masquerade,
+// nothing forwarded out of its bridge.
+struct BridgeNetwork {
+  std::string bridge;
+  ipam::Ipv4Subnet subnet;
+  bool internal = false;
+};
+
 struct RulesetSpec {
-  std::string table;        // nft table name (families ip and bridge); netd never touches others
-  std::string bridge;       // Linux bridge of the default network
-  ipam::Ipv4Subnet subnet;  // the bridge's subnet
+  std::string table;  // nft table name (families ip and bridge); netd never touches others
+  // The default bridge first, then user networks (rendered in this order).
+  std::vector<BridgeNetwork> networks;
   std::vector<PortRule> ports;
   std::vector<PortGuard> guards;
 };
@@ -65,11 +74,14 @@ bool IsLoopbackHostIp(const std::string& host_ip);
 //    container traffic DNATed back into the bridge (a container using
 //    another's published port via a host address): the reply would
 //    otherwise go straight over the bridge with the wrong source address;
-//  - forward (filter): traffic between the bridge's own ports (ICC, also
-//    through br_netfilter) passes; traffic into the bridge from any other
-//    interface (the outside, other Berth stacks' bridges) passes only when
-//    it belongs to a connection the containers opened or was DNATed to a
-//    published port; everything else into the bridge is dropped. Outbound
+//  - forward (filter): traffic out of an internal network's bridge to any
+//    other interface is dropped first. Then, per bridge: traffic between the
+//    bridge's own ports (ICC, also through br_netfilter) passes; traffic into
+//    the bridge from any other interface (the outside, the other networks'
+//    bridges, which is what isolates networks from each other, other Berth
+//    stacks' bridges) passes only when it belongs to a connection the
+//    containers opened or was DNATed to a published port; everything else
+//    into the bridge is dropped. Outbound
 //    is left to the policy (accept). An accept here does not override a
 //    drop in another table's chain (nftables runs every base chain of a
 //    hook).

@@ -4,24 +4,47 @@
 
 namespace berth::netd::ipam {
 
-AddressPool::AddressPool(Ipv4Subnet subnet) : subnet_(subnet), next_(first()) {}
-
-bool AddressPool::Allocatable(uint32_t address) const {
-  return subnet_.Contains(address) && address >= first() && address <= last();
+AddressPool::AddressPool(Ipv4Subnet subnet, uint32_t gateway, Ipv4Subnet range)
+    : subnet_(subnet), gateway_(gateway), range_(range), next_(first()) {
+  // Skips the network address and a gateway at the start of the range.
+  for (int i = 0; i < 2 && !InRange(next_) && next_ < last(); ++i) ++next_;
 }
 
-uint64_t AddressPool::capacity() const { return uint64_t{last()} - first() + 1; }
+// The range's first and last addresses that are host addresses of the subnet
+// (a range equal to the subnet loses the network and broadcast addresses).
+uint32_t AddressPool::first() const {
+  return range_.network == subnet_.network ? subnet_.network + 1 : range_.network;
+}
+uint32_t AddressPool::last() const {
+  return range_.broadcast() == subnet_.broadcast() ? subnet_.broadcast() - 1 : range_.broadcast();
+}
 
-void AddressPool::set_next(uint32_t next) { next_ = Allocatable(next) ? next : first(); }
+bool AddressPool::Allocatable(uint32_t address) const {
+  return subnet_.Contains(address) && address != subnet_.network &&
+         address != subnet_.broadcast() && address != gateway_;
+}
+
+bool AddressPool::InRange(uint32_t address) const {
+  return Allocatable(address) && address >= first() && address <= last();
+}
+
+uint64_t AddressPool::capacity() const {
+  uint64_t size = uint64_t{last()} - first() + 1;
+  return gateway_ >= first() && gateway_ <= last() ? size - 1 : size;
+}
+
+void AddressPool::set_next(uint32_t next) { next_ = InRange(next) ? next : first(); }
 
 absl::StatusOr<uint32_t> AddressPool::Allocate(const std::string& owner) {
-  if (leases_.size() >= capacity()) {
+  uint64_t in_range = 0;
+  for (const auto& [address, holder] : leases_) in_range += InRange(address) ? 1 : 0;
+  if (in_range >= capacity()) {
     return absl::ResourceExhaustedError(
         absl::StrCat("no free address in subnet ", subnet_.ToString()));
   }
-  // At least one address is free, so this loop ends within capacity() steps.
-  uint32_t candidate = next_;
-  while (leases_.count(candidate) != 0) {
+  // A free address of the range exists, so this loop ends within its size.
+  uint32_t candidate = InRange(next_) ? next_ : first();
+  while (leases_.count(candidate) != 0 || !InRange(candidate)) {
     candidate = candidate == last() ? first() : candidate + 1;
   }
   leases_[candidate] = owner;

@@ -1,5 +1,9 @@
 #include "services/netd/ipam/lease_store.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "absl/strings/str_cat.h"
 #include "common/fs/fs.h"
 #include "common/status/status.h"
@@ -16,8 +20,16 @@ absl::Status Corrupt(const std::string& path, const std::string& why) {
 
 }  // namespace
 
-absl::StatusOr<AddressPool> LeaseStore::Load(const Ipv4Subnet& subnet) const {
-  AddressPool pool(subnet);
+absl::Status LeaseStore::Delete() const {
+  if (::unlink(path_.c_str()) != 0 && errno != ENOENT) {
+    return ErrnoToStatus(errno, absl::StrCat("remove '", path_, "'"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AddressPool> LeaseStore::Load(AddressPool empty) const {
+  AddressPool pool = std::move(empty);
+  const Ipv4Subnet subnet = pool.subnet();
   auto content = fs::ReadFile(path_);
   if (absl::IsNotFound(content.status())) return pool;
   if (!content.ok()) return content.status();

@@ -21,7 +21,14 @@ class LeaseStore {
   // --subnet on an idle host); with leases it is FailedPrecondition, because
   // live containers still use addresses of the old subnet. DataLoss when the
   // file cannot be parsed.
-  absl::StatusOr<AddressPool> Load(const Ipv4Subnet& subnet) const;
+  absl::StatusOr<AddressPool> Load(const Ipv4Subnet& subnet) const {
+    return Load(AddressPool(subnet));
+  }
+  // The same, starting from `empty` (a pool with its gateway and range).
+  absl::StatusOr<AddressPool> Load(AddressPool empty) const;
+
+  // Removes the file. OK if there is none.
+  absl::Status Delete() const;
 
   // Writes the pool atomically.
   absl::Status Save(const AddressPool& pool) const;

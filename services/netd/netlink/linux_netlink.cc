@@ -229,6 +229,41 @@ absl::StatusOr<std::vector<Ipv4Prefix>> LinuxNetlink::ListAddresses(const std::s
   return result;
 }
 
+absl::Status LinuxNetlink::SetMtu(const std::string& name, int mtu) {
+  BERTH_ASSIGN_OR_RETURN(LinkPtr link, GetKernelLink(sock_, name));
+  LinkPtr change(rtnl_link_alloc());
+  rtnl_link_set_mtu(change.get(), static_cast<unsigned int>(mtu));
+  int err = rtnl_link_change(sock_, link.get(), change.get(), 0);
+  if (err < 0) return NlToStatus(err, absl::StrCat("set mtu ", mtu, " on '", name, "'"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Ipv4Prefix>> LinuxNetlink::ListRoutes() {
+  nl_cache* raw = nullptr;
+  int err = rtnl_route_alloc_cache(sock_, AF_INET, 0, &raw);
+  if (err < 0) return NlToStatus(err, "list routes");
+  CachePtr cache(raw);
+  std::vector<Ipv4Prefix> result;
+  for (nl_object* obj = nl_cache_get_first(cache.get()); obj != nullptr;
+       obj = nl_cache_get_next(obj)) {
+    auto* route = reinterpret_cast<rtnl_route*>(obj);
+    if (rtnl_route_get_table(route) != RT_TABLE_MAIN) continue;
+    nl_addr* dst = rtnl_route_get_dst(route);
+    if (dst == nullptr) continue;
+    const int prefix_len = static_cast<int>(nl_addr_get_prefixlen(dst));
+    char buf[64];
+    if (nl_addr_get_len(dst) == 0) {
+      result.push_back({"0.0.0.0", 0});
+      continue;
+    }
+    nl_addr* bare = nl_addr_clone(dst);
+    nl_addr_set_prefixlen(bare, 32);
+    result.push_back({nl_addr2str(bare, buf, sizeof(buf)), prefix_len});
+    nl_addr_put(bare);
+  }
+  return result;
+}
+
 absl::Status LinuxNetlink::AddDefaultRoute(const std::string& gateway, const std::string& device) {
   const std::string context = absl::StrCat("add default route via ", gateway);
   BERTH_ASSIGN_OR_RETURN(LinkPtr link, GetKernelLink(sock_, device));

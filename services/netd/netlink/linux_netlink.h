@@ -31,6 +31,8 @@ class LinuxNetlink : public Netlink {
   absl::Status SetMaster(const std::string& name, const std::string& master) override;
   absl::Status AddAddress(const std::string& name, const Ipv4Prefix& address) override;
   absl::StatusOr<std::vector<Ipv4Prefix>> ListAddresses(const std::string& name) override;
+  absl::Status SetMtu(const std::string& name, int mtu) override;
+  absl::StatusOr<std::vector<Ipv4Prefix>> ListRoutes() override;
   absl::Status AddDefaultRoute(const std::string& gateway, const std::string& device) override;
   absl::StatusOr<std::unique_ptr<Netlink>> OpenInNetns(const std::string& netns_path) override;
 

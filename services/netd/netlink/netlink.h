@@ -64,6 +64,13 @@ class Netlink {
   // The IPv4 addresses of a link. NotFound if the link does not exist.
   virtual absl::StatusOr<std::vector<Ipv4Prefix>> ListAddresses(const std::string& name) = 0;
 
+  // Sets the link's MTU. NotFound if the link does not exist.
+  virtual absl::Status SetMtu(const std::string& name, int mtu) = 0;
+
+  // The destinations of the IPv4 routes of the main table (a default route
+  // is {"0.0.0.0", 0}). Used to pick subnets no host route covers.
+  virtual absl::StatusOr<std::vector<Ipv4Prefix>> ListRoutes() = 0;
+
   // Adds the IPv4 default route via `gateway` (reached on `device`).
   // AlreadyExists if a default route exists.
   virtual absl::Status AddDefaultRoute(const std::string& gateway, const std::string& device) = 0;

@@ -1,6 +1,9 @@
 #include "services/netd/netns/linux_netns_ops.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -127,6 +130,36 @@ absl::StatusOr<std::vector<std::string>> LinuxNetnsOps::List(const std::string& 
   }
   for (const auto& entry : it) names.push_back(entry.path().filename().string());
   return names;
+}
+
+absl::StatusOr<fs::ScopedFd> LinuxNetnsOps::OpenUdpSocket(const std::string& netns_path,
+                                                          const std::string& ip, uint16_t port) {
+  const std::string context = absl::StrCat("udp socket on ", ip, ":", port, " in '", netns_path, "'");
+  fs::ScopedFd netns(::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!netns.valid()) return ErrnoToStatus(errno, context);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  if (::inet_pton(AF_INET, ip.c_str(), &addr.sin_addr) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(context, ": bad address"));
+  }
+  // A socket belongs to the namespace of the thread that creates it: make it
+  // on a throwaway thread that joins the namespace, as OpenInNetns does.
+  absl::StatusOr<fs::ScopedFd> result = absl::InternalError("netns thread did not run");
+  std::thread worker([&]() {
+    if (::setns(netns.get(), CLONE_NEWNET) != 0) {
+      result = ErrnoToStatus(errno, absl::StrCat(context, ": setns"));
+      return;
+    }
+    fs::ScopedFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd.valid() || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      result = ErrnoToStatus(errno, context);
+      return;
+    }
+    result = std::move(fd);
+  });
+  worker.join();
+  return result;
 }
 
 }  // namespace berth::netd::netns

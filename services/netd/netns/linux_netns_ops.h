@@ -12,6 +12,8 @@ class LinuxNetnsOps : public NetnsOps {
   absl::Status Create(const std::string& path) override;
   absl::Status Remove(const std::string& path) override;
   absl::StatusOr<std::vector<std::string>> List(const std::string& dir) override;
+  absl::StatusOr<fs::ScopedFd> OpenUdpSocket(const std::string& netns_path, const std::string& ip,
+                                             uint16_t port) override;
 };
 
 // True when `path` is a mount point according to `mountinfo` (the content of

@@ -1,5 +1,9 @@
 #pragma once
 
+#include <cstdint>
+
+#include "common/fs/fs.h"
+
 #include <string>
 #include <vector>
 
@@ -37,6 +41,12 @@ class NetnsOps {
   // Names of the entries in `dir` (namespace files; ".tmp" leftovers too).
   // An absent dir gives an empty list.
   virtual absl::StatusOr<std::vector<std::string>> List(const std::string& dir) = 0;
+
+  // A UDP socket bound to ip:port inside the namespace at `netns_path` (its
+  // lo must be up for 127.x addresses). The socket stays in that namespace
+  // whichever thread uses it, so netd serves it from its own threads.
+  virtual absl::StatusOr<fs::ScopedFd> OpenUdpSocket(const std::string& netns_path,
+                                                     const std::string& ip, uint16_t port) = 0;
 };
 
 }  // namespace berth::netd::netns

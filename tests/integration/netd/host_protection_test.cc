@@ -186,7 +186,7 @@ TEST_F(HostProtectionTest, ContainerCannotReachTheHostsLoopback) {
   EndpointRecord ep = Attach("lo");
   // What a container with CAP_NET_ADMIN can do to its own namespace.
   ASSERT_EQ(In(ep, "ip addr del 127.0.0.1/8 dev lo"), "");
-  ASSERT_EQ(In(ep, "ip route add 127.0.0.0/8 via " + ep.gateway + " dev eth0"), "");
+  ASSERT_EQ(In(ep, "ip route add 127.0.0.0/8 via " + ep.primary().gateway + " dev eth0"), "");
 
   ScopedFd host(UdpSocketIn("", "127.0.0.1", 0));
   ASSERT_GE(host.fd, 0);
@@ -219,7 +219,7 @@ TEST_F(HostProtectionTest, LoopbackPublishedPortStillAnswersOnTheHostOnly) {
   // host's reservation socket answers with a reset instead).
   EndpointRecord client = Attach("cli");
   ASSERT_EQ(In(client, "ip addr del 127.0.0.1/8 dev lo"), "");
-  ASSERT_EQ(In(client, "ip route add 127.0.0.0/8 via " + client.gateway + " dev eth0"), "");
+  ASSERT_EQ(In(client, "ip route add 127.0.0.0/8 via " + client.primary().gateway + " dev eth0"), "");
   // The client accepts replies from 127.0.0.1, as it would if the DNAT
   // happened, so only the missing DNAT can stop it.
   ASSERT_EQ(In(client, "sysctl -qw net.ipv4.conf.eth0.route_localnet=1"), "");
@@ -232,7 +232,7 @@ TEST_F(HostProtectionTest, LoopbackPublishedPortStillAnswersOnTheHostOnly) {
   // With the DNAT in prerouting, as netd had it, the client gets in: the
   // test sees the attack.
   Nft(absl::StrCat("add rule ip ", config_.nft_table, " prerouting ip daddr 127.0.0.1 tcp dport ",
-                   port, " dnat to ", server.ip_address, ":8080"));
+                   port, " dnat to ", server.primary().ip_address, ":8080"));
   EXPECT_EQ(ReadFromNetns(client.netns_path, "127.0.0.1", port), "hello from the netns\n");
 }
 
@@ -246,47 +246,47 @@ TEST_F(HostProtectionTest, ContainerCannotSendFromANeighboursAddresses) {
 
   // B's own address works, and teaches B the MAC of C (the ARP exchange
   // would carry B's real addresses, so the spoofed sends below need it).
-  ScopedFd honest(UdpSocketIn(b.netns_path, b.ip_address, 0));
-  SendTo(honest.fd, c.ip_address, port, "honest");
+  ScopedFd honest(UdpSocketIn(b.netns_path, b.primary().ip_address, 0));
+  SendTo(honest.fd, c.primary().ip_address, port, "honest");
   EXPECT_EQ(Received(listener.fd), "honest");
 
   // Also to the gateway (the host's own stack), whose MAC B learns first.
-  ScopedFd on_gateway(UdpSocketIn("", b.gateway, 0));
+  ScopedFd on_gateway(UdpSocketIn("", b.primary().gateway, 0));
   ASSERT_GE(on_gateway.fd, 0);
-  SendTo(honest.fd, b.gateway, LocalPort(on_gateway.fd), "honest");
+  SendTo(honest.fd, b.primary().gateway, LocalPort(on_gateway.fd), "honest");
   EXPECT_EQ(Received(on_gateway.fd), "honest");
 
   // B takes A's IP as a second address and sends from it.
-  ASSERT_EQ(In(b, "ip addr add " + a.ip_address + "/32 dev eth0"), "");
-  ScopedFd spoofed(UdpSocketIn(b.netns_path, a.ip_address, 0));
+  ASSERT_EQ(In(b, "ip addr add " + a.primary().ip_address + "/32 dev eth0"), "");
+  ScopedFd spoofed(UdpSocketIn(b.netns_path, a.primary().ip_address, 0));
   ASSERT_GE(spoofed.fd, 0);
-  SendTo(spoofed.fd, c.ip_address, port, "spoofed-ip");
+  SendTo(spoofed.fd, c.primary().ip_address, port, "spoofed-ip");
   EXPECT_EQ(Received(listener.fd), "");
-  SendTo(spoofed.fd, b.gateway, LocalPort(on_gateway.fd), "spoofed-ip");
+  SendTo(spoofed.fd, b.primary().gateway, LocalPort(on_gateway.fd), "spoofed-ip");
   EXPECT_EQ(Received(on_gateway.fd), "");
 
   // B takes A's MAC and sends from its own IP.
   ASSERT_EQ(In(b, "ip link set eth0 down"), "");
-  ASSERT_EQ(In(b, "ip link set eth0 address " + a.mac_address), "");
+  ASSERT_EQ(In(b, "ip link set eth0 address " + a.primary().mac_address), "");
   ASSERT_EQ(In(b, "ip link set eth0 up"), "");
-  ASSERT_EQ(In(b, "ip neigh replace " + c.ip_address + " lladdr " + c.mac_address +
+  ASSERT_EQ(In(b, "ip neigh replace " + c.primary().ip_address + " lladdr " + c.primary().mac_address +
                       " dev eth0 nud permanent"),
             "");
-  SendTo(honest.fd, c.ip_address, port, "spoofed-mac");
+  SendTo(honest.fd, c.primary().ip_address, port, "spoofed-mac");
   EXPECT_EQ(Received(listener.fd), "");
 
   // Without B's guard both spoofs pass: the test sees the attacks.
   std::string table = config_.nft_table;
   Nft("flush chain bridge " + table + " ports");
-  SendTo(honest.fd, c.ip_address, port, "mac-unguarded");
+  SendTo(honest.fd, c.primary().ip_address, port, "mac-unguarded");
   EXPECT_EQ(Received(listener.fd), "mac-unguarded");
   ASSERT_EQ(In(b, "ip link set eth0 down"), "");
-  ASSERT_EQ(In(b, "ip link set eth0 address " + b.mac_address), "");
+  ASSERT_EQ(In(b, "ip link set eth0 address " + b.primary().mac_address), "");
   ASSERT_EQ(In(b, "ip link set eth0 up"), "");
-  ASSERT_EQ(In(b, "ip neigh replace " + c.ip_address + " lladdr " + c.mac_address +
+  ASSERT_EQ(In(b, "ip neigh replace " + c.primary().ip_address + " lladdr " + c.primary().mac_address +
                       " dev eth0 nud permanent"),
             "");
-  SendTo(spoofed.fd, c.ip_address, port, "ip-unguarded");
+  SendTo(spoofed.fd, c.primary().ip_address, port, "ip-unguarded");
   EXPECT_EQ(Received(listener.fd), "ip-unguarded");
 }
 
@@ -294,35 +294,35 @@ TEST_F(HostProtectionTest, ContainerCannotPoisonANeighboursArpCache) {
   EndpointRecord a = Attach("arpa");
   EndpointRecord b = Attach("arpb");
   EndpointRecord c = Attach("arpc");
-  const std::string neigh = "ip neigh show " + a.ip_address + " dev eth0";
+  const std::string neigh = "ip neigh show " + a.primary().ip_address + " dev eth0";
   // B claims A's IP with B's own MAC (the MAC check passes; the ARP sender
   // IP does not).
-  ASSERT_TRUE(SendArpRequest(b.netns_path, b.mac_address, a.ip_address, c.ip_address));
+  ASSERT_TRUE(SendArpRequest(b.netns_path, b.primary().mac_address, a.primary().ip_address, c.primary().ip_address));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(In(c, neigh).find(b.mac_address), std::string::npos) << In(c, neigh);
+  EXPECT_EQ(In(c, neigh).find(b.primary().mac_address), std::string::npos) << In(c, neigh);
 
   // Without the port rules C learns A's IP at B's MAC: the test sees it.
   Nft("flush chain bridge " + config_.nft_table + " ports");
-  ASSERT_TRUE(SendArpRequest(b.netns_path, b.mac_address, a.ip_address, c.ip_address));
+  ASSERT_TRUE(SendArpRequest(b.netns_path, b.primary().mac_address, a.primary().ip_address, c.primary().ip_address));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_NE(In(c, neigh).find(b.mac_address), std::string::npos) << In(c, neigh);
+  EXPECT_NE(In(c, neigh).find(b.primary().mac_address), std::string::npos) << In(c, neigh);
 }
 
 TEST_F(HostProtectionTest, PortRulesFollowAttachAndDetachAndRaIsOff) {
   EndpointRecord ep = Attach("ra");
   EXPECT_EQ(RunCommand("cat /proc/sys/net/ipv6/conf/" + config_.bridge + "/accept_ra"), "0\n");
-  EXPECT_EQ(RunCommand("cat /proc/sys/net/ipv6/conf/" + ep.host_veth + "/accept_ra"), "0\n");
+  EXPECT_EQ(RunCommand("cat /proc/sys/net/ipv6/conf/" + ep.primary().host_veth + "/accept_ra"), "0\n");
   // The kernel parsed the rules as rendered (nft lists them back).
   std::string ports = Nft("list chain bridge " + config_.nft_table + " ports");
   EXPECT_NE(ports.find("icmpv6 type nd-router-advert drop"), std::string::npos) << ports;
-  EXPECT_NE(ports.find("iifname \"" + ep.host_veth + "\" ether saddr " + ep.mac_address +
-                       " ip saddr " + ep.ip_address + " accept"),
+  EXPECT_NE(ports.find("iifname \"" + ep.primary().host_veth + "\" ether saddr " + ep.primary().mac_address +
+                       " ip saddr " + ep.primary().ip_address + " accept"),
             std::string::npos)
       << ports;
   // Detach removes the port's rules with the port.
   ASSERT_TRUE(manager_->Detach(absl::StrCat("ra", ::getpid())).ok());
   ports = Nft("list chain bridge " + config_.nft_table + " ports");
-  EXPECT_EQ(ports.find(ep.host_veth), std::string::npos) << ports;
+  EXPECT_EQ(ports.find(ep.primary().host_veth), std::string::npos) << ports;
 }
 
 // Another network (an "outside" namespace routed through the host, like
@@ -354,13 +354,13 @@ TEST_F(HostProtectionTest, ForwardingIntoTheBridgeOnlyForDnatOrReplies) {
   std::string outside_path = "/run/netns/" + outside_ns_;
 
   // Direct to the container's address: dropped in forward.
-  EXPECT_NE(ReadFromNetns(outside_path, server.ip_address, 8080), "hello from the netns\n");
+  EXPECT_NE(ReadFromNetns(outside_path, server.primary().ip_address, 8080), "hello from the netns\n");
   // Through the published port on the host's address: DNATed, forwarded.
   EXPECT_EQ(ReadFromNetns(outside_path, net + ".1", server.ports[0].host_port),
             "hello from the netns\n");
   // Without the forward rules the direct path opens: the test sees it.
   Nft("flush chain ip " + config_.nft_table + " forward");
-  EXPECT_EQ(ReadFromNetns(outside_path, server.ip_address, 8080), "hello from the netns\n");
+  EXPECT_EQ(ReadFromNetns(outside_path, server.primary().ip_address, 8080), "hello from the netns\n");
 }
 
 }  // namespace

@@ -68,19 +68,19 @@ TEST_F(NetdIntegrationTest, BridgeAttachConfiguresTheNamespaceAndDetachRemovesIt
   EXPECT_EQ(ep.netns_path, config_.run_dir + "/netd/netns/" + id);
 
   std::string addr = Nsenter(ep.netns_path, "ip -4 -o addr show dev eth0");
-  EXPECT_NE(addr.find(absl::StrCat(ep.ip_address, "/24")), std::string::npos) << addr;
+  EXPECT_NE(addr.find(absl::StrCat(ep.primary().ip_address, "/24")), std::string::npos) << addr;
   std::string link = Nsenter(ep.netns_path, "ip -o link show dev eth0");
-  EXPECT_NE(link.find(ep.mac_address), std::string::npos) << link;
+  EXPECT_NE(link.find(ep.primary().mac_address), std::string::npos) << link;
   EXPECT_NE(link.find("UP"), std::string::npos) << link;
   std::string route = Nsenter(ep.netns_path, "ip -4 route show default");
-  EXPECT_NE(route.find("default via " + ep.gateway + " dev eth0"), std::string::npos) << route;
-  std::string host_side = RunCommand("ip -o link show dev " + ep.host_veth);
+  EXPECT_NE(route.find("default via " + ep.primary().gateway + " dev eth0"), std::string::npos) << route;
+  std::string host_side = RunCommand("ip -o link show dev " + ep.primary().host_veth);
   EXPECT_NE(host_side.find("master " + config_.bridge), std::string::npos) << host_side;
-  EXPECT_NE(result->hosts.find(ep.ip_address + "\t" + id.substr(0, 12)), std::string::npos);
+  EXPECT_NE(result->hosts.find(ep.primary().ip_address + "\t" + id.substr(0, 12)), std::string::npos);
 
   ASSERT_TRUE(manager_->Detach(id).ok());
   EXPECT_FALSE(std::filesystem::exists(ep.netns_path));
-  EXPECT_TRUE(absl::IsNotFound(netlink_->GetLink(ep.host_veth).status()));
+  EXPECT_TRUE(absl::IsNotFound(netlink_->GetLink(ep.primary().host_veth).status()));
   EXPECT_TRUE(manager_->ListEndpoints().empty());
   EXPECT_TRUE(manager_->Detach(id).ok());  // idempotent
 }
@@ -141,7 +141,7 @@ TEST_F(NetdIntegrationTest, ContainerReachesAnothersPublishedPortThroughTheGatew
   // be dropped by the client, unless br_netfilter is loaded (it is on this
   // machine) or the "ct status dnat" masquerade rewrites the source; the
   // latter is what makes it work on every host.
-  EXPECT_EQ(ReadFromNetns(client->endpoint.netns_path, client->endpoint.gateway,
+  EXPECT_EQ(ReadFromNetns(client->endpoint.netns_path, client->endpoint.primary().gateway,
                           published->endpoint.ports[0].host_port),
             "hello from the netns\n");
 }
@@ -171,11 +171,11 @@ TEST_F(NetdIntegrationTest, RecoverRemovesOrphansAndTeardownRemovesEverything) {
   EXPECT_FALSE(std::filesystem::exists(orphan_ns));
   EXPECT_TRUE(absl::IsNotFound(netlink_->GetLink(orphan_veth).status()));
   EXPECT_TRUE(std::filesystem::exists(kept->endpoint.netns_path));
-  EXPECT_TRUE(netlink_->GetLink(kept->endpoint.host_veth).ok());
+  EXPECT_TRUE(netlink_->GetLink(kept->endpoint.primary().host_veth).ok());
 
   ASSERT_TRUE(manager_->Teardown().ok());
   EXPECT_FALSE(std::filesystem::exists(kept->endpoint.netns_path));
-  EXPECT_TRUE(absl::IsNotFound(netlink_->GetLink(kept->endpoint.host_veth).status()));
+  EXPECT_TRUE(absl::IsNotFound(netlink_->GetLink(kept->endpoint.primary().host_veth).status()));
   EXPECT_TRUE(absl::IsNotFound(netlink_->GetLink(config_.bridge).status()));
   EXPECT_TRUE(absl::IsNotFound(nft_.ListTable(config_.nft_table).status()));
   EXPECT_TRUE(manager_->Teardown().ok());  // idempotent

@@ -211,6 +211,61 @@ class FakeNetd : public NetdClient {
     if (!list_error.ok()) return list_error;
     return endpoints;
   }
+  absl::StatusOr<v1::NetworkSummary> GetEndpoint(const std::string& id) override {
+    BERTH_FAKE_LOCK;
+    if (std::find(endpoints.begin(), endpoints.end(), id) == endpoints.end()) {
+      return absl::NotFoundError("no endpoint");
+    }
+    v1::NetworkSummary summary;
+    summary.set_sandbox_key("/run/netns/" + id);
+    return summary;
+  }
+
+  // Networks: an in-memory list; create/remove/connect/disconnect are logged.
+  std::vector<v1::Network> networks;
+  absl::StatusOr<std::vector<v1::Network>> ListNetworks() override {
+    BERTH_FAKE_LOCK;
+    return networks;
+  }
+  absl::StatusOr<v1::Network> InspectNetwork(const std::string& name) override {
+    BERTH_FAKE_LOCK;
+    for (const v1::Network& n : networks) {
+      if (n.name() == name || n.id() == name) return n;
+    }
+    return absl::NotFoundError("network " + name + " not found");
+  }
+  absl::StatusOr<v1::Network> CreateNetwork(const v1::CreateNetworkRequest& request) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("netd.CreateNetwork " + request.name());
+    v1::Network network;
+    network.set_id(std::string(64, 'a' + static_cast<char>(networks.size())));
+    network.set_name(request.name());
+    network.set_driver("bridge");
+    *network.mutable_labels() = request.labels();
+    networks.push_back(network);
+    return network;
+  }
+  absl::Status RemoveNetwork(const std::string& name) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("netd.RemoveNetwork " + name);
+    auto before = networks.size();
+    std::erase_if(networks, [&](const v1::Network& n) { return n.name() == name || n.id() == name; });
+    return networks.size() == before ? absl::NotFoundError("network " + name + " not found")
+                                     : absl::OkStatus();
+  }
+  absl::StatusOr<v1::NetworkSummary> ConnectNetwork(
+      const v1::ConnectNetworkRequest& request) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("netd.ConnectNetwork " + request.container_id() + " " +
+                   request.settings().network());
+    return v1::NetworkSummary();
+  }
+  absl::StatusOr<v1::NetworkSummary> DisconnectNetwork(const std::string& id,
+                                                       const std::string& network) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("netd.DisconnectNetwork " + id + " " + network);
+    return v1::NetworkSummary();
+  }
 
  private:
   CallLog& log_;

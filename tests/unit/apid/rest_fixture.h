@@ -79,9 +79,10 @@ class RestHandlersTest : public ::testing::Test {
         health_({}, nullptr),
         system_(HostFacts{}, "id", "/x", imaged_, runtimed_, health_),
         events_(runtimed_, imaged_),
+        networks_(netd_, runtimed_),
         execs_(runtimed_),
         volumes_(runtimed_),
-        deps_{containers_, system_, imaged_, "t", events_, &execs_, &volumes_} {
+        deps_{containers_, system_, imaged_, "t", events_, networks_, &execs_, &volumes_} {
     v1::Image image;
     image.set_id("sha256:img");
     image.mutable_config()->add_cmd("sh");
@@ -118,6 +119,7 @@ class RestHandlersTest : public ::testing::Test {
   HealthMonitor health_;
   SystemService system_;
   EventService events_;
+  NetworkService networks_;
   ExecService execs_;
   VolumeService volumes_;
   RestDeps deps_;

@@ -4,6 +4,7 @@
 #include "services/netd/ipam/address_pool.h"
 #include "services/netd/ipam/ipv4.h"
 #include "services/netd/ipam/lease_store.h"
+#include "services/netd/ipam/subnet_chooser.h"
 #include "test_util.h"
 
 namespace berth::netd::ipam {
@@ -129,6 +130,61 @@ TEST(LeaseStoreTest, CorruptFileIsDataLoss) {
   std::ofstream(path, std::ios::trunc)
       << R"({"version":1,"subnet":"10.1.2.0/24","leases":{"10.1.2.1":"a"}})";
   EXPECT_FALSE(LeaseStore(path).Load(Subnet("10.1.2.0/24")).ok());  // gateway is not leasable
+}
+
+}  // namespace
+}  // namespace berth::netd::ipam
+
+namespace berth::netd::ipam {
+namespace {
+
+Ipv4Subnet Net(const std::string& cidr) { return ParseSubnet(cidr).value(); }
+
+TEST(AddressPoolRangeTest, AllocatesOnlyInTheRangeAndSkipsACustomGateway) {
+  AddressPool pool(Net("10.20.0.0/24"), *ParseIpv4("10.20.0.17"), Net("10.20.0.16/30"));
+  EXPECT_EQ(pool.capacity(), 3u);  // .16 .18 .19
+  EXPECT_EQ(FormatIpv4(*pool.Allocate("a")), "10.20.0.16");
+  EXPECT_EQ(FormatIpv4(*pool.Allocate("b")), "10.20.0.18");
+  // A static address outside the range does not use up the range.
+  EXPECT_TRUE(pool.Reserve(*ParseIpv4("10.20.0.100"), "s").ok());
+  EXPECT_EQ(FormatIpv4(*pool.Allocate("c")), "10.20.0.19");
+  EXPECT_TRUE(absl::IsResourceExhausted(pool.Allocate("d").status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(pool.Reserve(*ParseIpv4("10.20.0.17"), "gw")));
+  EXPECT_TRUE(absl::IsInvalidArgument(pool.Reserve(*ParseIpv4("10.20.0.255"), "b")));
+}
+
+TEST(AddressPoolRangeTest, LeaseStoreKeepsRangeLeasesAcrossALoad) {
+  testing::TempDir dir;
+  LeaseStore store(dir.path() + "/n.json");
+  AddressPool pool(Net("10.20.0.0/24"), *ParseIpv4("10.20.0.1"), Net("10.20.0.64/26"));
+  ASSERT_TRUE(pool.Allocate("a").ok());
+  NETD_ASSERT_OK(store.Save(pool));
+  auto loaded = store.Load(AddressPool(Net("10.20.0.0/24"), *ParseIpv4("10.20.0.1"),
+                                       Net("10.20.0.64/26")));
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->leases().size(), 1u);
+  EXPECT_EQ(FormatIpv4(*loaded->Allocate("b")), "10.20.0.65");
+  NETD_ASSERT_OK(store.Delete());
+  NETD_ASSERT_OK(store.Delete());
+}
+
+TEST(SubnetChooserTest, OverlapsBothWays) {
+  EXPECT_TRUE(Overlaps(Net("10.0.0.0/8"), Net("10.1.2.0/24")));
+  EXPECT_TRUE(Overlaps(Net("10.1.2.0/24"), Net("10.0.0.0/8")));
+  EXPECT_FALSE(Overlaps(Net("10.1.2.0/24"), Net("10.1.3.0/24")));
+}
+
+TEST(SubnetChooserTest, PicksTheFirstFreeDefaultAndIgnoresTheDefaultRoute) {
+  auto candidates = DefaultCandidates();
+  EXPECT_EQ(candidates.front().ToString(), "172.17.0.0/16");
+  EXPECT_EQ(candidates.back().ToString(), "192.168.240.0/20");
+  auto chosen = ChooseSubnet(candidates, {Ipv4Subnet{0, 0}, Net("172.17.0.0/16"),
+                                          Net("172.18.3.0/24"), Net("172.16.0.0/12")});
+  // 172.16.0.0/12 covers every 172.x candidate.
+  ASSERT_TRUE(chosen.ok()) << chosen.status();
+  EXPECT_EQ(chosen->ToString(), "192.168.0.0/20");
+  EXPECT_TRUE(absl::IsResourceExhausted(
+      ChooseSubnet(candidates, {Net("172.16.0.0/12"), Net("192.168.0.0/16")}).status()));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "services/netd/netlink/testing/fake_netlink.h"
 #include "services/netd/netns/testing/fake_netns_ops.h"
 #include "services/netd/ports/testing/fake_port_reserver.h"
+#include "manager_test_fixture.h"
 #include "test_util.h"
 
 namespace berth::netd {
@@ -21,62 +22,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-constexpr char kId[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-class NetworkManagerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    config_.state_dir = dir_.path() + "/state";
-    config_.run_dir = dir_.path() + "/run";
-    config_.bridge = "bt0";
-    config_.subnet = "10.9.0.0/24";
-    config_.nft_table = "berth_t";
-    config_.proc_sys_dir = dir_.path() + "/proc";
-    config_.resolv_conf_source = dir_.path() + "/resolv.conf";
-    std::ofstream(config_.resolv_conf_source) << "nameserver 10.0.0.2\n";
-    std::filesystem::create_directories(config_.proc_sys_dir + "/net/ipv4/conf/bt0");
-    std::ofstream(config_.proc_sys_dir + "/net/ipv4/ip_forward") << "0\n";
-    std::ofstream(config_.proc_sys_dir + "/net/ipv4/conf/bt0/route_localnet") << "0\n";
-    StartManager();
-  }
-
-  void StartManager() {
-    manager_.reset();
-    auto manager =
-        NetworkManager::Create(config_, NetdDeps{netlink_, netns_, nft_, ports_, metrics_});
-    ASSERT_TRUE(manager.ok()) << manager.status();
-    manager_ = std::move(*manager);
-    NETD_ASSERT_OK(manager_->Recover());
-  }
-
-  std::string ReadFile(const std::string& path) {
-    std::ifstream in(path);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-
-  AttachParams Bridge(const std::string& id) {
-    AttachParams params;
-    params.container_id = id;
-    params.container_name = "web";
-    params.network_mode = "bridge";
-    params.hostname = id.substr(0, 12);
-    return params;
-  }
-
-  std::string NetnsPath(const std::string& id) { return config_.run_dir + "/netd/netns/" + id; }
-  std::string Table() { return nft_.tables.count("berth_t") ? nft_.tables["berth_t"] : ""; }
-
-  testing::TempDir dir_;
-  NetdConfig config_;
-  netlink::testing::FakeKernel kernel_;
-  netlink::testing::FakeNetlink netlink_{kernel_};
-  netns::testing::FakeNetnsOps netns_{kernel_};
-  firewall::testing::FakeNftApplier nft_;
-  ports::testing::FakePortReserver ports_;
-  prometheus::Registry registry_;
-  NetdMetrics metrics_{registry_};
-  std::unique_ptr<NetworkManager> manager_;
-};
 
 TEST_F(NetworkManagerTest, RecoverSetsUpBridgeSysctlsDirAndTable) {
   auto bridge = netlink_.GetLink("bt0");
@@ -134,23 +79,23 @@ TEST_F(NetworkManagerTest, AttachBridgePlumbsVethAddressRouteAndRules) {
 
   EXPECT_EQ(ep.mode, "bridge");
   EXPECT_EQ(ep.netns_path, ns);
-  EXPECT_EQ(ep.ip_address, "10.9.0.2");
-  EXPECT_EQ(ep.prefix_len, 24);
-  EXPECT_EQ(ep.gateway, "10.9.0.1");
-  EXPECT_EQ(ep.mac_address, "02:42:0a:09:00:02");
-  EXPECT_EQ(ep.host_veth, "vb0123456789");
-  EXPECT_EQ(ep.endpoint_id.size(), 64u);
-  EXPECT_EQ(ep.network_id.size(), 64u);
+  EXPECT_EQ(ep.primary().ip_address, "10.9.0.2");
+  EXPECT_EQ(ep.primary().prefix_len, 24);
+  EXPECT_EQ(ep.primary().gateway, "10.9.0.1");
+  EXPECT_EQ(ep.primary().mac_address, "02:42:0a:09:00:02");
+  EXPECT_EQ(ep.primary().host_veth, "vb0123456789");
+  EXPECT_EQ(ep.primary().endpoint_id.size(), 64u);
+  EXPECT_EQ(ep.primary().network_id.size(), 64u);
   ASSERT_EQ(ep.ports.size(), 2u);
   EXPECT_EQ(ep.ports[0], (ports::PortSpec{"tcp", "", 8080, 80}));
   EXPECT_EQ(ep.ports[1].host_port, 40000);  // the fake's first ephemeral port
 
   EXPECT_THAT(
       kernel_.calls,
-      ElementsAre("netns Create " + ns,
+      ElementsAre("netns Create " + ns, "host OpenInNetns " + ns, ns + " SetUp lo",
                   "host AddVethPair vb0123456789 eth0 02:42:0a:09:00:02 " + ns,
                   "host SetMaster vb0123456789 bt0", "host SetUp vb0123456789",
-                  "host OpenInNetns " + ns, ns + " AddAddress eth0 10.9.0.2/24", ns + " SetUp lo",
+                  "host OpenInNetns " + ns, ns + " AddAddress eth0 10.9.0.2/24",
                   ns + " SetUp eth0", ns + " AddDefaultRoute 10.9.0.1 eth0"));
   EXPECT_THAT(Table(), HasSubstr("fib daddr type local tcp dport 8080 dnat to 10.9.0.2:80\n"));
   EXPECT_THAT(Table(), HasSubstr("ip daddr 127.0.0.1 udp dport 40000 dnat to 10.9.0.2:53\n"));
@@ -224,7 +169,7 @@ TEST_F(NetworkManagerTest, NoneModeBringsUpLoopbackOnlyAndIgnoresPorts) {
   auto result = manager_->Attach(params);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->endpoint.mode, "none");
-  EXPECT_TRUE(result->endpoint.ip_address.empty());
+  EXPECT_TRUE(result->endpoint.primary().ip_address.empty());
   EXPECT_TRUE(result->endpoint.ports.empty());
   const std::string ns = NetnsPath("c-none");
   EXPECT_TRUE(kernel_.namespaces[ns].links["lo"].info.up);
@@ -262,7 +207,7 @@ TEST_F(NetworkManagerTest, TakenPortFailsWithDockersTextAndLeavesNothing) {
   EXPECT_THAT(manager_->ListEndpoints(), ElementsAre("c1"));
   EXPECT_EQ(ports_.held_count(), 1u);
   // The failed attempts did not consume addresses.
-  EXPECT_EQ(manager_->Attach(Bridge("c4"))->endpoint.ip_address, "10.9.0.3");
+  EXPECT_EQ(manager_->Attach(Bridge("c4"))->endpoint.primary().ip_address, "10.9.0.3");
 }
 
 TEST_F(NetworkManagerTest, KernelFailureMidwayUndoesEverything) {
@@ -299,7 +244,8 @@ TEST_F(NetworkManagerTest, AFailedAttachNeverDeletesAnotherStacksVeth) {
   creating.container_id = "c1";
   creating.mode = "bridge";
   creating.netns_path = NetnsPath("c1");
-  creating.host_veth = HostVethName("c1");
+  creating.interfaces.push_back({});
+  creating.interfaces[0].host_veth = HostVethName("c1");
   NETD_ASSERT_OK(EndpointStore(config_.state_dir + "/endpoints").Put(creating));
   StartManager();
   EXPECT_TRUE(netlink_.GetLink(HostVethName("c1")).ok());
@@ -351,7 +297,7 @@ TEST_F(NetworkManagerTest, RestartKeepsEndpointsRulesAndLeases) {
   EXPECT_THAT(manager_->ListEndpoints(), ElementsAre("c1"));
   EXPECT_EQ(Table(), table);
   EXPECT_EQ(ports_.held_count(), 1u);  // re-reserved
-  EXPECT_EQ(manager_->Attach(Bridge("c2"))->endpoint.ip_address, "10.9.0.3");
+  EXPECT_EQ(manager_->Attach(Bridge("c2"))->endpoint.primary().ip_address, "10.9.0.3");
   NETD_EXPECT_OK(manager_->Detach("c1"));
   EXPECT_EQ(kernel_.namespaces.count(NetnsPath("c1")), 0u);
 }
@@ -364,8 +310,9 @@ TEST_F(NetworkManagerTest, RecoverUndoesInterruptedAttachesAndOrphans) {
   creating.container_id = "half";
   creating.mode = "bridge";
   creating.netns_path = NetnsPath("half");
-  creating.ip_address = "10.9.0.9";
-  creating.host_veth = "vbhalf";
+  creating.interfaces.push_back({});
+  creating.interfaces[0].ip_address = "10.9.0.9";
+  creating.interfaces[0].host_veth = "vbhalf";
   NETD_ASSERT_OK(EndpointStore(config_.state_dir + "/endpoints").Put(creating));
   NETD_ASSERT_OK(netns_.Create(NetnsPath("half")));
   NETD_ASSERT_OK(netlink_.AddVethPair("vbhalf", "eth0", "02:42:00:00:00:09", NetnsPath("half")));

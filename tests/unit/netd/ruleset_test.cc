@@ -10,7 +10,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 RulesetSpec Spec() {
-  return RulesetSpec{"berth_x", "bx0", *ipam::ParseSubnet("10.5.0.0/24"), {}, {}};
+  return RulesetSpec{"berth_x", {{"bx0", *ipam::ParseSubnet("10.5.0.0/24"), false}}, {}, {}};
 }
 
 // The text between "chain <name> {" and its closing brace.
@@ -116,6 +116,43 @@ TEST(RulesetTest, EachPortMayOnlySendFromItsOwnAddresses) {
             RenderRuleset(Spec()).substr(0, RenderRuleset(Spec()).find("table bridge berth_x {")));
   std::swap(spec.guards[0], spec.guards[1]);
   EXPECT_EQ(RenderRuleset(spec), text);
+}
+
+TEST(RulesetTest, EveryNetworkIsGuardedAndIsolatedAndInternalOnesStayInside) {
+  RulesetSpec spec = Spec();
+  spec.networks.push_back({"bu1", *ipam::ParseSubnet("10.6.0.0/24"), false});
+  spec.networks.push_back({"bu2", *ipam::ParseSubnet("10.7.0.0/24"), true});
+  std::string text = RenderRuleset(spec);
+  EXPECT_EQ(Chain(text, "forward"),
+            "\tchain forward {\n"
+            "\t\ttype filter hook forward priority filter; policy accept;\n"
+            "\t\tiifname \"bu2\" oifname != \"bu2\" drop\n"
+            "\t\tiifname \"bx0\" oifname \"bx0\" accept\n"
+            "\t\toifname \"bx0\" ct state established,related accept\n"
+            "\t\toifname \"bx0\" ct status dnat accept\n"
+            "\t\toifname \"bx0\" drop\n"
+            "\t\tiifname \"bu1\" oifname \"bu1\" accept\n"
+            "\t\toifname \"bu1\" ct state established,related accept\n"
+            "\t\toifname \"bu1\" ct status dnat accept\n"
+            "\t\toifname \"bu1\" drop\n"
+            "\t\tiifname \"bu2\" oifname \"bu2\" accept\n"
+            "\t\toifname \"bu2\" ct state established,related accept\n"
+            "\t\toifname \"bu2\" ct status dnat accept\n"
+            "\t\toifname \"bu2\" drop\n"
+            "\t}\n");
+  EXPECT_EQ(Chain(text, "postrouting"),
+            "\tchain postrouting {\n"
+            "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+            "\t\tip saddr 10.5.0.0/24 oifname != \"bx0\" masquerade\n"
+            "\t\tip saddr 127.0.0.0/8 oifname \"bx0\" masquerade\n"
+            "\t\tiifname \"bx0\" oifname \"bx0\" ct status dnat masquerade\n"
+            "\t\tip saddr 10.6.0.0/24 oifname != \"bu1\" masquerade\n"
+            "\t\tip saddr 127.0.0.0/8 oifname \"bu1\" masquerade\n"
+            "\t\tiifname \"bu1\" oifname \"bu1\" ct status dnat masquerade\n"
+            "\t\tip saddr 127.0.0.0/8 oifname \"bu2\" masquerade\n"
+            "\t\tiifname \"bu2\" oifname \"bu2\" ct status dnat masquerade\n"
+            "\t}\n");
+  EXPECT_THAT(Chain(text, "guard"), HasSubstr("iifname \"bu2\" ip daddr 127.0.0.0/8 drop\n"));
 }
 
 TEST(RulesetTest, LoopbackHostIps) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,11 +23,16 @@ class FakeKernel {
     std::string mac;
     std::vector<Ipv4Prefix> addresses;
     std::string peer_ns, peer_name;  // veth only
+    int mtu = 1500;
   };
   struct Namespace {
     std::map<std::string, Link> links;
     std::string default_route;  // "via <gw> dev <dev>"
   };
+
+  // Host routes ListRoutes reports besides the connected subnets of the
+  // addresses (scripted by tests, e.g. docker0's 172.17.0.0/16).
+  std::vector<Ipv4Prefix> extra_routes;
 
   std::map<std::string, Namespace> namespaces;
   std::vector<std::string> calls;
@@ -139,6 +146,31 @@ class FakeNetlink : public Netlink {
     auto* link = Find(name);
     if (link == nullptr) return absl::NotFoundError(name);
     return link->addresses;
+  }
+  absl::Status SetMtu(const std::string& name, int mtu) override {
+    if (auto s = kernel_.Record(ns_, "SetMtu", absl::StrCat(name, " ", mtu)); !s.ok()) return s;
+    auto* link = Find(name);
+    if (link == nullptr) return absl::NotFoundError(name);
+    link->mtu = mtu;
+    return absl::OkStatus();
+  }
+  // The connected route of every address (host bits cleared), plus the
+  // scripted extra routes.
+  absl::StatusOr<std::vector<Ipv4Prefix>> ListRoutes() override {
+    std::vector<Ipv4Prefix> out = kernel_.extra_routes;
+    for (const auto& [name, link] : Ns().links) {
+      for (const Ipv4Prefix& address : link.addresses) {
+        unsigned a, b, c, d;
+        if (std::sscanf(address.address.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d) != 4) continue;
+        uint32_t ip = (a << 24) | (b << 16) | (c << 8) | d;
+        uint32_t mask = address.prefix_len == 0 ? 0 : ~uint32_t{0} << (32 - address.prefix_len);
+        ip &= mask;
+        out.push_back({absl::StrCat(ip >> 24, ".", (ip >> 16) & 255, ".", (ip >> 8) & 255, ".",
+                                    ip & 255),
+                       address.prefix_len});
+      }
+    }
+    return out;
   }
   absl::Status AddDefaultRoute(const std::string& gateway, const std::string& device) override {
     if (auto s = kernel_.Record(ns_, "AddDefaultRoute", gateway + " " + device); !s.ok()) return s;

@@ -1,5 +1,10 @@
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -47,7 +52,32 @@ class FakeNetnsOps : public NetnsOps {
     return names;
   }
 
+  // A real UDP socket on 127.0.0.1 with a kernel-chosen port in the test's
+  // own namespace, so a unit test can send queries to what netd serves;
+  // `udp_ports` maps "<netns path>" to that port.
+  absl::StatusOr<fs::ScopedFd> OpenUdpSocket(const std::string& netns_path, const std::string& ip,
+                                             uint16_t port) override {
+    if (auto s = kernel_.Record("netns", "OpenUdpSocket",
+                                absl::StrCat(netns_path, " ", ip, ":", port));
+        !s.ok()) {
+      return s;
+    }
+    if (kernel_.namespaces.count(netns_path) == 0) return absl::NotFoundError(netns_path);
+    fs::ScopedFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (!fd.valid() || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return absl::InternalError("fake udp socket");
+    }
+    udp_ports[netns_path] = ntohs(addr.sin_port);
+    return fd;
+  }
+
   std::set<std::string> prepared_dirs;
+  std::map<std::string, uint16_t> udp_ports;
 
  private:
   netlink::testing::FakeKernel& kernel_;
