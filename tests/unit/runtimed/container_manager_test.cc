@@ -206,8 +206,10 @@ TEST_F(ContainerManagerTest, VolumesInUseByRecordsAndRemovedWithTheirContainer) 
         return true;
       },
       [] { return true; });
-  EXPECT_EQ(volume_events, (std::vector<std::string>{"destroy " + anon.substr(0, 4),
-                                                     "destroy data"}));
+  // The events are persisted: the creates from before the reopen are kept.
+  EXPECT_EQ(volume_events,
+            (std::vector<std::string>{"create data", "create " + anon.substr(0, 4),
+                                      "destroy " + anon.substr(0, 4), "destroy data"}));
 }
 
 }  // namespace
