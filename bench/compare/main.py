@@ -5,6 +5,7 @@ import argparse
 import datetime
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,12 @@ class Context:
     pass
 
 
+def without_markers(unsupported):
+    """The per-engine reasons without the internal set of skipped workloads."""
+    return {engine: {k: v for k, v in skipped.items() if k != "_workloads"}
+            for engine, skipped in unsupported.items()}
+
+
 def version(cmd):
     proc = run(cmd, check=False)
     return proc.stdout.strip() or "?"
@@ -63,6 +70,9 @@ def main():
                         help="berth,docker (berth alone checks the harness without dockerd)")
     parser.add_argument("--out", required=True, help="output stem (writes .md .json .svg)")
     args = parser.parse_args()
+    # SIGTERM (timeout, kill) must still run the clean-up below: dockerd's
+    # firewall tables and docker0 would otherwise stay on the host.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not 1 <= args.rounds <= 10:
         parser.error("--rounds must be 1..10")
 
@@ -118,9 +128,10 @@ def main():
                         continue
                     for key, value in figures.items():
                         raw.setdefault(engine.name, {}).setdefault(key, []).append(value)
-        for skipped in unsupported.values():
-            skipped.pop("_workloads", None)
-        results = report.build_results(raw, unsupported, meta)
+            # After every round, so an interrupted run still leaves its figures.
+            meta["rounds_done"] = rnd + 1
+            report.write(report.build_results(raw, without_markers(unsupported), meta), args.out)
+        results = report.build_results(raw, without_markers(unsupported), meta)
         report.write(results, args.out)
         print(report.markdown(results))
     except (BenchError, subprocess.SubprocessError, OSError):

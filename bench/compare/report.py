@@ -103,9 +103,10 @@ def _cell(summary, na):
 def markdown(results):
     meta = results["meta"]
     lines = [f"# Berth vs Docker, {meta['date']}", "",
-             f"Machine: {meta['machine']}. Berth {meta['berth_version']} (Release), "
+             f"Machine: {meta['machine']}. {meta['berth_version']} (Release build), "
              f"Docker engine {meta['docker_version']}, client docker {meta['client_version']} "
-             f"for both. {meta['rounds']} interleaved rounds; median (min–max of the rounds).",
+             f"for both. {meta.get('rounds_done', meta['rounds'])} interleaved rounds; "
+             f"median (min–max of the rounds).",
              "", "| figure | unit | Berth | Docker | Berth/Docker | target | met |",
              "|---|---|---|---|---|---|---|"]
     for row in results["figures"]:

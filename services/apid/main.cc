@@ -104,7 +104,7 @@ int Run() {
   berth::apid::ExecService execs(*runtimed);
   berth::apid::VolumeService volumes(*runtimed);
   berth::apid::builder::BuildCache build_cache(state_dir + "/build-cache.json");
-  berth::apid::BuildService builds(*imaged, containers, build_cache);
+  berth::apid::BuildService builds(*imaged, containers, build_cache, &metrics);
   berth::apid::rest::RestDeps deps{containers, system, *imaged,  APID_BUILD_TIME, events,
                                    networks,   &execs, &volumes, &builds};
   berth::apid::rest::RegisterAllRoutes(router, deps);

@@ -20,7 +20,28 @@ ApidMetrics::ApidMetrics(prometheus::Registry& registry)
       backend_up_(prometheus::BuildGauge()
                       .Name("berth_apid_backend_up")
                       .Help("1 when the backing service answers its health check")
-                      .Register(registry)) {}
+                      .Register(registry)),
+      builds_(prometheus::BuildCounter()
+                  .Name("berth_apid_builds_total")
+                  .Help("Image builds by result (ok, failed)")
+                  .Register(registry)),
+      build_steps_(prometheus::BuildCounter()
+                       .Name("berth_apid_build_steps_total")
+                       .Help("Dockerfile steps of finished builds: run, or cached (layer cache)")
+                       .Register(registry)),
+      build_duration_(prometheus::BuildHistogram()
+                          .Name("berth_apid_build_duration_seconds")
+                          .Help("Wall time of a build, from the parsed Dockerfile to its end")
+                          .Register(registry)) {}
+
+void ApidMetrics::RecordBuild(bool ok, double seconds, int steps_run, int steps_cached) {
+  builds_.Add({{"result", ok ? "ok" : "failed"}}).Increment();
+  build_steps_.Add({{"kind", "run"}}).Increment(steps_run);
+  build_steps_.Add({{"kind", "cached"}}).Increment(steps_cached);
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {0.1, 0.5, 1, 2, 5,
+                                                                    10, 30, 60, 300, 1800};
+  build_duration_.Add({}, kBuckets).Observe(seconds);
+}
 
 void ApidMetrics::RecordHttpRequest(const std::string& method, const std::string& route,
                                     int code, double seconds) {

@@ -96,6 +96,9 @@ class BuildTest : public BusyboxStackTest {
     EXPECT_THAT(config.out, HasSubstr(R"("8080/tcp":{})"));
     EXPECT_THAT(config.out, HasSubstr(R"("53/udp":{})"));
     EXPECT_THAT(config.out, HasSubstr(R"("StopSignal":"SIGTERM")"));
+    EXPECT_THAT(config.out,
+                HasSubstr(R"("Healthcheck":{"Test":["CMD","true"],"Interval":30000000000,)"
+                          R"("Retries":2})"));
   }
 
   // No step container may be left behind.
@@ -146,6 +149,14 @@ TEST_F(BuildTest, DockerCliBuildsCachesAndRebuildsFromTheChangedStep) {
   std::string shown = stack_->Docker("run --rm demo:3").out;
   EXPECT_THAT(shown, HasSubstr("built bonjour"));
   ExpectNoContainers();
+
+  // apid's build metrics saw the three builds and their cached steps.
+  std::string metrics =
+      stack_->Shell("curl -sf http://" + stack_->MetricsAddress("apid") + "/metrics").out;
+  EXPECT_THAT(metrics, HasSubstr("berth_apid_builds_total{result=\"ok\"} 3"));
+  EXPECT_THAT(metrics, HasSubstr("berth_apid_build_steps_total{kind=\"cached\"}"));
+  EXPECT_THAT(metrics, Not(HasSubstr("berth_apid_build_steps_total{kind=\"cached\"} 0\n")));
+  EXPECT_THAT(metrics, HasSubstr("berth_apid_build_duration_seconds_count 3"));
 }
 
 TEST_F(BuildTest, FailingRunFailsWithItsCodeAndLeavesNothing) {

@@ -53,9 +53,22 @@ OJson ConfigJson(const v1::ImageConfig& c) {
   }
   j["WorkingDir"] = c.working_dir();
   j["Entrypoint"] = StringsOrNull(c.entrypoint());
-  j["OnBuild"] = nullptr;
+  j["OnBuild"] = StringsOrNull(c.on_build());
   j["Labels"] = LabelsOrNull(c);
   if (!c.stop_signal().empty()) j["StopSignal"] = c.stop_signal();
+  if (c.shell_size() > 0) j["Shell"] = StringsOrNull(c.shell());
+  if (c.has_healthcheck()) {
+    // Docker's HealthConfig: durations in nanoseconds, zero ones omitted.
+    const v1::HealthConfig& h = c.healthcheck();
+    OJson hc;
+    hc["Test"] = StringsOrNull(h.test());
+    if (h.interval_ns() != 0) hc["Interval"] = h.interval_ns();
+    if (h.timeout_ns() != 0) hc["Timeout"] = h.timeout_ns();
+    if (h.start_period_ns() != 0) hc["StartPeriod"] = h.start_period_ns();
+    if (h.start_interval_ns() != 0) hc["StartInterval"] = h.start_interval_ns();
+    if (h.retries() != 0) hc["Retries"] = h.retries();
+    j["Healthcheck"] = hc;
+  }
   return j;
 }
 

@@ -32,6 +32,9 @@ class BuildService::Run {
 
   // The failing RUN's exit code (1 for other failures).
   int exit_code() const { return exit_code_; }
+  // Steps begun, and those of them served by the layer cache.
+  int steps() const { return step_; }
+  int cached_steps() const { return cached_; }
 
  private:
   struct Stage {
@@ -86,6 +89,7 @@ class BuildService::Run {
   std::map<std::string, std::string> meta_;   // global ARGs with values
   std::set<std::string> used_args_;           // --build-arg names something consumed
   int step_ = 0;
+  int cached_ = 0;
   int total_ = 0;
   int exit_code_ = 1;
 };

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "common/status/status.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -72,7 +73,12 @@ absl::StatusOr<PreparedBuild> BuildService::Prepare(const std::string& context_t
 absl::StatusOr<std::string> BuildService::Execute(PreparedBuild& build, const BuildSink& sink,
                                                   const std::atomic<bool>* cancelled) {
   Run run(*this, build, sink, cancelled);
+  const absl::Time start = absl::Now();
   absl::StatusOr<std::string> id = run.Execute();
+  if (metrics_ != nullptr) {
+    metrics_->RecordBuild(id.ok(), absl::ToDoubleSeconds(absl::Now() - start),
+                          run.steps() - run.cached_steps(), run.cached_steps());
+  }
   if (!id.ok()) {
     std::string message(id.status().message());
     if (message.empty()) message = id.status().ToString();

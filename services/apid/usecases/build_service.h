@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "berth/v1/types.pb.h"
+#include "services/apid/metrics.h"
 #include "services/apid/builder/build_cache.h"
 #include "services/apid/builder/build_context.h"
 #include "services/apid/builder/dockerfile/instructions.h"
@@ -64,8 +65,10 @@ struct PreparedBuild {
 
 class BuildService {
  public:
-  BuildService(ImagedClient& imaged, ContainerService& containers, builder::BuildCache& cache)
-      : imaged_(imaged), containers_(containers), cache_(cache) {}
+  // `metrics` may be null (tests).
+  BuildService(ImagedClient& imaged, ContainerService& containers, builder::BuildCache& cache,
+               ApidMetrics* metrics = nullptr)
+      : imaged_(imaged), containers_(containers), cache_(cache), metrics_(metrics) {}
 
   // Reads the context tar (plain or compressed), finds and parses the
   // Dockerfile, applies .dockerignore, checks --target. InvalidArgument with
@@ -86,6 +89,7 @@ class BuildService {
   ImagedClient& imaged_;
   ContainerService& containers_;
   builder::BuildCache& cache_;
+  ApidMetrics* metrics_;
 };
 
 // Docker's default build-time proxies: usable with --build-arg without an ARG

@@ -88,6 +88,7 @@ bool BuildService::Run::UseCache(const std::string& key, Stage& stage) {
   stage.image_id = image->id();
   stage.config = image->config();
   Stream(absl::StrCat(" ---> Using cache\n ---> ", ShortId(stage.image_id), "\n"));
+  ++cached_;
   return true;
 }
 
