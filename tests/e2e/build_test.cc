@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/support/command.h"
 #include "tests/e2e/support/stack.h"
 #include "tests/e2e/support/stack_fixture.h"
 
@@ -45,10 +46,6 @@ ENTRYPOINT ["/bin/sh", "-c"]
 CMD ["cat out.txt; id -u; pwd; echo $APP_HOME $VERSION; stat -c '%u %a' /etc/demo/app.conf; ls /ctx"]
 )DF";
 
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 class BuildTest : public BusyboxStackTest {
  protected:

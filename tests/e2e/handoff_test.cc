@@ -18,6 +18,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/support/command.h"
 #include "tests/e2e/support/stack.h"
 #include "tests/e2e/support/stack_fixture.h"
 
@@ -55,10 +56,6 @@ class HeldPort {
 
 int FreePort() { return HeldPort().port(); }
 
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 class HandoffTest : public BusyboxStackTest {
  protected:

@@ -18,6 +18,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/support/command.h"
 #include "tests/e2e/support/stack.h"
 #include "tests/e2e/support/stack_fixture.h"
 
@@ -27,10 +28,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 // A TCP listener on 127.0.0.1 that never answers; it only counts the
 // connections that completed a handshake.

@@ -14,6 +14,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/support/command.h"
 #include "tests/e2e/support/stack.h"
 
 namespace berth::e2e {
@@ -29,10 +30,6 @@ constexpr int kCapNetAdmin = 12;
 // runtimed's --default_pids_limit, which deploy/berth-up leaves at its default.
 constexpr int kPidsLimit = 4096;
 
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 // The value of "Field:" in a /proc/<pid>/status text, or "" when absent.
 std::string StatusField(const std::string& status, const std::string& field) {

@@ -14,6 +14,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/support/command.h"
 #include "tests/e2e/support/stack.h"
 #include "tests/e2e/support/stack_fixture.h"
 
@@ -30,10 +31,6 @@ std::string Cat(const T&... parts) {
   return out.str();
 }
 
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 class NetworksTest : public BusyboxStackTest {
  protected:

@@ -17,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/support/command.h"
 #include "tests/e2e/support/stack.h"
 #include "tests/e2e/support/stack_fixture.h"
 
@@ -25,17 +26,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class ResourcesTest : public BusyboxStackTest {
  protected:
@@ -47,7 +38,7 @@ class ResourcesTest : public BusyboxStackTest {
   // /proc/<init pid>/cgroup ("4:cpuacct:/berth/<id>").
   std::string CgroupDir(const std::string& name, const std::string& controller) {
     std::string pid = Inspect(name, "{{.State.Pid}}");
-    for (absl::string_view line : absl::StrSplit(ReadAll("/proc/" + pid + "/cgroup"), '\n')) {
+    for (absl::string_view line : absl::StrSplit(ReadFileText("/proc/" + pid + "/cgroup"), '\n')) {
       std::vector<std::string> f = absl::StrSplit(line, absl::MaxSplits(':', 2));
       if (f.size() != 3) continue;
       for (absl::string_view c : absl::StrSplit(f[1], ',')) {
@@ -93,7 +84,7 @@ TEST_F(ResourcesTest, PidsLimitBoundsAForkBomb) {
   CommandResult berth =
       stack_->Berth("run -d --name e2e-pids --pids-limit 7 busybox sleep 30");
   ASSERT_EQ(berth.exit_code, 0) << berth.err;
-  EXPECT_EQ(Trimmed(ReadAll(CgroupDir("e2e-pids", "pids") + "/pids.max")), "7");
+  EXPECT_EQ(Trimmed(ReadFileText(CgroupDir("e2e-pids", "pids") + "/pids.max")), "7");
   EXPECT_EQ(Inspect("e2e-pids", "{{.HostConfig.PidsLimit}}"), "7");
   EXPECT_EQ(stack_->Docker("rm -f e2e-pids").exit_code, 0);
 }
@@ -106,7 +97,7 @@ TEST_F(ResourcesTest, HalfACpuHoldsABusyLoopNearHalfACore) {
   ASSERT_NE(acct, "");
   auto usage = [&] {
     uint64_t ns = 0;
-    EXPECT_TRUE(absl::SimpleAtoi(Trimmed(ReadAll(acct + "/cpuacct.usage")), &ns));
+    EXPECT_TRUE(absl::SimpleAtoi(Trimmed(ReadFileText(acct + "/cpuacct.usage")), &ns));
     return ns;
   };
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -121,7 +112,7 @@ TEST_F(ResourcesTest, HalfACpuHoldsABusyLoopNearHalfACore) {
   EXPECT_GT(cores, 0.2) << cores;
   EXPECT_LT(cores, 0.65) << cores;
   std::string cpu = CgroupDir("e2e-busy", "cpu");
-  EXPECT_EQ(Trimmed(ReadAll(cpu + "/cpu.cfs_quota_us")), "50000");
+  EXPECT_EQ(Trimmed(ReadFileText(cpu + "/cpu.cfs_quota_us")), "50000");
   EXPECT_EQ(Inspect("e2e-busy", "{{.HostConfig.NanoCpus}}"), "500000000");
   EXPECT_EQ(stack_->Docker("rm -f e2e-busy").exit_code, 0);
 }
@@ -197,11 +188,11 @@ TEST_F(ResourcesTest, DockerUpdateMemoryTakesEffectOnARunningContainer) {
   ASSERT_EQ(stack_->Docker("run -d --name e2e-update -m 32m busybox sleep 60").exit_code, 0);
   std::string memory = CgroupDir("e2e-update", "memory");
   ASSERT_NE(memory, "");
-  EXPECT_EQ(Trimmed(ReadAll(memory + "/memory.limit_in_bytes")), "33554432");
+  EXPECT_EQ(Trimmed(ReadFileText(memory + "/memory.limit_in_bytes")), "33554432");
   CommandResult update = stack_->Docker("update --memory 48m --pids-limit 30 e2e-update");
   ASSERT_EQ(update.exit_code, 0) << update.out << update.err;
-  EXPECT_EQ(Trimmed(ReadAll(memory + "/memory.limit_in_bytes")), "50331648");
-  EXPECT_EQ(Trimmed(ReadAll(CgroupDir("e2e-update", "pids") + "/pids.max")), "30");
+  EXPECT_EQ(Trimmed(ReadFileText(memory + "/memory.limit_in_bytes")), "50331648");
+  EXPECT_EQ(Trimmed(ReadFileText(CgroupDir("e2e-update", "pids") + "/pids.max")), "30");
   EXPECT_EQ(Inspect("e2e-update", "{{.HostConfig.Memory}}"), "50331648");
   CommandResult stats = stack_->Docker("stats --no-stream --format '{{.MemUsage}}' e2e-update");
   EXPECT_THAT(stats.out, HasSubstr("/ 48MiB"));

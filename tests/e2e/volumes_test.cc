@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/support/command.h"
 #include "tests/e2e/support/stack.h"
 #include "tests/e2e/support/stack_fixture.h"
 
@@ -27,17 +28,7 @@ namespace stdfs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class VolumesTest : public BusyboxStackTest {
  protected:
@@ -97,7 +88,7 @@ TEST_F(VolumesTest, NamedVolumeIsSharedBetweenContainersAndSurvivesAStackRestart
       stack_->Docker("volume inspect -f '{{.Mountpoint}} {{.Driver}} {{.Labels.team}}' e2e-data")
           .out);
   EXPECT_THAT(mountpoint, HasSubstr("/volumes/e2e-data/_data local blue"));
-  EXPECT_EQ(ReadAll(mountpoint.substr(0, mountpoint.find(' ')) + "/note"), "written-by-docker\n");
+  EXPECT_EQ(ReadFileText(mountpoint.substr(0, mountpoint.find(' ')) + "/note"), "written-by-docker\n");
 
   // berth-down (containers go, state stays), then berth-up: the data is there.
   CommandResult down = stack_->Shell(Stack::SourceDir() + "/deploy/berth-down --root " +
@@ -124,7 +115,7 @@ TEST_F(VolumesTest, BindMountsReadOnlyRefusesWritesReadWriteShowsOnTheHost) {
   CommandResult rw = stack_->Berth("run --rm -v " + host +
                                    ":/data busybox sh -c 'echo from-container > /data/out'");
   ASSERT_EQ(rw.exit_code, 0) << rw.err;
-  EXPECT_EQ(ReadAll(host + "/out"), "from-container\n");
+  EXPECT_EQ(ReadFileText(host + "/out"), "from-container\n");
 
   // -v makes a missing host dir; --mount refuses it, as Docker does.
   std::string missing = stack_->root() + "/host-made-by-v";
@@ -214,7 +205,7 @@ TEST_F(VolumesTest, ImageVolumeCreatesAnAnonymousVolumeFilledFromTheImageThatRmV
   std::string volume = name.substr(7, 64);
   EXPECT_EQ(stack_->Docker("volume ls -q").out, volume + "\n");
   std::string data = Trimmed(stack_->Docker("volume inspect -f '{{.Mountpoint}}' " + volume).out);
-  EXPECT_EQ(ReadAll(data + "/seed"), "seeded-by-image\n");
+  EXPECT_EQ(ReadFileText(data + "/seed"), "seeded-by-image\n");
   struct stat st{};
   ASSERT_EQ(stat((data + "/seed").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, 1234u);

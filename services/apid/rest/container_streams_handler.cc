@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "services/apid/rest/attach_pump.h"
 #include "services/apid/rest/frames.h"
 #include "services/apid/rest/handlers.h"
 #include "spdlog/spdlog.h"
@@ -15,7 +16,6 @@
 namespace berth::apid::rest {
 namespace {
 
-constexpr size_t kStdinChunk = 32 * 1024;
 
 absl::StatusOr<v1::WaitCondition> ParseWaitCondition(const std::string& c) {
   if (c.empty() || c == "not-running") return v1::WAIT_CONDITION_NOT_RUNNING;
@@ -150,7 +150,6 @@ absl::Status Attach(RestDeps& deps, HandlerContext& ctx) {
   const v1::Container* c = &attach->container;
   const bool tty = c->config().tty();
   std::unique_ptr<AttachStream>& stream = attach->stream;
-  v1::AttachOutput out;
   absl::StatusOr<RawStream*> raw = ctx.response.Hijack({
       {"Content-Type", "application/vnd.docker.raw-stream"},
       {"Connection", "Upgrade"},
@@ -166,47 +165,9 @@ absl::Status Attach(RestDeps& deps, HandlerContext& ctx) {
   // for StdinOnce without a tty; otherwise an EOF may be a detach (-it, then
   // Ctrl-P Ctrl-Q) and the process keeps its stdin.
   const bool close_on_eof = want_stdin && c->config().stdin_once() && !tty;
-  // Writes to runtimed's call come from the input thread and, once, from the
-  // output loop (the half-close after `ended`); they must not overlap.
-  std::mutex write_mu;
-  bool writes_done = false;  // guarded by write_mu
-  auto write = [&](const v1::AttachInput& in) {
-    std::lock_guard<std::mutex> lock(write_mu);
-    return !writes_done && stream->Write(in);
-  };
-  std::thread input([&] {
-    while (true) {
-      std::string data = (*raw)->Read(kStdinChunk);
-      if (data.empty()) break;
-      if (!want_stdin) continue;
-      v1::AttachInput in;
-      in.set_stdin(std::move(data));
-      if (!write(in)) return;
-    }
-    if (close_on_eof) {
-      v1::AttachInput in;
-      in.set_close_stdin(true);
-      write(in);
-    }
-  });
-  while (stream->Read(&out)) {
-    if (out.ended()) {
-      // The output is over: half-close so runtimed ends the call with OK now.
-      std::lock_guard<std::mutex> lock(write_mu);
-      if (!writes_done) stream->WritesDone();
-      writes_done = true;
-      continue;
-    }
-    if (!out.has_output()) continue;
-    if (!(*raw)->Write(EncodeOutput(out.output(), tty, false))) {
-      stream->Cancel();  // the client is gone: a detach
-      break;
-    }
-  }
-  // End of output: closing the connection tells the client.
-  (*raw)->Close();
-  input.join();
-  absl::Status s = stream->Finish();
+  absl::Status s = PumpAttach(**raw, *stream,
+                              {.want_stdin = want_stdin, .close_stdin_on_eof = close_on_eof,
+                               .tty = tty});
   if (!s.ok() && !absl::IsCancelled(s)) {
     spdlog::debug("attach to container={} ended: {}", c->id().substr(0, 12), s.ToString());
   }

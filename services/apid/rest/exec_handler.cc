@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "services/apid/rest/exec_json.h"
+#include "services/apid/rest/attach_pump.h"
 #include "services/apid/rest/frames.h"
 #include "services/apid/rest/handlers.h"
 #include "services/apid/rest/http_status.h"
@@ -20,7 +21,6 @@ namespace berth::apid::rest {
 namespace {
 
 constexpr size_t kMaxExecBody = 1 << 20;
-constexpr size_t kStdinChunk = 32 * 1024;
 
 absl::StatusOr<ExecService*> Execs(RestDeps& deps) {
   if (deps.execs == nullptr) return absl::UnimplementedError("exec is not served here");
@@ -69,47 +69,11 @@ absl::Status StreamExec(ExecService& execs, const v1::ExecInspect& exec, uint32_
     return absl::OkStatus();
   }
   if (height > 0 && width > 0) execs.Resize(exec.id(), height, width).IgnoreError();
-  std::unique_ptr<AttachStream>& stream = open->stream;
-  std::mutex write_mu;
-  bool writes_done = false;  // guarded by write_mu
-  auto write = [&](const v1::AttachInput& in) {
-    std::lock_guard<std::mutex> lock(write_mu);
-    return !writes_done && stream->Write(in);
-  };
-  std::thread input([&] {
-    while (true) {
-      std::string data = (*raw)->Read(kStdinChunk);
-      if (data.empty()) break;
-      if (!want_stdin) continue;
-      v1::AttachInput in;
-      in.set_stdin(std::move(data));
-      if (!write(in)) return;
-    }
-    // dockerd closes an exec's stdin when its client's input ends (so
-    // `echo x | docker exec -i c cat` finishes).
-    if (want_stdin) {
-      v1::AttachInput in;
-      in.set_close_stdin(true);
-      write(in);
-    }
-  });
-  v1::AttachOutput out;
-  while (stream->Read(&out)) {
-    if (out.ended()) {
-      std::lock_guard<std::mutex> lock(write_mu);
-      if (!writes_done) stream->WritesDone();
-      writes_done = true;
-      continue;
-    }
-    if (!out.has_output()) continue;
-    if (!(*raw)->Write(EncodeOutput(out.output(), tty, false))) {
-      stream->Cancel();  // the client went away; the process keeps running
-      break;
-    }
-  }
-  (*raw)->Close();
-  input.join();
-  absl::Status s = stream->Finish();
+  // dockerd closes an exec's stdin when its client's input ends (so
+  // `echo x | docker exec -i c cat` finishes).
+  absl::Status s = PumpAttach(**raw, *open->stream,
+                              {.want_stdin = want_stdin, .close_stdin_on_eof = want_stdin,
+                               .tty = tty});
   if (!s.ok() && !absl::IsCancelled(s)) {
     spdlog::debug("exec={} stream ended: {}", exec.id().substr(0, 12), s.ToString());
   }

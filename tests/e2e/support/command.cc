@@ -1,5 +1,8 @@
 #include "tests/e2e/support/command.h"
 
+#include <fstream>
+#include <sstream>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -105,6 +108,18 @@ CommandResult RunShell(const std::string& command, const CommandOptions& options
     result.exit_code = 128 + WTERMSIG(status);
   }
   return result;
+}
+
+std::string Trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string ReadFileText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace berth::e2e

@@ -27,4 +27,10 @@ CommandResult RunShell(const std::string& command, const CommandOptions& options
 // Quotes a string for /bin/sh.
 std::string ShellQuote(const std::string& s);
 
+// `s` without trailing newlines, carriage returns and spaces (CLI output).
+std::string Trimmed(std::string s);
+
+// A whole file as text; "" when it cannot be read.
+std::string ReadFileText(const std::string& path);
+
 }  // namespace berth::e2e
