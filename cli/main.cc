@@ -283,6 +283,9 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o, Ac
   run->add_option("--volumes-from", f.storage.volumes_from,
                   "Mount volumes from the specified container(s)")
       ->allow_extra_args(false);
+  run->add_option("--log-driver", f.log_driver, "Logging driver for the container (json-file)");
+  run->add_option("--log-opt", f.log_opts, "Log driver options (max-size=10m, max-file=3)")
+      ->allow_extra_args(false);
   auto* entrypoint = run->add_option("--entrypoint", o.entrypoint,
                                      "Overwrite the default ENTRYPOINT of the image");
   run->callback([&, run, entrypoint] {

@@ -4,6 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/format/byte_size.h"
 
 namespace berth::cli {
 namespace {
@@ -22,38 +23,6 @@ absl::StatusOr<bool> ParseBool(const std::string& value) {
 }
 
 }  // namespace
-
-absl::StatusOr<int64_t> ParseByteSize(const std::string& text) {
-  std::string t = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
-  size_t digits = 0;
-  while (digits < t.size() && (absl::ascii_isdigit(t[digits]) || t[digits] == '.')) ++digits;
-  double number = 0;
-  if (digits == 0 || !absl::SimpleAtod(t.substr(0, digits), &number) || number < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid size: '", text, "'"));
-  }
-  std::string unit = t.substr(digits);
-  if (unit.size() == 3 && unit.substr(1) == "ib") unit = unit.substr(0, 1);
-  if (unit.size() == 2 && unit[1] == 'b') unit = unit.substr(0, 1);
-  double scale = 1;
-  if (unit.empty() || unit == "b") {
-    scale = 1;
-  } else if (unit == "k") {
-    scale = 1024.0;
-  } else if (unit == "m") {
-    scale = 1024.0 * 1024;
-  } else if (unit == "g") {
-    scale = 1024.0 * 1024 * 1024;
-  } else if (unit == "t") {
-    scale = 1024.0 * 1024 * 1024 * 1024;
-  } else if (unit == "p") {
-    scale = 1024.0 * 1024 * 1024 * 1024 * 1024;
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat("invalid size: '", text, "'"));
-  }
-  double bytes = number * scale;
-  if (bytes > 9.0e18) return absl::InvalidArgumentError(absl::StrCat("size too large: '", text, "'"));
-  return static_cast<int64_t>(bytes);
-}
 
 absl::StatusOr<MountFlag> ParseMountFlag(const std::string& text) {
   MountFlag m;
@@ -103,7 +72,7 @@ absl::StatusOr<MountFlag> ParseMountFlag(const std::string& text) {
                                            "\" is not supported: only \"local\" is"));
       }
     } else if (key == "tmpfs-size") {
-      absl::StatusOr<int64_t> size = ParseByteSize(value);
+      absl::StatusOr<int64_t> size = format::ParseRamInBytes(value);
       if (!size.ok()) return BadMount(text, std::string(size.status().message()));
       m.tmpfs_size = *size;
     } else if (key == "tmpfs-mode") {

@@ -52,9 +52,6 @@ struct StorageSpec {
   bool operator==(const StorageSpec&) const = default;
 };
 
-// "64m" → 67108864 (docker's RAMInBytes: b, k, m, g, t, p; powers of 1024).
-absl::StatusOr<int64_t> ParseByteSize(const std::string& text);
-
 // One --mount value. InvalidArgument naming the bad field.
 absl::StatusOr<MountFlag> ParseMountFlag(const std::string& text);
 

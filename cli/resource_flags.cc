@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/format/byte_size.h"
 
 namespace berth::cli {
 namespace {
@@ -15,28 +16,6 @@ absl::Status BadFlag(const std::string& value, const char* flag, absl::string_vi
 }
 
 }  // namespace
-
-absl::StatusOr<int64_t> ParseRamSize(const std::string& text) {
-  std::string s = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
-  size_t end = 0;
-  while (end < s.size() && (absl::ascii_isdigit(s[end]) || s[end] == '.')) ++end;
-  double number = 0;
-  if (end == 0 || !absl::SimpleAtod(s.substr(0, end), &number)) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid size: '", text, "'"));
-  }
-  std::string unit = s.substr(end);
-  if (unit.size() == 2 && unit[1] == 'b') unit.pop_back();
-  static constexpr const char kUnits[] = "bkmgtp";
-  int64_t multiplier = 1;
-  if (!unit.empty()) {
-    const char* at = unit.size() == 1 ? std::strchr(kUnits, unit[0]) : nullptr;
-    if (at == nullptr) return absl::InvalidArgumentError(absl::StrCat("invalid size: '", text, "'"));
-    multiplier = int64_t{1} << (10 * (at - kUnits));
-  }
-  double bytes = number * static_cast<double>(multiplier);
-  if (bytes >= 9.2e18) return absl::InvalidArgumentError(absl::StrCat("invalid size: '", text, "'"));
-  return static_cast<int64_t>(bytes);
-}
 
 absl::StatusOr<int64_t> ParseNanoCpus(const std::string& text) {
   double cpus = 0;
@@ -58,14 +37,14 @@ absl::StatusOr<ResourcesSpec> BuildResourcesSpec(const ResourceFlags& f) {
                            Size{f.memory_reservation, "--memory-reservation", &r.memory_reservation},
                            Size{f.shm_size, "--shm-size", &r.shm_size}}) {
     if (size.text.empty()) continue;
-    absl::StatusOr<int64_t> bytes = ParseRamSize(size.text);
+    absl::StatusOr<int64_t> bytes = format::ParseRamInBytes(size.text);
     if (!bytes.ok()) return BadFlag(size.text, size.flag, bytes.status().message());
     *size.out = *bytes;
   }
   if (f.memory_swap == "-1") {
     r.memory_swap = -1;
   } else if (!f.memory_swap.empty()) {
-    absl::StatusOr<int64_t> bytes = ParseRamSize(f.memory_swap);
+    absl::StatusOr<int64_t> bytes = format::ParseRamInBytes(f.memory_swap);
     if (!bytes.ok()) return BadFlag(f.memory_swap, "--memory-swap", bytes.status().message());
     r.memory_swap = *bytes;
   }

@@ -47,9 +47,6 @@ struct ResourcesSpec {
   int64_t shm_size = 0;
 };
 
-// "32m" → 33554432 (b, k, m, g, t, p; binary; an optional trailing "b";
-// any case). InvalidArgument otherwise.
-absl::StatusOr<int64_t> ParseRamSize(const std::string& text);
 // "0.5" → 500000000. InvalidArgument for anything but a non-negative decimal.
 absl::StatusOr<int64_t> ParseNanoCpus(const std::string& text);
 

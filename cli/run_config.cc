@@ -152,6 +152,16 @@ absl::StatusOr<RunPlan> BuildRunPlan(const RunFlags& flags,
     return resources.status();
   }
   spec.resources = *std::move(resources);
+  // The docker CLI's parseLoggingOpts: KEY=VALUE (a bare KEY means ""); the
+  // daemon says which drivers and options it honours.
+  spec.log_driver = flags.log_driver;
+  for (const std::string& opt : flags.log_opts) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(opt, absl::MaxSplits('=', 1));
+    spec.log_options[kv.first] = kv.second;
+  }
+  if (spec.log_driver == "none" && !spec.log_options.empty()) {
+    return absl::InvalidArgumentError("invalid logging opts for driver none");
+  }
   return plan;
 }
 

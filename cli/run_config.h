@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,8 @@ struct RunFlags {
   std::vector<std::string> ulimit;        // --ulimit NAME=SOFT[:HARD]
   ResourceFlags resources;                // --memory, --cpus, ... (resource_flags.h)
   StorageFlags storage;                   // -v, --mount, --tmpfs, --volumes-from
+  std::string log_driver;                 // --log-driver
+  std::vector<std::string> log_opts;      // --log-opt KEY=VALUE
   std::string image;                 // IMAGE
   std::vector<std::string> command;  // CMD...
 };
@@ -94,6 +97,8 @@ struct ContainerSpec {
   SecuritySpec security;
   ResourcesSpec resources;
   StorageSpec storage;
+  std::string log_driver;                        // "" = the daemon's (json-file)
+  std::map<std::string, std::string> log_options;  // the daemon validates them
 };
 
 // How the client drives the container after creating it.

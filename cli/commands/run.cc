@@ -102,6 +102,8 @@ berth::v1::ContainerConfig ToProto(const ContainerSpec& spec) {
   resources->set_blkio_weight(r.blkio_weight);
   resources->set_oom_kill_disable(r.oom_kill_disable);
   resources->set_shm_size(r.shm_size);
+  config.mutable_log_config()->set_type(spec.log_driver);
+  for (const auto& [k, v] : spec.log_options) (*config.mutable_log_config()->mutable_options())[k] = v;
   const berth::cli::StorageSpec& st = spec.storage;
   for (const auto& b : st.binds) config.add_binds(b);
   for (const auto& v : st.volumes) config.add_volumes(v);

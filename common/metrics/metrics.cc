@@ -42,6 +42,16 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
   return server;
 }
 
+void MetricsServer::AddCollectable(std::shared_ptr<prometheus::Collectable> collectable) {
+  exposer_->RegisterCollectable(collectable);
+  extra_collectables_.push_back(std::move(collectable));
+}
+
+void MetricsServer::RemoveCollectable(const std::shared_ptr<prometheus::Collectable>& collectable) {
+  exposer_->RemoveCollectable(collectable);
+  std::erase(extra_collectables_, collectable);
+}
+
 namespace {
 
 // Opens and closes a TCP connection to "host:port" (best effort).

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -25,6 +26,11 @@ class MetricsServer {
   ~MetricsServer();
 
   prometheus::Registry& registry() { return *registry_; }
+  // Adds a collectable read at every scrape (the server keeps it alive).
+  // Remove it before anything it reads goes away: removal waits for a scrape
+  // in progress.
+  void AddCollectable(std::shared_ptr<prometheus::Collectable> collectable);
+  void RemoveCollectable(const std::shared_ptr<prometheus::Collectable>& collectable);
   const std::string& bound_address() const { return bound_address_; }
 
  private:
@@ -32,6 +38,7 @@ class MetricsServer {
   // The exposer only keeps weak references: both collectables live here.
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<prometheus::Collectable> process_collector_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> extra_collectables_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::string bound_address_;
 };

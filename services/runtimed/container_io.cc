@@ -1,5 +1,6 @@
 // ContainerManager: logs (reading the json-file) and attach registration.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <deque>
@@ -10,6 +11,7 @@
 #include "common/status/status.h"
 #include "services/runtimed/container_manager.h"
 #include "services/runtimed/container_state.h"
+#include "services/runtimed/logs/rotating_log.h"
 #include "spdlog/spdlog.h"
 
 namespace berth::runtimed {
@@ -17,7 +19,10 @@ namespace {
 
 constexpr absl::Duration kFollowPollInterval = absl::Milliseconds(100);
 
-// Reads complete lines appended to a json-file log since the last call.
+// Reads complete lines appended to a json-file log since the last call. The
+// shim rotates the live file by renaming it (--log-opt max-size): the tailer
+// then reads the old file to its end and carries on with the new one; with
+// max-file 1 the file is truncated in place, and reading starts over.
 class LogTailer {
  public:
   explicit LogTailer(const std::string& path) : path_(path) {}
@@ -31,6 +36,26 @@ class LogTailer {
         return ErrnoToStatus(errno, absl::StrCat("open log '", path_, "'"));
       }
     }
+    BERTH_ASSIGN_OR_RETURN(bool more, Drain(line));
+    if (!more) return false;
+    struct stat open_file {}, at_path {};
+    if (fstat(fd_.get(), &open_file) != 0) return true;
+    if (stat(path_.c_str(), &at_path) == 0 && at_path.st_ino != open_file.st_ino) {
+      // Rotated since the drain: the old file is complete now.
+      BERTH_ASSIGN_OR_RETURN(more, Drain(line));
+      fd_.reset();
+      partial_.clear();
+      return more ? ReadNew(line) : false;
+    }
+    if (open_file.st_size < lseek(fd_.get(), 0, SEEK_CUR)) {
+      lseek(fd_.get(), 0, SEEK_SET);  // truncated (max-file 1)
+      partial_.clear();
+    }
+    return true;
+  }
+
+ private:
+  absl::StatusOr<bool> Drain(const std::function<bool(const logs::LogLine&)>& line) {
     char buf[64 * 1024];
     ssize_t n;
     while ((n = read(fd_.get(), buf, sizeof(buf))) > 0) {
@@ -48,7 +73,6 @@ class LogTailer {
     return true;
   }
 
- private:
   std::string path_;
   fs::ScopedFd fd_;
   std::string partial_;
@@ -71,25 +95,35 @@ absl::Status ContainerManager::ContainerLogs(
     return line.time_unix_nano > request.since_unix_nano;
   };
   auto flushed = [&flush] { return flush == nullptr || flush(); };
-  LogTailer tailer(paths_.LogFile(id));
+  // The rotated files, oldest first, then the live one, which is followed.
+  const std::string live = paths_.LogFile(id);
+  std::vector<std::string> files = logs::LogFilesOldestFirst(live);
+  files.pop_back();
+  LogTailer tailer(live);
+  // Every kept entry in order, until `line` returns false.
+  auto read_all = [&](const std::function<bool(const logs::LogLine&)>& line) -> absl::StatusOr<bool> {
+    for (const std::string& file : files) {
+      BERTH_ASSIGN_OR_RETURN(bool more, LogTailer(file).ReadNew(line));
+      if (!more) return false;
+    }
+    return tailer.ReadNew(line);
+  };
   if (request.tail < 0) {
     // The whole log: straight to the sink, never held in memory.
-    BERTH_ASSIGN_OR_RETURN(bool more, tailer.ReadNew([&](const logs::LogLine& line) {
+    BERTH_ASSIGN_OR_RETURN(bool more, read_all([&](const logs::LogLine& line) {
       return !wanted(line) || sink(line);
     }));
     if (!more) return absl::OkStatus();
   } else {
     std::deque<logs::LogLine> backlog;
-    BERTH_RETURN_IF_ERROR(tailer
-                              .ReadNew([&](const logs::LogLine& line) {
-                                if (!wanted(line)) return true;
-                                backlog.push_back(line);
-                                if (backlog.size() > static_cast<size_t>(request.tail)) {
-                                  backlog.pop_front();
-                                }
-                                return true;
-                              })
-                              .status());
+    BERTH_RETURN_IF_ERROR(read_all([&](const logs::LogLine& line) {
+                            if (!wanted(line)) return true;
+                            backlog.push_back(line);
+                            if (backlog.size() > static_cast<size_t>(request.tail)) {
+                              backlog.pop_front();
+                            }
+                            return true;
+                          }).status());
     for (const auto& line : backlog) {
       if (!sink(line)) return absl::OkStatus();
     }

@@ -224,6 +224,11 @@ void ContainerManager::SettleExitLocked(Entry& entry, const spec::ExitRecord& ex
   if (metrics_ != nullptr) metrics_->exits.Increment();
   UpdateGauges();
   spdlog::info("container={} exited code={}", id.substr(0, 12), exit_code);
+  // Docker reports the kill before the exit it caused.
+  if (exit.oom_killed) {
+    if (metrics_ != nullptr) metrics_->oom_kills.Increment();
+    Emit(entry.record, "oom");
+  }
   Emit(entry.record, "die", {{"exitCode", absl::StrCat(exit_code)}});
   if (entry.record.config().auto_remove() && !entry.removing) {
     absl::Status removed = RemoveLocked(id);  // `entry` is gone after this

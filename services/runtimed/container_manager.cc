@@ -13,6 +13,7 @@
 #include "services/runtimed/container_state.h"
 #include "services/runtimed/names.h"
 #include "services/runtimed/shim_runtime_berth.h"
+#include "services/runtimed/spec/log_options.h"
 #include "services/runtimed/volumes/mount_resolver.h"
 #include "spdlog/spdlog.h"
 
@@ -138,6 +139,7 @@ absl::StatusOr<v1::Container> ContainerManager::CreateContainer(const CreateRequ
   for (const std::string& warning : resources.warnings) {
     spdlog::warn("create {}: {}", request.id.substr(0, 12), warning);
   }
+  BERTH_RETURN_IF_ERROR(spec::BuildLogRotation(request.config.log_config()).status());
   std::string name;
   if (!request.name.empty()) {
     BERTH_ASSIGN_OR_RETURN(name, ValidateName(request.name));

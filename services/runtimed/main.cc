@@ -4,13 +4,16 @@
 #include <filesystem>
 #include <string>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/flags/flag.h"
 #include "common/daemon/daemon.h"
 #include "common/metrics/metrics.h"
 #include "services/runtimed/container_manager.h"
+#include "services/runtimed/container_metrics.h"
+#include "services/runtimed/container_stats.h"
 #include "services/runtimed/exec_manager.h"
-#include "services/runtimed/shim_runtime_berth.h"
 #include "services/runtimed/metrics.h"
+#include "services/runtimed/shim_runtime_berth.h"
 #include "services/runtimed/runtimed_service.h"
 #include "spdlog/spdlog.h"
 
@@ -73,6 +76,13 @@ int main(int argc, char** argv) {
       **manager, berth::runtimed::Paths(absl::GetFlag(FLAGS_state_dir), run_dir), exec_paths,
       std::make_shared<berth::runtimed::BerthShimRuntime>(exec_paths, shim_path), host,
       &runtimed_metrics);
+  // Per-container series, read at every scrape; removed before the manager
+  // they read from goes (removal waits for a scrape in progress).
+  auto container_metrics = std::make_shared<berth::runtimed::ContainerMetricsCollector>(
+      [containers = manager->get()] { return containers->ListContainers(/*all=*/true); },
+      [](const berth::v1::Container& record) { return berth::runtimed::ReadContainerStats(record); });
+  (*metrics)->AddCollectable(container_metrics);
+  absl::Cleanup stop_container_metrics = [&] { (*metrics)->RemoveCollectable(container_metrics); };
   berth::runtimed::RuntimedService service(**manager, &execs);
   absl::Status status = berth::daemon::ServeUntilSignal(
       "runtimed", absl::GetFlag(FLAGS_listen), {&service}, **metrics,

@@ -23,6 +23,11 @@ RuntimedMetrics::RuntimedMetrics(prometheus::Registry& registry)
                 .Help("Container processes that exited")
                 .Register(registry)
                 .Add({})),
+      oom_kills(prometheus::BuildCounter()
+                    .Name("berth_runtimed_container_oom_kills_total")
+                    .Help("Container processes that exited because of an OOM kill")
+                    .Register(registry)
+                    .Add({})),
       shim_reconnects(prometheus::BuildCounter()
                           .Name("berth_runtimed_shim_reconnects_total")
                           .Help("Running containers whose shim was adopted after a restart")

@@ -25,6 +25,9 @@ struct RuntimedMetrics {
   prometheus::Counter& starts_error;
   // berth_runtimed_container_exits_total
   prometheus::Counter& exits;
+  // berth_runtimed_container_oom_kills_total: exits caused by an OOM kill
+  // (the per-container series vanish with the exit; this one stays).
+  prometheus::Counter& oom_kills;
   // berth_runtimed_shim_reconnects_total: shims adopted by Recover()
   prometheus::Counter& shim_reconnects;
   // berth_runtimed_exec_starts_total{result="ok|error"}

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -61,6 +62,12 @@ TEST_F(ResourcesTest, MemoryLimitEndsInAnOomKillShownByInspect) {
   EXPECT_EQ(Inspect("e2e-oom", "{{.State.OOMKilled}}"), "true");
   EXPECT_EQ(Inspect("e2e-oom", "{{.State.ExitCode}}"), "137");
   EXPECT_EQ(Inspect("e2e-oom", "{{.HostConfig.Memory}}"), "33554432");
+  // Docker's order: the oom event, then the die it caused.
+  CommandResult events = stack_->Docker(
+      "events --since 1 --until \"$(( $(date +%s) + 1 ))\" --filter container=e2e-oom "
+      "--format '{{.Action}}'");
+  EXPECT_EQ(events.exit_code, 0) << events.err;
+  EXPECT_THAT(events.out, HasSubstr("oom\ndie"));
   EXPECT_EQ(stack_->Docker("rm e2e-oom").exit_code, 0);
 }
 
@@ -224,6 +231,42 @@ TEST_F(ResourcesTest, DockerPyStatsHasDockersKeys) {
   EXPECT_THAT(py.out, HasSubstr("ok /e2e-pystats"));
   EXPECT_EQ(stack_->Docker("rm -f e2e-pystats").exit_code, 0);
 }
+
+// runtimed's /metrics carries each container's series under cAdvisor's names,
+// passes promtool, and a removed container's series are gone.
+TEST_F(ResourcesTest, RuntimedMetricsHaveEachContainersSeriesUntilRemoved) {
+  const int kContainers = 10;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kContainers; ++i) {
+    CommandResult run = stack_->Docker(absl::StrCat("run -d --name e2e-metrics-", i,
+                                                    " busybox sleep 600"));
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    ids.push_back(Trimmed(run.out));
+  }
+  const std::string scrape = "curl -sf http://" + stack_->MetricsAddress("runtimed") + "/metrics";
+  CommandResult check = stack_->Shell(scrape + " | tee /dev/stderr | promtool check metrics");
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  const std::string& text = check.err;
+  for (int i = 0; i < kContainers; ++i) {
+    std::string labels = absl::StrCat("{id=\"", ids[i], "\",name=\"e2e-metrics-", i,
+                                      "\",image=\"busybox\"}");
+    EXPECT_THAT(text, HasSubstr("container_cpu_usage_seconds_total" + labels)) << i;
+    EXPECT_THAT(text, HasSubstr("container_memory_working_set_bytes" + labels)) << i;
+    EXPECT_THAT(text, HasSubstr("container_threads" + labels + " 1")) << i;
+    EXPECT_THAT(text, HasSubstr(absl::StrCat("container_network_receive_bytes_total{id=\"",
+                                             ids[i], "\"")))
+        << i;
+  }
+  std::string names;
+  for (int i = 0; i < kContainers; ++i) absl::StrAppend(&names, " e2e-metrics-", i);
+  ASSERT_EQ(stack_->Docker("rm -f" + names).exit_code, 0);
+  CommandResult after = stack_->Shell(scrape);
+  ASSERT_EQ(after.exit_code, 0);
+  for (const std::string& id : ids) {
+    EXPECT_THAT(after.out, ::testing::Not(HasSubstr(id)));
+  }
+}
+
 
 }  // namespace
 }  // namespace berth::e2e

@@ -122,24 +122,37 @@ bool IsDefaultHostConfigValue(const std::string& key, const Json& v) {
     rest.erase("Name");
     return (name.empty() || name == "no") && IsZero(rest);
   }
-  if (key == "LogConfig") {
-    std::string type = v.is_object() && v.contains("Type") && v["Type"].is_string()
-                           ? v["Type"].get<std::string>()
-                           : "";
-    Json rest = v.is_object() ? v : Json::object();
-    rest.erase("Type");
-    return (type.empty() || type == "json-file") && IsZero(rest);
-  }
   if (key == "Isolation") return v == "default";
   if (key == "CgroupnsMode" || key == "IpcMode") return v == "private";
   return false;
+}
+
+// HostConfig.LogConfig {Type, Config: {option: value}}; runtimed decides
+// which drivers and options it honours (spec/log_options.h).
+absl::Status ParseLogConfig(const Json& lc, v1::LogConfig* out) {
+  if (lc.is_null()) return absl::OkStatus();
+  if (!lc.is_object()) return WrongType("HostConfig.LogConfig", "an object");
+  std::string type;
+  if (absl::Status s = GetString(lc, "Type", &type, "HostConfig.LogConfig."); !s.ok()) return s;
+  out->set_type(type);
+  for (const auto& [key, value] : lc.items()) {
+    if (key == "Type") continue;
+    if (key != "Config") return Unsupported("HostConfig.LogConfig." + key);
+    if (value.is_null()) continue;
+    if (!value.is_object()) return WrongType("HostConfig.LogConfig.Config", "an object of strings");
+    for (const auto& [option, v] : value.items()) {
+      if (!v.is_string()) return WrongType("HostConfig.LogConfig.Config", "an object of strings");
+      (*out->mutable_options())[option] = v.get<std::string>();
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
   if (hc.is_null()) return absl::OkStatus();
   if (!hc.is_object()) return WrongType("HostConfig", "an object");
   static const std::set<std::string> kHandled = {"AutoRemove", "NetworkMode", "PortBindings",
-                                                  "ConsoleSize",
+                                                  "ConsoleSize", "LogConfig",
                                                   // Written by the CLI itself, not the daemon.
                                                   "ContainerIDFile"};
   bool auto_remove = false;
@@ -154,6 +167,11 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
   if (absl::Status s = ParseSecurityOptions(hc, config->mutable_security()); !s.ok()) return s;
   if (absl::Status s = ParseResources(hc, config->mutable_resources()); !s.ok()) return s;
   if (absl::Status s = ParseMountOptions(hc, config); !s.ok()) return s;
+  if (hc.contains("LogConfig")) {
+    if (absl::Status s = ParseLogConfig(hc["LogConfig"], config->mutable_log_config()); !s.ok()) {
+      return s;
+    }
+  }
   if (hc.contains("ConsoleSize") && !hc["ConsoleSize"].is_null()) {
     const Json& cs = hc["ConsoleSize"];
     if (!cs.is_array() || cs.size() != 2 || !cs[0].is_number_unsigned() ||

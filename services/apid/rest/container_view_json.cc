@@ -130,7 +130,13 @@ OJson HostConfigJson(const v1::ContainerConfig& config) {
   OJson hc;
   hc["Binds"] = nullptr;
   hc["ContainerIDFile"] = "";
-  hc["LogConfig"] = {{"Type", "json-file"}, {"Config", OJson::object()}};
+  OJson log_options = OJson::object();  // sorted, as Go prints a map
+  const std::map<std::string, std::string> sorted(config.log_config().options().begin(),
+                                                  config.log_config().options().end());
+  for (const auto& [option, value] : sorted) log_options[option] = value;
+  hc["LogConfig"] = {
+      {"Type", config.log_config().type().empty() ? "json-file" : config.log_config().type()},
+      {"Config", log_options}};
   hc["NetworkMode"] = config.network_mode().empty() ? "bridge" : config.network_mode();
   hc["PortBindings"] = PortBindingsJson(config);
   hc["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};

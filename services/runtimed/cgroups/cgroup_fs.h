@@ -24,6 +24,7 @@ absl::Status RemoveCgroupDir(const std::string& path);
 std::unique_ptr<CgroupManager> NewV1Manager(const Layout& layout, const std::string& parent,
                                             const std::string& id);
 std::unique_ptr<CgroupManager> NewV2Manager(const Layout& layout, const std::string& parent,
-                                            const std::string& id);
+                                            const std::string& id,
+                                            DeviceProgramAttacher attach_devices);
 
 }  // namespace berth::runtimed::cgroups::internal

@@ -15,6 +15,7 @@
 #include "common/fs/fs.h"
 #include "common/status/status.h"
 #include "services/runtimed/cgroups/cgroup_fs.h"
+#include "services/runtimed/cgroups/device_program.h"
 
 namespace berth::runtimed::cgroups {
 
@@ -59,8 +60,12 @@ absl::StatusOr<Layout> DetectHostLayout() {
 }
 
 std::unique_ptr<CgroupManager> NewCgroupManager(const Layout& layout, const std::string& parent,
-                                                const std::string& id) {
-  if (layout.version == Version::kV2) return internal::NewV2Manager(layout, parent, id);
+                                                const std::string& id,
+                                                DeviceProgramAttacher attach_devices) {
+  if (layout.version == Version::kV2) {
+    if (attach_devices == nullptr) attach_devices = AttachDeviceProgram;
+    return internal::NewV2Manager(layout, parent, id, std::move(attach_devices));
+  }
   return internal::NewV1Manager(layout, parent, id);
 }
 

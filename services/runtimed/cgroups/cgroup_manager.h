@@ -11,9 +11,11 @@
 // apply a live update.
 #pragma once
 
+#include <linux/bpf.h>
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -120,8 +122,9 @@ class CgroupManager {
   // cgroup.subtree_control).
   virtual absl::Status Create() = 0;
   // Deny all then allow each rule ("c 1:3 rwm"); {"a *:* rwm"} leaves every
-  // device allowed. FailedPrecondition where device control is unavailable
-  // (v2: it is an eBPF program Berth does not load yet).
+  // device allowed. v1 writes devices.deny/allow; v2 attaches an eBPF device
+  // program (device_filter.h). FailedPrecondition where device control is
+  // unavailable.
   virtual absl::Status ApplyDevices(const std::vector<std::string>& rules) = 0;
   // Writes every set limit; also a live update. FailedPrecondition naming the
   // limit when its controller or file is missing.
@@ -135,9 +138,16 @@ class CgroupManager {
   virtual absl::Status Remove() = 0;
 };
 
-// The cgroupfs driver for `layout` addressing `<root>/<parent>/<id>`.
+// Loads a device program and attaches it to a v2 cgroup directory
+// (device_program.h); a seam so the v2 driver is testable on a fake tree.
+using DeviceProgramAttacher =
+    std::function<absl::Status(const std::string& cgroup_dir, const std::vector<bpf_insn>& program)>;
+
+// The cgroupfs driver for `layout` addressing `<root>/<parent>/<id>`; the v2
+// driver confines devices through `attach_devices`.
 std::unique_ptr<CgroupManager> NewCgroupManager(const Layout& layout, const std::string& parent,
-                                                const std::string& id);
+                                                const std::string& id,
+                                                DeviceProgramAttacher attach_devices = nullptr);
 
 // Helpers shared by the drivers (exposed for tests).
 // "key value" lines → map (memory.stat, cpu.stat, memory.events).

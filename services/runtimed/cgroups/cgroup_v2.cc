@@ -9,6 +9,7 @@
 #include "common/fs/fs.h"
 #include "common/status/status.h"
 #include "services/runtimed/cgroups/cgroup_fs.h"
+#include "services/runtimed/cgroups/device_filter.h"
 
 namespace berth::runtimed::cgroups::internal {
 namespace {
@@ -35,8 +36,12 @@ void ParseIoStat(const std::string& text, Stats* s) {
 
 class V2Manager : public CgroupManager {
  public:
-  V2Manager(const Layout& layout, const std::string& parent, const std::string& id)
-      : root_(layout.unified), parent_(parent), dir_(absl::StrCat(root_, "/", parent, "/", id)) {}
+  V2Manager(const Layout& layout, const std::string& parent, const std::string& id,
+            DeviceProgramAttacher attach_devices)
+      : root_(layout.unified),
+        parent_(parent),
+        dir_(absl::StrCat(root_, "/", parent, "/", id)),
+        attach_devices_(std::move(attach_devices)) {}
 
   Version version() const override { return Version::kV2; }
   std::vector<std::string> paths() const override { return {dir_}; }
@@ -83,11 +88,22 @@ class V2Manager : public CgroupManager {
     return fs::MakeDirs(dir_);
   }
 
+  // v2 has no devices.allow: the rules become an eBPF device program on the
+  // container's cgroup, denying every device no rule allows.
   absl::Status ApplyDevices(const std::vector<std::string>& rules) override {
     if (rules == std::vector<std::string>{"a *:* rwm"}) return absl::OkStatus();
-    return absl::FailedPreconditionError(
-        "cgroup v2 device control (an eBPF program) is not implemented yet: the container's "
-        "device access cannot be confined on this host");
+    std::vector<DeviceRule> parsed;
+    for (const std::string& rule : rules) {
+      BERTH_ASSIGN_OR_RETURN(DeviceRule r, ParseDeviceRule(rule));
+      parsed.push_back(r);
+    }
+    absl::Status attached = attach_devices_(dir_, BuildDeviceFilter(parsed));
+    if (!attached.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cgroup v2 device control: ", attached.message(),
+          " (the container's device access cannot be confined on this host)"));
+    }
+    return absl::OkStatus();
   }
 
   absl::Status ApplyLimits(const Limits& l) override {
@@ -175,13 +191,15 @@ class V2Manager : public CgroupManager {
   std::string root_;
   std::string parent_;
   std::string dir_;
+  DeviceProgramAttacher attach_devices_;
 };
 
 }  // namespace
 
 std::unique_ptr<CgroupManager> NewV2Manager(const Layout& layout, const std::string& parent,
-                                            const std::string& id) {
-  return std::make_unique<V2Manager>(layout, parent, id);
+                                            const std::string& id,
+                                            DeviceProgramAttacher attach_devices) {
+  return std::make_unique<V2Manager>(layout, parent, id, std::move(attach_devices));
 }
 
 }  // namespace berth::runtimed::cgroups::internal

@@ -214,7 +214,7 @@ void ShimServer::HandleAttachFrames(int fd, Conn& conn) {
 }
 
 void ShimServer::Finish() {
-  if (log_.valid() && fsync(log_.get()) != 0) spdlog::warn("container={} fsync log", config_.id);
+  if (log_.has_value() && !log_->Sync().ok()) spdlog::warn("container={} fsync log", config_.id);
   // Attachers first: their connection closing is how they learn the end, and
   // all output must reach them before that.
   std::vector<int> waiters;

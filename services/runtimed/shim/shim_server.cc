@@ -254,8 +254,10 @@ absl::StatusOr<pid_t> ShimServer::CreateContainer() {
   epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
   // An exec has no log: its output goes only to its attachers.
   if (!config_.log_path.empty()) {
-    log_.reset(open(config_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
-    if (!log_.valid()) return ErrnoToStatus(errno, "open log");
+    absl::StatusOr<logs::RotatingLogFile> log =
+        logs::RotatingLogFile::Open(config_.log_path, config_.log_rotation);
+    if (!log.ok()) return log.status();
+    log_ = *std::move(log);
   }
   if (!signal_.valid() || !epoll_.valid()) {
     return ErrnoToStatus(errno, "set up shim");
@@ -366,14 +368,14 @@ void ShimServer::ReadOutput(int fd, FrameType stream) {
     return;
   }
   std::string chunk(buf, static_cast<size_t>(n));
-  if (log_.valid()) {
+  if (log_.has_value()) {
     const char* name = stream == kFrameStdout ? "stdout" : "stderr";
     std::string lines;
     for (const auto& line : logs::SplitChunk(name, chunk, NowUnixNano())) {
       lines += logs::EncodeLine(line);
     }
-    if (write(log_.get(), lines.data(), lines.size()) < 0) {
-      spdlog::warn("container={} write log: {}", config_.id, std::strerror(errno));
+    if (absl::Status written = log_->Append(lines); !written.ok()) {
+      spdlog::warn("container={} {}", config_.id, written.ToString());
     }
   }
   std::string frame = EncodeFrame(stream, chunk);

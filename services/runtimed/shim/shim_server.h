@@ -8,12 +8,14 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/fs/fs.h"
 #include "services/runtimed/cgroups/cgroup_manager.h"
+#include "services/runtimed/logs/rotating_log.h"
 #include "services/runtimed/shim/protocol.h"
 #include "services/runtimed/spec/shim_config.h"
 
@@ -88,7 +90,7 @@ class ShimServer {
   fs::ScopedFd child_sync_;
   fs::ScopedFd join_;  // exec: pidfd of the container's init
   absl::Status OpenJoinTarget();
-  fs::ScopedFd log_;
+  std::optional<logs::RotatingLogFile> log_;  // none for an exec
   // Container stdio, shim side. With a tty, stdout_ is the pty master and
   // stdin_ a dup of it (epoll tracks the two directions separately).
   fs::ScopedFd stdin_, stdout_, stderr_;

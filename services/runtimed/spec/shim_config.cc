@@ -123,6 +123,8 @@ std::string ToJson(const ShimConfig& c) {
       {"shim",
        {{"socket", c.socket_path},
         {"log", c.log_path},
+        {"log_max_size", c.log_rotation.max_size},
+        {"log_max_files", c.log_rotation.max_files},
         {"exit", c.exit_path},
         {"cgroup_parent", c.cgroup_parent}}},
   };
@@ -169,6 +171,8 @@ absl::StatusOr<ShimConfig> FromJson(const std::string& text) {
     const json& s = j.at("shim");
     c.socket_path = s.at("socket").get<std::string>();
     c.log_path = s.at("log").get<std::string>();
+    c.log_rotation.max_size = s.value("log_max_size", int64_t{0});
+    c.log_rotation.max_files = s.value("log_max_files", 1);
     c.exit_path = s.at("exit").get<std::string>();
     c.cgroup_parent = s.value("cgroup_parent", "");
     if (j.contains("join")) {

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/runtimed/cgroups/cgroup_manager.h"
+#include "services/runtimed/logs/rotating_log.h"
 #include "services/runtimed/spec/rlimits.h"
 
 namespace berth::runtimed::spec {
@@ -89,6 +90,7 @@ struct ShimConfig {
   // Where the shim keeps things.
   std::string socket_path;
   std::string log_path;           // Docker json-file log
+  logs::RotationPolicy log_rotation;  // --log-opt max-size / max-file
   std::string exit_path;          // exit.json
   std::string cgroup_parent = "berth";  // "" disables cgroups
 

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "services/runtimed/spec/log_options.h"
 #include "services/runtimed/volumes/mount_resolver.h"
 
 namespace berth::runtimed::spec {
@@ -79,6 +80,9 @@ absl::StatusOr<ShimConfig> BuildShimConfig(const v1::Container& record, const Pa
   c.resolv_conf_file = paths.ResolvConfFile(id);
   c.socket_path = paths.ShimSocket(id);
   c.log_path = paths.LogFile(id);
+  absl::StatusOr<logs::RotationPolicy> rotation = BuildLogRotation(config.log_config());
+  if (!rotation.ok()) return rotation.status();
+  c.log_rotation = *rotation;
   c.exit_path = paths.ExitFile(id);
   return c;
 }

@@ -111,6 +111,23 @@ TEST(ParseCreateBodyTest, SeccompProfileContentTravelsAndBadOptionsAreRefused) {
   EXPECT_EQ(ParseCreateBody(body.dump()).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ParseCreateBodyTest, LogConfigTravelsForRuntimedToValidate) {
+  Json body = Json::parse(testing::kRunRmBody);
+  body["HostConfig"]["LogConfig"] = {{"Type", ""}, {"Config", {{"max-size", "10m"}, {"max-file", "3"}}}};
+  auto c = ParseCreateBody(body.dump());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->log_config().type(), "");
+  EXPECT_EQ(c->log_config().options().at("max-size"), "10m");
+  EXPECT_EQ(c->log_config().options().at("max-file"), "3");
+
+  body["HostConfig"]["LogConfig"]["Config"] = {{"max-size", 10}};
+  EXPECT_EQ(ParseCreateBody(body.dump()).status().message(),
+            "invalid value for HostConfig.LogConfig.Config: expected an object of strings");
+  body["HostConfig"]["LogConfig"] = {{"Type", "json-file"}, {"Extra", 1}};
+  EXPECT_EQ(ParseCreateBody(body.dump()).status().message(),
+            "HostConfig.LogConfig.Extra is not supported yet");
+}
+
 TEST(ParseCreateBodyTest, UnknownZeroFieldsAndDockerPySparseBodyAreFine) {
   auto c = ParseCreateBody(
       R"({"Tty":false,"OpenStdin":false,"StdinOnce":false,"AttachStdin":false,)"

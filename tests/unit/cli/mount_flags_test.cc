@@ -71,16 +71,5 @@ TEST(MountFlagsTest, MountRefusals) {
               HasSubstr("target is required"));
 }
 
-TEST(MountFlagsTest, ByteSizes) {
-  EXPECT_EQ(*ParseByteSize("512"), 512);
-  EXPECT_EQ(*ParseByteSize("1k"), 1024);
-  EXPECT_EQ(*ParseByteSize("1.5m"), 1536 * 1024);
-  EXPECT_EQ(*ParseByteSize("2GiB"), int64_t{2} << 30);
-  EXPECT_EQ(*ParseByteSize("3gb"), int64_t{3} << 30);
-  EXPECT_FALSE(ParseByteSize("").ok());
-  EXPECT_FALSE(ParseByteSize("m").ok());
-  EXPECT_FALSE(ParseByteSize("1x").ok());
-}
-
 }  // namespace
 }  // namespace berth::cli

@@ -6,19 +6,6 @@
 namespace berth::cli {
 namespace {
 
-TEST(ResourceFlagsTest, SizesUseDockersBinaryUnits) {
-  EXPECT_EQ(*ParseRamSize("32m"), 32 << 20);
-  EXPECT_EQ(*ParseRamSize("32MB"), 32 << 20);
-  EXPECT_EQ(*ParseRamSize("1g"), int64_t{1} << 30);
-  EXPECT_EQ(*ParseRamSize("512k"), 512 << 10);
-  EXPECT_EQ(*ParseRamSize("100"), 100);
-  EXPECT_EQ(*ParseRamSize("1.5k"), 1536);
-  EXPECT_FALSE(ParseRamSize("").ok());
-  EXPECT_FALSE(ParseRamSize("m").ok());
-  EXPECT_FALSE(ParseRamSize("32x").ok());
-  EXPECT_FALSE(ParseRamSize("-1").ok());
-}
-
 TEST(ResourceFlagsTest, CpusAreNanoCpus) {
   EXPECT_EQ(*ParseNanoCpus("0.5"), 500000000);
   EXPECT_EQ(*ParseNanoCpus("2"), 2000000000);

@@ -217,5 +217,18 @@ TEST(BuildSecuritySpecTest, BadValuesRefused) {
   EXPECT_THAT(std::string(s.status().message()), ::testing::HasSubstr("/missing.json"));
 }
 
+TEST(BuildRunPlanTest, LogOptsAreKeyValuePairsForTheDaemon) {
+  RunFlags f = Flags("busybox");
+  f.log_driver = "json-file";
+  f.log_opts = {"max-size=10m", "max-file=3", "bare"};
+  RunPlan plan = MustPlan(f);
+  EXPECT_EQ(plan.spec.log_driver, "json-file");
+  EXPECT_EQ(plan.spec.log_options,
+            (std::map<std::string, std::string>{{"max-size", "10m"}, {"max-file", "3"}, {"bare", ""}}));
+  f.log_driver = "none";
+  EXPECT_EQ(BuildRunPlan(f, std::nullopt, NoEnv).status().message(),
+            "invalid logging opts for driver none");
+}
+
 }  // namespace
 }  // namespace berth::cli

@@ -263,12 +263,35 @@ TEST_F(V2DriverTest, LimitsUseTheUnifiedFilesAndConversions) {
   EXPECT_EQ(Get("berth/c1/cpuset.cpus"), "0");
 }
 
+TEST_F(V2DriverTest, DevicesBecomeAProgramOnTheContainersCgroup) {
+  std::string attached_to;
+  size_t instructions = 0;
+  auto manager = NewCgroupManager(V2Layout(), "berth", "c1",
+                                  [&](const std::string& dir, const std::vector<bpf_insn>& program) {
+                                    attached_to = dir;
+                                    instructions = program.size();
+                                    return absl::OkStatus();
+                                  });
+  ASSERT_TRUE(manager->ApplyDevices({"c 1:3 rwm", "c 1:5 rwm"}).ok());
+  EXPECT_EQ(attached_to, root_ + "/berth/c1");
+  EXPECT_GT(instructions, 8u);
+  // Every device allowed: no program at all.
+  attached_to.clear();
+  ASSERT_TRUE(manager->ApplyDevices({"a *:* rwm"}).ok());
+  EXPECT_EQ(attached_to, "");
+  EXPECT_EQ(manager->ApplyDevices({"x 1:3 rwm"}).code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(V2DriverTest, DevicesAndOomDisableAreRefusedClearly) {
   Put("berth/c1/memory.max");
-  auto manager = NewCgroupManager(V2Layout(), "berth", "c1");
+  auto manager = NewCgroupManager(V2Layout(), "berth", "c1",
+                                  [](const std::string&, const std::vector<bpf_insn>&) {
+                                    return absl::PermissionDeniedError("bpf: Operation not permitted");
+                                  });
   absl::Status devices = manager->ApplyDevices({"c 1:3 rwm"});
   EXPECT_EQ(devices.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(devices.message()), ::testing::HasSubstr("eBPF"));
+  EXPECT_THAT(std::string(devices.message()), ::testing::HasSubstr("cgroup v2 device control"));
+  EXPECT_THAT(std::string(devices.message()), ::testing::HasSubstr("Operation not permitted"));
   EXPECT_TRUE(manager->ApplyDevices({"a *:* rwm"}).ok());
   Limits l;
   l.oom_kill_disable = true;

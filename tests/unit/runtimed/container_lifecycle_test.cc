@@ -11,6 +11,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/runtimed/container_manager.h"
+#include "services/runtimed/logs/json_log.h"
+#include "services/runtimed/logs/rotating_log.h"
 #include "services/runtimed/testing/fake_shim_runtime.h"
 
 namespace berth::runtimed {
@@ -119,6 +121,15 @@ TEST_F(LifecycleTest, ExitIsRecordedWithCodeAndFinishedTime) {
   EXPECT_EQ(state.pid(), 0);
   EXPECT_TRUE(state.oom_killed());
   EXPECT_EQ(Nanos(state.finished_at()), absl::ToUnixNanos(clock_->Now()));
+  // The kill is an event of its own, before the die it caused (Docker's order).
+  std::vector<std::string> actions;
+  manager_->events().Stream(
+      1, 0, [&](const EventRecord& e) {
+        actions.push_back(e.action);
+        return true;
+      },
+      [] { return true; });
+  EXPECT_THAT(actions, ElementsAre("create", "start", "oom", "die"));
   EXPECT_EQ(Nanos(state.finished_at()) - Nanos(state.started_at()), 5'000'000'000);
   // The exit is on disk: a restarted manager knows it without any shim.
   OpenManager();
@@ -362,6 +373,68 @@ TEST_F(LifecycleTest, ResizeNeedsARunningTtyContainer) {
   ASSERT_TRUE(Start(kId).ok());
   ASSERT_TRUE(manager_->ResizeContainer(kId, 24, 80).ok());  // no tty: a no-op
   EXPECT_THAT(shims_->Calls(), Not(Contains("resize " + kId + " 24 80")));
+}
+
+}  // namespace
+}  // namespace berth::runtimed
+
+namespace berth::runtimed {
+namespace {
+
+// `logs` spans the rotated files (--log-opt max-size/max-file), oldest
+// first, for a whole read, a tail and a follow across a rotation.
+class RotatedLogsTest : public LifecycleTest {
+ protected:
+  std::string LogPath() { return dir_ + "/state/containers/" + kId + "/" + kId + "-json.log"; }
+  static std::string Entry(const std::string& text) {
+    return logs::EncodeLine(logs::LogLine{"stdout", text + "\n", 1});
+  }
+  std::vector<std::string> Logs(LogsRequest request, const std::function<void()>& between = {}) {
+    request.container = kId;
+    std::vector<std::string> lines;
+    absl::Status s = manager_->ContainerLogs(
+        request,
+        [&](const logs::LogLine& line) {
+          lines.push_back(line.data.substr(0, line.data.size() - 1));
+          if (between && lines.size() == 1) between();
+          return true;
+        },
+        [] { return false; });
+    EXPECT_TRUE(s.ok()) << s;
+    return lines;
+  }
+};
+
+TEST_F(RotatedLogsTest, WholeLogAndTailSpanRotatedFiles) {
+  Create(kId);
+  auto log = logs::RotatingLogFile::Open(LogPath(), {.max_size = 160, .max_files = 3});
+  ASSERT_TRUE(log.ok()) << log.status();
+  for (int i = 1; i <= 7; ++i) ASSERT_TRUE(log->Append(Entry("line " + std::to_string(i))).ok());
+  ASSERT_TRUE(std::filesystem::exists(LogPath() + ".1"));
+  // Two entries (77 bytes each) per file, three files: 1 and 2 are gone.
+  EXPECT_THAT(Logs({}), ElementsAre("line 3", "line 4", "line 5", "line 6", "line 7"));
+  LogsRequest tail;
+  tail.tail = 3;
+  EXPECT_THAT(Logs(tail), ElementsAre("line 5", "line 6", "line 7"));
+}
+
+TEST_F(RotatedLogsTest, FollowCarriesOnAcrossARotation) {
+  Create(kId);
+  ASSERT_TRUE(Start(kId).ok());
+  auto log = logs::RotatingLogFile::Open(LogPath(), {.max_size = 200, .max_files = 2});
+  ASSERT_TRUE(log.ok());
+  ASSERT_TRUE(log->Append(Entry("before")).ok());
+  LogsRequest follow;
+  follow.follow = true;
+  // Once the follower has the first line: rotate (the next entry does not
+  // fit), write into the new file, and end the container.
+  std::vector<std::string> lines = Logs(follow, [&] {
+    ASSERT_TRUE(log->Append(Entry("still old")).ok());
+    ASSERT_TRUE(log->Append(Entry("after rotation")).ok());
+    ASSERT_TRUE(std::filesystem::exists(LogPath() + ".1"));
+    ASSERT_TRUE(shims_->Exit(kId, 0).ok());
+  });
+  EXPECT_THAT(lines, ElementsAre("before", "still old", "after rotation"));
 }
 
 }  // namespace

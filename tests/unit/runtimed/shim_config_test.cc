@@ -27,6 +27,7 @@ TEST(ShimConfigTest, JsonRoundTrip) {
   c.resolv_conf_file = "/f/resolv.conf";
   c.socket_path = "/s.sock";
   c.log_path = "/l";
+  c.log_rotation = {.max_size = 10 << 20, .max_files = 3};
   c.exit_path = "/e";
   c.cgroup_parent = "berth-test";
   c.security.capabilities = {"CAP_CHOWN", "CAP_KILL"};
