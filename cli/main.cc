@@ -11,6 +11,7 @@
 #include "cli/commands/commands.h"
 #include "cli/commands/client.h"
 #include "cli/commands/networks.h"
+#include "cli/commands/image_store.h"
 #include "common/version/build_info.h"
 
 namespace {
@@ -360,6 +361,7 @@ int main(int argc, char** argv) {
   AddExecCommand(app, global, options, action);
   AddVolumeCommands(app, global, options, action);
   berth::cli::AddNetworkCommands(app, global, action);
+  berth::cli::AddImageStoreCommands(app, global, action);
 
   try {
     app.parse(argc, argv);

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "cli/commands/client.h"
 #include "cli/commands/commands.h"
+#include "cli/commands/registry_auth.h"
 #include "cli/format.h"
 
 namespace berth::cli {
@@ -189,6 +190,12 @@ int RunPull(const GlobalOptions& global, const std::string& image) {
   grpc::ClientContext context;  // a pull takes as long as the download
   berth::v1::PullImageRequest request;
   request.set_reference(image);
+  absl::StatusOr<std::string> auth = RegistryAuthFor(RegistryKeyOfImage(image));
+  if (!auth.ok()) {
+    std::cerr << "berth: " << auth.status().message() << std::endl;
+    return kExitError;
+  }
+  request.set_registry_auth(*auth);  // Docker's X-Registry-Auth, from config.json
   auto reader = client.stub().PullImage(&context, request);
   return PrintProgress(client, reader);
 }
@@ -198,6 +205,12 @@ int RunPush(const GlobalOptions& global, const std::string& image) {
   grpc::ClientContext context;
   berth::v1::PushImageRequest request;
   request.set_reference(image);
+  absl::StatusOr<std::string> auth = RegistryAuthFor(RegistryKeyOfImage(image));
+  if (!auth.ok()) {
+    std::cerr << "berth: " << auth.status().message() << std::endl;
+    return kExitError;
+  }
+  request.set_registry_auth(*auth);
   auto reader = client.stub().PushImage(&context, request);
   return PrintProgress(client, reader);
 }

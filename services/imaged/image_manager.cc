@@ -207,6 +207,7 @@ Image ImageManager::ToImage(const metadata::ImageRecord& record) const {
   Image image;
   image.id = record.id;
   image.repo_tags = images_.TagsOf(record.id);
+  image.repo_digests = record.repo_digests;
   image.created = record.config.created;
   image.size = record.size;
   image.config = record.config.config;

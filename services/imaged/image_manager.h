@@ -28,6 +28,7 @@
 #include "services/imaged/metadata/image_store.h"
 #include "services/imaged/metrics.h"
 #include "services/imaged/paths.h"
+#include "services/imaged/registry/manifest.h"
 #include "services/imaged/registry/registry_client.h"
 #include "services/imaged/registry/registry_config.h"
 #include "services/imaged/snapshots/snapshot_store.h"
@@ -49,12 +50,19 @@ struct ImageManagerOptions {
   layers::UnpackLimits limits;
   // Which registries pulls and pushes may contact, mirrors, plain-HTTP hosts.
   registry::RegistryOptions registry;
+  // Layers one pull downloads at once (dockerd's max-concurrent-downloads).
+  int max_concurrent_downloads = 3;
+  // Tries per layer blob on transient errors (dockerd's max-download-attempts),
+  // waiting attempt × backoff between them (dockerd: 5 s).
+  int download_attempts = 5;
+  absl::Duration download_retry_backoff = absl::Seconds(5);
 };
 
 // An image as callers see it (mirrors berth.v1.Image).
 struct Image {
   std::string id;
   std::vector<std::string> repo_tags;  // familiar form, sorted
+  std::vector<std::string> repo_digests;  // "name@sha256:..." (pulled by, pushed as)
   absl::Time created = absl::UnixEpoch();
   int64_t size = 0;
   metadata::ImageConfig config;
@@ -109,6 +117,42 @@ struct RegistryRequest {
 struct RemoveResult {
   std::vector<std::string> untagged;  // familiar tags removed
   std::vector<std::string> deleted;   // image id, then deleted layer chain ids
+};
+
+// What `docker load` did: per image "busybox:latest" (a tag loaded) or the
+// image id (an untagged image), and the layers read, for progress lines.
+struct LoadResult {
+  std::vector<std::string> tags;
+  std::vector<std::string> untagged_ids;
+  struct Layer {
+    std::string diff_id;
+    int64_t size = 0;  // bytes of the layer as stored in the archive
+  };
+  std::vector<Layer> layers;
+};
+
+// One line of `docker history` (newest first).
+struct HistoryItem {
+  std::string id;  // the image id this step produced, or "<missing>"
+  absl::Time created = absl::UnixEpoch();
+  std::string created_by;
+  std::vector<std::string> tags;
+  int64_t size = 0;  // the step's layer (0 for an empty layer)
+  std::string comment;
+};
+
+// `docker image prune` filters.
+struct PruneOptions {
+  bool all = false;  // dangling=false: every unused image, not just untagged ones
+  std::optional<absl::Time> until;           // only images created before
+  std::vector<std::string> labels;           // "key" or "key=value": must match
+  std::vector<std::string> without_labels;   // label!=: must not match
+};
+
+struct PruneResult {
+  std::vector<std::string> untagged;
+  std::vector<std::string> deleted;  // image ids and layer chain ids
+  int64_t space_reclaimed = 0;       // bytes of the layers and blobs removed
 };
 
 class ImageManager {
@@ -168,6 +212,32 @@ class ImageManager {
   // `docker login`: checks `registry_auth` against the registry's /v2/
   // (Unauthenticated when refused). Stores nothing.
   absl::Status Login(const std::string& server, const std::string& registry_auth);
+
+  // `docker save` (image_archive.cc): writes `refs` as one tar in both the
+  // `docker save` layout (manifest.json, repositories) and the OCI image
+  // layout (index.json, oci-layout, blobs/sha256/...), sharing the blobs.
+  // A name without a tag saves every tag of that repository; an id, none.
+  // NotFound for an unknown reference.
+  absl::Status Save(const std::vector<std::string>& refs, const layers::TarSink& sink) const;
+
+  // `docker load` (image_archive.cc): reads a tar in either layout (the
+  // `docker save` manifest.json wins when both are present), verifies every
+  // config and layer (digests, diff ids) and publishes all images in one step.
+  // InvalidArgument for a malformed or hostile archive; nothing is stored then.
+  absl::StatusOr<LoadResult> Load(const ChunkReader& reader);
+
+  // `docker history` (image_history.cc), newest step first.
+  absl::StatusOr<std::vector<HistoryItem>> History(const std::string& ref) const;
+
+  // `docker image prune` (image_prune.cc): removes unused images (no
+  // snapshot, i.e. no container, uses them), then unreferenced layers and blobs.
+  absl::StatusOr<PruneResult> Prune(const PruneOptions& options);
+
+  // `docker search` (image_search.cc): repositories of the registry `term`
+  // names ("127.0.0.1:5000/busy") from its /v2/_catalog whose path contains
+  // the rest of the term; "host/repo" names, at most `limit` (0 = 25).
+  absl::StatusOr<std::vector<std::string>> Search(const std::string& term, int limit,
+                                                  const std::string& registry_auth);
 
   // All images, sorted by id. Without `all`, intermediate images (untagged
   // parents of another image: a build's steps) are left out, as `docker images` does.
@@ -238,7 +308,47 @@ class ImageManager {
   absl::StatusOr<Image> PublishDerived(const DerivedImageOptions& options,
                                        const std::string& parent_id, const NewLayer* layer);
 
-  // Pull and push helpers (image_pull.cc, image_push.cc).
+  // A layer received (pulled, loaded) and unpacked in tmp/, not yet published.
+  struct ReceivedLayer {
+    std::unique_ptr<content::BlobWriter> blob;
+    layers::StagedLayer staged;
+    layers::LayerRecord record;
+  };
+  // An image whose config is verified and whose layers are stored or staged.
+  struct StagedImage {
+    std::string id;
+    std::string config_bytes;
+    metadata::OciImage config;
+    std::vector<std::string> chain_ids;
+    std::vector<std::string> tags;  // familiar tags to set
+    std::string repo_digest;        // "name@sha256:..." or ""
+  };
+  using BlobSink = std::function<absl::Status(const char* data, size_t size)>;
+  // Receives layer `index` of `config`: `produce` feeds the blob's bytes to
+  // its sink; they are stored (hashed) and unpacked with overlay whiteouts in
+  // one pass. DataLoss when the blob's digest is not `expected_digest` (if
+  // given) or it unpacks to another diff id than the config's.
+  absl::StatusOr<ReceivedLayer> ReceiveLayer(const std::function<absl::Status(const BlobSink&)>& produce,
+                                             const std::string& expected_digest,
+                                             const std::string& diff_id,
+                                             const std::string& chain_id,
+                                             const std::string& parent_chain_id);
+  // Publishes staged images in one locked step: config blobs, the layers not
+  // stored yet, the records, the tags. On error, GCs what it published.
+  absl::Status PublishStaged(const std::vector<StagedImage>& images,
+                             std::vector<ReceivedLayer>& received);
+  // Chain ids of `diff_ids`, and which of them are stored.
+  std::vector<std::string> ChainIds(const std::vector<std::string>& diff_ids) const;
+  bool HasLayer(const std::string& chain_id) const;
+
+  // Pull and push helpers (image_pull.cc, image_push.cc). PullLayer receives
+  // layer `index` with retries on transient errors.
+  absl::StatusOr<ReceivedLayer> PullLayer(registry::RegistryClient& client,
+                                          const RegistryRequest& request,
+                                          const registry::Descriptor& layer,
+                                          const std::string& diff_id,
+                                          const std::vector<std::string>& chain_ids, size_t index,
+                                          const registry::CancelCheck& stop);
   absl::StatusOr<Image> PullUnlocked(const RegistryRequest& request);
   absl::StatusOr<std::string> PushUnlocked(const RegistryRequest& request);
 

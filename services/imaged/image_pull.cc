@@ -10,18 +10,20 @@
 //  3. for each layer not stored yet: stream the blob into tmp/ingest-* (hashed)
 //     and, through a socket pair, into the unpacker writing tmp/layer-*/diff
 //     (one pass); then check the blob digest, the size and the diff id;
-//  4. under the lock: publish blobs, layers, the config, the image record and
-//     last the tag.
-#include <sys/socket.h>
-#include <unistd.h>
-
+//  4. under the lock (PublishStaged, image_receive.cc): publish blobs, layers,
+//     the config, the image record (with its repo digest) and last the tag.
+#include <algorithm>
+#include <atomic>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include <prometheus/counter.h>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "common/fs/fs.h"
 #include "common/status/status.h"
 #include "services/imaged/image_manager.h"
@@ -45,27 +47,49 @@ void Report(const RegistryRequest& request, std::string id, std::string status,
   if (request.progress) request.progress({std::move(id), std::move(status), current, total});
 }
 
-absl::Status SendAll(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoToStatus(errno, "feeding the unpacker");
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return absl::OkStatus();
-}
-
-// A layer downloaded and unpacked into tmp/, waiting to be published.
-struct PulledLayer {
-  std::unique_ptr<content::BlobWriter> blob;
-  layers::StagedLayer staged;
-  layers::LayerRecord record;
-};
-
 }  // namespace
+
+absl::StatusOr<ImageManager::ReceivedLayer> ImageManager::PullLayer(
+    registry::RegistryClient& client, const RegistryRequest& request,
+    const registry::Descriptor& layer, const std::string& diff_id,
+    const std::vector<std::string>& chain_ids, size_t index, const registry::CancelCheck& stop) {
+  const std::string short_id = ShortId(layer.digest);
+  for (int attempt = 1;; ++attempt) {
+    int64_t last_report = 0;
+    auto fetch = [&](const BlobSink& sink) {
+      return client.FetchBlob(layer.digest, layer.size, sink, [&](int64_t done) {
+        // About one progress line per 512 KiB, like Docker's rate.
+        if (done - last_report >= 512 * 1024 || done == layer.size) {
+          last_report = done;
+          Report(request, short_id, "Downloading", done, layer.size);
+        }
+      });
+    };
+    absl::StatusOr<ReceivedLayer> received =
+        ReceiveLayer(fetch, layer.digest, diff_id, chain_ids[index],
+                     index == 0 ? "" : chain_ids[index - 1]);
+    if (received.ok()) {
+      Report(request, short_id, "Download complete");
+      Report(request, short_id, "Pull complete");
+      return received;
+    }
+    // Retried as dockerd does: transport errors and 5xx/429 answers
+    // (Unavailable), never a wrong digest, size or archive (the data is bad).
+    const bool transient = absl::IsUnavailable(received.status()) ||
+                           absl::IsDeadlineExceeded(received.status());
+    if (!transient || attempt >= options_.download_attempts || stop()) return received;
+    const absl::Duration wait = options_.download_retry_backoff * attempt;
+    spdlog::warn("layer {}: attempt {} failed ({}); retrying in {}", layer.digest, attempt,
+                 received.status().ToString(), absl::FormatDuration(wait));
+    Report(request, short_id,
+           absl::StrCat("Retrying in ", absl::ToInt64Seconds(wait + absl::Milliseconds(999)),
+                        " second", wait > absl::Seconds(1) ? "s" : ""));
+    for (absl::Time until = absl::Now() + wait; absl::Now() < until && !stop();) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    if (stop()) return absl::CancelledError("pull cancelled");
+  }
+}
 
 absl::StatusOr<Image> ImageManager::Pull(const RegistryRequest& request) {
   absl::StatusOr<Image> image = PullUnlocked(request);
@@ -81,7 +105,16 @@ absl::StatusOr<Image> ImageManager::Pull(const RegistryRequest& request) {
   return image;
 }
 
-absl::StatusOr<Image> ImageManager::PullUnlocked(const RegistryRequest& request) {
+absl::StatusOr<Image> ImageManager::PullUnlocked(const RegistryRequest& caller_request) {
+  // Layers download in parallel: progress reaches the caller one line at a time.
+  RegistryRequest request = caller_request;
+  if (caller_request.progress) {
+    auto mu = std::make_shared<absl::Mutex>();
+    request.progress = [mu, progress = caller_request.progress](const Progress& p) {
+      absl::MutexLock lock(mu.get());
+      progress(p);
+    };
+  }
   BERTH_ASSIGN_OR_RETURN(reference::Reference parsed,
                          reference::ParseNormalized(request.reference));
   reference::Reference ref = reference::WithDefaultTag(parsed);
@@ -136,150 +169,86 @@ absl::StatusOr<Image> ImageManager::PullUnlocked(const RegistryRequest& request)
     return absl::InvalidArgumentError(absl::StrCat("the manifest lists ", manifest.layers.size(),
                                                    " layers, the config ", config.diff_ids.size()));
   }
-  const std::string tag = ref.digest.empty() ? ref.FamiliarString() : "";
 
-  // Which layers are missing (chain ids decide, as for imports).
-  std::vector<std::string> chain_ids;
-  std::vector<bool> have;
+  StagedImage staged;
+  staged.id = id;
+  staged.config_bytes = std::move(config_bytes);
+  staged.config = config;
+  staged.chain_ids = ChainIds(config.diff_ids);
+  staged.repo_digest = absl::StrCat(ref.FamiliarName(), "@", repo_digest);
+  if (ref.digest.empty()) staged.tags.push_back(ref.FamiliarString());
   bool image_stored = false;
   {
     absl::ReaderMutexLock lock(&mu_);
-    std::string parent;
-    for (const std::string& diff_id : config.diff_ids) {
-      parent = layers::ChainId(parent, diff_id);
-      chain_ids.push_back(parent);
-      have.push_back(layers_.Get(parent) != nullptr);
-    }
     image_stored = images_.Get(id) != nullptr;
   }
-  std::vector<PulledLayer> pulled;
-  absl::Cleanup discard = [&pulled] {
-    for (PulledLayer& p : pulled) (void)fs::RemoveTree(p.staged.dir);
+  std::vector<ReceivedLayer> received;
+  absl::Cleanup discard = [&received] {
+    for (ReceivedLayer& r : received) (void)fs::RemoveTree(r.staged.dir);
   };
   if (!image_stored) {
+    std::vector<bool> have;
     for (size_t i = 0; i < manifest.layers.size(); ++i) {
       const registry::Descriptor& layer = manifest.layers[i];
+      have.push_back(HasLayer(staged.chain_ids[i]));
       Report(request, ShortId(layer.digest), have[i] ? "Already exists" : "Pulling fs layer");
     }
+    std::vector<size_t> missing;
     for (size_t i = 0; i < manifest.layers.size(); ++i) {
-      if (have[i]) continue;
-      const registry::Descriptor& layer = manifest.layers[i];
-      const std::string short_id = ShortId(layer.digest);
-      PulledLayer p;
-      BERTH_ASSIGN_OR_RETURN(p.blob, content_.NewWriter());
-      BERTH_ASSIGN_OR_RETURN(p.staged, layers::LayerStore::Stage(paths_));
-      pulled.push_back(std::move(p));
-      PulledLayer& current = pulled.back();
-
-      int fds[2];
-      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
-        return ErrnoToStatus(errno, "socketpair");
-      }
-      fs::ScopedFd feed(fds[0]);
-      auto drain = std::make_shared<fs::ScopedFd>(fds[1]);
-      layers::UnpackOptions unpack_options;
-      // Lower layers exist below this one: whiteouts must hide their entries.
-      unpack_options.whiteouts = layers::WhiteoutMode::kOverlay;
-      unpack_options.apply_ownership = options_.apply_ownership;
-      unpack_options.limits = options_.limits;
-      absl::StatusOr<layers::UnpackResult> unpacked = absl::InternalError("unpacker did not run");
-      std::thread unpacker([&unpacked, drain, &current, &unpack_options] {
-        unpacked = layers::UnpackLayerFromFd(drain->get(), current.staged.diff, unpack_options);
-        // Closing our end makes the downloader's next send fail (EPIPE)
-        // when the unpacker gave up early.
-        drain->reset();
-      });
-      int64_t received = 0;
-      int64_t last_report = 0;
-      bool unpacker_gone = false;
-      absl::Status fetched = client.FetchBlob(
-          layer.digest, layer.size,
-          [&](const char* data, size_t size) -> absl::Status {
-            received += static_cast<int64_t>(size);
-            BERTH_RETURN_IF_ERROR(layers::CheckUploadBytes(options_.limits, received));
-            BERTH_RETURN_IF_ERROR(current.blob->Write(data, size));
-            // When the unpacker gave up, the rest is still hashed (up to the
-            // descriptor's size): a wrong digest is the true cause to report.
-            if (!unpacker_gone) unpacker_gone = !SendAll(feed.get(), data, size).ok();
-            return absl::OkStatus();
-          },
-          [&](int64_t done) {
-            // About one progress line per 512 KiB, like Docker's rate.
-            if (done - last_report >= 512 * 1024 || done == layer.size) {
-              last_report = done;
-              Report(request, short_id, "Downloading", done, layer.size);
-            }
-          });
-      feed.reset();  // EOF for the unpacker
-      unpacker.join();
-      if (options_.metrics != nullptr) {
-        options_.metrics->import_bytes->Increment(static_cast<double>(received));
-      }
-      BERTH_RETURN_IF_ERROR(fetched);
-      BERTH_ASSIGN_OR_RETURN(std::string blob_digest, current.blob->Close());
-      if (blob_digest != layer.digest) {
-        return absl::DataLossError(
-            absl::StrCat("filesystem layer verification failed for digest ", layer.digest));
-      }
-      if (!unpacked.ok()) return unpacked.status();
-      if (unpacked->diff_id != config.diff_ids[i]) {
-        return absl::DataLossError(absl::StrCat("layer ", layer.digest, " unpacks to ",
-                                                unpacked->diff_id, ", the config says ",
-                                                config.diff_ids[i]));
-      }
-      Report(request, short_id, "Download complete");
-      current.record.chain_id = chain_ids[i];
-      current.record.diff_id = unpacked->diff_id;
-      current.record.blob_digest = blob_digest;
-      current.record.parent = i == 0 ? "" : chain_ids[i - 1];
-      current.record.size = unpacked->size;
-      Report(request, short_id, "Pull complete");
+      if (!have[i]) missing.push_back(i);
     }
+    // Up to max_concurrent_downloads layers at once (dockerd's default 3),
+    // each worker with its own client (curl handle, token). The first error
+    // stops the others; their staged dirs go with `received`.
+    std::vector<std::optional<ReceivedLayer>> slots(manifest.layers.size());
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    absl::Mutex error_mu;
+    absl::Status first_error;
+    registry::CancelCheck stop = [&] {
+      return failed.load() || (request.cancelled && request.cancelled());
+    };
+    auto worker = [&] {
+      registry::RegistryClient worker_client(options_.registry, endpoint, credentials, ref.path,
+                                             /*push=*/false, stop);
+      while (!failed.load()) {
+        size_t k = next.fetch_add(1);
+        if (k >= missing.size()) return;
+        const size_t i = missing[k];
+        absl::StatusOr<ReceivedLayer> r = PullLayer(worker_client, request, manifest.layers[i],
+                                                    config.diff_ids[i], staged.chain_ids, i, stop);
+        if (!r.ok()) {
+          absl::MutexLock lock(&error_mu);
+          if (first_error.ok()) first_error = r.status();
+          failed.store(true);
+          return;
+        }
+        slots[i] = std::move(*r);
+      }
+    };
+    const size_t threads = std::min<size_t>(
+        missing.size(), static_cast<size_t>(std::max(1, options_.max_concurrent_downloads)));
+    std::vector<std::thread> workers;
+    for (size_t t = 0; t < threads; ++t) workers.emplace_back(worker);
+    for (std::thread& t : workers) t.join();
+    for (std::optional<ReceivedLayer>& slot : slots) {
+      if (slot.has_value()) received.push_back(std::move(*slot));
+    }
+    if (!first_error.ok()) return first_error;
   }
 
   // Publish: everything or nothing.
-  absl::MutexLock lock(&mu_);
-  bool record_written = false;
-  absl::Status status = [&]() -> absl::Status {
-    if (images_.Get(id) == nullptr) {
-      BERTH_ASSIGN_OR_RETURN(std::string stored, content_.Put(config_bytes));
-      if (stored != id) return absl::InternalError("config digest changed while storing it");
-      for (PulledLayer& p : pulled) {
-        if (layers_.Get(p.record.chain_id) != nullptr) continue;  // a concurrent pull won
-        BERTH_RETURN_IF_ERROR(content_.Commit(*p.blob));
-        BERTH_RETURN_IF_ERROR(layers_.Commit(p.staged, p.record).status());
-      }
-      metadata::ImageRecord record;
-      record.id = id;
-      record.config = config;
-      for (const std::string& chain : chain_ids) {
-        const layers::LayerRecord* layer = layers_.Get(chain);
-        if (layer == nullptr) {
-          return absl::AbortedError("a layer was removed during the pull; pull again");
-        }
-        record.layers.push_back(chain);
-        record.size += layer->size;
-      }
-      BERTH_RETURN_IF_ERROR(images_.Put(record));
-      record_written = true;
-    }
-    if (!tag.empty()) BERTH_RETURN_IF_ERROR(images_.SetTag(tag, id));
-    return absl::OkStatus();
-  }();
-  if (!status.ok()) {
-    if (record_written) images_.Delete(id).IgnoreError();
-    absl::Status gc = CollectGarbage();
-    if (!gc.ok()) spdlog::warn("pull cleanup: {}", gc.ToString());
-    return status;
-  }
-  UpdateGauges();
+  BERTH_RETURN_IF_ERROR(PublishStaged({staged}, received));
   Report(request, "", absl::StrCat("Digest: ", repo_digest));
   Report(request, "",
          absl::StrCat(image_stored ? "Status: Image is up to date for "
                                    : "Status: Downloaded newer image for ",
                       ref.FamiliarString()));
   spdlog::info("image={} pulled as {} ({})", id, ref.FamiliarString(), repo_digest);
-  return ToImage(*images_.Get(id));
+  absl::ReaderMutexLock lock(&mu_);
+  const metadata::ImageRecord* record = images_.Get(id);
+  if (record == nullptr) return absl::AbortedError("the image was removed during the pull");
+  return ToImage(*record);
 }
 
 }  // namespace berth::imaged

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/status/status.h"
 #include "services/imaged/image_manager.h"
@@ -26,26 +28,14 @@ void Report(const RegistryRequest& request, std::string id, std::string status) 
   if (request.progress) request.progress({std::move(id), std::move(status), 0, 0});
 }
 
-// The OCI media type of a layer blob, from its first bytes.
+// The OCI media type of a stored layer blob, from its first bytes.
 absl::StatusOr<std::string> LayerMediaType(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("open '", path, "'"));
-  unsigned char magic[6] = {};
+  char magic[6] = {};
   ssize_t n = ::read(fd, magic, sizeof(magic));
   ::close(fd);
-  if (n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) return std::string(registry::kOciLayerGzip);
-  if (n >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) {
-    return std::string(registry::kOciLayerZstd);
-  }
-  if (n >= 3 && magic[0] == 'B' && magic[1] == 'Z' && magic[2] == 'h') {
-    return absl::FailedPreconditionError(
-        "a bzip2-compressed layer cannot be pushed (registries take tar, gzip or zstd)");
-  }
-  if (n >= 6 && magic[0] == 0xfd && magic[1] == '7' && magic[2] == 'z') {
-    return absl::FailedPreconditionError(
-        "an xz-compressed layer cannot be pushed (registries take tar, gzip or zstd)");
-  }
-  return std::string(registry::kOciLayerTar);
+  return registry::LayerMediaTypeFromMagic(std::string_view(magic, n > 0 ? n : 0));
 }
 
 }  // namespace
@@ -128,6 +118,19 @@ absl::StatusOr<std::string> ImageManager::PushUnlocked(const RegistryRequest& re
   std::string manifest = registry::SerializeOciManifest(config, layers);
   BERTH_ASSIGN_OR_RETURN(std::string digest,
                          client.PutManifest(ref.tag, registry::kOciManifest, manifest));
+  {
+    // As Docker: the image now also answers to "name@digest" (RepoDigests).
+    absl::MutexLock lock(&mu_);
+    if (const metadata::ImageRecord* stored = images_.Get(id); stored != nullptr) {
+      std::string repo_digest = absl::StrCat(ref.FamiliarName(), "@", digest);
+      metadata::ImageRecord record = *stored;
+      if (std::find(record.repo_digests.begin(), record.repo_digests.end(), repo_digest) ==
+          record.repo_digests.end()) {
+        record.repo_digests.push_back(repo_digest);
+        BERTH_RETURN_IF_ERROR(images_.Put(record));
+      }
+    }
+  }
   Report(request, "", absl::StrCat(ref.tag, ": digest: ", digest, " size: ", manifest.size()));
   spdlog::info("image={} pushed as {} ({})", id, ref.String(), digest);
   return digest;

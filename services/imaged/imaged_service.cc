@@ -8,14 +8,19 @@
 namespace berth::imaged {
 namespace {
 
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  absl::Duration since_epoch = t - absl::UnixEpoch();
+  int64_t seconds = absl::ToInt64Seconds(since_epoch);
+  out->set_seconds(seconds);
+  out->set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(since_epoch - absl::Seconds(seconds))));
+}
+
 void ToProto(const Image& in, v1::Image* out) {
   out->set_id(in.id);
   for (const auto& t : in.repo_tags) out->add_repo_tags(t);
-  absl::Duration since_epoch = in.created - absl::UnixEpoch();
-  int64_t seconds = absl::ToInt64Seconds(since_epoch);
-  out->mutable_created()->set_seconds(seconds);
-  out->mutable_created()->set_nanos(
-      static_cast<int32_t>(absl::ToInt64Nanoseconds(since_epoch - absl::Seconds(seconds))));
+  for (const auto& d : in.repo_digests) out->add_repo_digests(d);
+  SetTimestamp(in.created, out->mutable_created());
   out->set_size(in.size);
   v1::ImageConfig* c = out->mutable_config();
   for (const auto& e : in.config.env) c->add_env(e);
@@ -116,28 +121,118 @@ grpc::Status ImagedService::CreateImage(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status ImagedService::ExportImagePaths(grpc::ServerContext* context,
-                                             const v1::ExportImagePathsRequest* request,
-                                             grpc::ServerWriter<v1::ExportImagePathsChunk>* writer) {
-  std::vector<std::string> paths(request->paths().begin(), request->paths().end());
-  // Buffers to ~256 KiB messages instead of one per libarchive block.
+namespace {
+
+// Streams a tar produced through a TarSink as ~256 KiB messages (instead of
+// one per libarchive block). `produce` writes the tar.
+template <typename Chunk>
+grpc::Status StreamTar(grpc::ServerContext* context, grpc::ServerWriter<Chunk>* writer,
+                       const std::function<absl::Status(const layers::TarSink&)>& produce) {
   std::string pending;
   auto flush = [&]() -> absl::Status {
     if (pending.empty()) return absl::OkStatus();
     if (context->IsCancelled()) return absl::CancelledError("client went away");
-    v1::ExportImagePathsChunk chunk;
+    Chunk chunk;
     chunk.set_data(std::move(pending));
     pending.clear();
     if (!writer->Write(chunk)) return absl::CancelledError("client went away");
     return absl::OkStatus();
   };
-  absl::Status status = manager_.ExportPaths(
-      request->image(), paths, [&](const void* data, size_t size) -> absl::Status {
-        pending.append(static_cast<const char*>(data), size);
-        return pending.size() >= 256 * 1024 ? flush() : absl::OkStatus();
-      });
+  absl::Status status = produce([&](const void* data, size_t size) -> absl::Status {
+    pending.append(static_cast<const char*>(data), size);
+    return pending.size() >= 256 * 1024 ? flush() : absl::OkStatus();
+  });
   if (status.ok()) status = flush();
   return ToGrpcStatus(status);
+}
+
+}  // namespace
+
+grpc::Status ImagedService::ExportImagePaths(grpc::ServerContext* context,
+                                             const v1::ExportImagePathsRequest* request,
+                                             grpc::ServerWriter<v1::ExportImagePathsChunk>* writer) {
+  std::vector<std::string> paths(request->paths().begin(), request->paths().end());
+  return StreamTar(context, writer, [&](const layers::TarSink& sink) {
+    return manager_.ExportPaths(request->image(), paths, sink);
+  });
+}
+
+grpc::Status ImagedService::SaveImages(grpc::ServerContext* context,
+                                       const v1::SaveImagesRequest* request,
+                                       grpc::ServerWriter<v1::SaveImagesChunk>* writer) {
+  std::vector<std::string> refs(request->references().begin(), request->references().end());
+  return StreamTar(context, writer,
+                   [&](const layers::TarSink& sink) { return manager_.Save(refs, sink); });
+}
+
+grpc::Status ImagedService::LoadImages(grpc::ServerContext* context,
+                                       grpc::ServerReader<v1::LoadImagesRequest>* reader,
+                                       v1::LoadImagesResponse* response) {
+  ChunkReader next_chunk = [&]() -> absl::StatusOr<std::optional<std::string>> {
+    v1::LoadImagesRequest message;
+    if (!reader->Read(&message)) {
+      if (context->IsCancelled()) return absl::CancelledError("client cancelled the upload");
+      return std::nullopt;
+    }
+    return std::move(*message.mutable_chunk());
+  };
+  absl::StatusOr<LoadResult> loaded = manager_.Load(next_chunk);
+  if (!loaded.ok()) return ToGrpcStatus(loaded.status());
+  for (const auto& t : loaded->tags) response->add_tags(t);
+  for (const auto& id : loaded->untagged_ids) response->add_untagged_ids(id);
+  for (const auto& l : loaded->layers) {
+    v1::LoadedLayer* out = response->add_layers();
+    out->set_diff_id(l.diff_id);
+    out->set_size(l.size);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagedService::ImageHistory(grpc::ServerContext*,
+                                         const v1::ImageHistoryRequest* request,
+                                         v1::ImageHistoryResponse* response) {
+  absl::StatusOr<std::vector<HistoryItem>> items = manager_.History(request->reference());
+  if (!items.ok()) return ToGrpcStatus(items.status());
+  for (const HistoryItem& item : *items) {
+    v1::ImageHistoryItem* out = response->add_items();
+    out->set_id(item.id);
+    SetTimestamp(item.created, out->mutable_created());
+    out->set_created_by(item.created_by);
+    for (const auto& t : item.tags) out->add_tags(t);
+    out->set_size(item.size);
+    out->set_comment(item.comment);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagedService::PruneImages(grpc::ServerContext*,
+                                        const v1::PruneImagesRequest* request,
+                                        v1::PruneImagesResponse* response) {
+  PruneOptions options;
+  options.all = request->all();
+  if (request->has_until()) {
+    options.until = absl::FromUnixSeconds(request->until().seconds()) +
+                    absl::Nanoseconds(request->until().nanos());
+  }
+  options.labels.assign(request->labels().begin(), request->labels().end());
+  options.without_labels.assign(request->without_labels().begin(),
+                                request->without_labels().end());
+  absl::StatusOr<PruneResult> pruned = manager_.Prune(options);
+  if (!pruned.ok()) return ToGrpcStatus(pruned.status());
+  for (const auto& t : pruned->untagged) response->add_untagged(t);
+  for (const auto& d : pruned->deleted) response->add_deleted(d);
+  response->set_space_reclaimed(pruned->space_reclaimed);
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagedService::SearchImages(grpc::ServerContext*,
+                                         const v1::SearchImagesRequest* request,
+                                         v1::SearchImagesResponse* response) {
+  absl::StatusOr<std::vector<std::string>> names =
+      manager_.Search(request->term(), request->limit(), request->registry_auth());
+  if (!names.ok()) return ToGrpcStatus(names.status());
+  for (const auto& n : *names) response->add_names(n);
+  return grpc::Status::OK;
 }
 
 grpc::Status ImagedService::CommitSnapshot(grpc::ServerContext*,

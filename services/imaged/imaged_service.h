@@ -53,6 +53,18 @@ class ImagedService final : public berth::v1::ImageService::Service {
   grpc::Status CommitSnapshot(grpc::ServerContext* context,
                               const v1::CommitSnapshotRequest* request,
                               v1::CommitSnapshotResponse* response) override;
+  grpc::Status SaveImages(grpc::ServerContext* context, const v1::SaveImagesRequest* request,
+                          grpc::ServerWriter<v1::SaveImagesChunk>* writer) override;
+  // Chunks of the archive; CANCELLED if the client goes away mid-upload.
+  grpc::Status LoadImages(grpc::ServerContext* context,
+                          grpc::ServerReader<v1::LoadImagesRequest>* reader,
+                          v1::LoadImagesResponse* response) override;
+  grpc::Status ImageHistory(grpc::ServerContext* context, const v1::ImageHistoryRequest* request,
+                            v1::ImageHistoryResponse* response) override;
+  grpc::Status PruneImages(grpc::ServerContext* context, const v1::PruneImagesRequest* request,
+                           v1::PruneImagesResponse* response) override;
+  grpc::Status SearchImages(grpc::ServerContext* context, const v1::SearchImagesRequest* request,
+                            v1::SearchImagesResponse* response) override;
 
  private:
   ImageManager& manager_;

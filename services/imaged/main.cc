@@ -40,6 +40,11 @@ ABSL_FLAG(std::string, registry_mirrors, "",
           "a mirrored domain is never contacted itself");
 ABSL_FLAG(std::string, insecure_registries, "",
           "Comma-separated registry hosts spoken to over plain HTTP (loopback always is)");
+ABSL_FLAG(int, max_concurrent_downloads, 3, "Layers one pull downloads at once (as dockerd's)");
+ABSL_FLAG(int, max_download_attempts, 5,
+          "Tries per layer blob on transient errors (connection, 5xx), as dockerd's");
+ABSL_FLAG(int64_t, download_retry_backoff_ms, 5000,
+          "Wait before retry n of a layer: n times this (dockerd waits 5 s per attempt)");
 ABSL_FLAG(std::string, registry_ca_file, "", "CA bundle for TLS registries (default: system)");
 
 int main(int argc, char** argv) {
@@ -62,6 +67,15 @@ int main(int argc, char** argv) {
   options.limits.max_entries = absl::GetFlag(FLAGS_max_layer_entries);
   options.limits.max_file_bytes = absl::GetFlag(FLAGS_max_layer_file_bytes);
   options.limits.max_apparent_file_bytes = absl::GetFlag(FLAGS_max_layer_apparent_file_bytes);
+  options.max_concurrent_downloads = absl::GetFlag(FLAGS_max_concurrent_downloads);
+  options.download_attempts = absl::GetFlag(FLAGS_max_download_attempts);
+  options.download_retry_backoff = absl::Milliseconds(absl::GetFlag(FLAGS_download_retry_backoff_ms));
+  if (options.max_concurrent_downloads < 1 || options.download_attempts < 1 ||
+      absl::GetFlag(FLAGS_download_retry_backoff_ms) < 0) {
+    spdlog::critical("--max_concurrent_downloads and --max_download_attempts must be >= 1, "
+                     "--download_retry_backoff_ms >= 0");
+    return 2;
+  }
   auto registry = berth::imaged::registry::ParseRegistryFlags(
       absl::GetFlag(FLAGS_allowed_registries), absl::GetFlag(FLAGS_registry_mirrors),
       absl::GetFlag(FLAGS_insecure_registries), absl::GetFlag(FLAGS_registry_ca_file));

@@ -5,13 +5,11 @@
 // run` of an image only in the registry, a registry serving a corrupted layer
 // refused with nothing half-stored, and docker.io refused by the stack's
 // loopback-only allow-list before any network access.
-#include <signal.h>
-
 #include <chrono>
-#include <fstream>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/support/registry.h"
 #include "tests/e2e/support/stack.h"
 
 namespace berth::e2e {
@@ -24,45 +22,20 @@ class RegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     SKIP_UNLESS_ROOT();
-    if (RunShell("command -v docker-registry").exit_code != 0) {
-      GTEST_SKIP() << "docker-registry is not installed";
-    }
+    if (!LocalRegistry::Available()) GTEST_SKIP() << "docker-registry is not installed";
     std::string error;
     stack_ = Stack::StartWithBusybox(&error);
     ASSERT_NE(stack_, nullptr) << error;
-    StartRegistry();
+    registry_dir_ = stack_->root() + "/registry";
+    local_registry_ = LocalRegistry::Start(registry_dir_, "", &error);
+    ASSERT_NE(local_registry_, nullptr) << error;
+    registry_ = local_registry_->address();
     image_ = registry_ + "/test/busybox:1";
   }
 
   void TearDown() override {
-    if (registry_pid_ > 0) {
-      ::kill(registry_pid_, SIGTERM);
-      RunShell("for i in $(seq 50); do kill -0 " + std::to_string(registry_pid_) +
-               " 2>/dev/null || exit 0; sleep 0.1; done; kill -9 " +
-               std::to_string(registry_pid_));
-    }
+    local_registry_.reset();
     stack_.reset();
-  }
-
-  void StartRegistry() {
-    CommandResult port = RunShell(
-        "python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); "
-        "print(s.getsockname()[1])'");
-    ASSERT_EQ(port.exit_code, 0) << port.err;
-    registry_ = "127.0.0.1:" + port.out.substr(0, port.out.find('\n'));
-    registry_dir_ = stack_->root() + "/registry";
-    ASSERT_EQ(RunShell("mkdir -p " + registry_dir_ + "/data").exit_code, 0);
-    std::ofstream(registry_dir_ + "/config.yml")
-        << "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: "
-        << registry_dir_ << "/data\n  delete:\n    enabled: true\nhttp:\n  addr: " << registry_
-        << "\n";
-    CommandResult started = RunShell("docker-registry serve " + registry_dir_ +
-                                     "/config.yml >" + registry_dir_ + "/log 2>&1 & echo $!");
-    ASSERT_EQ(started.exit_code, 0) << started.err;
-    registry_pid_ = std::stoi(started.out);
-    CommandResult up = RunShell("for i in $(seq 100); do curl -fsS http://" + registry_ +
-                                "/v2/ >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1");
-    ASSERT_EQ(up.exit_code, 0) << RunShell("cat " + registry_dir_ + "/log").out;
   }
 
   std::string Id(const std::string& ref) {
@@ -89,9 +62,9 @@ class RegistryTest : public ::testing::Test {
   }
 
   std::unique_ptr<Stack> stack_;
+  std::unique_ptr<LocalRegistry> local_registry_;
   std::string registry_;
   std::string registry_dir_;
-  int registry_pid_ = -1;
   std::string image_;
 };
 

@@ -34,6 +34,7 @@ namespace berth::apid {
 using ImportStream = WriteStream<v1::ImportImageRequest, v1::ImportImageResponse>;
 using CreateImageStream = WriteStream<v1::CreateImageRequest, v1::CreateImageResponse>;
 using ProgressStream = ReadStream<v1::ProgressMessage>;
+using LoadStream = WriteStream<v1::LoadImagesRequest, v1::LoadImagesResponse>;
 using WaitStream = ReadStream<v1::WaitEvent>;
 using LogStream = ReadStream<v1::LogBatch>;
 using EventStream = ReadStream<v1::Event>;
@@ -76,6 +77,27 @@ class ImagedClient {
   // A tar of paths as the image shows them (COPY --from).
   virtual std::unique_ptr<ReadStream<v1::ExportImagePathsChunk>> ExportImagePaths(
       const v1::ExportImagePathsRequest& request, const grpc::ServerContextBase* parent) = 0;
+
+  // save/load, history, prune, search. Not pure, so test fakes need not
+  // implement them: the defaults answer UNIMPLEMENTED (streams: nullptr).
+  virtual std::unique_ptr<ReadStream<v1::SaveImagesChunk>> SaveImages(
+      const v1::SaveImagesRequest& /*request*/, const grpc::ServerContextBase* /*parent*/) {
+    return nullptr;
+  }
+  virtual std::unique_ptr<LoadStream> LoadImages(const grpc::ServerContextBase* /*parent*/) {
+    return nullptr;
+  }
+  virtual absl::StatusOr<v1::ImageHistoryResponse> ImageHistory(const std::string& /*reference*/) {
+    return absl::UnimplementedError("image history is not implemented by this client");
+  }
+  virtual absl::StatusOr<v1::PruneImagesResponse> PruneImages(
+      const v1::PruneImagesRequest& /*request*/) {
+    return absl::UnimplementedError("image prune is not implemented by this client");
+  }
+  virtual absl::StatusOr<v1::SearchImagesResponse> SearchImages(
+      const v1::SearchImagesRequest& /*request*/) {
+    return absl::UnimplementedError("image search is not implemented by this client");
+  }
 };
 
 class NetdClient {

@@ -176,6 +176,48 @@ class GrpcImagedClient : public ImagedClient {
         [&](grpc::ClientContext* c) { return stub_->Events(c, request); });
   }
 
+  std::unique_ptr<ReadStream<v1::SaveImagesChunk>> SaveImages(
+      const v1::SaveImagesRequest& request, const grpc::ServerContextBase* parent) override {
+    return std::make_unique<GrpcReadStream<v1::SaveImagesChunk>>(
+        StreamContext(parent),
+        [&](grpc::ClientContext* c) { return stub_->SaveImages(c, request); });
+  }
+
+  std::unique_ptr<LoadStream> LoadImages(const grpc::ServerContextBase* parent) override {
+    return std::make_unique<GrpcWriteStream<v1::LoadImagesRequest, v1::LoadImagesResponse>>(
+        StreamContext(parent), [this](grpc::ClientContext* c, v1::LoadImagesResponse* r) {
+          return stub_->LoadImages(c, r);
+        });
+  }
+
+  absl::StatusOr<v1::ImageHistoryResponse> ImageHistory(const std::string& reference) override {
+    v1::ImageHistoryRequest request;
+    request.set_reference(reference);
+    v1::ImageHistoryResponse response;
+    absl::Status s =
+        Unary([&](grpc::ClientContext* c) { return stub_->ImageHistory(c, request, &response); });
+    if (!s.ok()) return s;
+    return response;
+  }
+
+  absl::StatusOr<v1::PruneImagesResponse> PruneImages(
+      const v1::PruneImagesRequest& request) override {
+    v1::PruneImagesResponse response;
+    absl::Status s =
+        Unary([&](grpc::ClientContext* c) { return stub_->PruneImages(c, request, &response); });
+    if (!s.ok()) return s;
+    return response;
+  }
+
+  absl::StatusOr<v1::SearchImagesResponse> SearchImages(
+      const v1::SearchImagesRequest& request) override {
+    v1::SearchImagesResponse response;
+    absl::Status s =
+        Unary([&](grpc::ClientContext* c) { return stub_->SearchImages(c, request, &response); });
+    if (!s.ok()) return s;
+    return response;
+  }
+
  private:
   std::unique_ptr<v1::ImageService::Stub> stub_;
 };

@@ -119,6 +119,21 @@ class BerthService final
   grpc::Status PruneVolumes(grpc::ServerContext* ctx, const v1::PruneVolumesRequest* req,
                             v1::PruneVolumesResponse* resp) override;
 
+  // berth_service_images.cc: save/load, history, prune, search.
+  grpc::Status SaveImages(grpc::ServerContext* ctx, const v1::SaveImagesRequest* req,
+                          grpc::ServerWriter<v1::SaveImagesChunk>* writer) override;
+  grpc::Status LoadImages(grpc::ServerContext* ctx,
+                          grpc::ServerReader<v1::LoadImagesRequest>* reader,
+                          v1::LoadImagesResponse* resp) override;
+  grpc::Status ImageHistory(grpc::ServerContext* ctx, const v1::ImageHistoryRequest* req,
+                            v1::ImageHistoryResponse* resp) override;
+  grpc::Status PruneImages(grpc::ServerContext* ctx, const v1::PruneImagesRequest* req,
+                           v1::PruneImagesResponse* resp) override;
+  grpc::Status SearchImages(grpc::ServerContext* ctx, const v1::SearchImagesRequest* req,
+                            v1::SearchImagesResponse* resp) override;
+  grpc::Status Login(grpc::ServerContext* ctx, const v1::LoginRequest* req,
+                     v1::LoginResponse* resp) override;
+
  private:
   ContainerService& containers_;
   ExecService* execs_;

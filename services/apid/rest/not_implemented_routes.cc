@@ -35,12 +35,6 @@ constexpr PendingRoute kPendingRoutes[] = {
     {"POST", "/containers/prune", "container prune"},
     {"POST", "/commit", "commit"},
     {"GET", "/system/df", "system df"},
-    {"GET", "/images/search", "image search"},
-    {"GET", "/images/get", "image save"},
-    {"POST", "/images/load", "image load"},
-    {"POST", "/images/prune", "image prune"},
-    {"GET", "/images/{name*}/history", "image history"},
-    {"GET", "/images/{name*}/get", "image save"},
     {"POST", "/build/prune", "build prune"},
 };
 

@@ -24,6 +24,7 @@ using Json = nlohmann::json;
 std::string RecordToJson(const ImageRecord& r) {
   Json j{{"id", r.id}, {"layers", r.layers}, {"size", r.size}};
   if (!r.parent.empty()) j["parent"] = r.parent;
+  if (!r.repo_digests.empty()) j["repo_digests"] = r.repo_digests;
   return j.dump();
 }
 
@@ -35,6 +36,7 @@ absl::StatusOr<ImageRecord> RecordFromJson(const std::string& text) {
     r.layers = j.at("layers").get<std::vector<std::string>>();
     r.size = j.value("size", int64_t{0});
     r.parent = j.value("parent", "");
+    r.repo_digests = j.value("repo_digests", std::vector<std::string>{});
     BERTH_RETURN_IF_ERROR(content::DigestHex(r.id).status());
     return r;
   } catch (const Json::exception& e) {

@@ -25,6 +25,8 @@ struct ImageRecord {
   std::vector<std::string> layers;  // chain ids, bottom first
   int64_t size = 0;                 // unpacked bytes of all layers
   std::string parent;               // the image this one was committed on ("" if none)
+  // "name@sha256:..." of manifests this image was pulled by or pushed as.
+  std::vector<std::string> repo_digests;
   OciImage config;                  // parsed config blob (not persisted in the record)
 };
 

@@ -38,6 +38,11 @@ absl::StatusOr<Descriptor> ParseDescriptor(const nlohmann::json& j, const char* 
     d.architecture = p->value("architecture", "");
     d.variant = p->value("variant", "");
   }
+  if (auto a = j.find("annotations"); a != j.end() && a->is_object()) {
+    for (auto it = a->begin(); it != a->end(); ++it) {
+      if (it.value().is_string()) d.annotations[it.key()] = it.value().get<std::string>();
+    }
+  }
   return d;
 }
 
@@ -45,6 +50,21 @@ absl::StatusOr<Descriptor> ParseDescriptor(const nlohmann::json& j, const char* 
 
 std::string ManifestAccept() {
   return absl::StrJoin({kDockerManifest, kDockerManifestList, kOciManifest, kOciIndex}, ", ");
+}
+
+absl::StatusOr<std::string> LayerMediaTypeFromMagic(std::string_view head) {
+  auto starts = [&](std::string_view magic) { return head.substr(0, magic.size()) == magic; };
+  if (starts("\x1f\x8b")) return std::string(kOciLayerGzip);
+  if (starts("\x28\xb5\x2f\xfd")) return std::string(kOciLayerZstd);
+  if (starts("BZh")) {
+    return absl::FailedPreconditionError(
+        "a bzip2-compressed layer cannot be pushed or saved (only tar, gzip or zstd)");
+  }
+  if (starts("\xfd" "7zXZ")) {
+    return absl::FailedPreconditionError(
+        "an xz-compressed layer cannot be pushed or saved (only tar, gzip or zstd)");
+  }
+  return std::string(kOciLayerTar);
 }
 
 bool IsValidDigest(const std::string& digest) {

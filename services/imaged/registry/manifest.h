@@ -5,7 +5,9 @@
 // the registry client fetches, this refuses what we must not trust.
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,6 +36,7 @@ struct Descriptor {
   std::string os;            // index entries only
   std::string architecture;  // index entries only
   std::string variant;       // index entries only
+  std::map<std::string, std::string> annotations;  // string values only
 };
 
 struct Manifest {
@@ -55,6 +58,11 @@ absl::StatusOr<Manifest> ParseManifest(const std::string& body, const std::strin
 // several match). NotFound with Docker's text when there is none.
 absl::StatusOr<Descriptor> SelectPlatform(const Manifest& index, const std::string& os,
                                           const std::string& architecture);
+
+// The OCI media type of a layer blob from its first bytes: tar, gzip or
+// zstd. FailedPrecondition for bzip2 and xz (registries and the OCI layout
+// have no type for them).
+absl::StatusOr<std::string> LayerMediaTypeFromMagic(std::string_view head);
 
 // True for "sha256:" followed by 64 lowercase hex digits.
 bool IsValidDigest(const std::string& digest);

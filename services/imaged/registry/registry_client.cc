@@ -325,6 +325,28 @@ absl::Status RegistryClient::Ping() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<std::string>> RegistryClient::Catalog(int limit) {
+  Request request;
+  request.url = absl::StrCat(endpoint_.BaseUrl(), "/v2/_catalog?n=", limit);
+  BERTH_ASSIGN_OR_RETURN(Response response, Send(request));
+  if (response.status == 404) {
+    return absl::UnimplementedError(
+        absl::StrCat("registry ", endpoint_.host, " does not serve a catalog (search)"));
+  }
+  if (response.status / 100 != 2) {
+    return absl::UnavailableError(RegistryErrorText(response.status, response.body));
+  }
+  nlohmann::json j = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("repositories") || !j["repositories"].is_array()) {
+    return absl::InvalidArgumentError("the registry's catalog is not {\"repositories\": [...]}");
+  }
+  std::vector<std::string> names;
+  for (const nlohmann::json& name : j["repositories"]) {
+    if (name.is_string()) names.push_back(name.get<std::string>());
+  }
+  return names;
+}
+
 absl::StatusOr<FetchedManifest> RegistryClient::GetManifest(const std::string& reference) {
   Request request;
   request.url = RepoUrl(absl::StrCat("manifests/", reference));

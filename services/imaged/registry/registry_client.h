@@ -43,6 +43,10 @@ class RegistryClient {
   // accepted, Unauthenticated with the registry's text when not.
   absl::Status Ping();
 
+  // GET /v2/_catalog?n=<limit>: the registry's repository names (first page).
+  // Unimplemented when the registry serves no catalog.
+  absl::StatusOr<std::vector<std::string>> Catalog(int limit);
+
   // GET /v2/<repo>/manifests/<reference>. When `reference` is a digest the
   // body must hash to it (DataLoss otherwise). NotFound with the registry's
   // error text for an unknown manifest.

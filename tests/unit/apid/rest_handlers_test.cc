@@ -136,7 +136,7 @@ TEST_F(RestHandlersTest, EndpointsNotServedYetAnswer501WithTheFeature) {
   EXPECT_EQ(pause.status, 501);
   EXPECT_EQ(pause.body, "{\"message\":\"pause is not implemented yet\"}\n");
   EXPECT_EQ(Call("GET", "/containers/web/changes").status, 501);
-  EXPECT_EQ(Call("POST", "/images/load").status, 501);
+  EXPECT_EQ(Call("POST", "/build/prune").status, 501);
   // Real routes still win over the pending table.
   EXPECT_EQ(Call("GET", "/images/busybox/json").status, 200);
 }
