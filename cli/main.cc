@@ -11,6 +11,7 @@
 #include "cli/commands/commands.h"
 #include "cli/commands/client.h"
 #include "cli/commands/networks.h"
+#include "cli/commands/files.h"
 #include "common/version/build_info.h"
 
 namespace {
@@ -357,6 +358,7 @@ int main(int argc, char** argv) {
   AddExecCommand(app, global, options, action);
   AddVolumeCommands(app, global, options, action);
   berth::cli::AddNetworkCommands(app, global, action);
+  berth::cli::AddFileCommands(app, global, action);
 
   try {
     app.parse(argc, argv);
