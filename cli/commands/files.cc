@@ -157,10 +157,11 @@ int CopyFrom(const GlobalOptions& global, const std::string& container, const st
   archive_write_disk_set_options(out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
                                                 ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                                 ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                                ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
                                                 (::geteuid() == 0 && f.archive_mode
                                                      ? ARCHIVE_EXTRACT_OWNER
                                                      : 0));
+  // Names are rebased under `parent` (absolute on purpose); ".." in them
+  // and writes through symlinks are refused by the SECURE flags.
   int rc = kExitOk;
   archive_entry* e;
   while (archive_read_next_header(in.get(), &e) == ARCHIVE_OK) {

@@ -43,11 +43,11 @@ class ContainerPathTest : public ::testing::Test {
   // A tar with one regular file `name` (or a char device when `device`).
   static std::string Tar(const std::string& name, const std::string& data, bool device = false) {
     std::string out;
-    archive* a = archive_write_new();
+    struct archive* a = archive_write_new();
     archive_write_set_format_pax_restricted(a);
     archive_write_open(
         a, &out, nullptr,
-        [](archive*, void* o, const void* b, size_t n) -> la_ssize_t {
+        [](struct archive*, void* o, const void* b, size_t n) -> la_ssize_t {
           static_cast<std::string*>(o)->append(static_cast<const char*>(b), n);
           return static_cast<la_ssize_t>(n);
         },
