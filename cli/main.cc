@@ -12,6 +12,7 @@
 #include "cli/commands/client.h"
 #include "cli/commands/networks.h"
 #include "cli/commands/image_store.h"
+#include "cli/commands/files.h"
 #include "common/version/build_info.h"
 
 namespace {
@@ -362,6 +363,7 @@ int main(int argc, char** argv) {
   AddVolumeCommands(app, global, options, action);
   berth::cli::AddNetworkCommands(app, global, action);
   berth::cli::AddImageStoreCommands(app, global, action);
+  berth::cli::AddFileCommands(app, global, action);
 
   try {
     app.parse(argc, argv);

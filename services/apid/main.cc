@@ -107,6 +107,8 @@ int Run() {
   berth::apid::BuildService builds(*imaged, containers, build_cache, &metrics);
   berth::apid::rest::RestDeps deps{containers, system, *imaged,  APID_BUILD_TIME, events,
                                    networks,   &execs, &volumes, &builds};
+  berth::apid::ContainerFileService files(*imaged, *runtimed, containers.locks());
+  deps.files = &files;
   berth::apid::rest::RegisterAllRoutes(router, deps);
   berth::apid::rest::HttpServerOptions http_options;
   http_options.max_connections = absl::GetFlag(FLAGS_docker_max_connections);
@@ -124,6 +126,7 @@ int Run() {
 
   berth::apid::BerthService service(containers, system, *imaged, events, networks, &execs,
                                     &volumes, &builds);
+  service.SetFileService(&files);
   absl::Status status = berth::daemon::ServeUntilSignal("apid", absl::GetFlag(FLAGS_listen),
                                                         {&service}, **metrics_server,
                                                         berth::SocketAccess::kGroup);

@@ -23,6 +23,7 @@
 #include "services/imaged/content/content_store.h"
 #include "services/imaged/layers/diff_writer.h"
 #include "services/imaged/layers/layer_store.h"
+#include "services/imaged/layers/snapshot_changes.h"
 #include "services/imaged/layers/unpack.h"
 #include "services/imaged/metadata/image_config.h"
 #include "services/imaged/metadata/image_store.h"
@@ -271,6 +272,22 @@ class ImageManager {
   // Keys of all snapshots, sorted.
   std::vector<std::string> ListSnapshots() const;
 
+  // A container's files on its snapshot (image_snapshot_files.cc), for
+  // `docker cp`, `export` and `diff`. Callers serialize these with the
+  // container's start (apid's per-container turn): a stopped container's
+  // overlay is mounted privately for the call, and two mounts of one upper
+  // dir at once are not allowed. NotFound for an unknown snapshot.
+  //
+  // `fn` runs with a directory fd for the snapshot's merged root (its overlay
+  // mounted in a private mount namespace of one thread, gone afterwards).
+  absl::Status WithSnapshotRoot(const std::string& key,
+                                const std::function<absl::Status(int root_fd)>& fn);
+  // The merged tree (layers + upper dir, whiteouts applied) as a tar; reads
+  // the directories without mounting, so it also serves running containers.
+  absl::Status ExportSnapshot(const std::string& key, const layers::TarSink& sink);
+  // The upper dir's changes against the image (layers/snapshot_changes.h).
+  absl::StatusOr<std::vector<layers::Change>> SnapshotChanges(const std::string& key);
+
   const Paths& paths() const { return paths_; }
 
   // Image events (import, pull, push, tag, untag, delete), persisted in the
@@ -351,6 +368,13 @@ class ImageManager {
                                           const registry::CancelCheck& stop);
   absl::StatusOr<Image> PullUnlocked(const RegistryRequest& request);
   absl::StatusOr<std::string> PushUnlocked(const RegistryRequest& request);
+  // A snapshot's directories: upper, work and the layers' diff dirs top first.
+  struct SnapshotDirs {
+    std::string upper;
+    std::string work;
+    std::vector<std::string> lowers;
+  };
+  absl::StatusOr<SnapshotDirs> SnapshotDirsOf(const std::string& key) const;
 
   // Records an image event: `id` is the actor, `name` its "name" attribute.
   void Emit(const std::string& action, const std::string& id, const std::string& name);

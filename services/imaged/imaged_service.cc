@@ -3,7 +3,10 @@
 #include "common/events/event_service.h"
 #include <algorithm>
 
+#include "common/archive/archive_grpc.h"
+#include "common/archive/path_archive.h"
 #include "common/grpc/grpc_status.h"
+#include "common/status/status.h"
 
 namespace berth::imaged {
 namespace {
@@ -242,6 +245,63 @@ grpc::Status ImagedService::CommitSnapshot(grpc::ServerContext*,
       manager_.CommitSnapshot(request->key(), FromProto(request->options()));
   if (!image.ok()) return ToGrpcStatus(image.status());
   ToProto(*image, response->mutable_image());
+  return grpc::Status::OK;
+}
+
+grpc::Status ImagedService::StatSnapshotPath(grpc::ServerContext*,
+                                             const v1::ContainerPathRequest* request,
+                                             v1::ContainerPathStat* response) {
+  return ToGrpcStatus(manager_.WithSnapshotRoot(request->container(), [&](int root) -> absl::Status {
+    BERTH_ASSIGN_OR_RETURN(archive::PathStat stat, archive::StatContainerPath(root, request->path()));
+    archive::ToProto(stat, response);
+    return absl::OkStatus();
+  }));
+}
+
+grpc::Status ImagedService::ArchiveSnapshotPath(
+    grpc::ServerContext* context, const v1::ContainerPathRequest* request,
+    grpc::ServerWriter<v1::ContainerArchiveChunk>* writer) {
+  return ToGrpcStatus(manager_.WithSnapshotRoot(request->container(), [&](int root) -> absl::Status {
+    BERTH_ASSIGN_OR_RETURN(archive::PathStat stat, archive::StatContainerPath(root, request->path()));
+    return archive::StreamTar(context, writer, &stat, [&](const archive::TarSink& sink) {
+      return archive::ArchiveContainerPath(root, request->path(), sink);
+    });
+  }));
+}
+
+grpc::Status ImagedService::ExtractToSnapshot(
+    grpc::ServerContext* context, grpc::ServerReader<v1::ExtractToContainerRequest>* reader,
+    v1::ExtractToContainerResponse*) {
+  absl::StatusOr<v1::ExtractToContainerRequest> first = archive::ReadExtractHeader(context, reader);
+  if (!first.ok()) return ToGrpcStatus(first.status());
+  archive::ExtractOptions options{first->no_overwrite_dir_non_dir(), first->copy_uid_gid()};
+  archive::TarSource source =
+      archive::ExtractDataSource(context, reader, std::move(*first->mutable_data()));
+  return ToGrpcStatus(manager_.WithSnapshotRoot(first->container(), [&](int root) {
+    return archive::ExtractToContainerPath(root, first->path(), options, source);
+  }));
+}
+
+grpc::Status ImagedService::ExportSnapshot(grpc::ServerContext* context,
+                                           const v1::ContainerExportRequest* request,
+                                           grpc::ServerWriter<v1::ContainerArchiveChunk>* writer) {
+  return ToGrpcStatus(
+      archive::StreamTar(context, writer, nullptr, [&](const archive::TarSink& sink) {
+        return manager_.ExportSnapshot(request->container(), sink);
+      }));
+}
+
+grpc::Status ImagedService::SnapshotChanges(grpc::ServerContext*,
+                                            const v1::ContainerChangesRequest* request,
+                                            v1::ContainerChangesResponse* response) {
+  absl::StatusOr<std::vector<layers::Change>> changes =
+      manager_.SnapshotChanges(request->container());
+  if (!changes.ok()) return ToGrpcStatus(changes.status());
+  for (const layers::Change& c : *changes) {
+    v1::ContainerChange* out = response->add_changes();
+    out->set_path(c.path);
+    out->set_kind(static_cast<int32_t>(c.kind));
+  }
   return grpc::Status::OK;
 }
 

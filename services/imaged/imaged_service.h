@@ -65,6 +65,21 @@ class ImagedService final : public berth::v1::ImageService::Service {
                            v1::PruneImagesResponse* response) override;
   grpc::Status SearchImages(grpc::ServerContext* context, const v1::SearchImagesRequest* request,
                             v1::SearchImagesResponse* response) override;
+  grpc::Status StatSnapshotPath(grpc::ServerContext* context,
+                                const v1::ContainerPathRequest* request,
+                                v1::ContainerPathStat* response) override;
+  grpc::Status ArchiveSnapshotPath(grpc::ServerContext* context,
+                                   const v1::ContainerPathRequest* request,
+                                   grpc::ServerWriter<v1::ContainerArchiveChunk>* writer) override;
+  grpc::Status ExtractToSnapshot(grpc::ServerContext* context,
+                                 grpc::ServerReader<v1::ExtractToContainerRequest>* reader,
+                                 v1::ExtractToContainerResponse* response) override;
+  grpc::Status ExportSnapshot(grpc::ServerContext* context,
+                              const v1::ContainerExportRequest* request,
+                              grpc::ServerWriter<v1::ContainerArchiveChunk>* writer) override;
+  grpc::Status SnapshotChanges(grpc::ServerContext* context,
+                               const v1::ContainerChangesRequest* request,
+                               v1::ContainerChangesResponse* response) override;
 
  private:
   ImageManager& manager_;

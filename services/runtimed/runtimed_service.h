@@ -37,6 +37,16 @@ class RuntimedService final : public v1::RuntimeService::Service {
   grpc::Status UpdateContainer(grpc::ServerContext* context,
                                const v1::UpdateContainerRequest* request,
                                v1::UpdateContainerResponse* response) override;
+  // docker cp on running containers (runtimed_files_service.cc).
+  grpc::Status StatContainerPath(grpc::ServerContext* context,
+                                 const v1::ContainerPathRequest* request,
+                                 v1::ContainerPathStat* response) override;
+  grpc::Status ArchiveContainerPath(grpc::ServerContext* context,
+                                    const v1::ContainerPathRequest* request,
+                                    grpc::ServerWriter<v1::ContainerArchiveChunk>* writer) override;
+  grpc::Status ExtractToContainer(grpc::ServerContext* context,
+                                  grpc::ServerReader<v1::ExtractToContainerRequest>* reader,
+                                  v1::ExtractToContainerResponse* response) override;
   grpc::Status InspectContainer(grpc::ServerContext* context,
                                 const v1::InspectContainerRequest* request,
                                 v1::Container* response) override;

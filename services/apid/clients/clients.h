@@ -98,6 +98,20 @@ class ImagedClient {
       const v1::SearchImagesRequest& /*request*/) {
     return absl::UnimplementedError("image search is not implemented by this client");
   }
+  // A container's files on its snapshot (docker cp of a stopped container,
+  // export, diff); `container` is the container id (the snapshot key).
+  using ArchiveStream = ReadStream<v1::ContainerArchiveChunk>;
+  using ExtractStream = WriteStream<v1::ExtractToContainerRequest, v1::ExtractToContainerResponse>;
+  virtual absl::StatusOr<v1::ContainerPathStat> StatSnapshotPath(
+      const v1::ContainerPathRequest& request) = 0;
+  virtual std::unique_ptr<ArchiveStream> ArchiveSnapshotPath(
+      const v1::ContainerPathRequest& request, const grpc::ServerContextBase* parent) = 0;
+  // Write the header message (container, path, options) first, then data.
+  virtual std::unique_ptr<ExtractStream> ExtractToSnapshot(const grpc::ServerContextBase* parent) = 0;
+  virtual std::unique_ptr<ArchiveStream> ExportSnapshot(const v1::ContainerExportRequest& request,
+                                                        const grpc::ServerContextBase* parent) = 0;
+  virtual absl::StatusOr<v1::ContainerChangesResponse> SnapshotChanges(
+      const v1::ContainerChangesRequest& request) = 0;
 };
 
 class NetdClient {
@@ -173,6 +187,15 @@ class RuntimedClient {
   virtual absl::Status RemoveVolume(const std::string& name, bool force) = 0;
   virtual absl::StatusOr<v1::PruneVolumesResponse> PruneVolumes(
       const v1::VolumeFilters& filters) = 0;
+
+  // docker cp on a running container (FAILED_PRECONDITION when it is not).
+  virtual absl::StatusOr<v1::ContainerPathStat> StatContainerPath(
+      const v1::ContainerPathRequest& request) = 0;
+  virtual std::unique_ptr<ReadStream<v1::ContainerArchiveChunk>> ArchiveContainerPath(
+      const v1::ContainerPathRequest& request, const grpc::ServerContextBase* parent) = 0;
+  // Write the header message (container, path, options) first, then data.
+  virtual std::unique_ptr<WriteStream<v1::ExtractToContainerRequest, v1::ExtractToContainerResponse>>
+  ExtractToContainer(const grpc::ServerContextBase* parent) = 0;
 };
 
 }  // namespace berth::apid

@@ -140,6 +140,46 @@ class GrpcImagedClient : public ImagedClient {
     return response.image();
   }
 
+  absl::StatusOr<v1::ContainerPathStat> StatSnapshotPath(
+      const v1::ContainerPathRequest& request) override {
+    v1::ContainerPathStat response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->StatSnapshotPath(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  std::unique_ptr<ArchiveStream> ArchiveSnapshotPath(const v1::ContainerPathRequest& request,
+                                                     const grpc::ServerContextBase* parent) override {
+    return std::make_unique<GrpcReadStream<v1::ContainerArchiveChunk>>(
+        StreamContext(parent),
+        [&](grpc::ClientContext* c) { return stub_->ArchiveSnapshotPath(c, request); });
+  }
+
+  std::unique_ptr<ExtractStream> ExtractToSnapshot(const grpc::ServerContextBase* parent) override {
+    return std::make_unique<
+        GrpcWriteStream<v1::ExtractToContainerRequest, v1::ExtractToContainerResponse>>(
+        StreamContext(parent), [this](grpc::ClientContext* c, v1::ExtractToContainerResponse* r) {
+          return stub_->ExtractToSnapshot(c, r);
+        });
+  }
+
+  std::unique_ptr<ArchiveStream> ExportSnapshot(const v1::ContainerExportRequest& request,
+                                                const grpc::ServerContextBase* parent) override {
+    return std::make_unique<GrpcReadStream<v1::ContainerArchiveChunk>>(
+        StreamContext(parent),
+        [&](grpc::ClientContext* c) { return stub_->ExportSnapshot(c, request); });
+  }
+
+  absl::StatusOr<v1::ContainerChangesResponse> SnapshotChanges(
+      const v1::ContainerChangesRequest& request) override {
+    v1::ContainerChangesResponse response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->SnapshotChanges(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
   std::unique_ptr<ProgressStream> PullImage(const v1::PullImageRequest& request,
                                             const grpc::ServerContextBase* parent) override {
     return std::make_unique<GrpcReadStream<v1::ProgressMessage>>(
@@ -431,6 +471,31 @@ class GrpcRuntimedClient : public RuntimedClient {
         [&](grpc::ClientContext* c) { return stub_->UpdateContainer(c, request, &response); });
     if (!status.ok()) return status;
     return response;
+  }
+
+  absl::StatusOr<v1::ContainerPathStat> StatContainerPath(
+      const v1::ContainerPathRequest& request) override {
+    v1::ContainerPathStat response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->StatContainerPath(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  std::unique_ptr<ReadStream<v1::ContainerArchiveChunk>> ArchiveContainerPath(
+      const v1::ContainerPathRequest& request, const grpc::ServerContextBase* parent) override {
+    return std::make_unique<GrpcReadStream<v1::ContainerArchiveChunk>>(
+        StreamContext(parent),
+        [&](grpc::ClientContext* c) { return stub_->ArchiveContainerPath(c, request); });
+  }
+
+  std::unique_ptr<WriteStream<v1::ExtractToContainerRequest, v1::ExtractToContainerResponse>>
+  ExtractToContainer(const grpc::ServerContextBase* parent) override {
+    return std::make_unique<
+        GrpcWriteStream<v1::ExtractToContainerRequest, v1::ExtractToContainerResponse>>(
+        StreamContext(parent), [this](grpc::ClientContext* c, v1::ExtractToContainerResponse* r) {
+          return stub_->ExtractToContainer(c, r);
+        });
   }
 
   absl::StatusOr<v1::Volume> CreateVolume(const v1::CreateVolumeRequest& request) override {

@@ -10,6 +10,7 @@
 #include "berth/v1/api.grpc.pb.h"
 #include "services/apid/clients/clients.h"
 #include "services/apid/usecases/build_service.h"
+#include "services/apid/usecases/container_files.h"
 #include "services/apid/usecases/container_service.h"
 #include "services/apid/usecases/event_service.h"
 #include "services/apid/usecases/exec_service.h"
@@ -133,9 +134,26 @@ class BerthService final
                             v1::SearchImagesResponse* resp) override;
   grpc::Status Login(grpc::ServerContext* ctx, const v1::LoginRequest* req,
                      v1::LoginResponse* resp) override;
+  // A container's files (berth_service_files.cc): cp, export, diff, commit.
+  // They answer UNIMPLEMENTED until SetFileService() is called.
+  void SetFileService(ContainerFileService* files) { files_ = files; }
+  grpc::Status StatContainerPath(grpc::ServerContext* ctx, const v1::ContainerPathRequest* req,
+                                 v1::ContainerPathStat* resp) override;
+  grpc::Status ArchiveContainerPath(grpc::ServerContext* ctx, const v1::ContainerPathRequest* req,
+                                    grpc::ServerWriter<v1::ContainerArchiveChunk>* writer) override;
+  grpc::Status ExtractToContainer(grpc::ServerContext* ctx,
+                                  grpc::ServerReader<v1::ExtractToContainerRequest>* reader,
+                                  v1::ExtractToContainerResponse* resp) override;
+  grpc::Status ExportContainer(grpc::ServerContext* ctx, const v1::ContainerExportRequest* req,
+                               grpc::ServerWriter<v1::ContainerArchiveChunk>* writer) override;
+  grpc::Status ContainerChanges(grpc::ServerContext* ctx, const v1::ContainerChangesRequest* req,
+                                v1::ContainerChangesResponse* resp) override;
+  grpc::Status CommitContainer(grpc::ServerContext* ctx, const v1::CommitContainerRequest* req,
+                               v1::CommitContainerResponse* resp) override;
 
  private:
   ContainerService& containers_;
+  ContainerFileService* files_ = nullptr;
   ExecService* execs_;
   VolumeService* volumes_;  // the volume calls answer UNAVAILABLE without it
   SystemService& system_;

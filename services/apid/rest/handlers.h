@@ -8,6 +8,7 @@
 
 #include "services/apid/clients/clients.h"
 #include "services/apid/usecases/build_service.h"
+#include "services/apid/usecases/container_files.h"
 #include "services/apid/usecases/container_service.h"
 #include "services/apid/usecases/event_service.h"
 #include "services/apid/usecases/exec_service.h"
@@ -32,6 +33,8 @@ struct RestDeps {
   VolumeService* volumes = nullptr;
   // POST /build; null leaves the route answering 501 (tests without a builder).
   BuildService* builds = nullptr;
+  // docker cp, export, diff, commit; null: those routes answer 501.
+  ContainerFileService* files = nullptr;
 };
 
 void RegisterSystemRoutes(Router& router, RestDeps& deps);      // system_handler.cc
@@ -45,6 +48,7 @@ void RegisterVolumeRoutes(Router& router, RestDeps& deps);      // volumes_handl
 void RegisterBuildRoutes(Router& router, RestDeps& deps);       // build_handler.cc
 void RegisterNetworkRoutes(Router& router, RestDeps& deps);     // network_handler.cc
 void RegisterImageStoreRoutes(Router& router, RestDeps& deps);  // image_store_handler.cc
+void RegisterContainerFileRoutes(Router& router, RestDeps& deps);  // archive_handler.cc
 // Docker endpoints not served yet: 501 "<feature> is not implemented yet".
 void RegisterNotImplementedRoutes(Router& router);  // not_implemented_routes.cc
 

@@ -27,13 +27,7 @@ constexpr PendingRoute kPendingRoutes[] = {
     {"POST", "/containers/{id}/unpause", "unpause"},
     {"POST", "/containers/{id}/rename", "rename"},
     {"GET", "/containers/{id}/top", "top"},
-    {"GET", "/containers/{id}/changes", "diff"},
-    {"GET", "/containers/{id}/export", "export"},
-    {"GET", "/containers/{id}/archive", "copying files (cp)"},
-    {"HEAD", "/containers/{id}/archive", "copying files (cp)"},
-    {"PUT", "/containers/{id}/archive", "copying files (cp)"},
     {"POST", "/containers/prune", "container prune"},
-    {"POST", "/commit", "commit"},
     {"GET", "/system/df", "system df"},
     {"POST", "/build/prune", "build prune"},
 };

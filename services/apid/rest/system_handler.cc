@@ -54,6 +54,7 @@ void RegisterAllRoutes(Router& router, RestDeps& deps) {
   RegisterBuildRoutes(router, deps);
   RegisterNetworkRoutes(router, deps);
   RegisterImageStoreRoutes(router, deps);
+  RegisterContainerFileRoutes(router, deps);
   RegisterNotImplementedRoutes(router);
 }
 

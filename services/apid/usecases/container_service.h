@@ -131,6 +131,10 @@ class ContainerService {
   // (returns that error).
   absl::Status Reconcile();
 
+  // The per-container turn, for use cases beside this one that must not run
+  // alongside a start (ContainerFileService on a stopped container's snapshot).
+  ContainerLocks& locks() { return locks_; }
+
  private:
   // The workflows below run in the container's turn.
   absl::StatusOr<bool> StartHeld(const v1::Container& record);

@@ -48,6 +48,19 @@ class FailedStream : public Base {
   absl::Status status_;
 };
 
+// A client-streaming call the fake refused: writes fail, Finish says why.
+template <typename In, typename Resp>
+class FailedWriteStream : public WriteStream<In, Resp> {
+ public:
+  explicit FailedWriteStream(absl::Status s) : status_(std::move(s)) {}
+  bool Write(const In&) override { return false; }
+  absl::StatusOr<Resp> Finish() override { return status_; }
+  void Cancel() override {}
+
+ private:
+  absl::Status status_;
+};
+
 // The scripted `events` a service would send for `request`: those with
 // since < time <= until (a bound of 0 is open), then the end of the stream.
 // Fakes have no "live" phase: every event counts as already kept.
@@ -170,6 +183,38 @@ class FakeImaged : public ImagedClient {
     return std::make_unique<FailedStream<ReadStream<v1::ExportImagePathsChunk>,
                                          v1::ExportImagePathsChunk>>(
         absl::UnimplementedError("export is not served by the fake"));
+  }
+
+  // Container files on snapshots: logged; stat answers `snapshot_stat`,
+  // changes `snapshot_changes`; tar streams are not served by the fake.
+  v1::ContainerPathStat snapshot_stat;
+  v1::ContainerChangesResponse snapshot_changes;
+  absl::StatusOr<v1::ContainerPathStat> StatSnapshotPath(
+      const v1::ContainerPathRequest& r) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("imaged.StatSnapshotPath " + r.container() + " " + r.path());
+    return snapshot_stat;
+  }
+  std::unique_ptr<ArchiveStream> ArchiveSnapshotPath(const v1::ContainerPathRequest&,
+                                                     const grpc::ServerContextBase*) override {
+    return std::make_unique<FailedStream<ArchiveStream, v1::ContainerArchiveChunk>>(
+        absl::UnimplementedError("archive is not served by the fake"));
+  }
+  std::unique_ptr<ExtractStream> ExtractToSnapshot(const grpc::ServerContextBase*) override {
+    return std::make_unique<
+        FailedWriteStream<v1::ExtractToContainerRequest, v1::ExtractToContainerResponse>>(
+        absl::UnimplementedError("extract is not served by the fake"));
+  }
+  std::unique_ptr<ArchiveStream> ExportSnapshot(const v1::ContainerExportRequest&,
+                                                const grpc::ServerContextBase*) override {
+    return std::make_unique<FailedStream<ArchiveStream, v1::ContainerArchiveChunk>>(
+        absl::UnimplementedError("export is not served by the fake"));
+  }
+  absl::StatusOr<v1::ContainerChangesResponse> SnapshotChanges(
+      const v1::ContainerChangesRequest& r) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("imaged.SnapshotChanges " + r.container());
+    return snapshot_changes;
   }
 
  private:
@@ -393,6 +438,33 @@ class FakeRuntimed : public RuntimedClient {
   }
   absl::StatusOr<v1::PruneVolumesResponse> PruneVolumes(const v1::VolumeFilters&) override {
     return absl::UnimplementedError("volumes are not served by the fake");
+  }
+
+  // docker cp on running containers: logged; stat answers `path_stat`
+  // (FAILED_PRECONDITION for a container that is not running, as runtimed).
+  v1::ContainerPathStat path_stat;
+  absl::StatusOr<v1::ContainerPathStat> StatContainerPath(
+      const v1::ContainerPathRequest& r) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("runtimed.StatContainerPath " + r.container() + " " + r.path());
+    auto it = containers.find(r.container());
+    if (it == containers.end()) return absl::NotFoundError("No such container: " + r.container());
+    if (it->second.state().status() != v1::CONTAINER_STATUS_RUNNING) {
+      return absl::FailedPreconditionError("container " + r.container() + " is not running");
+    }
+    return path_stat;
+  }
+  std::unique_ptr<ReadStream<v1::ContainerArchiveChunk>> ArchiveContainerPath(
+      const v1::ContainerPathRequest&, const grpc::ServerContextBase*) override {
+    return std::make_unique<
+        FailedStream<ReadStream<v1::ContainerArchiveChunk>, v1::ContainerArchiveChunk>>(
+        absl::UnimplementedError("archive is not served by the fake"));
+  }
+  std::unique_ptr<WriteStream<v1::ExtractToContainerRequest, v1::ExtractToContainerResponse>>
+  ExtractToContainer(const grpc::ServerContextBase*) override {
+    return std::make_unique<
+        FailedWriteStream<v1::ExtractToContainerRequest, v1::ExtractToContainerResponse>>(
+        absl::UnimplementedError("extract is not served by the fake"));
   }
   std::vector<v1::WaitEvent> wait_events;  // what WaitContainer streams
   std::unique_ptr<WaitStream> WaitContainer(const v1::WaitContainerRequest& r,
