@@ -37,6 +37,9 @@ class RuntimedService final : public v1::RuntimeService::Service {
   grpc::Status UpdateContainer(grpc::ServerContext* context,
                                const v1::UpdateContainerRequest* request,
                                v1::UpdateContainerResponse* response) override;
+  grpc::Status SetContainerNetworks(grpc::ServerContext* context,
+                                    const v1::SetContainerNetworksRequest* request,
+                                    v1::Container* response) override;
   grpc::Status InspectContainer(grpc::ServerContext* context,
                                 const v1::InspectContainerRequest* request,
                                 v1::Container* response) override;
