@@ -34,6 +34,8 @@ struct AllOptions {
   bool force = false;
   berth::cli::PsOptions ps;
   berth::cli::LogsOptions logs;
+  std::string port_container;  // port CONTAINER
+  std::string port_private;    // port [PRIVATE_PORT[/PROTO]]
   berth::cli::EventsOptions events;
   int stop_timeout = -1;
   std::string kill_signal = "KILL";
@@ -177,6 +179,13 @@ void AddContainerCommands(CLI::App& app, const GlobalOptions& global, AllOptions
       "wait", "Block until one or more containers stop, then print their exit codes");
   wait->add_option("container", o.names, "CONTAINER...")->required();
   wait->callback([&] { action = [&] { return berth::cli::RunWait(global, o.names); }; });
+
+  auto* port = app.add_subcommand("port", "List port mappings or a specific mapping for the container");
+  port->add_option("container", o.port_container, "CONTAINER")->required();
+  port->add_option("private_port", o.port_private, "PRIVATE_PORT[/PROTO]");
+  port->callback([&] {
+    action = [&] { return berth::cli::RunPort(global, o.port_container, o.port_private); };
+  });
 }
 
 // docker run's resource flags; values are parsed in cli/resource_flags.cc.
@@ -261,10 +270,22 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o, Ac
   run->add_option("--name", f.name, "Assign a name to the container");
   run->add_option("-h,--hostname", f.hostname, "Container host name");
   run->add_option("--network,--net", f.network,
-                  "Connect a container to a network (bridge|none|NAME)");
+                  "Connect a container to a network (bridge|none|host|container:NAME|NAME)");
   run->add_option("--network-alias", f.network_aliases, "Add network-scoped alias for the container")
       ->allow_extra_args(false);
   run->add_option("--ip", f.ip, "IPv4 address (e.g., 172.30.100.104)");
+  run->add_flag("-P,--publish-all", f.publish_all,
+                "Publish all exposed ports to random ports");
+  run->add_option("--expose", f.expose, "Expose a port or a range of ports")
+      ->allow_extra_args(false);
+  run->add_option("--dns", f.dns, "Set custom DNS servers")->allow_extra_args(false);
+  run->add_option("--dns-search", f.dns_search, "Set custom DNS search domains")
+      ->allow_extra_args(false);
+  run->add_option("--dns-option", f.dns_option, "Set DNS options")->allow_extra_args(false);
+  run->add_option("--add-host", f.add_host, "Add a custom host-to-IP mapping (host:ip)")
+      ->allow_extra_args(false);
+  run->add_option("--mac-address", f.mac_address, "Container MAC address (e.g., 92:d0:c6:0a:29:33)");
+  run->add_option("--link", f.link, "Add link to another container")->allow_extra_args(false);
   run->add_option("-w,--workdir", f.workdir, "Working directory inside the container");
   run->add_option("-u,--user", f.user, "Username or UID (format: <name|uid>[:<group|gid>])");
   run->add_option("--cap-add", f.cap_add, "Add Linux capabilities")->allow_extra_args(false);

@@ -108,6 +108,15 @@ absl::StatusOr<RunPlan> BuildRunPlan(const RunFlags& flags,
   spec.network_mode = flags.network.empty() ? "bridge" : flags.network;
   spec.network_aliases = flags.network_aliases;
   spec.ipv4_address = flags.ip;
+  spec.network_options = {flags.publish_all, flags.dns,      flags.dns_search, flags.dns_option,
+                          flags.add_host,    flags.link,     flags.mac_address};
+  for (const std::string& host : flags.add_host) {
+    // The docker CLI's check: "name:ip" with both parts.
+    const size_t colon = host.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == host.size()) {
+      return absl::InvalidArgumentError(absl::StrCat("bad format for add-host: \"", host, "\""));
+    }
+  }
   spec.auto_remove = flags.remove;
 
   spec.tty = flags.tty;
@@ -134,6 +143,16 @@ absl::StatusOr<RunPlan> BuildRunPlan(const RunFlags& flags,
     for (PortMapping& m : *mappings) {
       exposed.insert(absl::StrCat(m.container_port, "/", m.protocol));
       spec.port_bindings.push_back(std::move(m));
+    }
+  }
+  for (const std::string& e : flags.expose) {
+    // docker's --expose: PORT[/PROTO]; a range exposes every port in it.
+    auto mappings = ParsePortSpec(e);
+    if (!mappings.ok() || e.find(':') != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid range format for --expose: ", e));
+    }
+    for (const PortMapping& m : *mappings) {
+      exposed.insert(absl::StrCat(m.container_port, "/", m.protocol));
     }
   }
   spec.exposed_ports.assign(exposed.begin(), exposed.end());

@@ -31,6 +31,14 @@ struct RunFlags {
   std::string network;               // --network ("" = the default, bridge)
   std::vector<std::string> network_aliases;  // --network-alias
   std::string ip;                            // --ip
+  bool publish_all = false;                  // -P
+  std::vector<std::string> expose;           // --expose PORT[/PROTO]
+  std::vector<std::string> dns;              // --dns
+  std::vector<std::string> dns_search;       // --dns-search
+  std::vector<std::string> dns_option;       // --dns-option
+  std::vector<std::string> add_host;         // --add-host name:ip
+  std::string mac_address;                   // --mac-address
+  std::vector<std::string> link;             // --link name[:alias]
   std::string workdir;               // -w
   std::optional<std::string> entrypoint;  // --entrypoint (set, possibly to "")
   std::string user;                  // -u
@@ -71,6 +79,17 @@ struct SecuritySpec {
   std::vector<UlimitSpec> ulimits;
 };
 
+// Mirrors berth.v1.ContainerNetworkOptions.
+struct NetworkOptionsSpec {
+  bool publish_all_ports = false;
+  std::vector<std::string> dns;
+  std::vector<std::string> dns_search;
+  std::vector<std::string> dns_options;
+  std::vector<std::string> extra_hosts;
+  std::vector<std::string> links;
+  std::string mac_address;
+};
+
 // Mirrors berth.v1.ContainerConfig field for field (only what `run` sets).
 struct ContainerSpec {
   std::string image;
@@ -92,6 +111,7 @@ struct ContainerSpec {
   std::string ipv4_address;                  // on network_mode
   std::vector<PortMapping> port_bindings;
   std::vector<std::string> exposed_ports;  // "80/tcp", sorted, unique
+  NetworkOptionsSpec network_options;
   uint32_t console_height = 0;
   uint32_t console_width = 0;
   SecuritySpec security;

@@ -16,7 +16,7 @@ packages=(
   nftables iproute2 util-linux procps curl ca-certificates
   # tests: promtool, test images, loopback registry, OCI runtime for differential
   # tests, lrzip for the refused-compression test
-  prometheus busybox-static docker-registry runc socat python3 python3-docker lrzip
+  prometheus busybox-static docker-registry runc socat python3 python3-docker lrzip docker-compose
 )
 
 missing=()

@@ -85,6 +85,10 @@ int RunRm(const GlobalOptions& global, const std::vector<std::string>& container
 int RunStart(const GlobalOptions& global, const std::vector<std::string>& containers);
 int RunInspect(const GlobalOptions& global, const std::vector<std::string>& objects);
 int RunWait(const GlobalOptions& global, const std::vector<std::string>& containers);
+// `berth port CONTAINER [PRIVATE_PORT[/PROTO]]`: the container's published
+// ports as docker port prints them.
+int RunPort(const GlobalOptions& global, const std::string& container,
+            const std::string& private_port);
 
 // events.cc ------------------------------------------------------------------
 

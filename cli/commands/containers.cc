@@ -303,6 +303,42 @@ int RunInspect(const GlobalOptions& global, const std::vector<std::string>& obje
   return exit_code;
 }
 
+int RunPort(const GlobalOptions& global, const std::string& container,
+            const std::string& private_port) {
+  ApiClient client(global.host);
+  berth::v1::InspectContainerApiRequest request;
+  request.set_container(container);
+  berth::v1::Container c;
+  auto context = client.UnaryContext();
+  grpc::Status status = client.stub().InspectContainer(context.get(), request, &c);
+  if (!status.ok()) {
+    client.PrintError(status);
+    return kExitError;
+  }
+  // docker port: "80/tcp -> 0.0.0.0:32768" per binding, sorted by port; with
+  // PRIVATE_PORT[/PROTO] only "0.0.0.0:32768".
+  std::string wanted = private_port;
+  if (!wanted.empty() && wanted.find('/') == std::string::npos) wanted += "/tcp";
+  std::vector<std::pair<std::pair<uint32_t, std::string>, std::string>> lines;
+  for (const berth::v1::PortBinding& p : c.network().ports()) {
+    const std::string key = std::to_string(p.container_port()) + "/" + p.protocol();
+    if (!wanted.empty() && key != wanted) continue;
+    const std::string ip = p.host_ip().empty() ? "0.0.0.0" : p.host_ip();
+    const std::string address = ip + ":" + std::to_string(p.host_port());
+    lines.push_back({{p.container_port(), p.protocol()},
+                     wanted.empty() ? key + " -> " + address : address});
+  }
+  if (!wanted.empty() && lines.empty()) {
+    std::cerr << "Error: No public port '" << wanted << "' published for " << container
+              << std::endl;
+    return kExitError;
+  }
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [key, line] : lines) std::cout << line << "\n";
+  return kExitOk;
+}
+
 int RunWait(const GlobalOptions& global, const std::vector<std::string>& containers) {
   ApiClient client(global.host);
   int exit_code = kExitOk;

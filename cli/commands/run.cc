@@ -72,6 +72,14 @@ berth::v1::ContainerConfig ToProto(const ContainerSpec& spec) {
     binding->set_host_port(p.host_port);
   }
   for (const auto& s : spec.exposed_ports) config.add_exposed_ports(s);
+  berth::v1::ContainerNetworkOptions* net = config.mutable_network_options();
+  net->set_publish_all_ports(spec.network_options.publish_all_ports);
+  for (const auto& v : spec.network_options.dns) net->add_dns(v);
+  for (const auto& v : spec.network_options.dns_search) net->add_dns_search(v);
+  for (const auto& v : spec.network_options.dns_options) net->add_dns_options(v);
+  for (const auto& v : spec.network_options.extra_hosts) net->add_extra_hosts(v);
+  for (const auto& v : spec.network_options.links) net->add_links(v);
+  net->set_mac_address(spec.network_options.mac_address);
   config.set_console_height(spec.console_height);
   config.set_console_width(spec.console_width);
   berth::v1::SecurityOptions* security = config.mutable_security();

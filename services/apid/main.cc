@@ -100,7 +100,7 @@ int Run() {
   background.Start();
 
   berth::apid::rest::Router router;
-  berth::apid::EventService events(*runtimed, *imaged);
+  berth::apid::EventService events(*runtimed, *imaged, nullptr, netd.get());
   berth::apid::ExecService execs(*runtimed);
   berth::apid::VolumeService volumes(*runtimed);
   berth::apid::builder::BuildCache build_cache(state_dir + "/build-cache.json");

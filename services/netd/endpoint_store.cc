@@ -69,6 +69,15 @@ std::string EndpointStore::ToJson(const EndpointRecord& r) {
       {"interfaces", interfaces},
       {"ports", ports},
   };
+  if (!r.joined.empty()) doc["joined"] = r.joined;
+  if (!(r.dns == DnsSettings{})) {
+    doc["dns"] = {{"servers", r.dns.servers}, {"search", r.dns.search}, {"options", r.dns.options}};
+  }
+  if (!r.extra_hosts.empty()) {
+    nlohmann::json hosts = nlohmann::json::array();
+    for (const HostEntry& h : r.extra_hosts) hosts.push_back({{"ip", h.ip}, {"names", h.names}});
+    doc["extra_hosts"] = hosts;
+  }
   return doc.dump(2) + "\n";
 }
 
@@ -121,6 +130,16 @@ absl::StatusOr<EndpointRecord> EndpointStore::FromJson(const std::string& json) 
       r.ports.push_back({p.at("protocol").get<std::string>(), p.at("host_ip").get<std::string>(),
                          p.at("host_port").get<uint16_t>(),
                          p.at("container_port").get<uint16_t>()});
+    }
+    r.joined = doc.value("joined", "");
+    if (doc.contains("dns")) {
+      const nlohmann::json& d = doc.at("dns");
+      r.dns.servers = d.value("servers", std::vector<std::string>{});
+      r.dns.search = d.value("search", std::vector<std::string>{});
+      r.dns.options = d.value("options", std::vector<std::string>{});
+    }
+    for (const nlohmann::json& h : doc.value("extra_hosts", nlohmann::json::array())) {
+      r.extra_hosts.push_back({h.at("ip").get<std::string>(), h.at("names").get<std::string>()});
     }
     return r;
   } catch (const nlohmann::json::exception& e) {

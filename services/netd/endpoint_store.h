@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "services/netd/dns_files.h"
 #include "services/netd/ports/port_spec.h"
 
 namespace berth::netd {
@@ -37,13 +38,22 @@ struct EndpointRecord {
   std::string container_id;
   std::string container_name;
   std::string hostname;
-  std::string mode;  // "bridge" (one or more bridge networks) or "none"
+  // "bridge" (one or more bridge networks), "none", "host" (netd's own
+  // namespace) or "container" (another container's namespace: `joined`).
+  // Only bridge and none endpoints own their namespace.
+  std::string mode;
+  std::string joined;  // mode "container": the container whose netns this is
   EndpointState state = EndpointState::kCreating;
   std::string netns_path;
   // Bridge mode: the first one is the network the container was started on
   // and holds the default route; Connect appends, Disconnect removes.
   std::vector<InterfaceRecord> interfaces;
   std::vector<ports::PortSpec> ports;  // resolved host ports, to interfaces[0]
+  DnsSettings dns;                      // --dns, --dns-search, --dns-option
+  std::vector<HostEntry> extra_hosts;   // --add-host and --link, resolved
+
+  // bridge and none: netd made the namespace and removes it at detach.
+  bool OwnsNamespace() const { return mode != "host" && mode != "container"; }
 
   // The interface on `network_id`, or nullptr.
   const InterfaceRecord* InterfaceOn(const std::string& network_id) const;

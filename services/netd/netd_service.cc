@@ -1,5 +1,6 @@
 #include "services/netd/netd_service.h"
 
+#include "common/events/event_service.h"
 #include "common/grpc/grpc_status.h"
 
 namespace berth::netd {
@@ -56,7 +57,8 @@ void ToProto(const NetworkInfo& info, berth::v1::Network* network) {
 NetworkRequest FromProto(const berth::v1::NetworkEndpointSettings& settings) {
   return NetworkRequest{settings.network(),
                         {settings.aliases().begin(), settings.aliases().end()},
-                        settings.ipv4_address()};
+                        settings.ipv4_address(),
+                        ""};
 }
 
 }  // namespace
@@ -66,7 +68,9 @@ grpc::Status NetdService::Attach(grpc::ServerContext*, const berth::v1::AttachRe
   AttachParams params;
   params.container_id = request->container_id();
   params.container_name = request->container_name();
-  params.network_mode = request->network_mode();
+  params.network_mode = request->network_mode().empty() || request->network_mode() == "default"
+                            ? std::string("bridge")
+                            : request->network_mode();
   params.hostname = request->hostname();
   params.aliases.assign(request->aliases().begin(), request->aliases().end());
   for (const berth::v1::PortBinding& binding : request->port_bindings()) {
@@ -75,6 +79,26 @@ grpc::Status NetdService::Attach(grpc::ServerContext*, const berth::v1::AttachRe
   }
   for (const berth::v1::NetworkEndpointSettings& settings : request->networks()) {
     params.networks.push_back(FromProto(settings));
+  }
+  const berth::v1::ContainerNetworkOptions& options = request->options();
+  params.dns.servers.assign(options.dns().begin(), options.dns().end());
+  params.dns.search.assign(options.dns_search().begin(), options.dns_search().end());
+  params.dns.options.assign(options.dns_options().begin(), options.dns_options().end());
+  params.extra_hosts.assign(options.extra_hosts().begin(), options.extra_hosts().end());
+  for (const berth::v1::ContainerLink& link : request->links()) {
+    params.links.push_back({link.container_id(), link.names()});
+  }
+  if (!options.mac_address().empty()) {
+    // eth0's MAC: the entry of the network_mode network, or a new one.
+    NetworkRequest* primary = nullptr;
+    for (NetworkRequest& network : params.networks) {
+      if (network.network == params.network_mode) primary = &network;
+    }
+    if (primary == nullptr) {
+      params.networks.push_back({params.network_mode, {}, "", ""});
+      primary = &params.networks.back();
+    }
+    primary->mac_address = options.mac_address();
   }
   auto result = manager_.Attach(params);
   if (!result.ok()) return ToGrpcStatus(result.status());
@@ -162,6 +186,12 @@ grpc::Status NetdService::GetEndpoint(grpc::ServerContext*,
   if (!record.ok()) return ToGrpcStatus(record.status());
   ToProto(*record, response->mutable_summary());
   return grpc::Status::OK;
+}
+
+grpc::Status NetdService::Events(grpc::ServerContext* context,
+                                 const berth::v1::EventsRequest* request,
+                                 grpc::ServerWriter<berth::v1::Event>* writer) {
+  return events::ServeEvents(manager_.events(), context, *request, writer);
 }
 
 }  // namespace berth::netd

@@ -42,6 +42,9 @@ class NetdService final : public berth::v1::NetworkService::Service {
 
  private:
   NetworkManager& manager_;
+  grpc::Status Events(grpc::ServerContext* context, const berth::v1::EventsRequest* request,
+                      grpc::ServerWriter<berth::v1::Event>* writer) override;
+
 };
 
 }  // namespace berth::netd

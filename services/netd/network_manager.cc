@@ -9,6 +9,7 @@
 #include <set>
 
 #include "absl/random/random.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/fs/fs.h"
@@ -16,6 +17,7 @@
 #include "common/status/status.h"
 #include "nlohmann/json.hpp"
 #include "services/netd/dns_files.h"
+#include "services/netd/firewall/docker_user.h"
 #include "services/netd/firewall/ruleset.h"
 #include "spdlog/spdlog.h"
 
@@ -260,7 +262,34 @@ absl::Status NetworkManager::ApplyRuleset() {
   }
   absl::Status status = deps_.nft.Apply(firewall::RenderRuleset(spec));
   (status.ok() ? deps_.metrics.ruleset_ok : deps_.metrics.ruleset_error).Increment();
+  if (status.ok()) {
+    std::vector<std::string> bridges;
+    for (const firewall::BridgeNetwork& network : spec.networks) bridges.push_back(network.bridge);
+    SyncDockerUser(bridges);
+  }
   return Annotate(status, absl::StrCat("load nftables table '", config_.nft_table, "'"));
+}
+
+void NetworkManager::SyncDockerUser(const std::vector<std::string>& bridges) {
+  // No DOCKER-USER chain (no Docker, or iptables-legacy): nothing to do.
+  auto listing = deps_.nft.ListChainWithHandles("filter", "DOCKER-USER");
+  if (!listing.ok()) return;
+  const std::string tag = firewall::DockerUserTag(config_.nft_table);
+  std::vector<int> stale = firewall::TaggedRuleHandles(*listing, tag);
+  bool current = stale.size() == 2 * bridges.size();
+  for (const std::string& bridge : bridges) {
+    current = current && absl::StrContains(*listing, absl::StrCat("iifname \"", bridge, "\" accept comment \"", tag, "\"")) &&
+              absl::StrContains(*listing, absl::StrCat("oifname \"", bridge, "\" accept comment \"", tag, "\""));
+  }
+  if (current) return;
+  absl::Status status =
+      deps_.nft.Apply(firewall::RenderDockerUserScript(stale, bridges, tag));
+  if (!status.ok()) {
+    spdlog::warn("cannot update Docker's DOCKER-USER chain (Docker's FORWARD policy may drop "
+                 "this stack's forwarded traffic): {}", status.ToString());
+    return;
+  }
+  spdlog::info("DOCKER-USER accepts forwarding for {} bridges of this stack", bridges.size());
 }
 
 void NetworkManager::UpdateGauges() {
@@ -314,7 +343,9 @@ absl::Status NetworkManager::RemoveOrphans() {
 
   BERTH_ASSIGN_OR_RETURN(std::vector<std::string> files, deps_.netns.List(paths_.netns_dir()));
   for (const std::string& name : files) {
-    if (endpoints_.count(name) != 0) continue;
+    if (endpoints_.count(name) != 0 || paths_.netns_path(name) == paths_.host_netns_path()) {
+      continue;
+    }
     spdlog::warn("removing orphan network namespace {}", paths_.netns_path(name));
     BERTH_RETURN_IF_ERROR(deps_.netns.Remove(paths_.netns_path(name)));
     deps_.metrics.orphans_removed.Increment();
@@ -363,9 +394,25 @@ absl::Status NetworkManager::ReconcileInterfaces(EndpointRecord& record) {
   return absl::OkStatus();
 }
 
+void NetworkManager::EmitNetworkEvent(const std::string& action, const std::string& network_id,
+                                      const std::string& network_name,
+                                      const std::string& container) {
+  events::EventRecord event;
+  event.type = "network";
+  event.action = action;
+  event.id = network_id;
+  event.attributes = {{"name", network_name}, {"type", "bridge"}};
+  if (!container.empty()) event.attributes["container"] = container;
+  events_.Emit(std::move(event));
+}
+
 absl::Status NetworkManager::Recover() {
   absl::MutexLock lock(&mu_);
   BERTH_RETURN_IF_ERROR(CheckSchemaVersion());
+  if (!events_persisted_) {
+    BERTH_RETURN_IF_ERROR(events_.Persist(paths_.state_dir() + "/events.jsonl"));
+    events_persisted_ = true;
+  }
   BERTH_RETURN_IF_ERROR(LoadNetworkIds());
   // Loading first also refuses a --subnet change while leases are live.
   BERTH_RETURN_IF_ERROR(LoadUserNetworks());
@@ -391,6 +438,7 @@ absl::Status NetworkManager::Recover() {
       deps_.metrics.orphans_removed.Increment();
       continue;
     }
+    if (record.mode == "host") BERTH_RETURN_IF_ERROR(EnsureHostNetns());
     // After a host reboot the records and the (plain) files under /run
     // survive but the namespaces do not: such an endpoint can never carry
     // traffic again, so it is removed rather than handed out by Attach.
@@ -430,6 +478,13 @@ absl::Status NetworkManager::Teardown() {
                                    absl::StrCat("detach '", record.container_id, "'")));
   }
   KeepFirstError(first, RemoveOrphans());
+  if (auto files = deps_.netns.List(paths_.netns_dir()); files.ok()) {
+    for (const std::string& name : *files) {
+      if (paths_.netns_path(name) != paths_.host_netns_path()) continue;
+      KeepFirstError(first, deps_.netns.Remove(paths_.host_netns_path()));
+      host_netns_bound_ = false;
+    }
+  }
   // User networks keep their records (like Docker's, they outlive the
   // daemon); their bridges come back at the next Recover.
   for (const auto& [id, network] : networks_) {
@@ -441,6 +496,7 @@ absl::Status NetworkManager::Teardown() {
     if (!absl::IsNotFound(status)) KeepFirstError(first, status);
   }
   KeepFirstError(first, deps_.nft.Apply(firewall::RenderDeleteTable(config_.nft_table)));
+  SyncDockerUser({});
   KeepFirstError(first, deps_.netns.ReleaseDir(paths_.netns_dir()));
   KeepFirstError(first, SaveAllLeases());
   UpdateGauges();
@@ -466,15 +522,57 @@ std::vector<std::string> NetworkManager::ListEndpoints() {
   return ids;
 }
 
+absl::Status NetworkManager::EnsureHostNetns() {
+  if (host_netns_bound_) return absl::OkStatus();
+  const std::string path = paths_.host_netns_path();
+  BERTH_RETURN_IF_ERROR(deps_.netns.Remove(path));
+  BERTH_RETURN_IF_ERROR(deps_.netns.BindCurrent(path));
+  host_netns_bound_ = true;
+  return absl::OkStatus();
+}
+
+void NetworkManager::EnableHairpin(const std::string& host_veth) {
+  const std::string path =
+      absl::StrCat(config_.sys_class_net_dir, "/", host_veth, "/brport/hairpin_mode");
+  fs::ScopedFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  if (!fd.valid() || ::write(fd.get(), "1", 1) != 1) {
+    spdlog::warn("link {}: no hairpin mode ({}): a container cannot reach its own published "
+                 "ports through a host address",
+                 host_veth, ErrnoToStatus(errno, path).ToString());
+  }
+}
+
 AttachResult NetworkManager::ResultFor(const EndpointRecord& record) const {
-  std::string host_resolv;
-  if (!config_.resolv_conf_source.empty()) {
-    auto content = fs::ReadFile(config_.resolv_conf_source);
-    if (content.ok()) {
-      host_resolv = std::move(*content);
-    } else {
-      spdlog::warn("cannot read {}: {}", config_.resolv_conf_source, content.status().ToString());
+  // A container in another's namespace sees that one's files, as in Docker.
+  if (record.mode == "container") {
+    if (auto joined = endpoints_.find(record.joined); joined != endpoints_.end()) {
+      AttachResult result = ResultFor(joined->second.record);
+      result.endpoint = record;
+      return result;
     }
+  }
+  auto read_host_file = [](const std::string& path) {
+    if (path.empty()) return std::string();
+    auto content = fs::ReadFile(path);
+    if (!content.ok()) {
+      spdlog::warn("cannot read {}: {}", path, content.status().ToString());
+      return std::string();
+    }
+    return *std::move(content);
+  };
+  const std::string host_resolv = read_host_file(config_.resolv_conf_source);
+  if (record.mode == "host") {
+    // The host's own files: the container shares its interfaces, so its
+    // resolvers (even a loopback one) are reachable.
+    std::string hosts = read_host_file(config_.hosts_source);
+    if (!hosts.empty() && hosts.back() != '\n') hosts.push_back('\n');
+    for (const HostEntry& entry : record.extra_hosts) {
+      absl::StrAppend(&hosts, entry.ip, "\t", entry.names, "\n");
+    }
+    std::string resolv = record.dns == DnsSettings{}
+                             ? host_resolv
+                             : RenderResolvConf(host_resolv, {}, record.dns);
+    return AttachResult{record, resolv, hosts};
   }
   // Docker's rule: a container on a user network asks the embedded server.
   bool user_network = false;
@@ -482,9 +580,10 @@ AttachResult NetworkManager::ResultFor(const EndpointRecord& record) const {
     user_network = user_network || iface.network_name != "bridge";
   }
   return AttachResult{record,
-                      user_network ? RenderEmbeddedResolvConf(host_resolv)
-                                   : RenderResolvConf(host_resolv, config_.dns_servers),
-                      RenderHosts(record.primary().ip_address, record.hostname)};
+                      user_network ? RenderEmbeddedResolvConf(host_resolv, record.dns)
+                                   : RenderResolvConf(host_resolv, config_.dns_servers, record.dns),
+                      RenderHosts(record.primary().ip_address, record.hostname,
+                                  record.extra_hosts)};
 }
 
 }  // namespace berth::netd

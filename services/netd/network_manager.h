@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/events/event_log.h"
 #include "services/netd/dns/dns_server.h"
 #include "services/netd/endpoint_store.h"
 #include "services/netd/firewall/nft_applier.h"
@@ -36,6 +37,8 @@ struct NetdConfig {
   std::string nft_table = "berth";
   std::vector<std::string> dns_servers;                 // empty: the host's resolv.conf
   std::string resolv_conf_source = "/etc/resolv.conf";  // "" = none
+  std::string hosts_source = "/etc/hosts";              // host mode's /etc/hosts; "" = none
+  std::string sys_class_net_dir = "/sys/class/net";     // bridge port settings (hairpin)
   std::string proc_sys_dir = "/proc/sys";               // a temp dir in unit tests
 
   // InvalidArgument naming the bad field: bridge must be a valid interface
@@ -66,13 +69,22 @@ struct NetworkRequest {
   std::string network;  // name, id or unique id prefix
   std::vector<std::string> aliases;
   std::string ipv4_address;  // "" = allocate
+  std::string mac_address;   // "" = derived from the address (02:42:<ip>)
+};
+
+// A legacy --link on the default bridge: an /etc/hosts line for the linked
+// container's address on that bridge.
+struct LinkRequest {
+  std::string container_id;  // must be attached to the default bridge
+  std::string names;         // "alias hostname name", space-separated
 };
 
 struct AttachParams {
   std::string container_id;
   std::string container_name;
-  // "bridge", "default", "" (the default bridge), "none", or the name, id or
-  // id prefix of a user network.
+  // "bridge", "default", "" (the default bridge), "none", "host",
+  // "container:<full id of an attached container>", or the name, id or id
+  // prefix of a user network.
   std::string network_mode;
   std::string hostname;
   std::vector<std::string> aliases;  // on the network_mode network
@@ -80,6 +92,11 @@ struct AttachParams {
   // Settings for the network_mode network and further networks to connect
   // at once (each becomes eth1, eth2, ... in this order).
   std::vector<NetworkRequest> networks;
+  DnsSettings dns;
+  // Docker's --add-host "name:ip"; ip may be "host-gateway" (the default
+  // bridge's gateway). Not for "container:" mode (apid refuses it).
+  std::vector<std::string> extra_hosts;
+  std::vector<LinkRequest> links;
 };
 
 struct ConnectParams {
@@ -199,7 +216,15 @@ class NetworkManager {
   // trying every step.
   absl::Status Teardown();
 
+  // Network events (create, destroy, connect, disconnect), persisted under
+  // the state dir from the first Recover on.
+  events::EventLog& events() { return events_; }
+
  private:
+  // Emits a network event; `container` set for connect/disconnect.
+  void EmitNetworkEvent(const std::string& action, const std::string& network_id,
+                        const std::string& network_name, const std::string& container = "");
+
   struct Endpoint {
     EndpointRecord record;
     std::vector<std::unique_ptr<ports::PortReservation>> reservations;
@@ -230,6 +255,20 @@ class NetworkManager {
   NetworkInfo InfoFor(const Network& network) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<NetworkRecord> PlanNetwork(const CreateNetworkParams& params)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Binds netd's own namespace at paths_.host_netns_path() once per run
+  // (again after a restart: the old bind may be of a namespace netd no
+  // longer runs in).
+  absl::Status EnsureHostNetns() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // --add-host and --link entries → /etc/hosts lines. InvalidArgument for a
+  // malformed entry; NotFound/FailedPrecondition for a link whose container
+  // has no address on the default bridge.
+  absl::StatusOr<std::vector<HostEntry>> ResolveHostEntries(const AttachParams& params)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // hairpin_mode=1 on a bridge port: a container reaches its own published
+  // port through a host address (the DNAT sends it back out of the port it
+  // came in on). Logged, not fatal: everything else works without it.
+  void EnableHairpin(const std::string& host_veth);
 
   // Opens or closes the embedded DNS socket of every endpoint: served while
   // the container has an interface on a user network. Best effort (a
@@ -265,6 +304,10 @@ class NetworkManager {
   // no IPv6.
   absl::Status RefuseRouterAdvertisements(const std::string& ifname);
   absl::Status ApplyRuleset() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Where Docker's iptables-nft DOCKER-USER chain exists, makes it accept
+  // forwarding through exactly `bridges` (this stack's rules are tagged;
+  // see firewall/docker_user.h). Best effort, logged.
+  void SyncDockerUser(const std::vector<std::string>& bridges);
   absl::Status SaveAllLeases() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Kernel indexes of every bridge of this stack.
   absl::StatusOr<std::set<int>> OwnBridgeIndexes() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -274,7 +317,7 @@ class NetworkManager {
   absl::Status ReconcileInterfaces(EndpointRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AdoptRecord(EndpointRecord record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void UpdateGauges() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  AttachResult ResultFor(const EndpointRecord& record) const;
+  AttachResult ResultFor(const EndpointRecord& record) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // network_manager_attach.cc
   absl::StatusOr<std::vector<ports::PortSpec>> ResolvePorts(
@@ -302,6 +345,7 @@ class NetworkManager {
   std::map<std::string, Network> networks_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Endpoint> endpoints_ ABSL_GUARDED_BY(mu_);
   bool dns_started_ ABSL_GUARDED_BY(mu_) = false;
+  bool host_netns_bound_ ABSL_GUARDED_BY(mu_) = false;
   std::set<std::string> served_dns_ ABSL_GUARDED_BY(mu_);
   // What the DNS thread resolves from: a copy SyncDns refreshes. It has its
   // own mutex because DnsServer::Stop (called under mu_) waits for the DNS
@@ -311,6 +355,8 @@ class NetworkManager {
   std::set<std::string> dns_user_networks_ ABSL_GUARDED_BY(dns_mu_);
   // Network ids ("bridge", "host", "none" → 64 hex), persisted.
   std::map<std::string, std::string> network_ids_ ABSL_GUARDED_BY(mu_);
+  events::EventLog events_;
+  bool events_persisted_ ABSL_GUARDED_BY(mu_) = false;
   // Last member: destroyed first, so its thread never sees a dead manager.
   std::unique_ptr<dns::DnsServer> dns_;
 };

@@ -1,6 +1,9 @@
 // Attach and Detach: the endpoint life cycle of one container.
 #include <prometheus/counter.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "absl/cleanup/cleanup.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
@@ -16,13 +19,7 @@ namespace {
 // offered, and bounded so a broken fake cannot loop forever.
 constexpr int kEphemeralAttempts = 16;
 
-// Modes other than none and (user) bridge networks.
-absl::Status CheckModeImplemented(const std::string& mode) {
-  if (mode == "host" || mode.rfind("container:", 0) == 0) {
-    return absl::UnimplementedError(absl::StrCat("network mode '", mode, "' is not implemented"));
-  }
-  return absl::OkStatus();
-}
+constexpr char kContainerModePrefix[] = "container:";
 
 }  // namespace
 
@@ -75,29 +72,83 @@ absl::Status NetworkManager::PlumbNone(const EndpointRecord& record) {
   return inside->SetUp("lo");
 }
 
+absl::StatusOr<std::vector<HostEntry>> NetworkManager::ResolveHostEntries(
+    const AttachParams& params) {
+  std::vector<HostEntry> entries;
+  for (const std::string& extra : params.extra_hosts) {
+    // "name:ip": the name never has a colon, an IPv6 address does.
+    const size_t colon = extra.find(':');
+    std::string name = extra.substr(0, colon);
+    std::string ip = colon == std::string::npos ? "" : extra.substr(colon + 1);
+    if (ip == "host-gateway") {
+      // Docker's default host-gateway-ip: the default bridge's gateway.
+      auto bridge = FindBridgeNetwork("bridge");
+      if (!bridge.ok() || *bridge == nullptr) return absl::InternalError("no default bridge");
+      ip = (*bridge)->record.gateway;
+    }
+    in6_addr v6{};
+    if (name.empty() || name.find_first_of(" \t\n") != std::string::npos ||
+        (!ipam::ParseIpv4(ip).ok() && ::inet_pton(AF_INET6, ip.c_str(), &v6) != 1)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid IP address in add-host: \"", ip, "\""));
+    }
+    entries.push_back({ip, name});
+  }
+  for (const LinkRequest& link : params.links) {
+    auto child = endpoints_.find(link.container_id);
+    BERTH_ASSIGN_OR_RETURN(Network * bridge, FindBridgeNetwork("bridge"));
+    const InterfaceRecord* iface =
+        child == endpoints_.end() ? nullptr : child->second.record.InterfaceOn(bridge->record.id);
+    if (iface == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot link to container ", link.container_id, ": it has no address on the default "
+          "bridge network"));
+    }
+    entries.push_back({iface->ip_address, link.names});
+  }
+  return entries;
+}
+
 absl::StatusOr<AttachResult> NetworkManager::AttachLocked(const AttachParams& params) {
   const std::string& id = params.container_id;
   BERTH_RETURN_IF_ERROR(ValidateContainerId(id));
-  BERTH_RETURN_IF_ERROR(CheckModeImplemented(params.network_mode));
-  const std::string mode_name =
-      params.network_mode.empty() || params.network_mode == "default" ? "bridge"
-                                                                      : params.network_mode;
-  std::string predefined;
-  BERTH_ASSIGN_OR_RETURN(Network * primary, FindBridgeNetwork(mode_name, &predefined));
-  if (predefined == "host") {
-    return absl::UnimplementedError("network mode 'host' is not implemented");
-  }
   if (auto it = endpoints_.find(id); it != endpoints_.end()) {
     return ResultFor(it->second.record);
   }
-
+  const std::string mode_name =
+      params.network_mode.empty() || params.network_mode == "default" ? "bridge"
+                                                                      : params.network_mode;
   Endpoint endpoint;
   EndpointRecord& record = endpoint.record;
   record.container_id = id;
   record.container_name = params.container_name;
   record.hostname = params.hostname;
-  record.mode = primary == nullptr ? "none" : "bridge";
-  record.netns_path = paths_.netns_path(id);
+  record.dns = params.dns;
+  BERTH_ASSIGN_OR_RETURN(record.extra_hosts, ResolveHostEntries(params));
+
+  Network* primary = nullptr;
+  if (mode_name == "host") {
+    // The host's namespace: no interfaces, no ports (Docker discards them).
+    BERTH_RETURN_IF_ERROR(EnsureHostNetns());
+    record.mode = "host";
+    record.netns_path = paths_.host_netns_path();
+  } else if (mode_name.rfind(kContainerModePrefix, 0) == 0) {
+    record.joined = mode_name.substr(sizeof(kContainerModePrefix) - 1);
+    auto joined = endpoints_.find(record.joined);
+    if (record.joined == id) return absl::InvalidArgumentError("cannot join own network");
+    if (joined == endpoints_.end()) {
+      // Docker's text; apid checks the same before asking.
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot join network of a non running container: ", record.joined));
+    }
+    record.mode = "container";
+    record.netns_path = joined->second.record.netns_path;
+  } else {
+    std::string predefined;
+    BERTH_ASSIGN_OR_RETURN(primary, FindBridgeNetwork(mode_name, &predefined));
+    record.mode = primary == nullptr ? "none" : "bridge";
+    record.netns_path = paths_.netns_path(id);
+  }
 
   // From here on every failure undoes all of the above: leases, and after
   // the record is written, the kernel objects. The record is written as
@@ -114,7 +165,7 @@ absl::StatusOr<AttachResult> NetworkManager::AttachLocked(const AttachParams& pa
     // other requested network in order. Docker ignores published ports for
     // other modes, and so do we.
     std::vector<std::pair<Network*, NetworkRequest>> plan;
-    NetworkRequest first{mode_name, params.aliases, ""};
+    NetworkRequest first{mode_name, params.aliases, "", ""};
     auto find = [&](const std::string& name) ABSL_NO_THREAD_SAFETY_ANALYSIS {
       return FindBridgeNetwork(name == "default" ? "bridge" : name);
     };
@@ -123,6 +174,7 @@ absl::StatusOr<AttachResult> NetworkManager::AttachLocked(const AttachParams& pa
       if (network == primary) {
         first.aliases.insert(first.aliases.end(), request.aliases.begin(), request.aliases.end());
         first.ipv4_address = request.ipv4_address;
+        first.mac_address = request.mac_address;
       }
     }
     plan.push_back({primary, first});
@@ -141,8 +193,10 @@ absl::StatusOr<AttachResult> NetworkManager::AttachLocked(const AttachParams& pa
     }
   }
   BERTH_RETURN_IF_ERROR(store_.Put(record));
-  BERTH_RETURN_IF_ERROR(deps_.netns.Create(record.netns_path));
-  BERTH_RETURN_IF_ERROR(PlumbNone(record));
+  if (record.OwnsNamespace()) {
+    BERTH_RETURN_IF_ERROR(deps_.netns.Create(record.netns_path));
+    BERTH_RETURN_IF_ERROR(PlumbNone(record));
+  }
   for (InterfaceRecord& iface : record.interfaces) {
     BERTH_RETURN_IF_ERROR(PlumbInterface(record, iface));
   }
@@ -165,6 +219,11 @@ absl::StatusOr<AttachResult> NetworkManager::AttachLocked(const AttachParams& pa
   std::move(undo).Cancel();
   SyncDns();
   UpdateGauges();
+  // Docker reports a start's networks as connect events, and the stop's as
+  // disconnects.
+  for (const InterfaceRecord& iface : record.interfaces) {
+    EmitNetworkEvent("connect", iface.network_id, iface.network_name, id);
+  }
   spdlog::info("container={} attached: mode={} interfaces={} ip={} ports={}", id, mode_name,
                record.interfaces.size(), record.primary().ip_address, record.ports.size());
   AttachResult result = ResultFor(record);
@@ -211,7 +270,8 @@ absl::Status NetworkManager::RemoveResources(const EndpointRecord& record) {
   for (const InterfaceRecord& iface : record.interfaces) {
     keep(RemoveInterface(record.container_id, iface));
   }
-  keep(deps_.netns.Remove(record.netns_path));
+  // host and container: modes use a namespace that is not this endpoint's.
+  if (record.OwnsNamespace()) keep(deps_.netns.Remove(record.netns_path));
   // The record goes last: while anything above failed, it is what lets a
   // retry (or Recover) find the leftovers.
   if (first.ok()) keep(store_.Delete(record.container_id));
@@ -249,6 +309,9 @@ absl::Status NetworkManager::Detach(const std::string& container_id) {
   deps_.metrics.detach_ok.Increment();
   SyncDns();
   UpdateGauges();
+  for (const InterfaceRecord& iface : endpoint.record.interfaces) {
+    EmitNetworkEvent("disconnect", iface.network_id, iface.network_name, container_id);
+  }
   spdlog::info("container={} detached", container_id);
   return absl::OkStatus();
 }

@@ -5,6 +5,8 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/random/random.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status/status.h"
@@ -46,12 +48,28 @@ absl::StatusOr<int> FreeIndex(const EndpointRecord& record) {
       absl::StrCat("container '", record.container_id, "' has ", kMaxInterfaces, " interfaces"));
 }
 
+// "02:42:ac:11:00:02": six pairs of hex digits, unicast (Docker refuses a
+// multicast MAC for an interface too).
+bool ValidMac(const std::string& mac) {
+  if (mac.size() != 17) return false;
+  for (size_t i = 0; i < mac.size(); ++i) {
+    if (i % 3 == 2 ? mac[i] != ':' : !absl::ascii_isxdigit(mac[i])) return false;
+  }
+  int first = 0;
+  absl::SimpleHexAtoi(mac.substr(0, 2), &first);
+  return (first & 1) == 0;
+}
+
 }  // namespace
 
 absl::StatusOr<InterfaceRecord> NetworkManager::PlanInterface(const std::string& container_id,
                                                               Network& network,
                                                               const NetworkRequest& request,
                                                               int index, bool default_route) {
+  if (!request.mac_address.empty() && !ValidMac(request.mac_address)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid MAC address: ", request.mac_address));
+  }
   uint32_t ip = 0;
   if (request.ipv4_address.empty()) {
     BERTH_ASSIGN_OR_RETURN(ip, network.pool.Allocate(container_id));
@@ -75,7 +93,8 @@ absl::StatusOr<InterfaceRecord> NetworkManager::PlanInterface(const std::string&
   iface.gateway = network.record.gateway;
   // An internal network has no way out, so it never holds the default route.
   iface.default_route = default_route && !network.record.internal;
-  iface.mac_address = ipam::MacForIpv4(ip);
+  iface.mac_address = request.mac_address.empty() ? ipam::MacForIpv4(ip)
+                                                 : absl::AsciiStrToLower(request.mac_address);
   iface.host_veth = HostVethName(container_id, index);
   // Persisted before any kernel object: an address is never handed out
   // twice, also across a crash.
@@ -108,6 +127,7 @@ absl::Status NetworkManager::PlumbInterface(const EndpointRecord& record, Interf
   // for Connect, before the interface inside is up).
   BERTH_RETURN_IF_ERROR(RefuseRouterAdvertisements(iface.host_veth));
   BERTH_RETURN_IF_ERROR(host.SetMaster(iface.host_veth, network->second.record.bridge));
+  EnableHairpin(iface.host_veth);
   BERTH_RETURN_IF_ERROR(host.SetUp(iface.host_veth));
   BERTH_ASSIGN_OR_RETURN(std::unique_ptr<netlink::Netlink> inside,
                          host.OpenInNetns(record.netns_path));
@@ -152,6 +172,11 @@ absl::StatusOr<EndpointRecord> NetworkManager::Connect(const ConnectParams& para
         "container cannot be connected to multiple networks with one of the networks in private "
         "(none) mode");
   }
+  if (!record.OwnsNamespace()) {
+    return absl::FailedPreconditionError(
+        "container sharing network namespace with another container or host cannot be connected "
+        "to any other network");
+  }
   if (record.InterfaceOn(network->record.id) != nullptr) {
     return absl::AlreadyExistsError(absl::StrCat("endpoint with name ", record.container_name,
                                                  " already exists in network ",
@@ -186,6 +211,7 @@ absl::StatusOr<EndpointRecord> NetworkManager::Connect(const ConnectParams& para
   std::move(undo).Cancel();
   SyncDns();
   UpdateGauges();
+  EmitNetworkEvent("connect", network->record.id, network->record.name, id);
   spdlog::info("container={} connected to {} as {} ip={}", id, network->record.name, iface.ifname,
                iface.ip_address);
   return record;
@@ -231,6 +257,7 @@ absl::StatusOr<EndpointRecord> NetworkManager::Disconnect(const std::string& con
   SyncDns();
   UpdateGauges();
   spdlog::info("container={} disconnected from {}", container_id, network->record.name);
+  EmitNetworkEvent("disconnect", network->record.id, network->record.name, container_id);
   return record;
 }
 

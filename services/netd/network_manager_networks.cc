@@ -306,6 +306,7 @@ absl::StatusOr<NetworkInfo> NetworkManager::CreateNetwork(const CreateNetworkPar
   UpdateGauges();
   spdlog::info("created network {} ({}) on bridge {}: {}", record.name, id.substr(0, 12),
                record.bridge, record.subnet);
+  EmitNetworkEvent("create", id, record.name);
   return InfoFor(networks_.at(id));
 }
 
@@ -342,6 +343,7 @@ absl::Status NetworkManager::RemoveNetwork(const std::string& name_or_id) {
   }
   UpdateGauges();
   spdlog::info("removed network {} ({})", info.name, id.substr(0, 12));
+  EmitNetworkEvent("destroy", id, info.name);
   return absl::OkStatus();
 }
 

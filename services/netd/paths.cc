@@ -19,6 +19,7 @@ std::string Paths::leases_file(const std::string& network_id) const {
 std::string Paths::networks_dir() const { return absl::StrCat(state_dir_, "/networks"); }
 std::string Paths::endpoints_dir() const { return absl::StrCat(state_dir_, "/endpoints"); }
 std::string Paths::netns_dir() const { return absl::StrCat(run_dir_, "/netd/netns"); }
+std::string Paths::host_netns_path() const { return absl::StrCat(netns_dir(), "/.host"); }
 std::string Paths::netns_path(const std::string& container_id) const {
   return absl::StrCat(netns_dir(), "/", container_id);
 }

@@ -30,6 +30,9 @@ class Paths {
   std::string netns_dir() const;
   // <run>/netd/netns/<id>: the container's namespace (the sandbox key).
   std::string netns_path(const std::string& container_id) const;
+  // <run>/netd/netns/.host: netd's own (the host's) namespace, bound for
+  // `--network host` containers. A leading '.' is never a container id.
+  std::string host_netns_path() const;
 
  private:
   std::string state_dir_;

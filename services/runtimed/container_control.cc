@@ -109,6 +109,22 @@ absl::StatusOr<std::vector<std::string>> ContainerManager::UpdateContainer(
   return resolved.warnings;
 }
 
+absl::StatusOr<v1::Container> ContainerManager::SetContainerNetworks(
+    const std::string& ref, const std::vector<v1::NetworkEndpointSettings>& networks) {
+  absl::MutexLock lock(&mu_);
+  BERTH_ASSIGN_OR_RETURN(Entry * entry, Resolve(ref));
+  v1::Container record = entry->record;
+  if (IsRunning(record.state().status()) || entry->starting) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "container ", record.id(), " is running: its networks change through netd"));
+  }
+  record.mutable_config()->clear_networks();
+  for (const v1::NetworkEndpointSettings& n : networks) *record.mutable_config()->add_networks() = n;
+  BERTH_RETURN_IF_ERROR(Save(record));
+  entry->record = record;
+  return record;
+}
+
 absl::Status ContainerManager::ResizeContainer(const std::string& ref, uint32_t height,
                                                uint32_t width) {
   std::string id;

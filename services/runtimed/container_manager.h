@@ -157,6 +157,11 @@ class ContainerManager {
   absl::StatusOr<std::vector<std::string>> UpdateContainer(const std::string& ref,
                                                            const v1::Resources& update);
 
+  // Replaces the networks (EndpointsConfig) of a container that is not
+  // running; FailedPrecondition while it runs or starts.
+  absl::StatusOr<v1::Container> SetContainerNetworks(
+      const std::string& ref, const std::vector<v1::NetworkEndpointSettings>& networks);
+
   EventLog& events() { return events_; }
 
  private:

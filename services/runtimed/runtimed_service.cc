@@ -210,6 +210,16 @@ grpc::Status RuntimedService::UpdateContainer(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status RuntimedService::SetContainerNetworks(grpc::ServerContext*,
+                                                   const v1::SetContainerNetworksRequest* request,
+                                                   v1::Container* response) {
+  auto record = manager_.SetContainerNetworks(
+      request->container(), {request->networks().begin(), request->networks().end()});
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  *response = *std::move(record);
+  return grpc::Status::OK;
+}
+
 grpc::Status RuntimedService::ContainerLogs(grpc::ServerContext* context,
                                             const v1::ContainerLogsRequest* request,
                                             grpc::ServerWriter<v1::LogBatch>* writer) {

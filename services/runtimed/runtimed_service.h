@@ -47,6 +47,9 @@ class RuntimedService final : public v1::RuntimeService::Service {
   grpc::Status ExtractToContainer(grpc::ServerContext* context,
                                   grpc::ServerReader<v1::ExtractToContainerRequest>* reader,
                                   v1::ExtractToContainerResponse* response) override;
+  grpc::Status SetContainerNetworks(grpc::ServerContext* context,
+                                    const v1::SetContainerNetworksRequest* request,
+                                    v1::Container* response) override;
   grpc::Status InspectContainer(grpc::ServerContext* context,
                                 const v1::InspectContainerRequest* request,
                                 v1::Container* response) override;

@@ -135,6 +135,8 @@ class NetdClient {
       const v1::ConnectNetworkRequest& request) = 0;
   virtual absl::StatusOr<v1::NetworkSummary> DisconnectNetwork(const std::string& container_id,
                                                                const std::string& network) = 0;
+  // Network events (create, destroy, connect, disconnect); see EventsRequest.
+  virtual std::unique_ptr<EventStream> Events(const v1::EventsRequest& request) = 0;
 };
 
 class RuntimedClient {
@@ -169,6 +171,9 @@ class RuntimedClient {
   // docker update; returns dockerd's warnings.
   virtual absl::StatusOr<v1::UpdateContainerResponse> UpdateContainer(
       const v1::UpdateContainerRequest& request) = 0;
+  // Replaces the networks of a container that is not running.
+  virtual absl::StatusOr<v1::Container> SetContainerNetworks(
+      const v1::SetContainerNetworksRequest& request) = 0;
 
   // docker exec. FAILED_PRECONDITION "container <id> is not running";
   // NOT_FOUND "No such exec instance: <id>" for an unknown exec id.

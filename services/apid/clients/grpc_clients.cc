@@ -363,6 +363,12 @@ class GrpcNetdClient : public NetdClient {
     return response.summary();
   }
 
+  std::unique_ptr<EventStream> Events(const v1::EventsRequest& request) override {
+    return std::make_unique<GrpcReadStream<v1::Event>>(
+        StreamContext(nullptr),
+        [&](grpc::ClientContext* c) { return stub_->Events(c, request); });
+  }
+
  private:
   std::unique_ptr<v1::NetworkService::Stub> stub_;
 };
@@ -478,6 +484,16 @@ class GrpcRuntimedClient : public RuntimedClient {
     v1::ContainerPathStat response;
     absl::Status status = Unary(
         [&](grpc::ClientContext* c) { return stub_->StatContainerPath(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::StatusOr<v1::Container> SetContainerNetworks(
+      const v1::SetContainerNetworksRequest& request) override {
+    v1::Container response;
+    absl::Status status = Unary([&](grpc::ClientContext* c) {
+      return stub_->SetContainerNetworks(c, request, &response);
+    });
     if (!status.ok()) return status;
     return response;
   }

@@ -153,6 +153,8 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
   if (!hc.is_object()) return WrongType("HostConfig", "an object");
   static const std::set<std::string> kHandled = {"AutoRemove", "NetworkMode", "PortBindings",
                                                   "ConsoleSize", "LogConfig",
+                                                  "ConsoleSize", "PublishAllPorts", "Dns",
+                                                  "DnsSearch", "DnsOptions", "ExtraHosts", "Links",
                                                   // Written by the CLI itself, not the daemon.
                                                   "ContainerIDFile"};
   bool auto_remove = false;
@@ -163,6 +165,23 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
   config->set_network_mode(mode);
   if (hc.contains("PortBindings")) {
     if (absl::Status s = ParsePortBindings(hc["PortBindings"], config); !s.ok()) return s;
+  }
+  v1::ContainerNetworkOptions* net = config->mutable_network_options();
+  bool publish_all = false;
+  if (absl::Status s = GetBool(hc, "PublishAllPorts", &publish_all, "HostConfig."); !s.ok()) {
+    return s;
+  }
+  net->set_publish_all_ports(publish_all);
+  struct ListField {
+    const char* key;
+    google::protobuf::RepeatedPtrField<std::string>* out;
+  };
+  for (const ListField& f : {ListField{"Dns", net->mutable_dns()},
+                             ListField{"DnsSearch", net->mutable_dns_search()},
+                             ListField{"DnsOptions", net->mutable_dns_options()},
+                             ListField{"ExtraHosts", net->mutable_extra_hosts()},
+                             ListField{"Links", net->mutable_links()}}) {
+    if (absl::Status s = GetStringArray(hc, f.key, f.out, "HostConfig."); !s.ok()) return s;
   }
   if (absl::Status s = ParseSecurityOptions(hc, config->mutable_security()); !s.ok()) return s;
   if (absl::Status s = ParseResources(hc, config->mutable_resources()); !s.ok()) return s;
@@ -206,6 +225,11 @@ absl::Status ParseEndpointSettings(const std::string& network, const Json& endpo
           !s.ok()) {
         return s;
       }
+    } else if (field == "MacAddress") {
+      // API 1.44+ sends the MAC here; one per container, as --mac-address.
+      std::string mac;
+      if (absl::Status s = GetString(endpoint, "MacAddress", &mac, at); !s.ok()) return s;
+      if (!mac.empty()) config->mutable_network_options()->set_mac_address(mac);
     } else if (field == "IPAMConfig" && v.is_object()) {
       for (const auto& [key, value] : v.items()) {
         if (key == "IPv4Address") {
@@ -297,6 +321,9 @@ absl::Status ParseConfig(const Json& j, v1::ContainerConfig* c) {
     }
   }
   if (absl::Status s = ParseConfigVolumes(j, c); !s.ok()) return s;
+  std::string mac;
+  if (absl::Status s = GetString(j, "MacAddress", &mac, ""); !s.ok()) return s;
+  if (!mac.empty()) c->mutable_network_options()->set_mac_address(mac);
   if (auto it = j.find("ExposedPorts"); it != j.end() && !it->is_null()) {
     if (!it->is_object()) return WrongType("ExposedPorts", "an object");
     for (const auto& [k, v] : it->items()) {
@@ -310,7 +337,7 @@ absl::Status ParseConfig(const Json& j, v1::ContainerConfig* c) {
       "Hostname", "Domainname", "User",       "Image",      "WorkingDir", "StopSignal",
       "AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce",
       "Env",      "Cmd",        "Entrypoint", "StopTimeout", "Labels", "ExposedPorts",
-      "HostConfig", "NetworkingConfig", "Volumes",
+      "HostConfig", "NetworkingConfig", "Volumes", "MacAddress",
       // Windows-only quoting hint; meaningless on Linux.
       "ArgsEscaped"};
   for (const auto& [key, value] : j.items()) {

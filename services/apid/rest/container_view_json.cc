@@ -146,16 +146,19 @@ OJson HostConfigJson(const v1::ContainerConfig& config) {
   hc["ConsoleSize"] = {config.console_height(), config.console_width()};
   WriteSecurityOptions(config.security(), hc);
   hc["CgroupnsMode"] = "private";
-  hc["Dns"] = OJson::array();
-  hc["DnsOptions"] = OJson::array();
-  hc["DnsSearch"] = OJson::array();
-  hc["ExtraHosts"] = nullptr;
+  const v1::ContainerNetworkOptions& net = config.network_options();
+  hc["Dns"] = OJson(std::vector<std::string>(net.dns().begin(), net.dns().end()));
+  hc["DnsOptions"] =
+      OJson(std::vector<std::string>(net.dns_options().begin(), net.dns_options().end()));
+  hc["DnsSearch"] =
+      OJson(std::vector<std::string>(net.dns_search().begin(), net.dns_search().end()));
+  hc["ExtraHosts"] = StringsOrNull(net.extra_hosts());
   hc["GroupAdd"] = nullptr;
   hc["IpcMode"] = "private";
-  hc["Links"] = nullptr;
+  hc["Links"] = StringsOrNull(net.links());
   hc["OomScoreAdj"] = 0;
   hc["PidMode"] = "";
-  hc["PublishAllPorts"] = false;
+  hc["PublishAllPorts"] = net.publish_all_ports();
   hc["UTSMode"] = "";
   hc["UsernsMode"] = "";
   hc["Runtime"] = "berth";
@@ -183,6 +186,9 @@ OJson ConfigJson(const v1::Container& c) {
     OJson ports = OJson::object();
     for (const std::string& p : config.exposed_ports()) ports[p] = OJson::object();
     j["ExposedPorts"] = ports;
+  }
+  if (!config.network_options().mac_address().empty()) {
+    j["MacAddress"] = config.network_options().mac_address();
   }
   j["Tty"] = config.tty();
   j["OpenStdin"] = config.open_stdin();

@@ -1,5 +1,8 @@
 #include "services/apid/usecases/config_merge.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <set>
 #include <vector>
@@ -78,11 +81,74 @@ absl::StatusOr<v1::ContainerConfig> MergeImageConfig(const v1::ImageConfig& imag
 absl::StatusOr<std::string> NormalizeNetworkMode(const std::string& mode) {
   if (mode.empty() || mode == "default" || mode == "bridge") return std::string("bridge");
   if (mode == "none") return std::string("none");
-  if (mode == "host" || mode.rfind("container:", 0) == 0) {
-    return absl::InvalidArgumentError("network mode '" + mode + "' is not supported yet");
+  if (mode == "host") return mode;
+  if (mode.rfind("container:", 0) == 0) {
+    if (mode.size() == std::string("container:").size()) {
+      return absl::InvalidArgumentError(
+          "Invalid network mode: invalid container format container:<name|id>");
+    }
+    return mode;
   }
   // A user-defined network: ContainerService checks with netd that it exists.
   return mode;
+}
+
+absl::StatusOr<std::vector<std::string>> CheckNetworkOptions(const v1::ContainerConfig& request,
+                                                             const std::string& mode) {
+  const v1::ContainerNetworkOptions& net = request.network_options();
+  const bool container_mode = mode.rfind("container:", 0) == 0;
+  if (container_mode) {
+    if (!request.hostname().empty()) {
+      return absl::InvalidArgumentError("conflicting options: hostname and the network mode");
+    }
+    if (!net.links().empty()) {
+      return absl::InvalidArgumentError(
+          "conflicting options: container type network can't be used with links. This would "
+          "result in undefined behavior");
+    }
+    if (!net.dns().empty()) {
+      return absl::InvalidArgumentError("conflicting options: dns and the network mode");
+    }
+    if (!net.extra_hosts().empty()) {
+      return absl::InvalidArgumentError(
+          "conflicting options: custom host-to-IP mapping and the network mode");
+    }
+    if (!request.port_bindings().empty() || net.publish_all_ports()) {
+      return absl::InvalidArgumentError(
+          "conflicting options: port publishing and the container type network mode");
+    }
+    if (!request.exposed_ports().empty()) {
+      return absl::InvalidArgumentError(
+          "conflicting options: port exposing and the container type network mode");
+    }
+  }
+  if ((container_mode || mode == "host") && !net.mac_address().empty()) {
+    return absl::InvalidArgumentError("conflicting options: mac-address and the network mode");
+  }
+  if (mode == "host" && !net.links().empty()) {
+    return absl::InvalidArgumentError(
+        "conflicting options: host type networking can't be used with links. This would result "
+        "in undefined behavior");
+  }
+  if (!net.links().empty() && mode != "bridge") {
+    // Docker turns links on user networks into DNS aliases; Berth keeps
+    // the legacy /etc/hosts form only.
+    return absl::InvalidArgumentError(
+        "--link is only supported on the default bridge network in Berth");
+  }
+  for (const std::string& server : net.dns()) {
+    in6_addr v6{};
+    in_addr v4{};
+    if (::inet_pton(AF_INET, server.c_str(), &v4) != 1 &&
+        ::inet_pton(AF_INET6, server.c_str(), &v6) != 1) {
+      return absl::InvalidArgumentError(server + " is not an ip address");
+    }
+  }
+  std::vector<std::string> warnings;
+  if (mode == "host" && (!request.port_bindings().empty() || net.publish_all_ports())) {
+    warnings.push_back("Published ports are discarded when using host network mode");
+  }
+  return warnings;
 }
 
 absl::StatusOr<std::string> NormalizeContainerName(const std::string& name) {

@@ -5,6 +5,7 @@
 // cannot honour yet.
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -25,9 +26,18 @@ namespace berth::apid {
 absl::StatusOr<v1::ContainerConfig> MergeImageConfig(const v1::ImageConfig& image,
                                                      const v1::ContainerConfig& request);
 
-// "", "default" and "bridge" → "bridge"; "none" → "none"; anything else is
-// InvalidArgument "network mode 'x' is not supported yet".
+// "", "default" and "bridge" → "bridge"; "none", "host" and
+// "container:<name|id>" stay; anything else is a user network's name.
+// InvalidArgument (Docker's text) for "container:" without a name.
 absl::StatusOr<std::string> NormalizeNetworkMode(const std::string& mode);
+
+// Docker's checks of the network options against the (normalized) network
+// mode, with dockerd's texts (InvalidArgument): container: mode takes no
+// hostname, links, dns, extra hosts, ports or exposed ports; container: and
+// host take no MAC; links only on the default bridge; --dns must be IP
+// addresses. Returns the warnings dockerd gives (ports with host mode).
+absl::StatusOr<std::vector<std::string>> CheckNetworkOptions(const v1::ContainerConfig& request,
+                                                             const std::string& mode);
 
 // Docker's container name rule: optional leading "/", then
 // [a-zA-Z0-9][a-zA-Z0-9_.-]+. Returns the name without the slash; "" stays ""

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <random>
+#include <unistd.h>
 #include <set>
 #include <utility>
 
@@ -12,6 +13,8 @@ namespace berth::apid {
 namespace {
 
 std::string Short(const std::string& id) { return id.substr(0, 12); }
+
+bool IsContainerMode(const std::string& mode) { return mode.rfind("container:", 0) == 0; }
 
 bool NeedsEndpoint(v1::ContainerStatus status) {
   return status == v1::CONTAINER_STATUS_RUNNING || status == v1::CONTAINER_STATUS_PAUSED ||
@@ -43,10 +46,25 @@ absl::StatusOr<ContainerService::CreateResult> ContainerService::Create(
   absl::StatusOr<std::string> mode = NormalizeNetworkMode(config.network_mode());
   if (!mode.ok()) return mode.status();
   if (config.image().empty()) return absl::InvalidArgumentError("no image given");
+  absl::StatusOr<std::vector<std::string>> warnings = CheckNetworkOptions(config, *mode);
+  if (!warnings.ok()) return warnings.status();
 
+  // container:X shares X's namespace and hostname; recorded by id so a
+  // rename of X changes nothing. An unknown X fails at start (404 "No such
+  // container"): a 404 from create would make the docker CLI pull the image.
+  std::string joined_hostname;
+  if (IsContainerMode(*mode)) {
+    absl::StatusOr<v1::Container> joined = runtimed_.InspectContainer(mode->substr(10));
+    if (joined.ok()) {
+      *mode = "container:" + joined->id();
+      joined_hostname = EffectiveHostname(joined->config(), joined->id());
+    } else if (!absl::IsNotFound(joined.status())) {
+      return joined.status();
+    }
+  }
   // Docker refuses a container on a network that does not exist at create
   // (404 "network X not found"), not only at start.
-  if (*mode != "bridge" && *mode != "none") {
+  if (*mode != "bridge" && *mode != "none" && *mode != "host" && !IsContainerMode(*mode)) {
     absl::StatusOr<v1::Network> network = netd_.InspectNetwork(*mode);
     if (!network.ok()) return network.status();
   }
@@ -64,6 +82,12 @@ absl::StatusOr<ContainerService::CreateResult> ContainerService::Create(
   absl::StatusOr<v1::ContainerConfig> merged = MergeImageConfig(image->config(), config);
   if (!merged.ok()) return merged.status();
   merged->set_network_mode(*mode);
+  if (!joined_hostname.empty()) merged->set_hostname(joined_hostname);
+  if (*mode == "host" && merged->hostname().empty()) {
+    // Docker's host mode: the host's name, as `hostname` there says.
+    char host[256] = {};
+    if (::gethostname(host, sizeof(host) - 1) == 0) merged->set_hostname(host);
+  }
 
   std::string id = new_id_();
   // Nobody knows the id yet; the turn keeps Reconcile off the new snapshot.
@@ -88,7 +112,7 @@ absl::StatusOr<ContainerService::CreateResult> ContainerService::Create(
   }
   spdlog::info("container={} created name={} image={}", Short(id), created->name(),
                config.image());
-  return CreateResult{created->id().empty() ? id : created->id(), {}};
+  return CreateResult{created->id().empty() ? id : created->id(), *std::move(warnings)};
 }
 
 absl::StatusOr<bool> ContainerService::Start(const std::string& container) {
@@ -100,6 +124,74 @@ absl::StatusOr<bool> ContainerService::Start(const std::string& container) {
   absl::StatusOr<v1::Container> record = runtimed_.InspectContainer(found->id());
   if (!record.ok()) return record.status();
   return StartHeld(*record);
+}
+
+absl::StatusOr<v1::AttachRequest> ContainerService::AttachRequestFor(const v1::Container& record) {
+  const v1::ContainerConfig& config = record.config();
+  const std::string& id = record.id();
+  v1::AttachRequest attach;
+  attach.set_container_id(id);
+  attach.set_container_name(record.name());
+  attach.set_network_mode(config.network_mode().empty() ? std::string("bridge")
+                                                        : config.network_mode());
+  *attach.mutable_networks() = config.networks();
+  attach.set_hostname(EffectiveHostname(config, id));
+  *attach.mutable_options() = config.network_options();
+  if (IsContainerMode(attach.network_mode())) {
+    const std::string joined_id = attach.network_mode().substr(10);
+    absl::StatusOr<v1::Container> joined = runtimed_.InspectContainer(joined_id);
+    if (!joined.ok()) return joined.status();
+    if (joined->state().status() == v1::CONTAINER_STATUS_RESTARTING) {
+      return absl::FailedPreconditionError("Container " + joined->id() +
+                                           " is restarting, wait until the container is running");
+    }
+    if (!NeedsEndpoint(joined->state().status())) {
+      return absl::FailedPreconditionError("cannot join network of a non running container: " +
+                                           joined->id());
+    }
+    attach.set_network_mode("container:" + joined->id());
+    return attach;
+  }
+  // Docker discards published ports in host mode (create warned about it).
+  if (attach.network_mode() == "host") return attach;
+  *attach.mutable_port_bindings() = config.port_bindings();
+  if (config.network_options().publish_all_ports()) {
+    // -P: every exposed port without a binding of its own gets a free one.
+    std::set<std::string> bound;
+    for (const v1::PortBinding& b : config.port_bindings()) {
+      bound.insert(std::to_string(b.container_port()) + "/" + b.protocol());
+    }
+    for (const std::string& exposed : config.exposed_ports()) {
+      if (bound.count(exposed) != 0) continue;
+      const size_t slash = exposed.find('/');
+      v1::PortBinding* binding = attach.add_port_bindings();
+      binding->set_container_port(
+          static_cast<uint32_t>(std::stoul(exposed.substr(0, slash))));
+      binding->set_protocol(slash == std::string::npos ? "tcp" : exposed.substr(slash + 1));
+    }
+  }
+  for (const std::string& link : config.network_options().links()) {
+    // "name[:alias]": the linked container must run; its hosts line names
+    // the alias, its hostname and (when different from the alias) its name.
+    const size_t colon = link.find(':');
+    const std::string name = link.substr(0, colon);
+    const std::string alias = colon == std::string::npos ? name : link.substr(colon + 1);
+    absl::StatusOr<v1::Container> child = runtimed_.InspectContainer(name);
+    if (absl::IsNotFound(child.status())) {
+      return absl::InvalidArgumentError("could not get container for " + name);
+    }
+    if (!child.ok()) return child.status();
+    if (child->state().status() != v1::CONTAINER_STATUS_RUNNING) {
+      return absl::InvalidArgumentError("Cannot link to a non running container: /" +
+                                        child->name() + " AS /" + record.name() + "/" + alias);
+    }
+    std::string names = alias + " " + EffectiveHostname(child->config(), child->id());
+    if (alias != child->name()) names += " " + child->name();
+    v1::ContainerLink* out = attach.add_links();
+    out->set_container_id(child->id());
+    out->set_names(names);
+  }
+  return attach;
 }
 
 absl::StatusOr<bool> ContainerService::StartHeld(const v1::Container& record) {
@@ -119,16 +211,9 @@ absl::StatusOr<bool> ContainerService::StartHeld(const v1::Container& record) {
     return error;
   };
 
-  v1::AttachRequest attach;
-  attach.set_container_id(id);
-  attach.set_container_name(record.name());
-  attach.set_network_mode(record.config().network_mode().empty()
-                              ? std::string("bridge")
-                              : record.config().network_mode());
-  *attach.mutable_port_bindings() = record.config().port_bindings();
-  *attach.mutable_networks() = record.config().networks();
-  attach.set_hostname(EffectiveHostname(record.config(), id));
-  absl::StatusOr<v1::AttachResponse> network = netd_.Attach(attach);
+  absl::StatusOr<v1::AttachRequest> attach = AttachRequestFor(record);
+  if (!attach.ok()) return fail(attach.status());
+  absl::StatusOr<v1::AttachResponse> network = netd_.Attach(*attach);
   if (!network.ok()) return fail(network.status());
 
   v1::StartContainerRequest start;

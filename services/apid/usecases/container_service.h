@@ -137,6 +137,10 @@ class ContainerService {
 
  private:
   // The workflows below run in the container's turn.
+  // The netd Attach request for starting `record`: -P expanded into port
+  // bindings, links and container: mode resolved against runtimed (Docker's
+  // texts when the other container does not run), ports dropped in host mode.
+  absl::StatusOr<v1::AttachRequest> AttachRequestFor(const v1::Container& record);
   absl::StatusOr<bool> StartHeld(const v1::Container& record);
   absl::StatusOr<bool> StopHeld(const std::string& id, int timeout_seconds,
                                 const std::string& signal);

@@ -93,8 +93,8 @@ bool EventMatches(const v1::Event& event, const EventFilters& filters) {
 }
 
 EventService::EventService(RuntimedClient& runtimed, ImagedClient& imaged,
-                           std::function<int64_t()> now)
-    : runtimed_(runtimed), imaged_(imaged), now_(std::move(now)) {}
+                           std::function<int64_t()> now, NetdClient* netd)
+    : runtimed_(runtimed), imaged_(imaged), netd_(netd), now_(std::move(now)) {}
 
 int64_t EventService::Now() const { return now_ ? now_() : absl::GetCurrentTimeNanos(); }
 
@@ -105,6 +105,7 @@ std::vector<std::unique_ptr<EventStream>> EventService::Open(int64_t since, int6
   std::vector<std::unique_ptr<EventStream>> streams;
   streams.push_back(runtimed_.Events(request));
   streams.push_back(imaged_.Events(request));
+  if (netd_ != nullptr) streams.push_back(netd_->Events(request));
   return streams;
 }
 

@@ -2,7 +2,7 @@
 
 // The use case behind `docker events` / `berth events`: one ordered stream
 // merged from every service's own events (runtimed: containers, imaged:
-// images), filtered as dockerd filters. Each service keeps its events on disk
+// images, netd: networks), filtered as dockerd filters. Each service keeps its events on disk
 // (common/events), so `since` reaches back across restarts.
 //
 // How the merge stays ordered without a gap or a duplicate: at a cut time T,
@@ -40,8 +40,9 @@ bool EventMatches(const v1::Event& event, const EventFilters& filters);
 class EventService {
  public:
   // The clients must outlive the service. `now` is injectable for tests.
+  // `netd` (optional) adds the network events.
   EventService(RuntimedClient& runtimed, ImagedClient& imaged,
-               std::function<int64_t()> now = nullptr);
+               std::function<int64_t()> now = nullptr, NetdClient* netd = nullptr);
 
   // Sends matching events in order until `until` passes (then OK), `sink`
   // returns false or `cancelled` returns true (checked every 200 ms; OK), or
@@ -55,6 +56,7 @@ class EventService {
 
   RuntimedClient& runtimed_;
   ImagedClient& imaged_;
+  NetdClient* netd_;
   std::function<int64_t()> now_;
 };
 

@@ -112,41 +112,92 @@ absl::StatusOr<std::vector<std::string>> NetworkService::Prune(const NetworkFilt
   return removed;
 }
 
-absl::StatusOr<std::string> NetworkService::RunningContainerId(const std::string& container) {
-  absl::StatusOr<v1::Container> record = runtimed_.InspectContainer(container);
-  if (!record.ok()) return record.status();
-  if (record->state().status() != v1::CONTAINER_STATUS_RUNNING) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "container ", record->id(), " is not running: connecting or disconnecting a stopped "
-        "container is not supported yet"));
-  }
-  return record->id();
+namespace {
+
+bool SameNetwork(const v1::NetworkEndpointSettings& entry, const v1::Network& network) {
+  return entry.network() == network.name() || entry.network() == network.id() ||
+         (entry.network().size() >= 12 && network.id().rfind(entry.network(), 0) == 0);
 }
+
+}  // namespace
 
 absl::Status NetworkService::Connect(const std::string& network, const std::string& container,
                                      const v1::NetworkEndpointSettings& settings) {
   absl::StatusOr<v1::Network> found = netd_.InspectNetwork(network);
   if (!found.ok()) return found.status();
-  absl::StatusOr<std::string> id = RunningContainerId(container);
-  if (!id.ok()) return id.status();
+  absl::StatusOr<v1::Container> record = runtimed_.InspectContainer(container);
+  if (!record.ok()) return record.status();
+  if (record->state().status() != v1::CONTAINER_STATUS_RUNNING) {
+    // Docker edits a stopped container's endpoint config for its next
+    // start (docker-compose connects created containers before starting).
+    const std::string& mode = record->config().network_mode();
+    if (mode == "none") {
+      return absl::FailedPreconditionError(
+          "container cannot be connected to multiple networks with one of the networks in "
+          "private (none) mode");
+    }
+    if (mode == "host" || mode.rfind("container:", 0) == 0) {
+      return absl::FailedPreconditionError(
+          "container sharing network namespace with another container or host cannot be "
+          "connected to any other network");
+    }
+    v1::SetContainerNetworksRequest request;
+    request.set_container(record->id());
+    for (const v1::NetworkEndpointSettings& entry : record->config().networks()) {
+      if (!SameNetwork(entry, *found)) *request.add_networks() = entry;
+    }
+    v1::NetworkEndpointSettings* added = request.add_networks();
+    *added = settings;
+    added->set_network(found->name());
+    absl::StatusOr<v1::Container> updated = runtimed_.SetContainerNetworks(request);
+    if (!updated.ok()) return updated.status();
+    spdlog::info("container={} will join network {} at start", record->id().substr(0, 12),
+                 found->name());
+    return absl::OkStatus();
+  }
   v1::ConnectNetworkRequest request;
-  request.set_container_id(*id);
+  request.set_container_id(record->id());
   *request.mutable_settings() = settings;
   request.mutable_settings()->set_network(found->id());
   absl::StatusOr<v1::NetworkSummary> summary = netd_.ConnectNetwork(request);
   if (!summary.ok()) return summary.status();
-  spdlog::info("container={} connected to network {}", id->substr(0, 12), found->name());
+  spdlog::info("container={} connected to network {}", record->id().substr(0, 12),
+               found->name());
   return absl::OkStatus();
 }
 
 absl::Status NetworkService::Disconnect(const std::string& network, const std::string& container) {
   absl::StatusOr<v1::Network> found = netd_.InspectNetwork(network);
   if (!found.ok()) return found.status();
-  absl::StatusOr<std::string> id = RunningContainerId(container);
-  if (!id.ok()) return id.status();
-  absl::StatusOr<v1::NetworkSummary> summary = netd_.DisconnectNetwork(*id, found->id());
+  absl::StatusOr<v1::Container> record = runtimed_.InspectContainer(container);
+  if (!record.ok()) return record.status();
+  if (record->state().status() != v1::CONTAINER_STATUS_RUNNING) {
+    v1::SetContainerNetworksRequest request;
+    request.set_container(record->id());
+    bool removed = false;
+    for (const v1::NetworkEndpointSettings& entry : record->config().networks()) {
+      if (SameNetwork(entry, *found)) {
+        removed = true;
+      } else {
+        *request.add_networks() = entry;
+      }
+    }
+    const std::string& mode = record->config().network_mode();
+    const bool is_mode = mode == found->name() || mode == found->id();
+    if (!removed && !is_mode) {
+      return absl::NotFoundError(absl::StrCat("container ", record->id(),
+                                              " is not connected to network ", found->name()));
+    }
+    // The network mode's own network stays the container's network; only
+    // its settings (aliases, address) go.
+    absl::StatusOr<v1::Container> updated = runtimed_.SetContainerNetworks(request);
+    if (!updated.ok()) return updated.status();
+    return absl::OkStatus();
+  }
+  absl::StatusOr<v1::NetworkSummary> summary = netd_.DisconnectNetwork(record->id(), found->id());
   if (!summary.ok()) return summary.status();
-  spdlog::info("container={} disconnected from network {}", id->substr(0, 12), found->name());
+  spdlog::info("container={} disconnected from network {}", record->id().substr(0, 12),
+               found->name());
   return absl::OkStatus();
 }
 

@@ -38,17 +38,17 @@ class NetworkService {
   // (label, label!); returns the names removed.
   absl::StatusOr<std::vector<std::string>> Prune(const NetworkFilters& filters);
 
-  // Connects a running container (name, id or id prefix) to a network.
-  // FailedPrecondition for a container that is not running.
+  // Connects a container (name, id or id prefix) to a network: a running
+  // one through netd (hot-plug), another by editing its networks for its
+  // next start. FailedPrecondition for modes none, host and container:.
   absl::Status Connect(const std::string& network, const std::string& container,
                        const v1::NetworkEndpointSettings& settings);
 
-  // Disconnects a running container from a network.
+  // Disconnects a container from a network (running: netd; otherwise its
+  // settings for that network are dropped from its config).
   absl::Status Disconnect(const std::string& network, const std::string& container);
 
  private:
-  absl::StatusOr<std::string> RunningContainerId(const std::string& container);
-
   NetdClient& netd_;
   RuntimedClient& runtimed_;
 };

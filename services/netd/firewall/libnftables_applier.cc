@@ -19,9 +19,10 @@ struct RunResult {
   std::string error;
 };
 
-absl::StatusOr<RunResult> Run(const std::string& script) {
+absl::StatusOr<RunResult> Run(const std::string& script, unsigned int output_flags = 0) {
   CtxPtr ctx(nft_ctx_new(NFT_CTX_DEFAULT));
   if (ctx == nullptr) return absl::InternalError("nft_ctx_new failed");
+  if (output_flags != 0) nft_ctx_output_set_flags(ctx.get(), output_flags);
   // Buffering keeps nft's messages out of the daemon's stdout/stderr and
   // lets us put them into the Status.
   if (nft_ctx_buffer_output(ctx.get()) != 0 || nft_ctx_buffer_error(ctx.get()) != 0) {
@@ -53,6 +54,17 @@ absl::StatusOr<std::string> LibnftablesApplier::ListTable(const std::string& tab
     // nft reports a missing table as ENOENT text; any other failure has
     // other text, but a caller asking to list cannot act differently on it.
     return absl::NotFoundError(absl::StrCat("nft list table ip ", table, ": ",
+                                            absl::StripTrailingAsciiWhitespace(result->error)));
+  }
+  return result->output;
+}
+
+absl::StatusOr<std::string> LibnftablesApplier::ListChainWithHandles(const std::string& table,
+                                                                     const std::string& chain) {
+  auto result = Run(absl::StrCat("list chain ip ", table, " ", chain), NFT_CTX_OUTPUT_HANDLE);
+  if (!result.ok()) return result.status();
+  if (result->rc != 0) {
+    return absl::NotFoundError(absl::StrCat("nft list chain ip ", table, " ", chain, ": ",
                                             absl::StripTrailingAsciiWhitespace(result->error)));
   }
   return result->output;

@@ -13,6 +13,8 @@ class LibnftablesApplier : public NftApplier {
  public:
   absl::Status Apply(const std::string& script) override;
   absl::StatusOr<std::string> ListTable(const std::string& table) override;
+  absl::StatusOr<std::string> ListChainWithHandles(const std::string& table,
+                                                   const std::string& chain) override;
 };
 
 }  // namespace berth::netd::firewall

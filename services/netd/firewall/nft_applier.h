@@ -21,6 +21,11 @@ class NftApplier {
   // Returns `nft list table ip <table>` output. NotFound if the table does not
   // exist.
   virtual absl::StatusOr<std::string> ListTable(const std::string& table) = 0;
+
+  // Returns `nft -a list chain ip <table> <chain>` output (rules with their
+  // handles). NotFound if the table or chain does not exist.
+  virtual absl::StatusOr<std::string> ListChainWithHandles(const std::string& table,
+                                                           const std::string& chain) = 0;
 };
 
 }  // namespace berth::netd::firewall

@@ -109,6 +109,20 @@ absl::Status LinuxNetnsOps::Create(const std::string& path) {
   return status;
 }
 
+absl::Status LinuxNetnsOps::BindCurrent(const std::string& path) {
+  fs::ScopedFd file(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+  if (!file.valid()) return ErrnoToStatus(errno, absl::StrCat("create '", path, "'"));
+  file.reset();
+  // No daemon thread ever leaves netd's namespace (see Create), so any
+  // thread's view is the host's.
+  if (::mount("/proc/thread-self/ns/net", path.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+    absl::Status status = ErrnoToStatus(errno, absl::StrCat("bind mount netns on '", path, "'"));
+    ::unlink(path.c_str());
+    return status;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status LinuxNetnsOps::Remove(const std::string& path) {
   // EINVAL: not a mount point (a half-made file); ENOENT: already gone.
   if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {

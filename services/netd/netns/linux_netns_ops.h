@@ -10,6 +10,7 @@ class LinuxNetnsOps : public NetnsOps {
   absl::Status PrepareDir(const std::string& dir) override;
   absl::Status ReleaseDir(const std::string& dir) override;
   absl::Status Create(const std::string& path) override;
+  absl::Status BindCurrent(const std::string& path) override;
   absl::Status Remove(const std::string& path) override;
   absl::StatusOr<std::vector<std::string>> List(const std::string& dir) override;
   absl::StatusOr<fs::ScopedFd> OpenUdpSocket(const std::string& netns_path, const std::string& ip,

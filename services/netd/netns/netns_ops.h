@@ -34,6 +34,11 @@ class NetnsOps {
   // file). AlreadyExists if `path` exists.
   virtual absl::Status Create(const std::string& path) = 0;
 
+  // Binds the namespace netd itself runs in (the host's) at `path` (a new
+  // empty file), as the sandbox key of `--network host` containers.
+  // AlreadyExists if `path` exists.
+  virtual absl::Status BindCurrent(const std::string& path) = 0;
+
   // Lazily unmounts and unlinks `path`. OK when it does not exist; the
   // namespace itself dies when its last user (a process, an open fd) is gone.
   virtual absl::Status Remove(const std::string& path) = 0;

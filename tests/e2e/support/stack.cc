@@ -113,8 +113,20 @@ CommandResult Stack::Shell(const std::string& command, const CommandOptions& opt
 std::string Stack::BusyboxTar() const {
   std::string tar = root_ + "/busybox.tar";
   if (Shell("test -s " + tar).exit_code == 0) return tar;
-  CommandResult made = Shell(SourceDir() + "/scripts/make-busybox-rootfs.sh " + ShellQuote(tar));
-  return made.exit_code == 0 ? tar : "";
+  // Made once per build dir and copied: on a loaded machine the script
+  // (hundreds of applet links) takes longer than a command's timeout.
+  const std::string cached = BuildDir() + "/e2e-busybox-rootfs.tar";
+  CommandOptions slow;
+  slow.timeout = std::chrono::seconds(300);
+  if (Shell("test -s " + ShellQuote(cached)).exit_code != 0) {
+    const std::string temp = cached + "." + std::to_string(::getpid());
+    CommandResult made = Shell(SourceDir() + "/scripts/make-busybox-rootfs.sh " +
+                                   ShellQuote(temp) + " && mv " + ShellQuote(temp) + " " +
+                                   ShellQuote(cached),
+                               slow);
+    if (made.exit_code != 0) return "";
+  }
+  return Shell("cp " + ShellQuote(cached) + " " + ShellQuote(tar)).exit_code == 0 ? tar : "";
 }
 
 int Stack::ServicePid(const std::string& service) const {

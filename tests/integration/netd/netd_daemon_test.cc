@@ -162,14 +162,14 @@ TEST_F(NetdDaemonTest, ServesAttachSurvivesRestartDetachesAndTearsDown) {
   ASSERT_TRUE(greeter.Start(summary.sandbox_key(), 8080).ok());
   EXPECT_EQ(ReadFromLoopback(host_port), "hello from the netns\n");
 
-  // Another mode is refused as UNIMPLEMENTED with the mode named.
-  berth::v1::AttachRequest host_mode;
-  host_mode.set_container_id("other");
-  host_mode.set_network_mode("container:abc");
+  // Joining a container that has no endpoint is refused with Docker's text.
+  berth::v1::AttachRequest joiner;
+  joiner.set_container_id("other");
+  joiner.set_network_mode("container:abc");
   berth::v1::AttachResponse ignored;
-  status = Attach(host_mode, &ignored);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(status.error_message(), "network mode 'container:abc' is not implemented");
+  status = Attach(joiner, &ignored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(), "cannot join network of a non running container: abc");
 
   StopDaemon();
   EXPECT_EQ(ReadFromLoopback(host_port), "hello from the netns\n") << "while netd is down";

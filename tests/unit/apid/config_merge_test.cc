@@ -108,8 +108,51 @@ TEST(NetworkModeTest, DefaultAndBridgeAndNone) {
   EXPECT_EQ(*NormalizeNetworkMode("default"), "bridge");
   EXPECT_EQ(*NormalizeNetworkMode("bridge"), "bridge");
   EXPECT_EQ(*NormalizeNetworkMode("none"), "none");
-  EXPECT_EQ(NormalizeNetworkMode("container:abc").status().message(),
-            "network mode 'container:abc' is not supported yet");
+  EXPECT_EQ(*NormalizeNetworkMode("host"), "host");
+  EXPECT_EQ(*NormalizeNetworkMode("container:abc"), "container:abc");
+  EXPECT_EQ(NormalizeNetworkMode("container:").status().message(),
+            "Invalid network mode: invalid container format container:<name|id>");
+}
+
+TEST(NetworkOptionsTest, DockersConflictsAndWarnings) {
+  auto check = [](const std::string& mode, auto edit) {
+    v1::ContainerConfig c;
+    edit(c);
+    return CheckNetworkOptions(c, mode);
+  };
+  auto message = [&](const std::string& mode, auto edit) {
+    return std::string(check(mode, edit).status().message());
+  };
+  EXPECT_EQ(message("container:x", [](v1::ContainerConfig& c) { c.set_hostname("h"); }),
+            "conflicting options: hostname and the network mode");
+  EXPECT_EQ(message("container:x",
+                    [](v1::ContainerConfig& c) { c.mutable_network_options()->add_dns("1.1.1.1"); }),
+            "conflicting options: dns and the network mode");
+  EXPECT_EQ(message("container:x",
+                    [](v1::ContainerConfig& c) { c.add_port_bindings()->set_container_port(80); }),
+            "conflicting options: port publishing and the container type network mode");
+  EXPECT_EQ(message("container:x", [](v1::ContainerConfig& c) { c.add_exposed_ports("80/tcp"); }),
+            "conflicting options: port exposing and the container type network mode");
+  EXPECT_EQ(message("container:x",
+                    [](v1::ContainerConfig& c) { c.mutable_network_options()->add_extra_hosts("a:1.2.3.4"); }),
+            "conflicting options: custom host-to-IP mapping and the network mode");
+  EXPECT_EQ(message("host", [](v1::ContainerConfig& c) {
+              c.mutable_network_options()->set_mac_address("02:42:00:00:00:01");
+            }),
+            "conflicting options: mac-address and the network mode");
+  EXPECT_EQ(message("host", [](v1::ContainerConfig& c) { c.mutable_network_options()->add_links("db"); }),
+            "conflicting options: host type networking can't be used with links. This would "
+            "result in undefined behavior");
+  EXPECT_EQ(message("bridge", [](v1::ContainerConfig& c) { c.mutable_network_options()->add_dns("x"); }),
+            "x is not an ip address");
+  auto warnings = check("host", [](v1::ContainerConfig& c) { c.add_port_bindings(); });
+  ASSERT_TRUE(warnings.ok());
+  EXPECT_THAT(*warnings,
+              ::testing::ElementsAre("Published ports are discarded when using host network mode"));
+  EXPECT_TRUE(check("bridge", [](v1::ContainerConfig& c) {
+                c.mutable_network_options()->add_links("db:alias");
+                c.mutable_network_options()->add_dns("fd00::1");
+              })->empty());
 }
 
 TEST(ContainerNameTest, DockerRules) {

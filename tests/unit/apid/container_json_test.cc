@@ -68,6 +68,29 @@ TEST(ParseCreateBodyTest, UnsupportedNonZeroFieldsAreRefusedByName) {
   EXPECT_EQ(c.status().message(), "Healthcheck is not supported yet");
 }
 
+TEST(ParseCreateBodyTest, NetworkOptionsAsTheDockerCliSendsThem) {
+  Json body = Json::parse(testing::kRunRmBody);
+  body["MacAddress"] = "02:42:ac:11:00:09";
+  body["HostConfig"]["PublishAllPorts"] = true;
+  body["HostConfig"]["Dns"] = {"192.0.2.1"};
+  body["HostConfig"]["DnsSearch"] = {"corp.test"};
+  body["HostConfig"]["DnsOptions"] = {"ndots:2"};
+  body["HostConfig"]["ExtraHosts"] = {"db:10.0.0.9", "gw:host-gateway"};
+  body["HostConfig"]["Links"] = {"db:store"};
+  auto c = ParseCreateBody(body.dump());
+  ASSERT_TRUE(c.ok()) << c.status();
+  const v1::ContainerNetworkOptions& net = c->network_options();
+  EXPECT_TRUE(net.publish_all_ports());
+  EXPECT_THAT(net.dns(), ElementsAre("192.0.2.1"));
+  EXPECT_THAT(net.dns_search(), ElementsAre("corp.test"));
+  EXPECT_THAT(net.dns_options(), ElementsAre("ndots:2"));
+  EXPECT_THAT(net.extra_hosts(), ElementsAre("db:10.0.0.9", "gw:host-gateway"));
+  EXPECT_THAT(net.links(), ElementsAre("db:store"));
+  EXPECT_EQ(net.mac_address(), "02:42:ac:11:00:09");
+  body["HostConfig"]["Dns"] = "192.0.2.1";
+  EXPECT_EQ(ParseCreateBody(body.dump()).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ParseCreateBodyTest, SecurityFieldsAsTheDockerCliSendsThem) {
   // `docker run --cap-add net_admin --cap-drop ALL --read-only --privileged
   //  --security-opt no-new-privileges --security-opt seccomp=unconfined

@@ -311,6 +311,11 @@ class FakeNetd : public NetdClient {
     log_.push_back("netd.DisconnectNetwork " + id + " " + network);
     return v1::NetworkSummary();
   }
+  // Scripted network events, as FakeImaged's.
+  std::vector<v1::Event> events;
+  std::unique_ptr<EventStream> Events(const v1::EventsRequest& r) override {
+    return WindowedEvents(events, r);
+  }
 
  private:
   CallLog& log_;
@@ -421,6 +426,15 @@ class FakeRuntimed : public RuntimedClient {
     BERTH_FAKE_LOCK;
     log_.push_back("runtimed.UpdateContainer " + r.container());
     return absl::UnimplementedError("update is not served by the fake");
+  }
+  absl::StatusOr<v1::Container> SetContainerNetworks(
+      const v1::SetContainerNetworksRequest& r) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("runtimed.SetContainerNetworks " + r.container());
+    auto it = containers.find(r.container());
+    if (it == containers.end()) return absl::NotFoundError("No such container: " + r.container());
+    *it->second.mutable_config()->mutable_networks() = r.networks();
+    return it->second;
   }
   // Volumes are runtimed's own logic (tested there): the fake has none and
   // makes none.

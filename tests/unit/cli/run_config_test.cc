@@ -232,3 +232,39 @@ TEST(BuildRunPlanTest, LogOptsAreKeyValuePairsForTheDaemon) {
 
 }  // namespace
 }  // namespace berth::cli
+
+namespace berth::cli {
+namespace {
+
+TEST(BuildRunPlanTest, NetworkOptionsExposeAndPublishAll) {
+  RunFlags f = Flags("busybox");
+  f.publish_all = true;
+  f.expose = {"80", "81-82/udp"};
+  f.publish = {"8080:80"};
+  f.dns = {"192.0.2.1"};
+  f.dns_search = {"corp.test"};
+  f.dns_option = {"ndots:2"};
+  f.add_host = {"db:10.0.0.9"};
+  f.link = {"db:store"};
+  f.mac_address = "02:42:ac:11:00:09";
+  RunPlan plan = MustPlan(f);
+  EXPECT_THAT(plan.spec.exposed_ports, ElementsAre("80/tcp", "81/udp", "82/udp"));
+  const NetworkOptionsSpec& net = plan.spec.network_options;
+  EXPECT_TRUE(net.publish_all_ports);
+  EXPECT_THAT(net.dns, ElementsAre("192.0.2.1"));
+  EXPECT_THAT(net.dns_search, ElementsAre("corp.test"));
+  EXPECT_THAT(net.dns_options, ElementsAre("ndots:2"));
+  EXPECT_THAT(net.extra_hosts, ElementsAre("db:10.0.0.9"));
+  EXPECT_THAT(net.links, ElementsAre("db:store"));
+  EXPECT_EQ(net.mac_address, "02:42:ac:11:00:09");
+
+  f.add_host = {"nocolon"};
+  EXPECT_EQ(BuildRunPlan(f, std::nullopt, NoEnv).status().message(),
+            "bad format for add-host: \"nocolon\"");
+  f.add_host.clear();
+  f.expose = {"1:80"};
+  EXPECT_FALSE(BuildRunPlan(f, std::nullopt, NoEnv).ok());
+}
+
+}  // namespace
+}  // namespace berth::cli

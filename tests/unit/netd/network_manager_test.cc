@@ -177,14 +177,142 @@ TEST_F(NetworkManagerTest, NoneModeBringsUpLoopbackOnlyAndIgnoresPorts) {
   EXPECT_THAT(Table(), ::testing::Not(HasSubstr("dnat to")));
 }
 
-TEST_F(NetworkManagerTest, UnknownModesAreUnimplemented) {
-  AttachParams params = Bridge("c1");
+TEST_F(NetworkManagerTest, HostModeUsesNetdsOwnNamespaceAndTheHostsFiles) {
+  config_.hosts_source = dir_.path() + "/hosts";
+  std::ofstream(config_.hosts_source) << "127.0.0.1\tlocalhost\n10.0.0.9\tthehost\n";
+  StartManager();
+  AttachParams params = Bridge("c-host");
   params.network_mode = "host";
+  params.ports.push_back({"tcp", "", 8080, 80});  // discarded, as Docker does
+  params.extra_hosts = {"extra:10.1.2.3"};
+  kernel_.calls.clear();
   auto result = manager_->Attach(params);
-  EXPECT_TRUE(absl::IsUnimplemented(result.status()));
-  EXPECT_EQ(result.status().message(), "network mode 'host' is not implemented");
-  params.network_mode = "default";
-  EXPECT_TRUE(manager_->Attach(params).ok());
+  ASSERT_TRUE(result.ok()) << result.status();
+  const std::string host_ns = config_.run_dir + "/netd/netns/.host";
+  EXPECT_EQ(result->endpoint.mode, "host");
+  EXPECT_EQ(result->endpoint.netns_path, host_ns);
+  EXPECT_TRUE(result->endpoint.interfaces.empty());
+  EXPECT_TRUE(result->endpoint.ports.empty());
+  EXPECT_THAT(kernel_.calls, ElementsAre("netns Remove " + host_ns, "netns BindCurrent " + host_ns));
+  EXPECT_EQ(result->hosts, "127.0.0.1\tlocalhost\n10.0.0.9\tthehost\n10.1.2.3\textra\n");
+  EXPECT_EQ(result->resolv_conf, "nameserver 10.0.0.2\n");
+  // A second host container reuses the bind; detach never removes it.
+  kernel_.calls.clear();
+  AttachParams second = Bridge("c-host3");
+  second.network_mode = "host";
+  ASSERT_TRUE(manager_->Attach(second).ok());
+  EXPECT_TRUE(kernel_.calls.empty());
+  NETD_ASSERT_OK(manager_->Detach("c-host"));
+  NETD_ASSERT_OK(manager_->Detach("c-host3"));
+  EXPECT_EQ(netns_.host_bound.count(host_ns), 1u);
+  EXPECT_EQ(kernel_.namespaces.count(host_ns), 1u);
+  // After a restart the host endpoint is recovered (its namespace bound again).
+  ASSERT_TRUE(manager_->Attach(params).ok());
+  StartManager();
+  EXPECT_THAT(manager_->ListEndpoints(), ::testing::Contains("c-host"));
+}
+
+TEST_F(NetworkManagerTest, ContainerModeJoinsAnAttachedContainersNamespace) {
+  AttachParams owner = Bridge(kId);
+  owner.hostname = "owner-host";
+  auto first = manager_->Attach(owner);
+  ASSERT_TRUE(first.ok()) << first.status();
+  AttachParams joiner = Bridge("c-joiner");
+  joiner.network_mode = std::string("container:") + kId;
+  kernel_.calls.clear();
+  auto joined = manager_->Attach(joiner);
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  EXPECT_EQ(joined->endpoint.mode, "container");
+  EXPECT_EQ(joined->endpoint.joined, kId);
+  EXPECT_EQ(joined->endpoint.netns_path, NetnsPath(kId));
+  EXPECT_TRUE(kernel_.calls.empty());  // no namespace, no veth of its own
+  EXPECT_EQ(joined->hosts, first->hosts);
+  EXPECT_EQ(joined->resolv_conf, first->resolv_conf);
+  // It cannot be connected to a network; its detach leaves the owner's
+  // namespace alone.
+  auto connect = manager_->Connect({"c-joiner", {"bridge", {}, "", ""}});
+  EXPECT_TRUE(absl::IsFailedPrecondition(connect.status())) << connect.status();
+  NETD_ASSERT_OK(manager_->Detach("c-joiner"));
+  EXPECT_EQ(kernel_.namespaces.count(NetnsPath(kId)), 1u);
+  // A container that is not attached cannot be joined (Docker's text).
+  joiner.network_mode = "container:nosuch";
+  auto refused = manager_->Attach(joiner);
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status()));
+  EXPECT_EQ(refused.status().message(),
+            "cannot join network of a non running container: nosuch");
+}
+
+TEST_F(NetworkManagerTest, DnsSettingsExtraHostsLinksMacAndHairpin) {
+  auto linked = manager_->Attach(Bridge("c-linked"));
+  ASSERT_TRUE(linked.ok());
+  std::filesystem::create_directories(dir_.path() + "/sys/vb0123456789/brport");
+  std::ofstream(dir_.path() + "/sys/vb0123456789/brport/hairpin_mode") << "0\n";
+  config_.sys_class_net_dir = dir_.path() + "/sys";
+  std::ofstream(config_.resolv_conf_source) << "nameserver 10.0.0.2\nsearch host.test\n"
+                                                "options rotate\n";
+  StartManager();
+  AttachParams params = Bridge(kId);
+  params.dns = {{"192.0.2.1"}, {"corp.test"}, {"ndots:2"}};
+  params.extra_hosts = {"db:10.1.1.1", "gw:host-gateway", "v6:fd00::1"};
+  params.links = {{"c-linked", "store c-linked-host c-linked"}};
+  params.networks = {{"bridge", {}, "", "02:42:AC:11:00:99"}};
+  auto result = manager_->Attach(params);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->resolv_conf, "search corp.test\noptions ndots:2\nnameserver 192.0.2.1\n");
+  EXPECT_THAT(result->hosts,
+              HasSubstr("10.1.1.1\tdb\n10.9.0.1\tgw\nfd00::1\tv6\n" +
+                        linked->endpoint.primary().ip_address +
+                        "\tstore c-linked-host c-linked\n"));
+  EXPECT_EQ(result->endpoint.primary().mac_address, "02:42:ac:11:00:99");
+  EXPECT_THAT(Table(), HasSubstr("02:42:ac:11:00:99"));
+  EXPECT_EQ(ReadFile(dir_.path() + "/sys/vb0123456789/brport/hairpin_mode"), "1");
+  // Kept across a restart: an attach of the same container answers the same.
+  StartManager();
+  auto again = manager_->Attach(params);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->hosts, result->hosts);
+  EXPECT_EQ(again->resolv_conf, result->resolv_conf);
+
+  AttachParams bad = Bridge("c-bad");
+  bad.extra_hosts = {"nohost:not-an-ip"};
+  EXPECT_EQ(manager_->Attach(bad).status().message(),
+            "invalid IP address in add-host: \"not-an-ip\"");
+  bad.extra_hosts.clear();
+  bad.networks = {{"bridge", {}, "", "01:00:5e:00:00:01"}};  // multicast
+  EXPECT_TRUE(absl::IsInvalidArgument(manager_->Attach(bad).status()));
+  bad.networks.clear();
+  bad.links = {{"c-unknown", "x"}};
+  EXPECT_TRUE(absl::IsFailedPrecondition(manager_->Attach(bad).status()));
+}
+
+TEST_F(NetworkManagerTest, DockerUserChainGetsTaggedAcceptsOnlyWhenItExists) {
+  // No DOCKER-USER: nothing but our own table is loaded.
+  EXPECT_EQ(nft_.scripts.size(), 1u);
+  nft_.chains["filter DOCKER-USER"] =
+      "table ip filter {\n\tchain DOCKER-USER {\n"
+      "\t\tiifname \"bt0\" accept comment \"berth:berth_t\" # handle 7\n"
+      "\t\tiifname \"bt0\" accept comment \"berth:berth_tx\" # handle 8\n"
+      "\t\tcounter return # handle 3\n\t}\n}\n";
+  nft_.scripts.clear();
+  StartManager();
+  ASSERT_EQ(nft_.scripts.size(), 2u);
+  EXPECT_EQ(nft_.scripts[1],
+            "delete rule ip filter DOCKER-USER handle 7\n"
+            "insert rule ip filter DOCKER-USER iifname \"bt0\" accept comment \"berth:berth_t\"\n"
+            "insert rule ip filter DOCKER-USER oifname \"bt0\" accept comment \"berth:berth_t\"\n");
+  // Up to date: not written again.
+  nft_.chains["filter DOCKER-USER"] =
+      "\t\toifname \"bt0\" accept comment \"berth:berth_t\" # handle 10\n"
+      "\t\tiifname \"bt0\" accept comment \"berth:berth_t\" # handle 9\n";
+  nft_.scripts.clear();
+  StartManager();
+  EXPECT_EQ(nft_.scripts.size(), 1u);
+  // Teardown deletes exactly ours.
+  nft_.scripts.clear();
+  NETD_ASSERT_OK(manager_->Teardown());
+  EXPECT_EQ(nft_.scripts.back(),
+            "delete rule ip filter DOCKER-USER handle 10\n"
+            "delete rule ip filter DOCKER-USER handle 9\n");
 }
 
 TEST_F(NetworkManagerTest, TakenPortFailsWithDockersTextAndLeavesNothing) {

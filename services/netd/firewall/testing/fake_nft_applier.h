@@ -38,6 +38,15 @@ class FakeNftApplier : public NftApplier {
     return it->second;
   }
 
+  // `nft -a list chain` output by "table chain"; NotFound when absent.
+  absl::StatusOr<std::string> ListChainWithHandles(const std::string& table,
+                                                   const std::string& chain) override {
+    auto it = chains.find(table + " " + chain);
+    if (it == chains.end()) return absl::NotFoundError(table + " " + chain);
+    return it->second;
+  }
+
+  std::map<std::string, std::string> chains;
   std::vector<std::string> scripts;
   std::map<std::string, std::string> tables;
   absl::Status fail_next;

@@ -39,6 +39,15 @@ class FakeNetnsOps : public NetnsOps {
     kernel_.namespaces[path].links["lo"] = {{"lo", 1, "", 0, false}, "", {}, "", ""};
     return absl::OkStatus();
   }
+  // The "host" namespace is an empty one like Create's, marked in
+  // `host_bound`.
+  absl::Status BindCurrent(const std::string& path) override {
+    if (auto s = kernel_.Record("netns", "BindCurrent", path); !s.ok()) return s;
+    if (kernel_.namespaces.count(path) != 0) return absl::AlreadyExistsError(path);
+    kernel_.namespaces[path].links["lo"] = {{"lo", 1, "", 0, true}, "", {}, "", ""};
+    host_bound.insert(path);
+    return absl::OkStatus();
+  }
   absl::Status Remove(const std::string& path) override {
     if (auto s = kernel_.Record("netns", "Remove", path); !s.ok()) return s;
     kernel_.namespaces.erase(path);
@@ -77,6 +86,7 @@ class FakeNetnsOps : public NetnsOps {
   }
 
   std::set<std::string> prepared_dirs;
+  std::set<std::string> host_bound;
   std::map<std::string, uint16_t> udp_ports;
 
  private:
