@@ -9,6 +9,7 @@
 #include "common/metrics/metrics.h"
 #include "services/runtimed/container_manager.h"
 #include "services/runtimed/exec_manager.h"
+#include "services/runtimed/health/health_monitor.h"
 #include "services/runtimed/shim_runtime_berth.h"
 #include "services/runtimed/metrics.h"
 #include "services/runtimed/runtimed_service.h"
@@ -73,6 +74,11 @@ int main(int argc, char** argv) {
       **manager, berth::runtimed::Paths(absl::GetFlag(FLAGS_state_dir), run_dir), exec_paths,
       std::make_shared<berth::runtimed::BerthShimRuntime>(exec_paths, shim_path), host,
       &runtimed_metrics);
+  // Healthchecks run as execs; the monitor picks up running containers.
+  berth::runtimed::health::ExecProbeRunner probes(execs);
+  berth::runtimed::health::HealthMonitor health(**manager, probes,
+                                                std::make_shared<berth::RealClock>());
+  health.Start();
   berth::runtimed::RuntimedService service(**manager, &execs);
   absl::Status status = berth::daemon::ServeUntilSignal(
       "runtimed", absl::GetFlag(FLAGS_listen), {&service}, **metrics,

@@ -131,6 +131,13 @@ class ContainerService {
   // (returns that error).
   absl::Status Reconcile();
 
+  // Starts, through the normal start workflow (so with a network), the
+  // stopped containers whose restart policy wants them running when the
+  // engine starts (common/lifecycle/restart_policy.h ShouldStartWithEngine),
+  // as dockerd does at its start. An error when the listing failed (the
+  // caller retries); a container that fails to start is logged.
+  absl::Status StartPolicyContainers();
+
  private:
   // The workflows below run in the container's turn.
   absl::StatusOr<bool> StartHeld(const v1::Container& record);
