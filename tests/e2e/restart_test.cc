@@ -194,7 +194,7 @@ TEST_F(RestartPolicyTest, AlwaysComesBackAfterTheWholeStackIsKilled) {
     ASSERT_EQ(::kill(stack_->ServicePid(svc), SIGKILL), 0) << svc;
   }
   CommandResult shims = stack_->Shell(
-      "for p in $(pgrep -f berth-shim); do if tr '\\0' ' ' < /proc/$p/cmdline | grep -qF '" +
+      "for p in $(pgrep -x berth-shim); do if tr '\\0' ' ' < /proc/$p/cmdline | grep -qF '" +
       stack_->root() + "/'; then pkill -KILL -P $p; kill -KILL $p; fi; done; true");
   ASSERT_EQ(shims.exit_code, 0) << shims.err;
   EXPECT_FALSE(Answers(url, 3));
