@@ -255,6 +255,13 @@ absl::StatusOr<absl::Time> ParseTimeArgument(const std::string& text, absl::Time
 std::string FormatContainerStatus(const StatusView& status, absl::Time now) {
   switch (status.phase) {
     case ContainerPhase::kRunning:
+      if (status.health == "starting") {
+        return absl::StrCat("Up ", HumanDuration(now - status.started_at), " (health: starting)");
+      }
+      if (!status.health.empty()) {
+        return absl::StrCat("Up ", HumanDuration(now - status.started_at), " (", status.health,
+                            ")");
+      }
       return absl::StrCat("Up ", HumanDuration(now - status.started_at));
     case ContainerPhase::kPaused:
       return absl::StrCat("Up ", HumanDuration(now - status.started_at), " (Paused)");

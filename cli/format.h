@@ -86,11 +86,13 @@ struct StatusView {
   int exit_code = 0;
   absl::Time started_at = absl::UnixEpoch();   // epoch = never started
   absl::Time finished_at = absl::UnixEpoch();  // epoch = not finished
+  std::string health;  // "starting", "healthy", "unhealthy"; "" = no healthcheck
 };
 
 // The STATUS column of `ps`: "Up 2 seconds", "Up 3 minutes (Paused)",
 // "Exited (3) 5 seconds ago", "Restarting (1) 2 seconds ago", "Created",
-// "Removal In Progress", "Dead".
+// "Removal In Progress", "Dead"; a running container with a healthcheck
+// adds " (healthy)", " (unhealthy)" or " (health: starting)".
 std::string FormatContainerStatus(const StatusView& status, absl::Time now);
 
 // The COMMAND column of `ps`: the words joined by spaces (a word holding a

@@ -298,6 +298,19 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o, Ac
   run->add_option("--ulimit", f.ulimit, "Ulimit options (NAME=SOFT[:HARD])")
       ->allow_extra_args(false);
   AddResourceFlags(run, f.resources);
+  run->add_option("--restart", f.restart,
+                  "Restart policy to apply when a container exits (no, always, unless-stopped, "
+                  "on-failure[:max-retries])");
+  run->add_option("--health-cmd", f.health_cmd, "Command to run to check health");
+  run->add_option("--health-interval", f.health_interval,
+                  "Time between running the check (ms|s|m|h)");
+  run->add_option("--health-timeout", f.health_timeout,
+                  "Maximum time to allow one check to run (ms|s|m|h)");
+  run->add_option("--health-start-period", f.health_start_period,
+                  "Start period for the container to initialize before counting retries");
+  run->add_option("--health-retries", f.health_retries,
+                  "Consecutive failures needed to report unhealthy");
+  run->add_flag("--no-healthcheck", f.no_healthcheck, "Disable any container-specified HEALTHCHECK");
   run->add_option("-v,--volume", f.storage.volume, "Bind mount a volume")
       ->allow_extra_args(false);
   run->add_option("--mount", f.storage.mount, "Attach a filesystem mount to the container")

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 
 namespace berth::cli {
 
@@ -78,14 +79,89 @@ absl::StatusOr<SecuritySpec> BuildSecuritySpec(const RunFlags& flags, const File
   return s;
 }
 
+namespace {
+
+// A Go duration ("1s", "500ms", "1m30s") as nanoseconds; "" is 0.
+absl::Status ParseGoDuration(const std::string& flag, const std::string& text, int64_t* nanos) {
+  *nanos = 0;
+  if (text.empty()) return absl::OkStatus();
+  absl::Duration d;
+  if (!absl::ParseDuration(text, &d)) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid argument \"", text, "\" for \"", flag,
+                                                   "\" flag: time: invalid duration \"", text,
+                                                   "\""));
+  }
+  if (d < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, " cannot be negative"));
+  }
+  *nanos = absl::ToInt64Nanoseconds(d);
+  return absl::OkStatus();
+}
+
+absl::Status BuildHealthcheck(const RunFlags& flags, ContainerSpec* spec) {
+  bool settings = !flags.health_cmd.empty() || !flags.health_interval.empty() ||
+                  !flags.health_timeout.empty() || !flags.health_start_period.empty() ||
+                  flags.health_retries != 0;
+  if (flags.no_healthcheck) {
+    if (settings) {
+      return absl::InvalidArgumentError("--no-healthcheck conflicts with --health-* options");
+    }
+    spec->has_healthcheck = true;
+    spec->health_test = {"NONE"};
+    return absl::OkStatus();
+  }
+  if (!settings) return absl::OkStatus();
+  spec->has_healthcheck = true;
+  if (!flags.health_cmd.empty()) spec->health_test = {"CMD-SHELL", flags.health_cmd};
+  if (absl::Status s =
+          ParseGoDuration("--health-interval", flags.health_interval, &spec->health_interval_ns);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          ParseGoDuration("--health-timeout", flags.health_timeout, &spec->health_timeout_ns);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ParseGoDuration("--health-start-period", flags.health_start_period,
+                                       &spec->health_start_period_ns);
+      !s.ok()) {
+    return s;
+  }
+  if (flags.health_retries < 0) {
+    return absl::InvalidArgumentError("--health-retries cannot be negative");
+  }
+  spec->health_retries = flags.health_retries;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<RunPlan> BuildRunPlan(const RunFlags& flags,
                                      const std::optional<ConsoleSize>& console,
                                      const EnvLookup& lookup, const FileReader& read_file) {
   if (flags.image.empty()) {
     return absl::InvalidArgumentError("\"run\" requires at least 1 argument: IMAGE [COMMAND...]");
   }
+  if (flags.remove && !flags.restart.empty() && flags.restart != "no") {
+    return absl::InvalidArgumentError("Conflicting options: --restart and --rm");
+  }
   RunPlan plan;
   plan.name = flags.name;
+  if (!flags.restart.empty()) {
+    std::pair<std::string, std::string> parts =
+        absl::StrSplit(flags.restart, absl::MaxSplits(':', 1));
+    if (parts.first.empty() && flags.restart.find(':') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          "invalid restart policy format: no policy provided before colon");
+    }
+    if (!parts.second.empty() && !absl::SimpleAtoi(parts.second, &plan.spec.restart_max_retries)) {
+      return absl::InvalidArgumentError(
+          "invalid restart policy format: maximum retry count must be an integer");
+    }
+    plan.spec.restart_policy = parts.first;
+  }
+  if (absl::Status s = BuildHealthcheck(flags, &plan.spec); !s.ok()) return s;
   plan.attach = !flags.detach;
   plan.wait_for_removal = flags.remove && !flags.detach;
 

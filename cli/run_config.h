@@ -52,6 +52,15 @@ struct RunFlags {
   StorageFlags storage;                   // -v, --mount, --tmpfs, --volumes-from
   std::string log_driver;                 // --log-driver
   std::vector<std::string> log_opts;      // --log-opt KEY=VALUE
+  std::string restart;                    // --restart no|always|unless-stopped|on-failure[:N]
+  // --health-cmd, --health-interval/-timeout/-start-period (Go durations:
+  // "500ms", "1m30s"), --health-retries, --no-healthcheck.
+  std::string health_cmd;
+  std::string health_interval;
+  std::string health_timeout;
+  std::string health_start_period;
+  int health_retries = 0;
+  bool no_healthcheck = false;
   std::string image;                 // IMAGE
   std::vector<std::string> command;  // CMD...
 };
@@ -119,6 +128,15 @@ struct ContainerSpec {
   StorageSpec storage;
   std::string log_driver;                        // "" = the daemon's (json-file)
   std::map<std::string, std::string> log_options;  // the daemon validates them
+  std::string restart_policy;       // "" = none given (the daemon's "no")
+  int32_t restart_max_retries = 0;  // on-failure:N
+  // Config.Healthcheck; has_healthcheck false leaves the image's.
+  bool has_healthcheck = false;
+  std::vector<std::string> health_test;  // ["CMD-SHELL", cmd], ["NONE"] or [] (image's)
+  int64_t health_interval_ns = 0;
+  int64_t health_timeout_ns = 0;
+  int64_t health_start_period_ns = 0;
+  int32_t health_retries = 0;
 };
 
 // How the client drives the container after creating it.
@@ -151,7 +169,11 @@ absl::StatusOr<SecuritySpec> BuildSecuritySpec(const RunFlags& flags, const File
 //   - --rm sets AutoRemove (the daemon removes the container after it exits);
 //   - each -p adds port bindings and the matching exposed port;
 //   - --entrypoint "" is sent as [""], which resets the image's entrypoint.
-// InvalidArgument for a bad -p or -e value or a missing image.
+//   - --restart NAME[:N] as the docker CLI parses it (the daemon validates
+//     the name), refused together with --rm;
+//   - --health-* make a healthcheck (CMD-SHELL), --no-healthcheck ["NONE"];
+//     both together, or a negative value, are refused with the CLI's texts.
+// InvalidArgument for a bad -p, -e or --restart value or a missing image.
 absl::StatusOr<RunPlan> BuildRunPlan(const RunFlags& flags,
                                      const std::optional<ConsoleSize>& console,
                                      const EnvLookup& lookup,

@@ -38,8 +38,11 @@ ContainerPhase ToPhase(berth::v1::ContainerStatus status) {
   }
 }
 
-StatusView ToStatusView(const berth::v1::ContainerState& state) {
+StatusView ToStatusView(const berth::v1::Container& c) {
+  const berth::v1::ContainerState& state = c.state();
   StatusView view;
+  const auto& test = c.config().healthcheck().test();
+  if (c.has_health() && !test.empty() && test[0] != "NONE") view.health = c.health().status();
   view.phase = ToPhase(state.status());
   view.exit_code = state.exit_code();
   view.started_at = ToAbslTime(state.started_at());
@@ -146,7 +149,7 @@ int RunPs(const GlobalOptions& global, const PsOptions& options) {
         c->config().image().empty() ? ShortId(c->image_id()) : c->config().image();
     rows.push_back({id_of(c->id()), image, FormatCommand(CommandOf(*c), options.no_trunc),
                     TimeAgo(ToAbslTime(c->created()), now),
-                    FormatContainerStatus(ToStatusView(c->state()), now), PortsOf(*c),
+                    FormatContainerStatus(ToStatusView(*c), now), PortsOf(*c),
                     c->name()});
   }
   std::cout << FormatTable(rows);

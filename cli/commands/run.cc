@@ -57,6 +57,18 @@ berth::v1::ContainerConfig ToProto(const ContainerSpec& spec) {
   config.set_attach_stdout(spec.attach_stdout);
   config.set_attach_stderr(spec.attach_stderr);
   config.set_auto_remove(spec.auto_remove);
+  if (spec.has_healthcheck) {
+    berth::v1::HealthConfig* health = config.mutable_healthcheck();
+    for (const auto& t : spec.health_test) health->add_test(t);
+    health->set_interval_ns(spec.health_interval_ns);
+    health->set_timeout_ns(spec.health_timeout_ns);
+    health->set_start_period_ns(spec.health_start_period_ns);
+    health->set_retries(spec.health_retries);
+  }
+  if (!spec.restart_policy.empty()) {
+    config.mutable_restart_policy()->set_name(spec.restart_policy);
+    config.mutable_restart_policy()->set_maximum_retry_count(spec.restart_max_retries);
+  }
   config.set_network_mode(spec.network_mode);
   if (!spec.network_aliases.empty() || !spec.ipv4_address.empty()) {
     auto* settings = config.add_networks();

@@ -2,6 +2,7 @@
 #include <csignal>
 
 #include "absl/strings/str_cat.h"
+#include "common/lifecycle/restart_policy.h"
 #include "common/status/status.h"
 #include "services/runtimed/cgroups/cgroup_manager.h"
 #include "services/runtimed/container_manager.h"
@@ -39,6 +40,12 @@ absl::StatusOr<bool> ContainerManager::StopContainer(const std::string& ref, int
   absl::MutexLock lock(&mu_);
   BERTH_ASSIGN_OR_RETURN(Entry * entry, Resolve(ref));
   if (!IsRunning(entry->record.state().status())) return true;
+  entry = CancelRestartPolicyLocked(entry->record.id());
+  if (entry == nullptr) return true;
+  if (!IsRunning(entry->record.state().status())) {  // it was waiting to restart
+    Emit(entry->record, "stop");
+    return false;
+  }
   const v1::ContainerConfig& config = entry->record.config();
   std::string name = !signal.empty() ? signal : config.stop_signal();
   int signo = SIGTERM;
@@ -51,42 +58,81 @@ absl::StatusOr<bool> ContainerManager::StopContainer(const std::string& ref, int
   const std::string id = entry->record.id();
   const uint64_t exits = entry->exits;
 
+  const v1::Container stopped = entry->record;
   mu_.Unlock();
   absl::Status sent = SignalShim(id, signo);
   mu_.Lock();
   if (!sent.ok()) spdlog::warn("container={} stop signal: {}", id.substr(0, 12), sent.ToString());
-  if (AwaitExit(id, exits, absl::Seconds(timeout_seconds))) return false;
+  if (AwaitExit(id, exits, absl::Seconds(timeout_seconds))) {
+    Emit(stopped, "stop");
+    return false;
+  }
 
   spdlog::info("container={} did not stop in {}s; sending SIGKILL", id.substr(0, 12),
                timeout_seconds);
   mu_.Unlock();
   absl::Status killed = SignalShim(id, SIGKILL);
   mu_.Lock();
-  if (AwaitExit(id, exits, absl::Seconds(30))) return false;
+  if (AwaitExit(id, exits, absl::Seconds(30))) {
+    Emit(stopped, "stop");
+    return false;
+  }
   return absl::InternalError(
       absl::StrCat("container ", id, " did not exit after SIGKILL: ", killed.ToString()));
 }
 
 absl::Status ContainerManager::KillContainer(const std::string& ref, const std::string& signal) {
+  int signo = SIGKILL;
+  if (!signal.empty()) {
+    BERTH_ASSIGN_OR_RETURN(signo, ParseSignal(signal));
+  }
   std::string id;
+  v1::Container killed;
   {
     absl::MutexLock lock(&mu_);
     BERTH_ASSIGN_OR_RETURN(Entry * entry, Resolve(ref));
     id = entry->record.id();
     if (!IsRunning(entry->record.state().status())) return NotRunning(id);
+    // As dockerd: SIGKILL or the stop signal ends the restart policy (the
+    // process is meant to go); other signals are for the process to handle.
+    int stop_signo = SIGTERM;
+    if (!entry->record.config().stop_signal().empty()) {
+      absl::StatusOr<int> parsed = ParseSignal(entry->record.config().stop_signal());
+      if (parsed.ok()) stop_signo = *parsed;
+    }
+    if (signo == SIGKILL || signo == stop_signo) {
+      entry = CancelRestartPolicyLocked(id);
+      if (entry == nullptr) return NotRunning(id);
+    }
+    killed = entry->record;
+    // A container waiting to restart has no process: calling the restart
+    // off was the whole kill (dockerd does the same).
+    if (entry->record.state().status() == v1::CONTAINER_STATUS_RESTARTING) return absl::OkStatus();
+    if (!IsRunning(entry->record.state().status())) {
+      Emit(killed, "kill", {{"signal", absl::StrCat(signo)}});
+      return absl::OkStatus();
+    }
   }
-  int signo = SIGKILL;
-  if (!signal.empty()) {
-    BERTH_ASSIGN_OR_RETURN(signo, ParseSignal(signal));
-  }
-  return SignalShim(id, signo);
+  BERTH_RETURN_IF_ERROR(SignalShim(id, signo));
+  Emit(killed, "kill", {{"signal", absl::StrCat(signo)}});
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<std::string>> ContainerManager::UpdateContainer(
-    const std::string& ref, const v1::Resources& update) {
+    const std::string& ref, const v1::Resources& update, const v1::RestartPolicy* restart_policy) {
   absl::MutexLock lock(&mu_);
   BERTH_ASSIGN_OR_RETURN(Entry * entry, Resolve(ref));
   v1::Container record = entry->record;
+  if (restart_policy != nullptr) {
+    if (record.config().auto_remove() &&
+        !lifecycle::IsNoRestartPolicy(restart_policy->name())) {
+      return absl::InvalidArgumentError(
+          "Restart policy cannot be updated because AutoRemove is enabled for the container");
+    }
+    BERTH_RETURN_IF_ERROR(lifecycle::ValidateRestartPolicy(
+        restart_policy->name(), restart_policy->maximum_retry_count(), false));
+    *record.mutable_config()->mutable_restart_policy() = *restart_policy;
+  }
   const v1::Resources& before = record.config().resources();
   // A new --memory without --memory-swap keeps dockerd's default (as much
   // swap as memory) when the swap was the default before too.
@@ -97,7 +143,7 @@ absl::StatusOr<std::vector<std::string>> ContainerManager::UpdateContainer(
   v1::Resources merged = before;
   merged.MergeFrom(update);  // proto3 scalars: only the set (non-zero) fields
   BERTH_RETURN_IF_ERROR(spec::BuildResources(merged, config_.host.resources).status());
-  if (IsRunning(record.state().status())) {
+  if (IsRunning(record.state().status()) && update.ByteSizeLong() > 0) {
     BERTH_ASSIGN_OR_RETURN(cgroups::Layout layout, cgroups::DetectHostLayout());
     auto cgroup = cgroups::NewCgroupManager(layout, "berth", record.id());
     BERTH_RETURN_IF_ERROR(Annotate(cgroup->ApplyLimits(resolved.limits),

@@ -12,6 +12,7 @@
 #include "common/status/status.h"
 #include "services/runtimed/container_manager.h"
 #include "services/runtimed/container_state.h"
+#include "services/runtimed/health/health_state.h"
 #include "services/runtimed/launch_files.h"
 #include "services/runtimed/signal_names.h"
 #include "services/runtimed/spec/spec_builder.h"
@@ -97,8 +98,18 @@ absl::StatusOr<StartResult> ContainerManager::StartContainer(const StartRequest&
           StatusName(entry->record.state().status())));
     }
     entry->starting = true;
+    // A user start resets the restart policy (dockerd's ResetRestartManager).
+    entry->restart_cancelled = false;
+    entry->restart_delay = absl::ZeroDuration();
+    entry->record.set_restart_count(0);
+    entry->record.set_manually_stopped(false);
     record = entry->record;
   }
+  return LaunchMarkedStarting(std::move(record), request);
+}
+
+absl::StatusOr<StartResult> ContainerManager::LaunchMarkedStarting(v1::Container record,
+                                                                   const StartRequest& request) {
   const std::string id = record.id();
   *record.mutable_network() = request.network;
   std::unique_ptr<ExitWatch> watch;
@@ -110,8 +121,10 @@ absl::StatusOr<StartResult> ContainerManager::StartContainer(const StartRequest&
     return pid.status();
   }
   std::vector<std::shared_ptr<AttachSession>> late;
+  bool shutting_down = false;
   {
     absl::MutexLock lock(&mu_);
+    shutting_down = shutting_down_;
     Entry& entry = *entries_.at(id);  // removal waits while `starting`
     entry.starting = false;
     v1::ContainerState* state = entry.record.mutable_state();
@@ -126,6 +139,9 @@ absl::StatusOr<StartResult> ContainerManager::StartContainer(const StartRequest&
     entry.record.set_hostname_path(paths_.HostnameFile(id));
     entry.record.set_hosts_path(paths_.HostsFile(id));
     entry.record.set_resolv_conf_path(paths_.ResolvConfFile(id));
+    if (health::Enabled(entry.record.config().healthcheck())) {
+      health::Reset(entry.record.mutable_health());
+    }
     absl::Status saved = Save(entry.record);
     if (!saved.ok()) spdlog::error("container={} {}", id.substr(0, 12), saved.ToString());
     late.swap(entry.pending_attaches);
@@ -133,7 +149,9 @@ absl::StatusOr<StartResult> ContainerManager::StartContainer(const StartRequest&
     UpdateGauges();
   }
   ConnectAttaches(id, std::move(late));
-  StartWatcher(id, std::move(watch));
+  // Shutting down (a policy restart that finished late): the record says
+  // running, and the next runtimed adopts the shim.
+  if (!shutting_down) StartWatcher(id, std::move(watch));
   if (metrics_ != nullptr) metrics_->starts_ok.Increment();
   spdlog::info("container={} started pid={}", id.substr(0, 12), *pid);
   EmitVolumeMounts(record);
@@ -147,7 +165,12 @@ void ContainerManager::RecordStartFailure(const std::string& id, const absl::Sta
   if (it == entries_.end()) return;
   Entry& entry = *it->second;
   entry.starting = false;
-  // Like Docker: the container keeps its state (created) with State.Error.
+  // Like Docker: the container keeps its state (created) with State.Error;
+  // a failed policy restart ends the policy (dockerd gives up too).
+  if (entry.record.state().status() == v1::CONTAINER_STATUS_RESTARTING) {
+    entry.record.mutable_state()->set_status(v1::CONTAINER_STATUS_EXITED);
+    UpdateGauges();
+  }
   entry.record.mutable_state()->set_error(std::string(error.message()));
   entry.record.mutable_state()->set_exit_code(StartFailureExitCode(error.message()));
   absl::Status saved = Save(entry.record);
@@ -212,11 +235,17 @@ void ContainerManager::SettleExitLocked(Entry& entry, const spec::ExitRecord& ex
   const std::string id = entry.record.id();
   const int exit_code = exit.exit_code;
   v1::ContainerState* state = entry.record.mutable_state();
-  state->set_status(v1::CONTAINER_STATUS_EXITED);
   state->set_exit_code(exit_code);
   state->set_pid(0);
   state->set_oom_killed(exit.oom_killed);
   SetTime(state->mutable_finished_at(), exit.finished_unix_nano);
+  const absl::Duration ran_for =
+      absl::Nanoseconds(exit.finished_unix_nano) -
+      (absl::Seconds(state->started_at().seconds()) + absl::Nanoseconds(state->started_at().nanos()));
+  // As dockerd: the container is "restarting" (and counted) from its exit
+  // until the policy's start, and waiters for its exit wake now.
+  const bool restart = WantsRestartLocked(entry, ran_for);
+  state->set_status(restart ? v1::CONTAINER_STATUS_RESTARTING : v1::CONTAINER_STATUS_EXITED);
   absl::Status saved = Save(entry.record);
   if (!saved.ok()) spdlog::error("container={} {}", id.substr(0, 12), saved.ToString());
   entry.exits++;
@@ -230,6 +259,10 @@ void ContainerManager::SettleExitLocked(Entry& entry, const spec::ExitRecord& ex
     Emit(entry.record, "oom");
   }
   Emit(entry.record, "die", {{"exitCode", absl::StrCat(exit_code)}});
+  if (restart) {
+    ScheduleRestart(id, entry.restart_generation, entry.restart_delay);
+    return;
+  }
   if (entry.record.config().auto_remove() && !entry.removing) {
     absl::Status removed = RemoveLocked(id);  // `entry` is gone after this
     if (!removed.ok()) spdlog::error("container={} auto-remove: {}", id.substr(0, 12),
@@ -239,6 +272,10 @@ void ContainerManager::SettleExitLocked(Entry& entry, const spec::ExitRecord& ex
 
 void ContainerManager::RecoverRunning(Entry& entry) {
   const std::string id = entry.record.id();
+  if (entry.record.state().status() == v1::CONTAINER_STATUS_RESTARTING) {
+    RecoverRestarting(entry);
+    return;
+  }
   absl::StatusOr<std::unique_ptr<ExitWatch>> watch = shims_->Watch(id);
   if (watch.ok()) {
     spdlog::info("container={} shim adopted", id.substr(0, 12));

@@ -9,8 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/fs/fs.h"
+#include "common/lifecycle/restart_policy.h"
 #include "common/status/status.h"
 #include "services/runtimed/container_state.h"
+#include "services/runtimed/health/health_state.h"
 #include "services/runtimed/names.h"
 #include "services/runtimed/shim_runtime_berth.h"
 #include "services/runtimed/spec/log_options.h"
@@ -84,6 +86,14 @@ ContainerManager::~ContainerManager() {
       for (auto& session : entry->pending_attaches) session->End();
     }
   }
+  // Pending restarts see shutting_down_ and end (their records stay
+  // "restarting" for the next runtimed); one in flight finishes its start.
+  {
+    absl::MutexLock lock(&restarters_mu_);
+    for (auto& r : restarters_) {
+      if (r->thread.joinable()) r->thread.join();
+    }
+  }
   // Cancelling our exit watches wakes the watchers; the shims do not mind
   // (a waiter going away is a detach) and keep their containers running.
   absl::MutexLock lock(&watchers_mu_);
@@ -133,6 +143,10 @@ absl::StatusOr<v1::Container> ContainerManager::CreateContainer(const CreateRequ
     return absl::InvalidArgumentError("No command specified");
   }
   // Refused now rather than at start, as dockerd does for these options.
+  BERTH_RETURN_IF_ERROR(lifecycle::ValidateRestartPolicy(
+      request.config.restart_policy().name(), request.config.restart_policy().maximum_retry_count(),
+      request.config.auto_remove()));
+  BERTH_RETURN_IF_ERROR(health::Validate(request.config.healthcheck()));
   BERTH_RETURN_IF_ERROR(spec::BuildSecuritySpec(request.config.security(), config_.host).status());
   BERTH_ASSIGN_OR_RETURN(spec::ResolvedResources resources,
                          spec::BuildResources(request.config.resources(), config_.host.resources));
@@ -230,6 +244,12 @@ absl::StatusOr<v1::Container> ContainerManager::RemoveContainer(const std::strin
   absl::MutexLock lock(&mu_);
   BERTH_ASSIGN_OR_RETURN(Entry * entry, Resolve(ref));
   std::string id = entry->record.id();
+  if (force && IsRunning(entry->record.state().status()) && !entry->removing) {
+    // Ends the restart policy (waiting out a policy restart in flight), so
+    // a container waiting to restart is simply exited now.
+    entry = CancelRestartPolicyLocked(id);
+    if (entry == nullptr) return absl::NotFoundError(absl::StrCat("No such container: ", ref));
+  }
   if (entry->starting || entry->removing) {
     return absl::FailedPreconditionError(
         absl::StrCat("container ", id, " is being started or removed; try again"));
@@ -291,6 +311,18 @@ void ContainerManager::Emit(const v1::Container& record, const std::string& acti
   event.attributes["image"] = record.config().image();
   for (const auto& [k, v] : record.config().labels()) event.attributes.emplace(k, v);
   events_.Emit(std::move(event));
+}
+
+void ContainerManager::EmitContainerEvent(const std::string& id, const std::string& action,
+                                          std::map<std::string, std::string> extra) {
+  v1::Container record;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = entries_.find(id);
+    if (it == entries_.end()) return;
+    record = it->second->record;
+  }
+  Emit(record, action, std::move(extra));
 }
 
 void ContainerManager::UpdateGauges() {

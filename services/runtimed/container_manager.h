@@ -52,6 +52,10 @@ struct ManagerConfig {
   // What containers may be granted here (capabilities, rlimits) and the
   // default pids limit.
   spec::HostFacts host = spec::HostFacts::OfThisProcess();
+  // Whether a container's network namespace (its record's sandbox_key) is
+  // still there, so a restart policy can restart it in place. Null: the real
+  // check (a mounted nsfs file); tests script it.
+  std::function<bool(const std::string& path)> netns_present = nullptr;
 };
 
 struct CreateRequest {
@@ -154,8 +158,24 @@ class ContainerManager {
   // docker update: validates `update` (dockerd's texts), merges its set
   // fields into the record and writes them to the running container's cgroup.
   // Returns dockerd's warnings for discarded limits.
-  absl::StatusOr<std::vector<std::string>> UpdateContainer(const std::string& ref,
-                                                           const v1::Resources& update);
+  // With `restart_policy`, replaces the policy too (dockerd's texts; refused
+  // for an auto-remove container).
+  absl::StatusOr<std::vector<std::string>> UpdateContainer(
+      const std::string& ref, const v1::Resources& update,
+      const v1::RestartPolicy* restart_policy = nullptr);
+
+  // Records one healthcheck probe of the run started at `started_unix_nano`
+  // (Docker's rules: health/health_state.h), saves it and emits
+  // "health_status: <status>" when the status changed. Returns the health.
+  // FailedPrecondition when that run is over (exited, restarted, removed).
+  absl::StatusOr<v1::ContainerHealth> RecordHealthProbe(const std::string& id,
+                                                        int64_t started_unix_nano,
+                                                        const v1::HealthLogEntry& probe);
+
+  // Emits a container event for `id` with its name, image and labels (the
+  // exec_* events of ExecManager). Nothing when the container is gone.
+  void EmitContainerEvent(const std::string& id, const std::string& action,
+                          std::map<std::string, std::string> extra = {});
 
   // Replaces the networks (EndpointsConfig) of a container that is not
   // running; FailedPrecondition while it runs or starts.
@@ -171,6 +191,17 @@ class ContainerManager {
     bool removing = false;
     uint64_t exits = 0;  // bumped on every exit (wait next-exit)
     std::vector<std::shared_ptr<AttachSession>> pending_attaches;
+    // Restart policy (container_restart.cc). A stop or kill by the user
+    // cancels the policy until the next user start (dockerd's restart
+    // manager); restart_delay is the last backoff; a pending restart runs
+    // only while restart_generation is the one it was scheduled with.
+    bool restart_cancelled = false;
+    absl::Duration restart_delay;
+    uint64_t restart_generation = 0;
+  };
+  struct Restarter {
+    std::thread thread;
+    std::atomic<bool> done{false};
   };
   struct Watcher {
     std::thread thread;
@@ -203,7 +234,34 @@ class ContainerManager {
                                          std::unique_ptr<ExitWatch>* watch);
   absl::Status WriteContainerFiles(const v1::Container& record, const StartRequest& request);
   void ConnectAttaches(const std::string& id, std::vector<std::shared_ptr<AttachSession>> sessions);
+  // Launches `record` (already marked starting) and makes it running, or
+  // records the failure. Shared by StartContainer and policy restarts.
+  absl::StatusOr<StartResult> LaunchMarkedStarting(v1::Container record,
+                                                   const StartRequest& request);
   void RecordStartFailure(const std::string& id, const absl::Status& error);
+
+  // Restart policies (container_restart.cc). Decides at an exit whether the
+  // policy restarts the container in place (counting it and computing the
+  // backoff); false also when its network namespace is gone (then apid's
+  // start at stack start brings it back).
+  bool WantsRestartLocked(Entry& entry, absl::Duration ran_for)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs RestartAfter on its own thread.
+  void ScheduleRestart(const std::string& id, uint64_t generation, absl::Duration delay);
+  // Waits `delay` on clock_, then starts the container again in the same
+  // netns and rootfs, unless the restart was called off meanwhile.
+  void RestartAfter(const std::string& id, uint64_t generation, absl::Duration delay);
+  // A stop, kill or removal by the user (Docker's HasBeenManuallyStopped):
+  // the policy is off until the next user start, and a container waiting to
+  // restart is settled as exited.
+  // Waits for a policy restart in flight to finish first. Returns the entry
+  // again (null when it went meanwhile).
+  Entry* CancelRestartPolicyLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Recover() of a record left "restarting": the restart runs again (a
+  // shim left from a restart cut short is killed first).
+  void RecoverRestarting(Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether the record's network namespace is still there.
+  bool NetnsPresent(const v1::Container& record) const;
 
   void StartWatcher(const std::string& id, std::shared_ptr<ExitWatch> watch);
   void WatchExit(const std::string& id, ExitWatch& watch);
@@ -248,6 +306,10 @@ class ContainerManager {
   SeccompCache seccomp_cache_;
   absl::Mutex watchers_mu_;
   std::list<std::unique_ptr<Watcher>> watchers_ ABSL_GUARDED_BY(watchers_mu_);
+  // Joined before the watchers at destruction: a restart in flight may
+  // still start a watcher.
+  absl::Mutex restarters_mu_;
+  std::list<std::unique_ptr<Restarter>> restarters_ ABSL_GUARDED_BY(restarters_mu_);
 };
 
 }  // namespace berth::runtimed

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/fs/fs.h"
 #include "common/status/status.h"
@@ -91,6 +92,11 @@ absl::StatusOr<v1::ExecInspect> ExecManager::Create(const std::string& container
   order_.push_back(exec.id());
   PruneLocked();
   spdlog::debug("container={} exec={} created", Short(c.id()), Short(exec.id()));
+  mu_.Unlock();
+  // dockerd's events: "exec_create: <cmd>", "exec_start: <cmd>", "exec_die".
+  containers_.EmitContainerEvent(c.id(), "exec_create: " + absl::StrJoin(config.cmd(), " "),
+                                 {{"execID", exec.id()}});
+  mu_.Lock();
   return exec;
 }
 
@@ -111,6 +117,17 @@ absl::StatusOr<v1::ExecInspect> ExecManager::Inspect(const std::string& exec_id)
   auto it = execs_.find(exec_id);
   if (it == execs_.end()) return NoSuchExec(exec_id);
   return it->second;
+}
+
+absl::Status ExecManager::Kill(const std::string& exec_id, int signal) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = execs_.find(exec_id);
+    if (it == execs_.end()) return NoSuchExec(exec_id);
+    if (!it->second.running()) return absl::OkStatus();
+  }
+  absl::Status killed = shims_->Kill(exec_id, signal);
+  return absl::IsUnavailable(killed) ? absl::OkStatus() : killed;
 }
 
 bool ExecManager::AwaitExit(const std::string& exec_id, absl::Duration timeout) {
@@ -178,6 +195,9 @@ absl::StatusOr<std::shared_ptr<AttachSession>> ExecManager::Start(const std::str
     metrics_->exec_starts_ok.Increment();
     metrics_->exec_start_seconds.Observe(absl::ToDoubleSeconds(absl::Now() - begun));
   }
+  containers_.EmitContainerEvent(exec.container_id(),
+                                 "exec_start: " + absl::StrJoin(exec.config().cmd(), " "),
+                                 {{"execID", exec_id}});
   return session;
 }
 
@@ -259,6 +279,7 @@ void ExecManager::Settle(const std::string& exec_id, int exit_code) {
   std::error_code ec;
   std::filesystem::remove_all(exec_paths_.ContainerDir(exec_id), ec);
   std::filesystem::remove_all(exec_paths_.ShimDir(exec_id), ec);
+  std::string container_id;
   {
     absl::MutexLock lock(&mu_);
     auto it = execs_.find(exec_id);
@@ -267,9 +288,14 @@ void ExecManager::Settle(const std::string& exec_id, int exit_code) {
       it->second.set_pid(0);
       it->second.set_exited(true);
       it->second.set_exit_code(exit_code);
+      container_id = it->second.container_id();
     }
   }
   spdlog::info("exec={} exited with {}", Short(exec_id), exit_code);
+  if (!container_id.empty()) {
+    containers_.EmitContainerEvent(
+        container_id, "exec_die", {{"execID", exec_id}, {"exitCode", absl::StrCat(exit_code)}});
+  }
 }
 
 absl::Status ExecManager::Resize(const std::string& exec_id, uint32_t height, uint32_t width) {

@@ -63,6 +63,9 @@ class ExecManager {
   // it is not running.
   absl::Status Resize(const std::string& exec_id, uint32_t height, uint32_t width);
   absl::StatusOr<v1::ExecInspect> Inspect(const std::string& exec_id);
+  // Signals a running exec's process (a healthcheck probe past its
+  // timeout). OK when it is not running (any more).
+  absl::Status Kill(const std::string& exec_id, int signal);
   // Blocks until the exec's exit is settled (or `timeout`); false on timeout
   // or for an unknown exec.
   bool AwaitExit(const std::string& exec_id, absl::Duration timeout);

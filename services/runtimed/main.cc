@@ -12,9 +12,10 @@
 #include "services/runtimed/container_metrics.h"
 #include "services/runtimed/container_stats.h"
 #include "services/runtimed/exec_manager.h"
+#include "services/runtimed/health/health_monitor.h"
 #include "services/runtimed/metrics.h"
-#include "services/runtimed/shim_runtime_berth.h"
 #include "services/runtimed/runtimed_service.h"
+#include "services/runtimed/shim_runtime_berth.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "unix:///run/berth/runtimed.sock", "gRPC listen address");
@@ -83,6 +84,11 @@ int main(int argc, char** argv) {
       [](const berth::v1::Container& record) { return berth::runtimed::ReadContainerStats(record); });
   (*metrics)->AddCollectable(container_metrics);
   absl::Cleanup stop_container_metrics = [&] { (*metrics)->RemoveCollectable(container_metrics); };
+  // Healthchecks run as execs; the monitor picks up running containers.
+  berth::runtimed::health::ExecProbeRunner probes(execs);
+  berth::runtimed::health::HealthMonitor health(**manager, probes,
+                                                std::make_shared<berth::RealClock>());
+  health.Start();
   berth::runtimed::RuntimedService service(**manager, &execs);
   absl::Status status = berth::daemon::ServeUntilSignal(
       "runtimed", absl::GetFlag(FLAGS_listen), {&service}, **metrics,

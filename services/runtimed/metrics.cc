@@ -44,6 +44,11 @@ RuntimedMetrics::RuntimedMetrics(prometheus::Registry& registry)
                              .Help("Time from an exec start request until its process runs")
                              .Register(registry)
                              .Add({}, prometheus::Histogram::BucketBoundaries{
-                                          0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})) {}
+                                          0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})),
+      restarts(prometheus::BuildCounter()
+                   .Name("berth_runtimed_container_restarts_total")
+                   .Help("Containers restarted by their restart policy")
+                   .Register(registry)
+                   .Add({})) {}
 
 }  // namespace berth::runtimed

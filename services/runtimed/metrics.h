@@ -37,6 +37,9 @@ struct RuntimedMetrics {
   // berth_runtimed_exec_start_seconds: from the start request until the
   // exec'd process runs (config, exec shim, namespace joins, execve).
   prometheus::Histogram& exec_start_seconds;
+  // berth_runtimed_container_restarts_total: restarts made by a restart
+  // policy (not user restarts).
+  prometheus::Counter& restarts;
 };
 
 }  // namespace berth::runtimed

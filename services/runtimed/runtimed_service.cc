@@ -204,7 +204,9 @@ grpc::Status RuntimedService::ContainerStats(grpc::ServerContext*,
 grpc::Status RuntimedService::UpdateContainer(grpc::ServerContext*,
                                               const v1::UpdateContainerRequest* request,
                                               v1::UpdateContainerResponse* response) {
-  auto warnings = manager_.UpdateContainer(request->container(), request->resources());
+  auto warnings = manager_.UpdateContainer(
+      request->container(), request->resources(),
+      request->has_restart_policy() ? &request->restart_policy() : nullptr);
   if (!warnings.ok()) return ToGrpcStatus(warnings.status());
   for (auto& w : *warnings) response->add_warnings(std::move(w));
   return grpc::Status::OK;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "services/apid/rest/frames.h"
 #include "services/apid/rest/json_fields.h"
+#include "services/apid/rest/lifecycle_json.h"
 #include "services/apid/rest/mounts_json.h"
 #include "services/apid/rest/resources_json.h"
 #include "services/apid/rest/security_json.h"
@@ -114,14 +115,6 @@ absl::Status ParsePortBindings(const Json& bindings, v1::ContainerConfig* config
 // Fields with a non-zero value the CLI always sends, which mean "default".
 bool IsDefaultHostConfigValue(const std::string& key, const Json& v) {
   if (key == "MemorySwappiness") return v.is_number() && v.get<double>() == -1;
-  if (key == "RestartPolicy") {
-    std::string name = v.is_object() && v.contains("Name") && v["Name"].is_string()
-                           ? v["Name"].get<std::string>()
-                           : "";
-    Json rest = v.is_object() ? v : Json::object();
-    rest.erase("Name");
-    return (name.empty() || name == "no") && IsZero(rest);
-  }
   if (key == "Isolation") return v == "default";
   if (key == "CgroupnsMode" || key == "IpcMode") return v == "private";
   return false;
@@ -152,9 +145,9 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
   if (hc.is_null()) return absl::OkStatus();
   if (!hc.is_object()) return WrongType("HostConfig", "an object");
   static const std::set<std::string> kHandled = {"AutoRemove", "NetworkMode", "PortBindings",
-                                                  "ConsoleSize", "LogConfig",
-                                                  "ConsoleSize", "PublishAllPorts", "Dns",
+                                                  "ConsoleSize", "LogConfig", "PublishAllPorts", "Dns",
                                                   "DnsSearch", "DnsOptions", "ExtraHosts", "Links",
+                                                  "RestartPolicy",
                                                   // Written by the CLI itself, not the daemon.
                                                   "ContainerIDFile"};
   bool auto_remove = false;
@@ -184,6 +177,7 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
     if (absl::Status s = GetStringArray(hc, f.key, f.out, "HostConfig."); !s.ok()) return s;
   }
   if (absl::Status s = ParseSecurityOptions(hc, config->mutable_security()); !s.ok()) return s;
+  if (absl::Status s = ParseRestartPolicy(hc, config->mutable_restart_policy()); !s.ok()) return s;
   if (absl::Status s = ParseResources(hc, config->mutable_resources()); !s.ok()) return s;
   if (absl::Status s = ParseMountOptions(hc, config); !s.ok()) return s;
   if (hc.contains("LogConfig")) {
@@ -324,6 +318,7 @@ absl::Status ParseConfig(const Json& j, v1::ContainerConfig* c) {
   std::string mac;
   if (absl::Status s = GetString(j, "MacAddress", &mac, ""); !s.ok()) return s;
   if (!mac.empty()) c->mutable_network_options()->set_mac_address(mac);
+  if (absl::Status s = ParseHealthcheck(j, c); !s.ok()) return s;
   if (auto it = j.find("ExposedPorts"); it != j.end() && !it->is_null()) {
     if (!it->is_object()) return WrongType("ExposedPorts", "an object");
     for (const auto& [k, v] : it->items()) {
@@ -337,7 +332,7 @@ absl::Status ParseConfig(const Json& j, v1::ContainerConfig* c) {
       "Hostname", "Domainname", "User",       "Image",      "WorkingDir", "StopSignal",
       "AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce",
       "Env",      "Cmd",        "Entrypoint", "StopTimeout", "Labels", "ExposedPorts",
-      "HostConfig", "NetworkingConfig", "Volumes", "MacAddress",
+      "HostConfig", "NetworkingConfig", "Volumes", "MacAddress", "Healthcheck",
       // Windows-only quoting hint; meaningless on Linux.
       "ArgsEscaped"};
   for (const auto& [key, value] : j.items()) {

@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "services/apid/rest/container_json.h"
+#include "services/apid/rest/lifecycle_json.h"
 #include "services/apid/rest/mounts_json.h"
 #include "services/apid/rest/resources_json.h"
 #include "services/apid/rest/security_json.h"
@@ -139,7 +140,7 @@ OJson HostConfigJson(const v1::ContainerConfig& config) {
       {"Config", log_options}};
   hc["NetworkMode"] = config.network_mode().empty() ? "bridge" : config.network_mode();
   hc["PortBindings"] = PortBindingsJson(config);
-  hc["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
+  hc["RestartPolicy"] = RestartPolicyJson(config.restart_policy());
   hc["AutoRemove"] = config.auto_remove();
   hc["VolumeDriver"] = "";
   hc["VolumesFrom"] = nullptr;
@@ -209,6 +210,7 @@ OJson ConfigJson(const v1::Container& c) {
   j["Labels"] = Labels(config);
   if (!config.stop_signal().empty()) j["StopSignal"] = config.stop_signal();
   if (config.stop_timeout() != 0) j["StopTimeout"] = config.stop_timeout();
+  if (config.has_healthcheck()) j["Healthcheck"] = HealthcheckJson(config.healthcheck());
   return j;
 }
 
@@ -248,6 +250,7 @@ std::string ContainerInspectJson(const v1::Container& c) {
   j["Args"] = argv.size() > 1 ? std::vector<std::string>(argv.begin() + 1, argv.end())
                               : std::vector<std::string>{};
   j["State"] = StateJson(c.state());
+  if (!HealthStatus(c).empty()) j["State"]["Health"] = HealthJson(c.health());
   j["Image"] = c.image_id();
   j["ResolvConfPath"] = c.resolv_conf_path();
   j["HostnamePath"] = c.hostname_path();
@@ -320,6 +323,12 @@ std::string ContainerListEntryJson(const v1::Container& c, absl::Time now) {
   j["Labels"] = Labels(c.config());
   j["State"] = StateName(c.state().status());
   j["Status"] = StatusText(c.state(), now);
+  // dockerd's ps: "Up 3 seconds (healthy)", "(health: starting)".
+  if (c.state().status() == v1::CONTAINER_STATUS_RUNNING && !HealthStatus(c).empty()) {
+    const std::string health = HealthStatus(c);
+    j["Status"] = j["Status"].get<std::string>() +
+                  (health == "starting" ? " (health: starting)" : " (" + health + ")");
+  }
   j["HostConfig"] = {
       {"NetworkMode", c.config().network_mode().empty() ? "bridge" : c.config().network_mode()}};
   j["NetworkSettings"] = {{"Networks", NetworksJson(c)}};

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
 #include "services/apid/rest/container_json.h"
+#include "services/apid/rest/lifecycle_json.h"
 
 namespace berth::apid::rest {
 
@@ -37,7 +38,8 @@ absl::StatusOr<Filters> ParseFilters(const std::string& text) {
 
 absl::Status ValidateContainerFilters(const Filters& filters) {
   for (const auto& [key, values] : filters) {
-    if (key != "status" && key != "label" && key != "name" && key != "id" && key != "exited") {
+    if (key != "status" && key != "label" && key != "name" && key != "id" && key != "exited" &&
+        key != "health") {
       return absl::InvalidArgumentError("invalid filter '" + key + "'");
     }
   }
@@ -49,6 +51,11 @@ namespace {
 bool MatchOne(const v1::Container& c, const std::string& key, const std::string& v) {
   if (key == "status") return StateName(c.state().status()) == v;
   if (key == "id") return absl::StartsWith(c.id(), v);
+  if (key == "health") {
+    // dockerd: starting, healthy, unhealthy, or none (no healthcheck).
+    const std::string status = HealthStatus(c);
+    return v == (status.empty() ? "none" : status);
+  }
   if (key == "name") return absl::StrContains(c.name(), absl::StripPrefix(v, "/"));
   if (key == "exited") {
     int code = 0;

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "services/apid/rest/handlers.h"
+#include "services/apid/rest/lifecycle_json.h"
 #include "services/apid/rest/resources_json.h"
 #include "services/apid/rest/stats_json.h"
 
@@ -71,13 +72,19 @@ absl::Status Update(RestDeps& deps, HandlerContext& ctx) {
   nlohmann::json j = nlohmann::json::parse(*body, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return absl::InvalidArgumentError("update: the body must be a JSON object");
   for (const auto& [key, value] : j.items()) {
-    if (!IsResourcesHostConfigKey(key) && !IsUnset(value)) {
+    if (!IsResourcesHostConfigKey(key) && key != "RestartPolicy" && !IsUnset(value)) {
       return absl::InvalidArgumentError(key + " is not supported yet by update");
     }
   }
   v1::UpdateContainerRequest request;
   request.set_container(ctx.request.params["id"]);
   if (absl::Status s = ParseResources(j, request.mutable_resources()); !s.ok()) return s;
+  // The docker CLI always sends RestartPolicy, with an empty name unless
+  // --restart was given; as dockerd, only a named policy replaces the old.
+  bool has_policy = false;
+  v1::RestartPolicy policy;
+  if (absl::Status s = ParseRestartPolicy(j, &policy, &has_policy); !s.ok()) return s;
+  if (has_policy && !policy.name().empty()) *request.mutable_restart_policy() = policy;
   absl::StatusOr<v1::UpdateContainerResponse> reply = deps.containers.Update(request);
   if (!reply.ok()) return reply.status();
   nlohmann::json out = {{"Warnings", nlohmann::json::array()}};

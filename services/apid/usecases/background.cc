@@ -70,10 +70,18 @@ void BackgroundTasks::FollowEvents() {
 }
 
 void BackgroundTasks::ReconcileLoop() {
+  // Once per apid start, as soon as runtimed answers: the containers a
+  // restart policy wants running come back (dockerd's start does the same).
+  bool policy_starts_done = false;
   do {
     absl::Status status = containers_.Reconcile();
     if (!status.ok()) spdlog::debug("reconcile skipped or incomplete: {}", status.ToString());
-  } while (!WaitForStop(reconcile_interval_));
+    if (!policy_starts_done) {
+      absl::Status started = containers_.StartPolicyContainers();
+      policy_starts_done = started.ok();
+      if (!started.ok()) spdlog::debug("restart-policy starts postponed: {}", started.ToString());
+    }
+  } while (!WaitForStop(policy_starts_done ? reconcile_interval_ : std::chrono::milliseconds(1000)));
 }
 
 }  // namespace berth::apid

@@ -75,6 +75,23 @@ absl::StatusOr<v1::ContainerConfig> MergeImageConfig(const v1::ImageConfig& imag
   volumes.insert(request.volumes().begin(), request.volumes().end());
   merged.clear_volumes();
   for (const std::string& volume : volumes) merged.add_volumes(volume);
+
+  // HEALTHCHECK, as dockerd merges it: the request's when it has none of
+  // its own, else each unset field of the request's from the image's.
+  if (image.has_healthcheck()) {
+    const v1::HealthConfig& from = image.healthcheck();
+    if (!request.has_healthcheck()) {
+      *merged.mutable_healthcheck() = from;
+    } else {
+      v1::HealthConfig* to = merged.mutable_healthcheck();
+      if (to->test().empty()) *to->mutable_test() = from.test();
+      if (to->interval_ns() == 0) to->set_interval_ns(from.interval_ns());
+      if (to->timeout_ns() == 0) to->set_timeout_ns(from.timeout_ns());
+      if (to->start_period_ns() == 0) to->set_start_period_ns(from.start_period_ns());
+      if (to->start_interval_ns() == 0) to->set_start_interval_ns(from.start_interval_ns());
+      if (to->retries() == 0) to->set_retries(from.retries());
+    }
+  }
   return merged;
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "common/lifecycle/restart_policy.h"
 #include "services/apid/usecases/config_merge.h"
 #include "spdlog/spdlog.h"
 
@@ -425,9 +426,19 @@ std::unique_ptr<AttachStream> ContainerService::AttachRaw(const grpc::ServerCont
   return runtimed_.AttachContainer(parent);
 }
 
+namespace {
+
+// The events after which a container may have stopped (a stop or kill can
+// end a container that was waiting to restart without a new "die").
+bool MayHaveStopped(const std::string& action) {
+  return action == "die" || action == "stop" || action == "kill";
+}
+
+}  // namespace
+
 void ContainerService::PostEvent(const v1::Event& event) {
   if (event.type() != "container" || event.id().empty()) return;
-  if (event.action() != "die" && event.action() != "destroy") return;
+  if (!MayHaveStopped(event.action()) && event.action() != "destroy") return;
   locks_.Post(event.id(), [this, event] { HandleEventHeld(event); });
 }
 
@@ -441,8 +452,8 @@ void ContainerService::DrainEvents() { locks_.Drain(); }
 
 void ContainerService::HandleEventHeld(const v1::Event& event) {
   const std::string& id = event.id();
-  if (event.action() != "die" && event.action() != "destroy") return;
-  if (event.action() == "die") {
+  if (!MayHaveStopped(event.action()) && event.action() != "destroy") return;
+  if (MayHaveStopped(event.action())) {
     // In the turn, the "die" of a stop is seen after the start that followed
     // it (restart): keep the endpoint while runtimed says the container runs
     // or restarts (also a restart policy in the same netns).
@@ -511,6 +522,27 @@ absl::Status ContainerService::Reconcile() {
     keep(netd_.Detach(id));
   }
   return first_error;
+}
+
+absl::Status ContainerService::StartPolicyContainers() {
+  absl::StatusOr<std::vector<v1::Container>> containers = runtimed_.ListContainers(true);
+  if (!containers.ok()) return containers.status();
+  for (const v1::Container& c : *containers) {
+    // Created containers never ran: dockerd starts only those started before.
+    if (c.state().status() != v1::CONTAINER_STATUS_EXITED) continue;
+    const v1::RestartPolicy& policy = c.config().restart_policy();
+    lifecycle::ExitFacts facts{c.state().exit_code(), c.manually_stopped(), c.restart_count()};
+    if (!lifecycle::ShouldStartWithEngine(policy.name(), policy.maximum_retry_count(), facts)) {
+      continue;
+    }
+    spdlog::info("container={} starting (restart policy {})", Short(c.id()), policy.name());
+    absl::StatusOr<bool> started = Start(c.id());
+    if (!started.ok()) {
+      spdlog::warn("container={} start by restart policy failed: {}", Short(c.id()),
+                   started.status().ToString());
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace berth::apid

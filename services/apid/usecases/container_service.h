@@ -134,6 +134,12 @@ class ContainerService {
   // The per-container turn, for use cases beside this one that must not run
   // alongside a start (ContainerFileService on a stopped container's snapshot).
   ContainerLocks& locks() { return locks_; }
+  // Starts, through the normal start workflow (so with a network), the
+  // stopped containers whose restart policy wants them running when the
+  // engine starts (common/lifecycle/restart_policy.h ShouldStartWithEngine),
+  // as dockerd does at its start. An error when the listing failed (the
+  // caller retries); a container that fails to start is logged.
+  absl::Status StartPolicyContainers();
 
  private:
   // The workflows below run in the container's turn.

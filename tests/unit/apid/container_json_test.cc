@@ -46,26 +46,40 @@ TEST(ParseCreateBodyTest, RunDBodyPublishesPorts) {
 }
 
 TEST(ParseCreateBodyTest, UnsupportedNonZeroFieldsAreRefusedByName) {
-  // `docker create --memory 64m --restart on-failure:2`: the memory limit is
-  // handled (resources_json), the restart policy is not.
-  auto c = ParseCreateBody(testing::kCreateBody);
-  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(c.status().message()), HasSubstr("HostConfig.RestartPolicy"));
-
   Json body = Json::parse(testing::kRunRmBody);
   body["HostConfig"]["OomScoreAdj"] = 500;
-  c = ParseCreateBody(body.dump());
+  auto c = ParseCreateBody(body.dump());
   EXPECT_EQ(c.status().message(), "HostConfig.OomScoreAdj is not supported yet");
 
   body = Json::parse(testing::kRunRmBody);
+  body["Healthcheck"] = {{"Test", {"CMD", "true"}}, {"Shell", 1}};
+  c = ParseCreateBody(body.dump());
+  EXPECT_EQ(c.status().message(), "Healthcheck.Shell is not supported yet");
+}
+
+TEST(ParseCreateBodyTest, RestartPolicyAndHealthcheckAsTheDockerCliSendsThem) {
+  // `docker create --memory 64m --restart on-failure:2`.
+  auto c = ParseCreateBody(testing::kCreateBody);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->restart_policy().name(), "on-failure");
+  EXPECT_EQ(c->restart_policy().maximum_retry_count(), 2);
+
+  // `docker run --health-cmd 'exit 1' --health-interval 1s --health-retries 2`.
+  Json body = Json::parse(testing::kRunRmBody);
+  body["Healthcheck"] = {{"Test", {"CMD-SHELL", "exit 1"}},
+                         {"Interval", 1000000000},
+                         {"Retries", 2}};
   body["HostConfig"]["RestartPolicy"] = {{"Name", "always"}, {"MaximumRetryCount", 0}};
   c = ParseCreateBody(body.dump());
-  EXPECT_EQ(c.status().message(), "HostConfig.RestartPolicy is not supported yet");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(c->healthcheck().test(), ElementsAre("CMD-SHELL", "exit 1"));
+  EXPECT_EQ(c->healthcheck().interval_ns(), 1000000000);
+  EXPECT_EQ(c->healthcheck().retries(), 2);
+  EXPECT_EQ(c->restart_policy().name(), "always");
 
-  body = Json::parse(testing::kRunRmBody);
-  body["Healthcheck"] = {{"Test", {"CMD", "true"}}};
+  body["HostConfig"]["RestartPolicy"] = {{"Name", 3}};
   c = ParseCreateBody(body.dump());
-  EXPECT_EQ(c.status().message(), "Healthcheck is not supported yet");
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ParseCreateBodyTest, NetworkOptionsAsTheDockerCliSendsThem) {
