@@ -55,6 +55,7 @@ absl::StatusOr<bool> ContainerManager::StopContainer(const std::string& ref, int
   absl::Status sent = SignalShim(id, signo);
   mu_.Lock();
   if (!sent.ok()) spdlog::warn("container={} stop signal: {}", id.substr(0, 12), sent.ToString());
+  ThawAfterSignalLocked(id);
   if (AwaitExit(id, exits, absl::Seconds(timeout_seconds))) return false;
 
   spdlog::info("container={} did not stop in {}s; sending SIGKILL", id.substr(0, 12),
@@ -79,7 +80,18 @@ absl::Status ContainerManager::KillContainer(const std::string& ref, const std::
   if (!signal.empty()) {
     BERTH_ASSIGN_OR_RETURN(signo, ParseSignal(signal));
   }
-  return SignalShim(id, signo);
+  BERTH_RETURN_IF_ERROR(SignalShim(id, signo));
+  // dockerd's rule for a paused container: thaw it after SIGKILL or its
+  // configured stop signal (after any signal when it has none configured).
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return absl::OkStatus();
+  const std::string& stop_signal = it->second->record.config().stop_signal();
+  absl::StatusOr<int> stop_signo = ParseSignal(stop_signal);
+  if (stop_signal.empty() || signo == SIGKILL || (stop_signo.ok() && *stop_signo == signo)) {
+    ThawAfterSignalLocked(id);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<std::string>> ContainerManager::UpdateContainer(
