@@ -164,4 +164,10 @@ grpc::Status NetdService::GetEndpoint(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status NetdService::RenameEndpoint(grpc::ServerContext*,
+                                         const berth::v1::RenameEndpointRequest* request,
+                                         berth::v1::RenameEndpointResponse*) {
+  return ToGrpcStatus(manager_.RenameEndpoint(request->container_id(), request->name()));
+}
+
 }  // namespace berth::netd
