@@ -99,6 +99,10 @@ class NetdClient {
       const v1::ConnectNetworkRequest& request) = 0;
   virtual absl::StatusOr<v1::NetworkSummary> DisconnectNetwork(const std::string& container_id,
                                                                const std::string& network) = 0;
+  // docker rename: the endpoint's container name (DNS, network inspect).
+  // NOT_FOUND when the container has no endpoint.
+  virtual absl::Status RenameEndpoint(const std::string& container_id,
+                                      const std::string& name) = 0;
 };
 
 class RuntimedClient {
@@ -151,6 +155,13 @@ class RuntimedClient {
   virtual absl::Status RemoveVolume(const std::string& name, bool force) = 0;
   virtual absl::StatusOr<v1::PruneVolumesResponse> PruneVolumes(
       const v1::VolumeFilters& filters) = 0;
+  // docker pause / unpause / top / rename (runtimed.proto says the rules).
+  virtual absl::Status PauseContainer(const std::string& container) = 0;
+  virtual absl::Status UnpauseContainer(const std::string& container) = 0;
+  virtual absl::StatusOr<v1::TopContainerResponse> TopContainer(
+      const v1::TopContainerRequest& request) = 0;
+  virtual absl::StatusOr<v1::RenameContainerResponse> RenameContainer(
+      const v1::RenameContainerRequest& request) = 0;
 };
 
 }  // namespace berth::apid

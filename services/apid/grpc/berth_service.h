@@ -119,6 +119,18 @@ class BerthService final
   grpc::Status PruneVolumes(grpc::ServerContext* ctx, const v1::PruneVolumesRequest* req,
                             v1::PruneVolumesResponse* resp) override;
 
+  // Pause, unpause, top, rename, prune (berth_service_ops.cc).
+  grpc::Status PauseContainer(grpc::ServerContext* ctx, const v1::PauseContainerRequest* req,
+                              v1::PauseContainerResponse* resp) override;
+  grpc::Status UnpauseContainer(grpc::ServerContext* ctx, const v1::UnpauseContainerRequest* req,
+                                v1::UnpauseContainerResponse* resp) override;
+  grpc::Status TopContainer(grpc::ServerContext* ctx, const v1::TopContainerRequest* req,
+                            v1::TopContainerResponse* resp) override;
+  grpc::Status RenameContainer(grpc::ServerContext* ctx, const v1::RenameContainerRequest* req,
+                               v1::RenameContainerResponse* resp) override;
+  grpc::Status PruneContainers(grpc::ServerContext* ctx, const v1::PruneContainersRequest* req,
+                               v1::PruneContainersResponse* resp) override;
+
  private:
   ContainerService& containers_;
   ExecService* execs_;

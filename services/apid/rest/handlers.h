@@ -44,6 +44,7 @@ void RegisterExecRoutes(Router& router, RestDeps& deps);        // exec_handler.
 void RegisterVolumeRoutes(Router& router, RestDeps& deps);      // volumes_handler.cc
 void RegisterBuildRoutes(Router& router, RestDeps& deps);       // build_handler.cc
 void RegisterNetworkRoutes(Router& router, RestDeps& deps);     // network_handler.cc
+void RegisterContainerOpsRoutes(Router& router, RestDeps& deps);  // container_ops_handler.cc
 // Docker endpoints not served yet: 501 "<feature> is not implemented yet".
 void RegisterNotImplementedRoutes(Router& router);  // not_implemented_routes.cc
 

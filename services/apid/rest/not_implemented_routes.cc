@@ -23,16 +23,11 @@ struct PendingRoute {
 
 // Registered after every real route, so these never shadow one.
 constexpr PendingRoute kPendingRoutes[] = {
-    {"POST", "/containers/{id}/pause", "pause"},
-    {"POST", "/containers/{id}/unpause", "unpause"},
-    {"POST", "/containers/{id}/rename", "rename"},
-    {"GET", "/containers/{id}/top", "top"},
     {"GET", "/containers/{id}/changes", "diff"},
     {"GET", "/containers/{id}/export", "export"},
     {"GET", "/containers/{id}/archive", "copying files (cp)"},
     {"HEAD", "/containers/{id}/archive", "copying files (cp)"},
     {"PUT", "/containers/{id}/archive", "copying files (cp)"},
-    {"POST", "/containers/prune", "container prune"},
     {"POST", "/commit", "commit"},
     {"GET", "/system/df", "system df"},
     {"GET", "/images/search", "image search"},

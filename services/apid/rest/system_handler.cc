@@ -53,6 +53,7 @@ void RegisterAllRoutes(Router& router, RestDeps& deps) {
   RegisterVolumeRoutes(router, deps);
   RegisterBuildRoutes(router, deps);
   RegisterNetworkRoutes(router, deps);
+  RegisterContainerOpsRoutes(router, deps);
   RegisterNotImplementedRoutes(router);
 }
 
