@@ -10,6 +10,7 @@
 #include "CLI/CLI.hpp"
 #include "cli/commands/commands.h"
 #include "cli/commands/client.h"
+#include "cli/commands/container_ops.h"
 #include "cli/commands/networks.h"
 #include "common/version/build_info.h"
 
@@ -283,6 +284,9 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o, Ac
   run->add_option("--volumes-from", f.storage.volumes_from,
                   "Mount volumes from the specified container(s)")
       ->allow_extra_args(false);
+  run->add_option("-l,--label", f.labels, "Set meta data on a container")->allow_extra_args(false);
+  run->add_flag("--init", f.init,
+                "Run an init inside the container that forwards signals and reaps processes");
   auto* entrypoint = run->add_option("--entrypoint", o.entrypoint,
                                      "Overwrite the default ENTRYPOINT of the image");
   run->callback([&, run, entrypoint] {
@@ -357,6 +361,7 @@ int main(int argc, char** argv) {
   AddExecCommand(app, global, options, action);
   AddVolumeCommands(app, global, options, action);
   berth::cli::AddNetworkCommands(app, global, action);
+  berth::cli::AddContainerOpsCommands(app, global, action);
 
   try {
     app.parse(argc, argv);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -41,6 +42,8 @@ struct RunFlags {
   std::vector<std::string> ulimit;        // --ulimit NAME=SOFT[:HARD]
   ResourceFlags resources;                // --memory, --cpus, ... (resource_flags.h)
   StorageFlags storage;                   // -v, --mount, --tmpfs, --volumes-from
+  std::vector<std::string> labels;        // -l/--label KEY[=VALUE]
+  bool init = false;                      // --init
   std::string image;                 // IMAGE
   std::vector<std::string> command;  // CMD...
 };
@@ -94,6 +97,8 @@ struct ContainerSpec {
   SecuritySpec security;
   ResourcesSpec resources;
   StorageSpec storage;
+  std::vector<std::pair<std::string, std::string>> labels;  // in order; a later key wins
+  bool init = false;
 };
 
 // How the client drives the container after creating it.
