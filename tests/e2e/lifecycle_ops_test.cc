@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -147,7 +149,7 @@ TEST_P(LifecycleOpsTest, TopListsTheContainersProcessesOnly) {
   ASSERT_EQ(custom.exit_code, 0) << custom.err;
   std::vector<std::string> rows = absl::StrSplit(Trimmed(custom.out), '\n');
   ASSERT_EQ(rows.size(), 3u) << custom.out;
-  EXPECT_THAT(rows[0], testing::MatchesRegex("PID +COMMAND"));
+  EXPECT_THAT(rows[0], ::testing::MatchesRegex("PID +COMMAND"));
 
   CommandResult renamed_pid = Cli("top t -o user=PID");
   EXPECT_NE(renamed_pid.exit_code, 0);
