@@ -10,6 +10,7 @@
 #include "CLI/CLI.hpp"
 #include "cli/commands/commands.h"
 #include "cli/commands/client.h"
+#include "cli/commands/container_ops.h"
 #include "cli/commands/networks.h"
 #include "cli/commands/image_store.h"
 #include "cli/commands/files.h"
@@ -322,6 +323,9 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o, Ac
   run->add_option("--log-driver", f.log_driver, "Logging driver for the container (json-file)");
   run->add_option("--log-opt", f.log_opts, "Log driver options (max-size=10m, max-file=3)")
       ->allow_extra_args(false);
+  run->add_option("-l,--label", f.labels, "Set meta data on a container")->allow_extra_args(false);
+  run->add_flag("--init", f.init,
+                "Run an init inside the container that forwards signals and reaps processes");
   auto* entrypoint = run->add_option("--entrypoint", o.entrypoint,
                                      "Overwrite the default ENTRYPOINT of the image");
   run->callback([&, run, entrypoint] {
@@ -398,6 +402,7 @@ int main(int argc, char** argv) {
   berth::cli::AddNetworkCommands(app, global, action);
   berth::cli::AddImageStoreCommands(app, global, action);
   berth::cli::AddFileCommands(app, global, action);
+  berth::cli::AddContainerOpsCommands(app, global, action);
 
   try {
     app.parse(argc, argv);

@@ -194,6 +194,16 @@ absl::StatusOr<RunPlan> BuildRunPlan(const RunFlags& flags,
     }
   }
   spec.auto_remove = flags.remove;
+  // docker's --label KEY[=VALUE]: a bare key gets an empty value.
+  for (const std::string& label : flags.labels) {
+    size_t eq = label.find('=');
+    if (eq == 0 || label.empty()) {
+      return absl::InvalidArgumentError("invalid label '" + label + "': empty name");
+    }
+    spec.labels.emplace_back(label.substr(0, eq),
+                             eq == std::string::npos ? "" : label.substr(eq + 1));
+  }
+  spec.init = flags.init;
 
   spec.tty = flags.tty;
   spec.open_stdin = flags.interactive;

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -61,6 +62,8 @@ struct RunFlags {
   std::string health_start_period;
   int health_retries = 0;
   bool no_healthcheck = false;
+  std::vector<std::string> labels;        // -l/--label KEY[=VALUE]
+  bool init = false;                      // --init
   std::string image;                 // IMAGE
   std::vector<std::string> command;  // CMD...
 };
@@ -137,6 +140,8 @@ struct ContainerSpec {
   int64_t health_timeout_ns = 0;
   int64_t health_start_period_ns = 0;
   int32_t health_retries = 0;
+  std::vector<std::pair<std::string, std::string>> labels;  // in order; a later key wins
+  bool init = false;
 };
 
 // How the client drives the container after creating it.

@@ -17,6 +17,8 @@ packages=(
   # tests: promtool, test images, loopback registry, OCI runtime for differential
   # tests, lrzip for the refused-compression test
   prometheus busybox-static docker-registry runc socat python3 python3-docker lrzip docker-compose
+  # --init: the static tini bind-mounted into containers as /sbin/docker-init
+  tini
 )
 
 missing=()

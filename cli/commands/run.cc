@@ -70,6 +70,8 @@ berth::v1::ContainerConfig ToProto(const ContainerSpec& spec) {
     config.mutable_restart_policy()->set_maximum_retry_count(spec.restart_max_retries);
   }
   config.set_network_mode(spec.network_mode);
+  for (const auto& [key, value] : spec.labels) (*config.mutable_labels())[key] = value;
+  config.set_init(spec.init);
   if (!spec.network_aliases.empty() || !spec.ipv4_address.empty()) {
     auto* settings = config.add_networks();
     settings->set_network(spec.network_mode);

@@ -194,4 +194,10 @@ grpc::Status NetdService::Events(grpc::ServerContext* context,
   return events::ServeEvents(manager_.events(), context, *request, writer);
 }
 
+grpc::Status NetdService::RenameEndpoint(grpc::ServerContext*,
+                                         const berth::v1::RenameEndpointRequest* request,
+                                         berth::v1::RenameEndpointResponse*) {
+  return ToGrpcStatus(manager_.RenameEndpoint(request->container_id(), request->name()));
+}
+
 }  // namespace berth::netd

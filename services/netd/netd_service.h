@@ -39,6 +39,9 @@ class NetdService final : public berth::v1::NetworkService::Service {
   grpc::Status GetEndpoint(grpc::ServerContext* context,
                            const berth::v1::GetEndpointRequest* request,
                            berth::v1::GetEndpointResponse* response) override;
+  grpc::Status RenameEndpoint(grpc::ServerContext* context,
+                              const berth::v1::RenameEndpointRequest* request,
+                              berth::v1::RenameEndpointResponse* response) override;
 
  private:
   NetworkManager& manager_;

@@ -210,6 +210,11 @@ class NetworkManager {
   absl::StatusOr<EndpointRecord> Disconnect(const std::string& container_id,
                                             const std::string& network);
 
+  // docker rename: the endpoint's container name (the name the embedded DNS
+  // answers for it and network inspect shows) becomes `name`. Persisted.
+  // NotFound when the container has no endpoint.
+  absl::Status RenameEndpoint(const std::string& container_id, const std::string& name);
+
   // deploy/berth-down: detaches every persisted endpoint and removes the
   // bridge, the nftables table and the netns dir mount. Keeps the state dir
   // (ids, empty lease file). Idempotent; returns the first error after

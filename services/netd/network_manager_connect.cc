@@ -261,4 +261,20 @@ absl::StatusOr<EndpointRecord> NetworkManager::Disconnect(const std::string& con
   return record;
 }
 
+absl::Status NetworkManager::RenameEndpoint(const std::string& container_id,
+                                            const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  BERTH_RETURN_IF_ERROR(ValidateContainerId(container_id));
+  auto it = endpoints_.find(container_id);
+  if (it == endpoints_.end()) {
+    return absl::NotFoundError(absl::StrCat("container ", container_id, " has no endpoint"));
+  }
+  EndpointRecord record = it->second.record;
+  record.container_name = name;
+  BERTH_RETURN_IF_ERROR(store_.Put(record));
+  it->second.record = std::move(record);
+  SyncDns();  // the DNS thread answers from its own copy
+  return absl::OkStatus();
+}
+
 }  // namespace berth::netd

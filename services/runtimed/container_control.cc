@@ -63,6 +63,7 @@ absl::StatusOr<bool> ContainerManager::StopContainer(const std::string& ref, int
   absl::Status sent = SignalShim(id, signo);
   mu_.Lock();
   if (!sent.ok()) spdlog::warn("container={} stop signal: {}", id.substr(0, 12), sent.ToString());
+  ThawAfterSignalLocked(id);
   if (AwaitExit(id, exits, absl::Seconds(timeout_seconds))) {
     Emit(stopped, "stop");
     return false;
@@ -115,6 +116,16 @@ absl::Status ContainerManager::KillContainer(const std::string& ref, const std::
   }
   BERTH_RETURN_IF_ERROR(SignalShim(id, signo));
   Emit(killed, "kill", {{"signal", absl::StrCat(signo)}});
+  // dockerd's rule for a paused container: thaw it after SIGKILL or its
+  // configured stop signal (after any signal when it has none configured).
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return absl::OkStatus();
+  const std::string& stop_signal = it->second->record.config().stop_signal();
+  absl::StatusOr<int> stop_signo = ParseSignal(stop_signal);
+  if (stop_signal.empty() || signo == SIGKILL || (stop_signo.ok() && *stop_signo == signo)) {
+    ThawAfterSignalLocked(id);
+  }
   return absl::OkStatus();
 }
 

@@ -81,6 +81,9 @@ absl::StatusOr<StartResult> ContainerManager::StartContainer(const StartRequest&
   {
     absl::MutexLock lock(&mu_);
     BERTH_ASSIGN_OR_RETURN(Entry * entry, Resolve(request.container));
+    if (entry->record.state().status() == v1::CONTAINER_STATUS_PAUSED) {
+      return absl::FailedPreconditionError("cannot start a paused container, try unpause instead");
+    }
     if (IsRunning(entry->record.state().status())) return StartResult{true, entry->record};
     // A concurrent start gets its own code (ABORTED): its caller must leave
     // the network and files of the start in progress alone.

@@ -169,11 +169,7 @@ absl::StatusOr<v1::Container> ContainerManager::CreateContainer(const CreateRequ
                                     ABSL_NO_THREAD_SAFETY_ANALYSIS { return NameTaken(n); });
     }
     for (const auto& [id, entry] : entries_) {
-      if (entry->record.name() == name) {
-        return absl::AlreadyExistsError(absl::StrCat(
-            "Conflict. The container name \"/", name, "\" is already in use by container \"", id,
-            "\". You have to remove (or rename) that container to be able to reuse that name."));
-      }
+      if (entry->record.name() == name) return NameInUseError(name, id);
     }
     record.set_id(request.id);
     record.set_name(name);
@@ -265,6 +261,7 @@ absl::StatusOr<v1::Container> ContainerManager::RemoveContainer(const std::strin
     mu_.Unlock();
     absl::Status killed = SignalShim(id, SIGKILL);
     mu_.Lock();
+    ThawAfterSignalLocked(id);
     v1::Container before = entry->record;
     bool exited = AwaitExit(id, exits, absl::Seconds(30));
     auto it = entries_.find(id);
@@ -352,7 +349,10 @@ absl::Status ContainerManager::Recover() {
     Entry& e = *entry;
     entries_.emplace(e.record.id(), std::move(entry));
     if (IsRunning(e.record.state().status())) {
-      RecoverRunning(e);
+      const std::string id = e.record.id();
+      RecoverRunning(e);  // may settle an exit and, with --rm, drop `e`
+      // The freezer knows whether it is paused.
+      if (auto it = entries_.find(id); it != entries_.end()) SyncPausedLocked(*it->second);
     } else {
       // A shim that never got START (runtimed died in between) is of no use.
       if (shims_->Kill(e.record.id(), SIGKILL).ok()) {

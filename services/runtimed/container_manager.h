@@ -32,6 +32,7 @@
 #include "berth/v1/types.pb.h"
 #include "common/time/clock.h"
 #include "services/runtimed/attach_session.h"
+#include "services/runtimed/cgroups/cgroup_manager.h"
 #include "services/runtimed/events.h"
 #include "services/runtimed/logs/json_log.h"
 #include "services/runtimed/metrics.h"
@@ -41,6 +42,7 @@
 #include "services/runtimed/spec/security_builder.h"
 #include "services/runtimed/spec/shim_config.h"
 #include "services/runtimed/store/record_store.h"
+#include "services/runtimed/top/ps_top.h"
 #include "services/runtimed/volumes/volume_store.h"
 
 namespace berth::runtimed {
@@ -56,6 +58,15 @@ struct ManagerConfig {
   // still there, so a restart policy can restart it in place. Null: the real
   // check (a mounted nsfs file); tests script it.
   std::function<bool(const std::string& path)> netns_present = nullptr;
+  // Opens a container's cgroup (nothing created) for pause, unpause and top;
+  // null: the host's layout under "berth" (unit tests pass a fake tree).
+  std::function<absl::StatusOr<std::unique_ptr<cgroups::CgroupManager>>(const std::string& id)>
+      open_cgroup;
+};
+
+struct RenameResult {
+  v1::Container container;
+  std::string old_name;
 };
 
 struct CreateRequest {
@@ -182,6 +193,20 @@ class ContainerManager {
   absl::StatusOr<v1::Container> SetContainerNetworks(
       const std::string& ref, const std::vector<v1::NetworkEndpointSettings>& networks);
 
+  // docker pause / unpause (container_ops.cc): freezes / thaws the cgroup,
+  // records `paused`, emits pause / unpause. FailedPrecondition with
+  // dockerd's texts for a container not running, already paused, not paused.
+  absl::Status PauseContainer(const std::string& ref);
+  absl::Status UnpauseContainer(const std::string& ref);
+  // docker top: `ps <ps_args>` on the host, rows filtered to the processes
+  // in the container's cgroup. FailedPrecondition when not running;
+  // InvalidArgument for ps_args dockerd refuses; ps's error when it fails.
+  absl::StatusOr<TopResult> TopContainer(const std::string& ref, const std::string& ps_args);
+  // docker rename. InvalidArgument for a bad or unchanged name,
+  // AlreadyExists (dockerd's conflict text) for a name in use.
+  absl::StatusOr<RenameResult> RenameContainer(const std::string& ref,
+                                               const std::string& new_name);
+
   EventLog& events() { return events_; }
 
  private:
@@ -275,6 +300,13 @@ class ContainerManager {
   bool AwaitExit(const std::string& id, uint64_t exits, absl::Duration timeout)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SignalShim(const std::string& id, int signal);
+  // container_ops.cc. The container's cgroup (config_.open_cgroup).
+  absl::StatusOr<std::unique_ptr<cgroups::CgroupManager>> OpenCgroup(const std::string& id);
+  // A paused container that was just sent a signal that ends it (SIGKILL or
+  // its stop signal) is thawed, as dockerd does, so the signal is acted on.
+  void ThawAfterSignalLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Recovery: a running or paused record takes its cgroup's freezer state.
+  void SyncPausedLocked(Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops the record and dir, ends pending attaches, emits destroy.
   absl::Status RemoveLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

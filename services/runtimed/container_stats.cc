@@ -73,7 +73,12 @@ absl::StatusOr<v1::ContainerStats> ReadContainerStats(const v1::Container& recor
   s.mutable_read()->set_seconds(absl::ToUnixSeconds(now));
   s.mutable_read()->set_nanos(static_cast<int32_t>(absl::ToUnixNanos(now) % 1000000000));
   int pid = record.state().pid();
-  if (record.state().status() != v1::CONTAINER_STATUS_RUNNING || pid <= 0) return s;
+  // A paused container still has its figures (docker stats shows them).
+  if ((record.state().status() != v1::CONTAINER_STATUS_RUNNING &&
+       record.state().status() != v1::CONTAINER_STATUS_PAUSED) ||
+      pid <= 0) {
+    return s;
+  }
 
   // The layout does not change while runtimed runs.
   static const absl::StatusOr<cgroups::Layout>* layout =

@@ -71,7 +71,7 @@ absl::StatusOr<v1::Container> ExecManager::RunningContainer(const std::string& r
   BERTH_ASSIGN_OR_RETURN(v1::Container c, containers_.InspectContainer(ref));
   if (c.state().status() == v1::CONTAINER_STATUS_PAUSED) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "container ", c.id(), " is paused, unpause the container before exec"));
+        "Container ", c.id(), " is paused, unpause the container before exec"));
   }
   if (!IsRunning(c.state().status()) || c.state().pid() <= 0) return NotRunning(c.id());
   return c;

@@ -39,6 +39,12 @@ absl::StatusOr<std::string> ValidateName(const std::string& name) {
   return bare;
 }
 
+absl::Status NameInUseError(const std::string& name, const std::string& holder_id) {
+  return absl::AlreadyExistsError(absl::StrCat(
+      "Conflict. The container name \"/", name, "\" is already in use by container \"",
+      holder_id, "\". You have to remove (or rename) that container to be able to reuse that name."));
+}
+
 std::string GenerateName(absl::BitGen& gen, const std::function<bool(const std::string&)>& taken) {
   for (int attempt = 0;; ++attempt) {
     std::string name = absl::StrCat(kAdjectives[absl::Uniform<size_t>(gen, 0, kAdjectives.size())],

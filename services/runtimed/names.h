@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/random/random.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace berth::runtimed {
@@ -13,6 +14,11 @@ namespace berth::runtimed {
 // Strips one leading "/" and checks [a-zA-Z0-9][a-zA-Z0-9_.-]+. InvalidArgument
 // with Docker's text otherwise. Returns the name without the "/".
 absl::StatusOr<std::string> ValidateName(const std::string& name);
+
+// dockerd's conflict (AlreadyExists): `Conflict. The container name "/<name>"
+// is already in use by container "<holder_id>". You have to remove (or
+// rename) that container to be able to reuse that name.`
+absl::Status NameInUseError(const std::string& name, const std::string& holder_id);
 
 // A random "adjective_surname" for which `taken` is false; after a few
 // collisions a digit is appended, as Docker does.

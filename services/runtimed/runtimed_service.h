@@ -88,6 +88,19 @@ class RuntimedService final : public v1::RuntimeService::Service {
   grpc::Status InspectExec(grpc::ServerContext* context, const v1::InspectExecRequest* request,
                            v1::ExecInspect* response) override;
 
+  // Pause, unpause, top, rename (runtimed_ops_service.cc).
+  grpc::Status PauseContainer(grpc::ServerContext* context,
+                              const v1::PauseContainerRequest* request,
+                              v1::PauseContainerResponse* response) override;
+  grpc::Status UnpauseContainer(grpc::ServerContext* context,
+                                const v1::UnpauseContainerRequest* request,
+                                v1::UnpauseContainerResponse* response) override;
+  grpc::Status TopContainer(grpc::ServerContext* context, const v1::TopContainerRequest* request,
+                            v1::TopContainerResponse* response) override;
+  grpc::Status RenameContainer(grpc::ServerContext* context,
+                               const v1::RenameContainerRequest* request,
+                               v1::RenameContainerResponse* response) override;
+
  private:
   ContainerManager& manager_;
   ExecManager* execs_;

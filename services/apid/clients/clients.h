@@ -137,6 +137,10 @@ class NetdClient {
                                                                const std::string& network) = 0;
   // Network events (create, destroy, connect, disconnect); see EventsRequest.
   virtual std::unique_ptr<EventStream> Events(const v1::EventsRequest& request) = 0;
+  // docker rename: the endpoint's container name (DNS, network inspect).
+  // NOT_FOUND when the container has no endpoint.
+  virtual absl::Status RenameEndpoint(const std::string& container_id,
+                                      const std::string& name) = 0;
 };
 
 class RuntimedClient {
@@ -201,6 +205,13 @@ class RuntimedClient {
   // Write the header message (container, path, options) first, then data.
   virtual std::unique_ptr<WriteStream<v1::ExtractToContainerRequest, v1::ExtractToContainerResponse>>
   ExtractToContainer(const grpc::ServerContextBase* parent) = 0;
+  // docker pause / unpause / top / rename (runtimed.proto says the rules).
+  virtual absl::Status PauseContainer(const std::string& container) = 0;
+  virtual absl::Status UnpauseContainer(const std::string& container) = 0;
+  virtual absl::StatusOr<v1::TopContainerResponse> TopContainer(
+      const v1::TopContainerRequest& request) = 0;
+  virtual absl::StatusOr<v1::RenameContainerResponse> RenameContainer(
+      const v1::RenameContainerRequest& request) = 0;
 };
 
 }  // namespace berth::apid

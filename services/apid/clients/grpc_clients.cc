@@ -307,6 +307,15 @@ class GrpcNetdClient : public NetdClient {
     return response.summary();
   }
 
+  absl::Status RenameEndpoint(const std::string& container_id, const std::string& name) override {
+    v1::RenameEndpointRequest request;
+    request.set_container_id(container_id);
+    request.set_name(name);
+    v1::RenameEndpointResponse response;
+    return Unary(
+        [&](grpc::ClientContext* c) { return stub_->RenameEndpoint(c, request, &response); });
+  }
+
   absl::StatusOr<std::vector<v1::Network>> ListNetworks() override {
     v1::ListNetworksRequest request;
     v1::ListNetworksResponse response;
@@ -558,6 +567,40 @@ class GrpcRuntimedClient : public RuntimedClient {
     v1::PruneVolumesResponse response;
     absl::Status status = Unary(
         [&](grpc::ClientContext* c) { return stub_->PruneVolumes(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::Status PauseContainer(const std::string& container) override {
+    v1::PauseContainerRequest request;
+    request.set_container(container);
+    v1::PauseContainerResponse response;
+    return Unary(
+        [&](grpc::ClientContext* c) { return stub_->PauseContainer(c, request, &response); });
+  }
+
+  absl::Status UnpauseContainer(const std::string& container) override {
+    v1::UnpauseContainerRequest request;
+    request.set_container(container);
+    v1::UnpauseContainerResponse response;
+    return Unary(
+        [&](grpc::ClientContext* c) { return stub_->UnpauseContainer(c, request, &response); });
+  }
+
+  absl::StatusOr<v1::TopContainerResponse> TopContainer(
+      const v1::TopContainerRequest& request) override {
+    v1::TopContainerResponse response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->TopContainer(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  absl::StatusOr<v1::RenameContainerResponse> RenameContainer(
+      const v1::RenameContainerRequest& request) override {
+    v1::RenameContainerResponse response;
+    absl::Status status = Unary(
+        [&](grpc::ClientContext* c) { return stub_->RenameContainer(c, request, &response); });
     if (!status.ok()) return status;
     return response;
   }

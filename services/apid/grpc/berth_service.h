@@ -150,6 +150,17 @@ class BerthService final
                                 v1::ContainerChangesResponse* resp) override;
   grpc::Status CommitContainer(grpc::ServerContext* ctx, const v1::CommitContainerRequest* req,
                                v1::CommitContainerResponse* resp) override;
+  // Pause, unpause, top, rename, prune (berth_service_ops.cc).
+  grpc::Status PauseContainer(grpc::ServerContext* ctx, const v1::PauseContainerRequest* req,
+                              v1::PauseContainerResponse* resp) override;
+  grpc::Status UnpauseContainer(grpc::ServerContext* ctx, const v1::UnpauseContainerRequest* req,
+                                v1::UnpauseContainerResponse* resp) override;
+  grpc::Status TopContainer(grpc::ServerContext* ctx, const v1::TopContainerRequest* req,
+                            v1::TopContainerResponse* resp) override;
+  grpc::Status RenameContainer(grpc::ServerContext* ctx, const v1::RenameContainerRequest* req,
+                               v1::RenameContainerResponse* resp) override;
+  grpc::Status PruneContainers(grpc::ServerContext* ctx, const v1::PruneContainersRequest* req,
+                               v1::PruneContainersResponse* resp) override;
 
  private:
   ContainerService& containers_;

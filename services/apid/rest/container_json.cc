@@ -148,11 +148,18 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
                                                   "ConsoleSize", "LogConfig", "PublishAllPorts", "Dns",
                                                   "DnsSearch", "DnsOptions", "ExtraHosts", "Links",
                                                   "RestartPolicy",
+                                                  "ConsoleSize", "Init",
                                                   // Written by the CLI itself, not the daemon.
                                                   "ContainerIDFile"};
   bool auto_remove = false;
   if (absl::Status s = GetBool(hc, "AutoRemove", &auto_remove, "HostConfig."); !s.ok()) return s;
   config->set_auto_remove(auto_remove);
+  // Init is a *bool in Docker's API: null (unset) means no init.
+  if (hc.contains("Init") && !hc["Init"].is_null()) {
+    bool init = false;
+    if (absl::Status s = GetBool(hc, "Init", &init, "HostConfig."); !s.ok()) return s;
+    config->set_init(init);
+  }
   std::string mode;
   if (absl::Status s = GetString(hc, "NetworkMode", &mode, "HostConfig."); !s.ok()) return s;
   config->set_network_mode(mode);

@@ -142,6 +142,7 @@ OJson HostConfigJson(const v1::ContainerConfig& config) {
   hc["PortBindings"] = PortBindingsJson(config);
   hc["RestartPolicy"] = RestartPolicyJson(config.restart_policy());
   hc["AutoRemove"] = config.auto_remove();
+  hc["Init"] = config.init() ? OJson(true) : OJson(nullptr);
   hc["VolumeDriver"] = "";
   hc["VolumesFrom"] = nullptr;
   hc["ConsoleSize"] = {config.console_height(), config.console_width()};

@@ -49,6 +49,7 @@ void RegisterBuildRoutes(Router& router, RestDeps& deps);       // build_handler
 void RegisterNetworkRoutes(Router& router, RestDeps& deps);     // network_handler.cc
 void RegisterImageStoreRoutes(Router& router, RestDeps& deps);  // image_store_handler.cc
 void RegisterContainerFileRoutes(Router& router, RestDeps& deps);  // archive_handler.cc
+void RegisterContainerOpsRoutes(Router& router, RestDeps& deps);  // container_ops_handler.cc
 // Docker endpoints not served yet: 501 "<feature> is not implemented yet".
 void RegisterNotImplementedRoutes(Router& router);  // not_implemented_routes.cc
 

@@ -23,11 +23,6 @@ struct PendingRoute {
 
 // Registered after every real route, so these never shadow one.
 constexpr PendingRoute kPendingRoutes[] = {
-    {"POST", "/containers/{id}/pause", "pause"},
-    {"POST", "/containers/{id}/unpause", "unpause"},
-    {"POST", "/containers/{id}/rename", "rename"},
-    {"GET", "/containers/{id}/top", "top"},
-    {"POST", "/containers/prune", "container prune"},
     {"GET", "/system/df", "system df"},
     {"POST", "/build/prune", "build prune"},
 };

@@ -55,6 +55,7 @@ void RegisterAllRoutes(Router& router, RestDeps& deps) {
   RegisterNetworkRoutes(router, deps);
   RegisterImageStoreRoutes(router, deps);
   RegisterContainerFileRoutes(router, deps);
+  RegisterContainerOpsRoutes(router, deps);
   RegisterNotImplementedRoutes(router);
 }
 

@@ -197,6 +197,9 @@ absl::StatusOr<v1::AttachRequest> ContainerService::AttachRequestFor(const v1::C
 
 absl::StatusOr<bool> ContainerService::StartHeld(const v1::Container& record) {
   if (record.state().status() == v1::CONTAINER_STATUS_RUNNING) return true;
+  if (record.state().status() == v1::CONTAINER_STATUS_PAUSED) {
+    return absl::FailedPreconditionError("cannot start a paused container, try unpause instead");
+  }
   const std::string& id = record.id();
   // Every failure of ours ends here: an auto-remove container goes, as with
   // Docker, so a client waiting for its removal (`docker run --rm`) returns.

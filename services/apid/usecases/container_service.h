@@ -15,12 +15,14 @@
 // must reach a container whose stop is still waiting for it to exit).
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "berth/v1/api.pb.h"
 #include "berth/v1/types.pb.h"
 #include "services/apid/clients/clients.h"
 #include "services/apid/usecases/container_locks.h"
@@ -101,6 +103,22 @@ class ContainerService {
   absl::StatusOr<v1::ContainerStats> Stats(const std::string& container);
   // Live limits (docker update); serialized with the container's other work.
   absl::StatusOr<v1::UpdateContainerResponse> Update(const v1::UpdateContainerRequest& request);
+
+  // docker pause / unpause (runtimed freezes the cgroup), in the turn.
+  absl::Status Pause(const std::string& container);
+  absl::Status Unpause(const std::string& container);
+  // docker top: runtimed runs ps over the container's cgroup. No turn.
+  absl::StatusOr<v1::TopContainerResponse> Top(const std::string& container,
+                                               const std::string& ps_args);
+  // docker rename: runtimed renames the record; a container with a network
+  // endpoint (running) has it renamed in netd too, so the embedded DNS
+  // answers the new name. A failed endpoint rename puts the old name back.
+  absl::Status Rename(const std::string& container, const std::string& new_name);
+  // docker container prune: every stopped container the filters select
+  // (prune_filters.h) is removed as Remove does. Removals that fail are
+  // logged and skipped, as dockerd does. InvalidArgument for bad filters.
+  absl::StatusOr<v1::PruneContainersResponse> Prune(
+      const std::map<std::string, std::vector<std::string>>& filters);
 
   absl::StatusOr<v1::Container> Inspect(const std::string& container);
   absl::StatusOr<std::vector<v1::Container>> List(bool all);

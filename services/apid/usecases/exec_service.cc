@@ -14,7 +14,7 @@ absl::StatusOr<v1::ExecInspect> ExecService::Create(const std::string& container
   if (!c.ok()) return c.status();
   if (c->state().status() == v1::CONTAINER_STATUS_PAUSED) {
     return absl::FailedPreconditionError(
-        absl::StrCat("container ", c->id(), " is paused, unpause the container before exec"));
+        absl::StrCat("Container ", c->id(), " is paused, unpause the container before exec"));
   }
   if (c->state().status() != v1::CONTAINER_STATUS_RUNNING) {
     return absl::FailedPreconditionError(absl::StrCat("container ", c->id(), " is not running"));

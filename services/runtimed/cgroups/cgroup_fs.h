@@ -2,6 +2,7 @@
 // constructors NewCgroupManager picks between.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,11 @@ absl::StatusOr<std::string> ReadControl(const std::string& file);
 // The file as an unsigned number; `max_value` for "max" (v2) and 0 when absent.
 uint64_t ReadNumber(const std::string& file, uint64_t max_value = 0);
 bool Exists(const std::string& path);
+// Polls `settled` (up to ~2 s, re-running `nudge` every 100 ms, as the v1
+// freezer can stay FREEZING while tasks are in uninterruptible sleep).
+// DeadlineExceeded naming `what` when it never settles.
+absl::Status AwaitCgroupState(const std::function<bool()>& settled,
+                              const std::function<absl::Status()>& nudge, const std::string& what);
 // rmdir with a short retry while the kernel releases the last task.
 absl::Status RemoveCgroupDir(const std::string& path);
 

@@ -93,7 +93,27 @@ uint64_t BlkioWeightToIoWeight(uint64_t weight) {
   return 1 + (weight - 10) * 9999 / 990;
 }
 
+std::vector<pid_t> ParsePids(const std::string& text) {
+  std::vector<pid_t> pids;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    int pid = 0;
+    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &pid) && pid > 0) pids.push_back(pid);
+  }
+  return pids;
+}
+
 namespace internal {
+
+absl::Status AwaitCgroupState(const std::function<bool()>& settled,
+                              const std::function<absl::Status()>& nudge, const std::string& what) {
+  constexpr int kAttempts = 2000;  // 1 ms apart: about 2 s
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    if (settled()) return absl::OkStatus();
+    if (attempt > 0 && attempt % 100 == 0) BERTH_RETURN_IF_ERROR(nudge());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(what, " did not settle in time"));
+}
 
 absl::Status WriteControl(const std::string& file, const std::string& text) {
   fs::ScopedFd fd(open(file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));

@@ -136,6 +136,21 @@ class CgroupManager {
   // Removes the directories (empty after the container exited; retried
   // briefly while the kernel releases the last task).
   virtual absl::Status Remove() = 0;
+
+  // The freezer (docker pause). Freeze stops every task of the cgroup and
+  // returns once the kernel reports them all frozen (v1 freezer.state
+  // FROZEN, v2 cgroup.events "frozen 1"); Thaw lets them run again and
+  // returns once they do. Both are idempotent. FailedPrecondition without a
+  // freezer (v1 hierarchy not mounted), DeadlineExceeded when the kernel does
+  // not settle within a few seconds (a freeze is then undone).
+  virtual absl::Status Freeze() = 0;
+  virtual absl::Status Thaw() = 0;
+  // Whether the cgroup is frozen now (a v1 FREEZING counts as not frozen).
+  // NotFound when the cgroup does not exist.
+  virtual absl::StatusOr<bool> Frozen() const = 0;
+  // The processes in the cgroup (cgroup.procs), as the kernel lists them.
+  // NotFound when the cgroup does not exist.
+  virtual absl::StatusOr<std::vector<pid_t>> Pids() const = 0;
 };
 
 // Loads a device program and attaches it to a v2 cgroup directory
@@ -154,6 +169,8 @@ std::unique_ptr<CgroupManager> NewCgroupManager(const Layout& layout, const std:
 std::map<std::string, uint64_t> ParseFlatKeyed(const std::string& text);
 // Docker's v2 conversion of cpu.shares (2..262144) to cpu.weight (1..10000).
 uint64_t SharesToWeight(uint64_t shares);
+// cgroup.procs text → pids (blank and malformed lines skipped).
+std::vector<pid_t> ParsePids(const std::string& text);
 // Docker's v2 conversion of blkio weight (10..1000) to io.weight (1..10000).
 uint64_t BlkioWeightToIoWeight(uint64_t weight);
 

@@ -17,7 +17,7 @@ namespace berth::runtimed::cgroups::internal {
 namespace {
 
 constexpr const char* kControllers[] = {"pids", "memory", "cpu", "cpuacct",
-                                        "devices", "cpuset", "blkio"};
+                                        "devices", "cpuset", "blkio", "freezer"};
 // memory.limit_in_bytes reads back as PAGE_COUNTER_MAX pages when unlimited.
 constexpr uint64_t kUnlimitedThreshold = uint64_t{1} << 62;
 
@@ -227,7 +227,49 @@ class V1Manager : public CgroupManager {
     return result;
   }
 
+  // freezer.state reads FREEZING until every task stopped; runc writes
+  // FROZEN again while it waits, which AwaitCgroupState's nudge does too.
+  absl::Status Freeze() override {
+    BERTH_ASSIGN_OR_RETURN(std::string dir, Need("freezer", "a pause"));
+    const std::string state = dir + "/freezer.state";
+    BERTH_RETURN_IF_ERROR(WriteControl(state, "FROZEN"));
+    absl::Status settled = AwaitCgroupState(
+        [&] { return ReadState(state) == "FROZEN"; },
+        [&] { return WriteControl(state, "FROZEN"); }, "freezing '" + dir + "'");
+    if (!settled.ok()) (void)WriteControl(state, "THAWED");  // never leave it half frozen
+    return settled;
+  }
+
+  absl::Status Thaw() override {
+    BERTH_ASSIGN_OR_RETURN(std::string dir, Need("freezer", "an unpause"));
+    const std::string state = dir + "/freezer.state";
+    BERTH_RETURN_IF_ERROR(WriteControl(state, "THAWED"));
+    return AwaitCgroupState([&] { return ReadState(state) == "THAWED"; },
+                            [&] { return WriteControl(state, "THAWED"); },
+                            "thawing '" + dir + "'");
+  }
+
+  absl::StatusOr<bool> Frozen() const override {
+    BERTH_ASSIGN_OR_RETURN(std::string dir, Need("freezer", "a pause"));
+    BERTH_ASSIGN_OR_RETURN(std::string state, ReadControl(dir + "/freezer.state"));
+    return state == "FROZEN";
+  }
+
+  absl::StatusOr<std::vector<pid_t>> Pids() const override {
+    std::vector<std::string> dirs = paths();
+    if (dirs.empty()) return absl::FailedPreconditionError("no cgroup (v1) hierarchy mounted");
+    // Every hierarchy holds every task of the container; pids is the natural one.
+    std::string dir = Dir("pids").empty() ? dirs.front() : Dir("pids");
+    BERTH_ASSIGN_OR_RETURN(std::string procs, ReadControl(dir + "/cgroup.procs"));
+    return ParsePids(procs);
+  }
+
  private:
+  static std::string ReadState(const std::string& file) {
+    auto text = ReadControl(file);
+    return text.ok() ? *text : "";
+  }
+
   std::string Dir(const std::string& controller) const {
     auto it = layout_.v1.find(controller);
     return it == layout_.v1.end() ? "" : absl::StrCat(it->second, "/", parent_, "/", id_);

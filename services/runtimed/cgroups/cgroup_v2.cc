@@ -178,7 +178,43 @@ class V2Manager : public CgroupManager {
 
   absl::Status Remove() override { return RemoveCgroupDir(dir_); }
 
+  // cgroup.freeze is the request; cgroup.events' "frozen" is the kernel's
+  // answer once every task stopped.
+  absl::Status Freeze() override { return SetFrozen(true); }
+  absl::Status Thaw() override { return SetFrozen(false); }
+
+  absl::StatusOr<bool> Frozen() const override {
+    if (!Exists(dir_)) return absl::NotFoundError(absl::StrCat("no cgroup '", dir_, "'"));
+    BERTH_ASSIGN_OR_RETURN(std::string events, ReadControl(dir_ + "/cgroup.events"));
+    auto kv = ParseFlatKeyed(events);
+    return kv.contains("frozen") && kv["frozen"] == 1;
+  }
+
+  absl::StatusOr<std::vector<pid_t>> Pids() const override {
+    if (!Exists(dir_)) return absl::NotFoundError(absl::StrCat("no cgroup '", dir_, "'"));
+    BERTH_ASSIGN_OR_RETURN(std::string procs, ReadControl(dir_ + "/cgroup.procs"));
+    return ParsePids(procs);
+  }
+
  private:
+  absl::Status SetFrozen(bool frozen) {
+    if (!Exists(dir_ + "/cgroup.freeze")) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cgroup v2 has no cgroup.freeze in '", dir_, "' (kernel older than 5.2)"));
+    }
+    const std::string value = frozen ? "1" : "0";
+    BERTH_RETURN_IF_ERROR(WriteControl(dir_ + "/cgroup.freeze", value));
+    absl::Status settled = AwaitCgroupState(
+        [&] {
+          absl::StatusOr<bool> now = Frozen();
+          return now.ok() && *now == frozen;
+        },
+        [&] { return WriteControl(dir_ + "/cgroup.freeze", value); },
+        absl::StrCat(frozen ? "freezing '" : "thawing '", dir_, "'"));
+    if (!settled.ok() && frozen) (void)WriteControl(dir_ + "/cgroup.freeze", "0");
+    return settled;
+  }
+
   absl::Status Write(const std::string& file, const std::string& value) {
     std::string path = absl::StrCat(dir_, "/", file);
     if (!Exists(path)) {

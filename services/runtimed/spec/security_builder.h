@@ -26,6 +26,9 @@ struct HostFacts {
   HostHardLimit hard_limit = CurrentHardLimit;
   // CPUs and cgroup controllers, for --memory, --cpus, ... (resources_builder.h).
   HostResources resources;
+  // --init: the host binary bind-mounted read-only at /sbin/docker-init
+  // (Debian's tini-static: static, so it runs in any image).
+  std::string init_binary = "/usr/bin/tini-static";
 
   // This process's bounding set and rlimits, this host's resources, no pids limit.
   static HostFacts OfThisProcess();

@@ -1,9 +1,12 @@
 #include "services/runtimed/spec/spec_builder.h"
 
+#include <unistd.h>
+
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "services/runtimed/spec/log_options.h"
+#include "common/status/status.h"
 #include "services/runtimed/volumes/mount_resolver.h"
 
 namespace berth::runtimed::spec {
@@ -12,6 +15,20 @@ namespace {
 std::string Key(const std::string& kv) { return kv.substr(0, kv.find('=')); }
 
 }  // namespace
+
+absl::Status AddInit(const std::string& init_binary, ShimConfig& c) {
+  if (access(init_binary.c_str(), X_OK) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--init: the init binary '", init_binary,
+        "' is not installed (Debian package tini)"));
+  }
+  // As dockerd: `docker-init -- <command>`, the binary bound read-only.
+  c.args.insert(c.args.begin(), {kInitPath, "--"});
+  c.container_mounts.push_back(
+      MountSpec{.type = "bind", .source = init_binary, .target = kInitPath,
+                .options = {"rbind", "ro"}, .file = true});
+  return absl::OkStatus();
+}
 
 std::string ShortId(const std::string& id) { return id.substr(0, 12); }
 
@@ -75,6 +92,9 @@ absl::StatusOr<ShimConfig> BuildShimConfig(const v1::Container& record, const Pa
                                  {m.options().begin(), m.options().end()}});
   }
   c.container_mounts = volumes::ShimMounts(record);
+  if (config.init()) {
+    BERTH_RETURN_IF_ERROR(AddInit(host.init_binary, c));
+  }
   c.hostname_file = paths.HostnameFile(id);
   c.hosts_file = paths.HostsFile(id);
   c.resolv_conf_file = paths.ResolvConfFile(id);

@@ -14,6 +14,9 @@ namespace berth::runtimed::spec {
 inline constexpr char kDefaultPath[] =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+// Where --init's binary appears in the container, as Docker's docker-init.
+inline constexpr char kInitPath[] = "/sbin/docker-init";
+
 // The first 12 characters of the id.
 std::string ShortId(const std::string& id);
 // config.hostname, or the short id.
@@ -32,5 +35,10 @@ std::string DefaultResolvConf();
 // do not hold on this host (see BuildSecuritySpec).
 absl::StatusOr<ShimConfig> BuildShimConfig(const v1::Container& record, const Paths& paths,
                                            const HostFacts& host);
+
+// --init: `init_binary` bind-mounted read-only at kInitPath and run as pid 1
+// in front of the command (`/sbin/docker-init -- <args>`). FailedPrecondition
+// naming the package when the binary is not installed.
+absl::Status AddInit(const std::string& init_binary, ShimConfig& c);
 
 }  // namespace berth::runtimed::spec

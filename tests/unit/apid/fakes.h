@@ -317,6 +317,17 @@ class FakeNetd : public NetdClient {
     return WindowedEvents(events, r);
   }
 
+  absl::Status rename_endpoint_error;
+  absl::Status RenameEndpoint(const std::string& id, const std::string& name) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("netd.RenameEndpoint " + id + " " + name);
+    if (!rename_endpoint_error.ok()) return rename_endpoint_error;
+    if (std::find(endpoints.begin(), endpoints.end(), id) == endpoints.end()) {
+      return absl::NotFoundError("no endpoint");
+    }
+    return absl::OkStatus();
+  }
+
  private:
   CallLog& log_;
 };
@@ -544,6 +555,50 @@ class FakeRuntimed : public RuntimedClient {
     auto it = execs.find(id);
     if (it == execs.end()) return absl::NotFoundError("No such exec instance: " + id);
     return it->second;
+  }
+  // Pause/unpause flip the status; top answers `top_response`; rename
+  // checks the name like runtimed (conflict) and renames.
+  absl::Status PauseContainer(const std::string& ref) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("runtimed.PauseContainer " + ref);
+    absl::StatusOr<v1::Container> c = Find(ref);
+    if (!c.ok()) return c.status();
+    containers[c->id()].mutable_state()->set_status(v1::CONTAINER_STATUS_PAUSED);
+    return absl::OkStatus();
+  }
+  absl::Status UnpauseContainer(const std::string& ref) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("runtimed.UnpauseContainer " + ref);
+    absl::StatusOr<v1::Container> c = Find(ref);
+    if (!c.ok()) return c.status();
+    containers[c->id()].mutable_state()->set_status(v1::CONTAINER_STATUS_RUNNING);
+    return absl::OkStatus();
+  }
+  v1::TopContainerRequest last_top;
+  v1::TopContainerResponse top_response;
+  absl::StatusOr<v1::TopContainerResponse> TopContainer(
+      const v1::TopContainerRequest& r) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("runtimed.TopContainer " + r.container());
+    last_top = r;
+    absl::StatusOr<v1::Container> c = Find(r.container());
+    if (!c.ok()) return c.status();
+    return top_response;
+  }
+  absl::StatusOr<v1::RenameContainerResponse> RenameContainer(
+      const v1::RenameContainerRequest& r) override {
+    BERTH_FAKE_LOCK;
+    log_.push_back("runtimed.RenameContainer " + r.container() + " " + r.name());
+    absl::StatusOr<v1::Container> c = Find(r.container());
+    if (!c.ok()) return c.status();
+    for (const auto& [id, other] : containers) {
+      if (other.name() == r.name()) return absl::AlreadyExistsError("Conflict. " + r.name());
+    }
+    v1::RenameContainerResponse response;
+    response.set_old_name(c->name());
+    containers[c->id()].set_name(r.name());
+    *response.mutable_container() = containers[c->id()];
+    return response;
   }
   // Scripted container events (see WindowedEvents); UNAVAILABLE when down.
   std::vector<v1::Event> events;

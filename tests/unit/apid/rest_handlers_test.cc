@@ -132,9 +132,9 @@ namespace berth::apid::rest {
 namespace {
 
 TEST_F(RestHandlersTest, EndpointsNotServedYetAnswer501WithTheFeature) {
-  RecordingExchange pause = Call("POST", "/containers/web/pause");
-  EXPECT_EQ(pause.status, 501);
-  EXPECT_EQ(pause.body, "{\"message\":\"pause is not implemented yet\"}\n");
+  RecordingExchange df = Call("GET", "/system/df");
+  EXPECT_EQ(df.status, 501);
+  EXPECT_EQ(df.body, "{\"message\":\"system df is not implemented yet\"}\n");
   EXPECT_EQ(Call("GET", "/containers/web/changes").status, 501);
   EXPECT_EQ(Call("POST", "/build/prune").status, 501);
   // Real routes still win over the pending table.

@@ -203,6 +203,17 @@ TEST_F(UserNetworksTest, RemoveIsRefusedWhileInUseAndLeavesNothingAfter) {
   EXPECT_EQ(metrics_.networks.Value(), 1);
 }
 
+TEST_F(UserNetworksTest, RenameEndpointRenamesTheMemberAndPersists) {
+  Create("front", "bu7", "10.27.0.0/24");
+  ASSERT_TRUE(manager_->Attach(On("c1", "front")).ok());
+  NETD_ASSERT_OK(manager_->RenameEndpoint("c1", "renamed"));
+  EXPECT_EQ(manager_->InspectNetwork("front")->containers[0].container_name, "renamed");
+  EXPECT_EQ(manager_->GetEndpoint("c1")->container_name, "renamed");
+  StartManager();  // a netd restart reads the renamed record
+  EXPECT_EQ(manager_->GetEndpoint("c1")->container_name, "renamed");
+  EXPECT_TRUE(absl::IsNotFound(manager_->RenameEndpoint("c2", "x")));
+}
+
 TEST_F(UserNetworksTest, ConnectHotPlugsAnInterfaceAndDisconnectRemovesIt) {
   Create("front", "bu1", "10.20.0.0/24");
   ASSERT_TRUE(manager_->Attach(Bridge("c1")).ok());

@@ -329,5 +329,67 @@ TEST_F(V2DriverTest, StatsFromUnifiedFiles) {
             absl::StatusCode::kNotFound);
 }
 
+// The freezer: a v1 freezer.state file takes the request and (in the fake
+// tree, as in the kernel once every task stopped) reads it back.
+TEST_F(V1DriverTest, FreezeAndThawWriteTheFreezerStateAndReadItBack) {
+  Layout layout = V1Layout();
+  layout.v1["freezer"] = root_ + "/freezer";
+  Put("freezer/berth/c1/freezer.state", "THAWED\n");
+  auto manager = NewCgroupManager(layout, "berth", "c1");
+  EXPECT_THAT(manager->paths(), ::testing::Contains(root_ + "/freezer/berth/c1"));
+  ASSERT_TRUE(manager->Freeze().ok());
+  EXPECT_EQ(Get("freezer/berth/c1/freezer.state"), "FROZEN");
+  EXPECT_EQ(manager->Frozen().value_or(false), true);
+  ASSERT_TRUE(manager->Thaw().ok());
+  EXPECT_EQ(Get("freezer/berth/c1/freezer.state"), "THAWED");
+  EXPECT_EQ(manager->Frozen().value_or(true), false);
+}
+
+TEST_F(V1DriverTest, FreezingCountsAsNotFrozenAndNoFreezerIsNamed) {
+  Layout layout = V1Layout();
+  layout.v1["freezer"] = root_ + "/freezer";
+  Put("freezer/berth/c1/freezer.state", "FREEZING\n");
+  EXPECT_EQ(NewCgroupManager(layout, "berth", "c1")->Frozen().value_or(true), false);
+  absl::Status no_freezer = NewCgroupManager(V1Layout(), "berth", "c1")->Freeze();
+  EXPECT_EQ(no_freezer.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(no_freezer.message()), ::testing::HasSubstr("freezer"));
+}
+
+TEST_F(V1DriverTest, PidsComeFromCgroupProcs) {
+  Put("pids/berth/c1/cgroup.procs", "42\n43\n\n100\n");
+  auto pids = NewCgroupManager(V1Layout(), "berth", "c1")->Pids();
+  ASSERT_TRUE(pids.ok()) << pids.status();
+  EXPECT_THAT(*pids, ElementsAre(42, 43, 100));
+  EXPECT_EQ(NewCgroupManager(V1Layout(), "berth", "gone")->Pids().status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(V2DriverTest, FreezeWritesCgroupFreezeAndWaitsForCgroupEvents) {
+  Put("berth/c1/cgroup.freeze", "0\n");
+  // The kernel's answer, as it would read once every task is frozen.
+  Put("berth/c1/cgroup.events", "populated 1\nfrozen 1\n");
+  auto manager = NewCgroupManager(V2Layout(), "berth", "c1");
+  ASSERT_TRUE(manager->Freeze().ok());
+  EXPECT_EQ(Get("berth/c1/cgroup.freeze"), "1");
+  EXPECT_EQ(manager->Frozen().value_or(false), true);
+  // Thaw waits for "frozen 0": the fake kernel never answers, so it times
+  // out with a clear error instead of claiming success.
+  absl::Status thaw = manager->Thaw();
+  EXPECT_EQ(thaw.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(Get("berth/c1/cgroup.freeze"), "0");
+  Put("berth/c1/cgroup.events", "populated 1\nfrozen 0\n");
+  EXPECT_TRUE(manager->Thaw().ok());
+  EXPECT_EQ(manager->Frozen().value_or(true), false);
+}
+
+TEST_F(V2DriverTest, PidsAndFreezerNeedTheCgroup) {
+  Put("berth/c1/cgroup.procs", "7\n8\n");
+  EXPECT_THAT(NewCgroupManager(V2Layout(), "berth", "c1")->Pids().value_or(std::vector<pid_t>{}),
+              ElementsAre(7, 8));
+  auto gone = NewCgroupManager(V2Layout(), "berth", "gone");
+  EXPECT_EQ(gone->Frozen().status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(gone->Freeze().code(), absl::StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace berth::runtimed::cgroups

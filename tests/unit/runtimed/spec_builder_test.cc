@@ -73,6 +73,27 @@ TEST(SpecBuilderTest, ShimConfigCarriesRecordAndPaths) {
   EXPECT_EQ(c.hosts_file, paths.HostsFile(record.id()));
 }
 
+// --init: Docker's docker-init layout, with Debian's tini-static as the binary.
+TEST(SpecBuilderTest, InitRunsTheInitBinaryInFrontOfTheCommand) {
+  v1::Container record = Record();
+  record.mutable_config()->set_init(true);
+  HostFacts host = HostFacts::OfThisProcess();
+  host.init_binary = "/bin/sh";  // any executable stands in for tini-static here
+  ShimConfig c = *BuildShimConfig(record, Paths("/state", "/run"), host);
+  EXPECT_THAT(c.args, ElementsAre("/sbin/docker-init", "--", "/docker-entrypoint.sh", "nginx", "-g"));
+  ASSERT_FALSE(c.container_mounts.empty());
+  EXPECT_EQ(c.container_mounts.back(),
+            (MountSpec{"bind", "/bin/sh", "/sbin/docker-init", {"rbind", "ro"}, false, true}));
+
+  host.init_binary = "/nonexistent/tini-static";
+  absl::StatusOr<ShimConfig> missing = BuildShimConfig(record, Paths("/state", "/run"), host);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(missing.status().message()), ::testing::HasSubstr("tini"));
+  record.mutable_config()->set_init(false);
+  EXPECT_THAT(BuildShimConfig(record, Paths("/state", "/run"), host)->args,
+              ElementsAre("/docker-entrypoint.sh", "nginx", "-g"));
+}
+
 TEST(SpecBuilderTest, CwdDefaultsToRootAndNoNetnsMeansNew) {
   ShimConfig c = *BuildShimConfig(Record(), Paths("/s", "/r"), HostFacts::OfThisProcess());
   EXPECT_EQ(c.cwd, "/");

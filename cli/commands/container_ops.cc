@@ -1,0 +1,195 @@
+#include "cli/commands/container_ops.h"
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands/client.h"
+#include "cli/format.h"
+
+namespace berth::cli {
+namespace {
+
+struct OpsFlags {
+  std::vector<std::string> names;
+  std::string container;
+  std::string new_name;
+  std::vector<std::string> ps_args;
+  std::vector<std::string> filters;  // KEY=VALUE
+  bool force = false;
+};
+
+// pause / unpause: one call per container; names are echoed as docker does,
+// errors go to stderr and make the exit code 1.
+int ForEach(const GlobalOptions& global, const std::vector<std::string>& names,
+            const std::function<grpc::Status(ApiClient&, grpc::ClientContext*,
+                                             const std::string&)>& call) {
+  ApiClient client(global.host);
+  int rc = kExitOk;
+  for (const std::string& name : names) {
+    auto context = client.UnaryContext();
+    grpc::Status status = call(client, context.get(), name);
+    if (!status.ok()) {
+      client.PrintError(status);
+      rc = kExitError;
+      continue;
+    }
+    std::cout << name << std::endl;
+  }
+  return rc;
+}
+
+int Pause(const GlobalOptions& global, const std::vector<std::string>& names) {
+  return ForEach(global, names, [](ApiClient& c, grpc::ClientContext* ctx, const std::string& n) {
+    v1::PauseContainerRequest request;
+    request.set_container(n);
+    v1::PauseContainerResponse response;
+    return c.stub().PauseContainer(ctx, request, &response);
+  });
+}
+
+int Unpause(const GlobalOptions& global, const std::vector<std::string>& names) {
+  return ForEach(global, names, [](ApiClient& c, grpc::ClientContext* ctx, const std::string& n) {
+    v1::UnpauseContainerRequest request;
+    request.set_container(n);
+    v1::UnpauseContainerResponse response;
+    return c.stub().UnpauseContainer(ctx, request, &response);
+  });
+}
+
+int Top(const GlobalOptions& global, const OpsFlags& f) {
+  ApiClient client(global.host);
+  v1::TopContainerRequest request;
+  request.set_container(f.container);
+  std::string args;
+  for (const std::string& a : f.ps_args) args += (args.empty() ? "" : " ") + a;
+  request.set_ps_args(args);
+  v1::TopContainerResponse response;
+  auto context = client.UnaryContext();
+  grpc::Status status = client.stub().TopContainer(context.get(), request, &response);
+  if (!status.ok()) {
+    client.PrintError(status);
+    return kExitError;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::TopProcess& p : response.processes()) {
+    rows.emplace_back(p.fields().begin(), p.fields().end());
+  }
+  std::cout << FormatTopTable({response.titles().begin(), response.titles().end()}, rows);
+  return kExitOk;
+}
+
+int Rename(const GlobalOptions& global, const OpsFlags& f) {
+  ApiClient client(global.host);
+  v1::RenameContainerRequest request;
+  request.set_container(f.container);
+  request.set_name(f.new_name);
+  v1::RenameContainerResponse response;
+  auto context = client.UnaryContext();
+  grpc::Status status = client.stub().RenameContainer(context.get(), request, &response);
+  if (!status.ok()) {
+    client.PrintError(status);
+    return kExitError;
+  }
+  return kExitOk;
+}
+
+int Prune(const GlobalOptions& global, const OpsFlags& f) {
+  v1::PruneContainersRequest request;
+  for (const std::string& filter : f.filters) {
+    size_t eq = filter.find('=');
+    if (eq == std::string::npos) {
+      std::cerr << "invalid --filter '" << filter << "': want KEY=VALUE\n";
+      return kExitUsage;
+    }
+    v1::NetworkFilter* entry = request.add_filters();
+    entry->set_key(filter.substr(0, eq));
+    entry->add_values(filter.substr(eq + 1));
+  }
+  ApiClient client(global.host);
+  v1::PruneContainersResponse response;
+  auto context = client.UnaryContext(std::chrono::seconds(300));
+  grpc::Status status = client.stub().PruneContainers(context.get(), request, &response);
+  if (!status.ok()) {
+    client.PrintError(status);
+    return kExitError;
+  }
+  if (response.deleted_size() > 0) {
+    std::cout << "Deleted Containers:\n";
+    for (const std::string& id : response.deleted()) std::cout << id << "\n";
+    std::cout << "\n";
+  }
+  std::cout << "Total reclaimed space: " << HumanSize(response.space_reclaimed()) << std::endl;
+  return kExitOk;
+}
+
+}  // namespace
+
+std::string FormatTopTable(const std::vector<std::string>& titles,
+                           const std::vector<std::vector<std::string>>& rows) {
+  constexpr size_t kMinWidth = 20, kPadding = 3;
+  std::vector<size_t> widths(titles.size(), kMinWidth);
+  auto measure = [&](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i + 1 < cells.size() && i < widths.size(); ++i) {
+      widths[i] = std::max(widths[i], cells[i].size() + kPadding);
+    }
+  };
+  measure(titles);
+  for (const auto& row : rows) measure(row);
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < cells.size(); ++i) {
+      out += cells[i];
+      if (i + 1 < cells.size() && i < widths.size()) {
+        out.append(widths[i] - cells[i].size(), ' ');
+      }
+    }
+    out += "\n";
+  };
+  line(titles);
+  for (const auto& row : rows) line(row);
+  return out;
+}
+
+void AddContainerOpsCommands(CLI::App& app, const GlobalOptions& global,
+                             std::function<int()>& action) {
+  auto f = std::make_shared<OpsFlags>();
+  auto* pause = app.add_subcommand("pause", "Pause all processes within one or more containers");
+  pause->add_option("container", f->names, "CONTAINER...")->required();
+  pause->callback([&, f] { action = [&, f] { return Pause(global, f->names); }; });
+
+  auto* unpause =
+      app.add_subcommand("unpause", "Unpause all processes within one or more containers");
+  unpause->add_option("container", f->names, "CONTAINER...")->required();
+  unpause->callback([&, f] { action = [&, f] { return Unpause(global, f->names); }; });
+
+  auto* top = app.add_subcommand("top", "Display the running processes of a container");
+  top->footer("\nUsage: berth top CONTAINER [ps OPTIONS]");
+  // ps's own options (`top c -o pid,comm`) are not berth's.
+  top->prefix_command();
+  top->callback([&, f, top] {
+    std::vector<std::string> rest = top->remaining();
+    if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+    if (rest.empty()) throw CLI::ValidationError("\"berth top\" requires at least 1 argument");
+    f->container = rest.front();
+    f->ps_args.assign(rest.begin() + 1, rest.end());
+    action = [&, f] { return Top(global, *f); };
+  });
+
+  auto* rename = app.add_subcommand("rename", "Rename a container");
+  rename->add_option("container", f->container, "CONTAINER")->required();
+  rename->add_option("new_name", f->new_name, "NEW_NAME")->required();
+  rename->callback([&, f] { action = [&, f] { return Rename(global, *f); }; });
+
+  auto* container = app.add_subcommand("container", "Manage containers");
+  container->require_subcommand(1);
+  auto* prune = container->add_subcommand("prune", "Remove all stopped containers");
+  prune->add_flag("-f,--force", f->force, "Do not prompt for confirmation");
+  prune->add_option("--filter", f->filters, "Provide filter values (e.g. 'until=<timestamp>')")
+      ->allow_extra_args(false);
+  prune->callback([&, f] { action = [&, f] { return Prune(global, *f); }; });
+}
+
+}  // namespace berth::cli
