@@ -326,7 +326,7 @@ TEST_F(ImagesTest, LoginWithBasicAuthSharedBetweenDockerAndBerth) {
   // Anonymous: refused.
   CommandResult anonymous = stack_->Docker("push " + image);
   EXPECT_NE(anonymous.exit_code, 0);
-  EXPECT_THAT(anonymous.out + anonymous.err, HasSubstr("unauthorized"));
+  EXPECT_THAT(anonymous.out + anonymous.err, HasSubstr("the registry requires credentials"));
 
   // Bad credentials: refused by both CLIs, nothing stored.
   CommandResult bad = stack_->Docker("login -u tester --password-stdin " + server,
@@ -354,7 +354,7 @@ TEST_F(ImagesTest, LoginWithBasicAuthSharedBetweenDockerAndBerth) {
   ASSERT_EQ(stack_->Docker("rmi " + image).exit_code, 0);
   CommandResult refused = stack_->Berth("pull " + image);
   EXPECT_NE(refused.exit_code, 0);
-  EXPECT_THAT(refused.err, HasSubstr("unauthorized"));
+  EXPECT_THAT(refused.err, HasSubstr("the registry requires credentials"));
   CommandResult berth_login = stack_->Berth("login -u tester --password-stdin " + server,
                                             {.stdin_data = "s3cret\n"});
   ASSERT_EQ(berth_login.exit_code, 0) << berth_login.err;

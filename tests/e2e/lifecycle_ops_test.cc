@@ -119,19 +119,19 @@ TEST_P(LifecycleOpsTest, PauseFreezesTheCounterAndUnpauseLetsItGoOn) {
 }
 
 TEST_P(LifecycleOpsTest, KillOfAPausedContainerEndsIt) {
-  ASSERT_EQ(Cli("run -d --name k busybox sleep 600").exit_code, 0);
-  ASSERT_EQ(Cli("pause k").exit_code, 0);
-  CommandResult kill = Cli("kill k");
+  ASSERT_EQ(Cli("run -d --name kk busybox sleep 600").exit_code, 0);
+  ASSERT_EQ(Cli("pause kk").exit_code, 0);
+  CommandResult kill = Cli("kill kk");
   EXPECT_EQ(kill.exit_code, 0) << kill.err;
-  CommandResult wait = Cli("wait k");
+  CommandResult wait = Cli("wait kk");
   EXPECT_EQ(Trimmed(wait.out), "137") << wait.err;
 }
 
 TEST_P(LifecycleOpsTest, TopListsTheContainersProcessesOnly) {
-  ASSERT_EQ(Cli("run -d --name t busybox sh -c 'sleep 1234 & exec sleep 4321'").exit_code, 0);
+  ASSERT_EQ(Cli("run -d --name tt busybox sh -c 'sleep 1234 & exec sleep 4321'").exit_code, 0);
   CommandResult top;
   for (int i = 0; i < 50; ++i) {  // the background sleep may take a moment
-    top = Cli("top t");
+    top = Cli("top tt");
     if (top.out.find("sleep 1234") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -143,20 +143,20 @@ TEST_P(LifecycleOpsTest, TopListsTheContainersProcessesOnly) {
   EXPECT_THAT(top.out, HasSubstr("sleep 1234"));
   EXPECT_THAT(top.out, HasSubstr("sleep 4321"));
   // The host pid of the container's init is one of the rows.
-  EXPECT_THAT(top.out, HasSubstr(" " + Inspect("{{.State.Pid}}", "t") + " "));
+  EXPECT_THAT(top.out, HasSubstr(" " + Inspect("{{.State.Pid}}", "tt") + " "));
 
-  CommandResult custom = Cli("top t -o pid,comm");
+  CommandResult custom = Cli("top tt -o pid,comm");
   ASSERT_EQ(custom.exit_code, 0) << custom.err;
   std::vector<std::string> rows = absl::StrSplit(Trimmed(custom.out), '\n');
   ASSERT_EQ(rows.size(), 3u) << custom.out;
   EXPECT_THAT(rows[0], ::testing::MatchesRegex("PID +COMMAND"));
 
-  CommandResult renamed_pid = Cli("top t -o user=PID");
+  CommandResult renamed_pid = Cli("top tt -o user=PID");
   EXPECT_NE(renamed_pid.exit_code, 0);
   EXPECT_THAT(renamed_pid.err, HasSubstr("is not allowed"));
-  ASSERT_EQ(Cli("kill t").exit_code, 0);
-  Cli("wait t");
-  CommandResult stopped = Cli("top t");
+  ASSERT_EQ(Cli("kill tt").exit_code, 0);
+  Cli("wait tt");
+  CommandResult stopped = Cli("top tt");
   EXPECT_NE(stopped.exit_code, 0);
   EXPECT_THAT(stopped.err, HasSubstr("is not running"));
 }
@@ -237,7 +237,7 @@ TEST_P(LifecycleOpsTest, ContainerPruneRemovesOnlyStoppedMatchingContainers) {
 // the check can fail.
 TEST_P(LifecycleOpsTest, InitReapsZombiesAndForwardsSignals) {
   const std::string orphan_maker = "sh -c 'sh -c \"sleep 1 &\"; exec sleep 600'";
-  ASSERT_EQ(Cli("run -d --init --name i busybox " + orphan_maker).exit_code, 0);
+  ASSERT_EQ(Cli("run -d --init --name ii busybox " + orphan_maker).exit_code, 0);
   ASSERT_EQ(Cli("run -d --name noinit busybox " + orphan_maker).exit_code, 0);
   const std::string states =
       "exec {} sh -c 'for f in /proc/[0-9]*/stat; do read a b c rest < $f; echo \"$a $b $c\"; "
@@ -249,7 +249,7 @@ TEST_P(LifecycleOpsTest, InitReapsZombiesAndForwardsSignals) {
   };
   std::string with_init, without;
   for (int i = 0; i < 50; ++i) {  // until the orphan has exited (~1 s)
-    with_init = processes("i");
+    with_init = processes("ii");
     without = processes("noinit");
     if (without.find(" Z") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -257,17 +257,17 @@ TEST_P(LifecycleOpsTest, InitReapsZombiesAndForwardsSignals) {
   EXPECT_THAT(without, HasSubstr("(sleep) Z")) << "control: a zombie without an init";
   EXPECT_THAT(with_init, HasSubstr("1 (docker-init) S"));
   EXPECT_THAT(with_init, Not(HasSubstr(" Z"))) << with_init;
-  EXPECT_EQ(Inspect("{{.HostConfig.Init}}", "i"), "true");
+  EXPECT_EQ(Inspect("{{.HostConfig.Init}}", "ii"), "true");
   // The init binary is read-only inside.
   CommandResult write = Cli("exec i sh -c 'echo x > /sbin/docker-init'");
   EXPECT_NE(write.exit_code, 0);
 
   // SIGTERM reaches `sleep` (not pid 1, so it dies of it) through tini.
   auto before = std::chrono::steady_clock::now();
-  CommandResult stop = Cli("stop -t 30 i");
+  CommandResult stop = Cli("stop -t 30 ii");
   EXPECT_EQ(stop.exit_code, 0) << stop.err;
   EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(10));
-  EXPECT_EQ(Inspect("{{.State.ExitCode}}", "i"), "143");
+  EXPECT_EQ(Inspect("{{.State.ExitCode}}", "ii"), "143");
   Cli("rm -f noinit");
 }
 
@@ -279,7 +279,7 @@ INSTANTIATE_TEST_SUITE_P(Cli, LifecycleOpsTest, ::testing::Values("docker", "ber
 TEST_F(BusyboxStackTest, PausedStateSurvivesARuntimedRestart) {
   const std::string out_dir = stack_->root() + "/counter";
   ASSERT_EQ(stack_->Shell("mkdir -p " + out_dir).exit_code, 0);
-  ASSERT_EQ(stack_->Docker("run -d --name p -v " + out_dir + ":/out busybox " + kCounter).exit_code,
+  ASSERT_EQ(stack_->Docker("run -d --name pp -v " + out_dir + ":/out busybox " + kCounter).exit_code,
             0);
   auto counter = [&] {
     long n = -1;
@@ -288,7 +288,7 @@ TEST_F(BusyboxStackTest, PausedStateSurvivesARuntimedRestart) {
   for (int i = 0; i < 200 && counter() <= 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
-  ASSERT_EQ(stack_->Docker("pause p").exit_code, 0);
+  ASSERT_EQ(stack_->Docker("pause pp").exit_code, 0);
   const long frozen = counter();
   int pid = stack_->ServicePid("runtimed");
   ASSERT_GT(pid, 0);
@@ -300,13 +300,13 @@ TEST_F(BusyboxStackTest, PausedStateSurvivesARuntimedRestart) {
   ASSERT_EQ(up.exit_code, 0) << up.err;
   CommandResult state;
   for (int i = 0; i < 50; ++i) {  // apid reconnects to the new runtimed
-    state = stack_->Docker("inspect -f '{{.State.Status}}' p");
+    state = stack_->Docker("inspect -f '{{.State.Status}}' pp");
     if (state.exit_code == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   EXPECT_EQ(Trimmed(state.out), "paused") << state.err;
   EXPECT_EQ(counter(), frozen);
-  ASSERT_EQ(stack_->Docker("unpause p").exit_code, 0);
+  ASSERT_EQ(stack_->Docker("unpause pp").exit_code, 0);
   long later = frozen;
   for (int i = 0; i < 200 && later <= frozen; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));

@@ -62,7 +62,7 @@ TEST_F(ContainerOpsRestTest, TopAnswersTitlesAndProcesses) {
   EXPECT_EQ(runtimed_.last_top.ps_args(), "-o pid,args");
   nlohmann::json j = nlohmann::json::parse(ex.body);
   EXPECT_EQ(j["Titles"], nlohmann::json({"PID", "CMD"}));
-  EXPECT_EQ(j["Processes"], nlohmann::json({{"42", "sleep 100"}}));
+  EXPECT_EQ(j["Processes"], nlohmann::json::array({nlohmann::json::array({"42", "sleep 100"})}));
 }
 
 TEST_F(ContainerOpsRestTest, RenameOfARunningContainerRenamesItsEndpoint) {

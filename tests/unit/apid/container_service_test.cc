@@ -66,12 +66,13 @@ TEST_F(ContainerServiceTest, MissingImageIsNotFoundWithDockersTextAndTouchesNoth
   EXPECT_THAT(log_, ElementsAre("imaged.InspectImage nope:1"));
 }
 
-TEST_F(ContainerServiceTest, UnsupportedNetworkModeIsRefusedBeforeAnyCall) {
+TEST_F(ContainerServiceTest, MalformedNetworkModeIsRefusedBeforeAnyCall) {
   v1::ContainerConfig c = Config();
-  c.set_network_mode("host");
+  c.set_network_mode("container:");
   auto created = service_.Create("", c);
   EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(created.status().message(), "network mode 'host' is not supported yet");
+  EXPECT_EQ(created.status().message(),
+            "Invalid network mode: invalid container format container:<name|id>");
   EXPECT_THAT(log_, IsEmpty());
 }
 

@@ -168,7 +168,7 @@ TEST_F(OpsTest, StopOfAPausedContainerThawsItAfterTheSignal) {
   stopper.join();
   ASSERT_TRUE(stopped.ok()) << stopped.status();
   EXPECT_EQ(Status(kId), v1::CONTAINER_STATUS_EXITED);
-  EXPECT_THAT(Actions(kId), ElementsAre("create", "start", "pause", "unpause", "die"));
+  EXPECT_THAT(Actions(kId), ElementsAre("create", "start", "pause", "unpause", "die", "stop"));
 }
 
 TEST_F(OpsTest, KillThawsOnlyForSigkillOrTheStopSignalWhenOneIsConfigured) {
