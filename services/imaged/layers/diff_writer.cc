@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/fs/fs.h"
 #include "common/status/status.h"
+#include "services/imaged/layers/overlay_entries.h"
 
 namespace berth::imaged::layers {
 namespace {
@@ -58,7 +59,7 @@ class DiffWalker {
       if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         return ErrnoToStatus(errno, absl::StrCat("stat '", path, "'"));
       }
-      if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+      if (IsOverlayWhiteout(st)) {
         std::string parent = prefix.empty() ? "" : prefix + "/";
         BERTH_RETURN_IF_ERROR(WriteEmptyFile(absl::StrCat(parent, ".wh.", name), st));
         ++stats_.whiteouts;
@@ -69,9 +70,7 @@ class DiffWalker {
             ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!child.valid()) return ErrnoToStatus(errno, absl::StrCat("open '", path, "'"));
         BERTH_RETURN_IF_ERROR(WriteHeader(path, st, AE_IFDIR, ""));
-        char value[2] = {0, 0};
-        ssize_t n = ::fgetxattr(child.get(), "trusted.overlay.opaque", value, sizeof(value));
-        if (n == 1 && value[0] == 'y') {
+        if (IsOverlayOpaque(child.get())) {
           BERTH_RETURN_IF_ERROR(WriteEmptyFile(absl::StrCat(path, "/.wh..wh..opq"), st));
           ++stats_.whiteouts;
         }

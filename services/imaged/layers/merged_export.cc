@@ -19,30 +19,10 @@
 #include "absl/strings/str_split.h"
 #include "common/fs/fs.h"
 #include "common/status/status.h"
+#include "services/imaged/layers/overlay_entries.h"
 
 namespace berth::imaged::layers {
 namespace {
-
-bool IsWhiteout(const struct stat& st) {
-  return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0);
-}
-
-bool IsOpaque(int dirfd) {
-  char value[2] = {0, 0};
-  return ::fgetxattr(dirfd, "trusted.overlay.opaque", value, sizeof(value)) == 1 &&
-         value[0] == 'y';
-}
-
-// Opens `rel` (components) under `root` without following symlinks; -1 if absent.
-fs::ScopedFd OpenDirNoFollow(int root, const std::vector<std::string>& rel) {
-  fs::ScopedFd fd(::fcntl(root, F_DUPFD_CLOEXEC, 0));
-  for (const std::string& c : rel) {
-    fs::ScopedFd next(::openat(fd.get(), c.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!next.valid()) return fs::ScopedFd();
-    fd = std::move(next);
-  }
-  return fd;
-}
 
 struct ArchiveDeleter {
   void operator()(archive* a) const { archive_write_free(a); }
@@ -69,11 +49,11 @@ class Exporter {
     for (size_t i = 0; i < layers_.size(); ++i) {
       if (comps.empty()) return ExportDir(comps, "", i);
       std::vector<std::string> parent(comps.begin(), comps.end() - 1);
-      fs::ScopedFd dir = OpenDirNoFollow(layers_[i].get(), parent);
+      fs::ScopedFd dir = OpenDirBeneath(layers_[i].get(), parent);
       if (!dir.valid()) continue;
       struct stat st;
       if (::fstatat(dir.get(), comps.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        if (IsWhiteout(st)) break;
+        if (IsOverlayWhiteout(st)) break;
         std::string rel = absl::StrJoin(comps, "/");
         if (S_ISDIR(st.st_mode)) {
           BERTH_RETURN_IF_ERROR(WriteEntry(dir.get(), comps.back(), rel, st));
@@ -81,7 +61,7 @@ class Exporter {
         }
         return WriteEntry(dir.get(), comps.back(), rel, st);
       }
-      if (IsOpaque(dir.get())) break;
+      if (IsOverlayOpaque(dir.get())) break;
     }
     return absl::NotFoundError(absl::StrCat("stat ", path, ": file does not exist"));
   }
@@ -113,12 +93,12 @@ class Exporter {
     };
     std::map<std::string, std::optional<Pick>> names;  // nullopt = deleted
     for (size_t i = first; i < layers_.size(); ++i) {
-      fs::ScopedFd dir = OpenDirNoFollow(layers_[i].get(), comps);
+      fs::ScopedFd dir = OpenDirBeneath(layers_[i].get(), comps);
       if (!dir.valid()) {
         // A non-directory here shadows every lower layer.
         if (!comps.empty()) {
           std::vector<std::string> parent(comps.begin(), comps.end() - 1);
-          fs::ScopedFd p = OpenDirNoFollow(layers_[i].get(), parent);
+          fs::ScopedFd p = OpenDirBeneath(layers_[i].get(), parent);
           struct stat st;
           if (p.valid() && ::fstatat(p.get(), comps.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) break;
         }
@@ -131,17 +111,17 @@ class Exporter {
         if (name == "." || name == ".." || names.count(name) != 0) continue;
         struct stat st;
         if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-        names[name] = IsWhiteout(st) ? std::nullopt : std::optional<Pick>(Pick{i, st});
+        names[name] = IsOverlayWhiteout(st) ? std::nullopt : std::optional<Pick>(Pick{i, st});
       }
       ::closedir(d);
-      if (IsOpaque(dir.get())) break;
+      if (IsOverlayOpaque(dir.get())) break;
     }
     for (const auto& [name, pick] : names) {
       if (!pick.has_value()) continue;
       std::vector<std::string> child = comps;
       child.push_back(name);
       std::string child_rel = rel.empty() ? name : absl::StrCat(rel, "/", name);
-      fs::ScopedFd dir = OpenDirNoFollow(layers_[pick->layer].get(), comps);
+      fs::ScopedFd dir = OpenDirBeneath(layers_[pick->layer].get(), comps);
       BERTH_RETURN_IF_ERROR(WriteEntry(dir.get(), name, child_rel, pick->st));
       if (S_ISDIR(pick->st.st_mode)) {
         BERTH_RETURN_IF_ERROR(ExportDir(child, child_rel, pick->layer));

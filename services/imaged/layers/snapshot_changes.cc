@@ -13,29 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/fs/fs.h"
 #include "common/status/status.h"
+#include "services/imaged/layers/overlay_entries.h"
 
 namespace berth::imaged::layers {
 namespace {
-
-bool IsWhiteout(const struct stat& st) {
-  return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0);
-}
-
-bool IsOpaque(int dirfd) {
-  char value[2] = {0, 0};
-  return ::fgetxattr(dirfd, "trusted.overlay.opaque", value, sizeof(value)) == 1 &&
-         value[0] == 'y';
-}
-
-fs::ScopedFd OpenDir(int root, const std::vector<std::string>& comps) {
-  fs::ScopedFd fd(::fcntl(root, F_DUPFD_CLOEXEC, 0));
-  for (const std::string& c : comps) {
-    fs::ScopedFd next(::openat(fd.get(), c.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!next.valid()) return fs::ScopedFd();
-    fd = std::move(next);
-  }
-  return fd;
-}
 
 class ChangeWalker {
  public:
@@ -45,13 +26,13 @@ class ChangeWalker {
   bool InImage(const std::vector<std::string>& comps) const {
     for (const fs::ScopedFd& layer : lowers_) {
       std::vector<std::string> parent(comps.begin(), comps.end() - 1);
-      fs::ScopedFd dir = OpenDir(layer.get(), parent);
+      fs::ScopedFd dir = OpenDirBeneath(layer.get(), parent);
       if (!dir.valid()) continue;
       struct stat st;
       if (::fstatat(dir.get(), comps.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        return !IsWhiteout(st);
+        return !IsOverlayWhiteout(st);
       }
-      if (IsOpaque(dir.get())) return false;
+      if (IsOverlayOpaque(dir.get())) return false;
     }
     return false;
   }
@@ -74,7 +55,7 @@ class ChangeWalker {
         comps.pop_back();
         continue;  // removed while we looked
       }
-      ChangeKind kind = IsWhiteout(st)                       ? ChangeKind::kDeleted
+      ChangeKind kind = IsOverlayWhiteout(st)                       ? ChangeKind::kDeleted
                         : (!below_opaque && InImage(comps)) ? ChangeKind::kModified
                                                              : ChangeKind::kAdded;
       Record(path, kind);
@@ -83,7 +64,7 @@ class ChangeWalker {
             ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (child.valid()) {
           BERTH_RETURN_IF_ERROR(
-              Walk(child.get(), comps, below_opaque || IsOpaque(child.get())));
+              Walk(child.get(), comps, below_opaque || IsOverlayOpaque(child.get())));
         }
       }
       comps.pop_back();
