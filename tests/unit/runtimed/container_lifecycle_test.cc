@@ -14,6 +14,7 @@
 #include "services/runtimed/logs/json_log.h"
 #include "services/runtimed/logs/rotating_log.h"
 #include "services/runtimed/testing/fake_shim_runtime.h"
+#include "services/runtimed/testing/manager_test_base.h"
 
 namespace berth::runtimed {
 namespace {
@@ -26,29 +27,8 @@ using ::testing::Not;
 const std::string kId = "f00d" + std::string(60, '1');
 const std::string kId2 = "f00d" + std::string(60, '2');
 
-class LifecycleTest : public ::testing::Test {
+class LifecycleTest : public testing::ManagerTestBase {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/runtimed-lifecycle-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    clock_ = std::make_shared<FakeClock>();
-    shims_ = std::make_shared<testing::FakeShimRuntime>(clock_);
-    OpenManager();
-  }
-  void TearDown() override {
-    manager_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  // (Re)opens a manager on the same dirs and the same shims: a restart.
-  void OpenManager() {
-    manager_.reset();
-    auto manager = ContainerManager::Create(
-        ManagerConfig{dir_ + "/state", dir_ + "/run", "/nonexistent/berth-shim"}, nullptr, shims_,
-        clock_);
-    ASSERT_TRUE(manager.ok()) << manager.status();
-    manager_ = std::move(*manager);
-  }
   v1::Container Create(const std::string& id, bool auto_remove = false) {
     CreateRequest request;
     request.id = id;
@@ -81,10 +61,6 @@ class LifecycleTest : public ::testing::Test {
     return ts.seconds() * 1000000000 + ts.nanos();
   }
 
-  std::string dir_;
-  std::shared_ptr<FakeClock> clock_;
-  std::shared_ptr<testing::FakeShimRuntime> shims_;
-  std::unique_ptr<ContainerManager> manager_;
 };
 
 TEST_F(LifecycleTest, StartRunsTheContainerWithTheWatchInPlaceFirst) {

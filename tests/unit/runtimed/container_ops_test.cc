@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "services/runtimed/container_manager.h"
 #include "services/runtimed/testing/fake_shim_runtime.h"
+#include "services/runtimed/testing/manager_test_base.h"
 
 namespace berth::runtimed {
 namespace {
@@ -28,23 +29,9 @@ using ::testing::Pair;
 const std::string kId = "beef" + std::string(60, '1');
 const std::string kId2 = "beef" + std::string(60, '2');
 
-class OpsTest : public ::testing::Test {
+class OpsTest : public testing::ManagerTestBase {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/runtimed-ops-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    clock_ = std::make_shared<FakeClock>();
-    shims_ = std::make_shared<testing::FakeShimRuntime>(clock_);
-    OpenManager();
-  }
-  void TearDown() override {
-    manager_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void OpenManager() {
-    manager_.reset();
-    ManagerConfig config{dir_ + "/state", dir_ + "/run", "/nonexistent/berth-shim"};
+  void Customize(ManagerConfig& config) override {
     const std::string cgroups = dir_ + "/cgroup";
     config.open_cgroup = [cgroups](const std::string& id)
         -> absl::StatusOr<std::unique_ptr<cgroups::CgroupManager>> {
@@ -53,10 +40,8 @@ class OpsTest : public ::testing::Test {
       layout.v1["pids"] = cgroups + "/pids";
       return cgroups::NewCgroupManager(layout, "berth", id);
     };
-    auto manager = ContainerManager::Create(config, nullptr, shims_, clock_);
-    ASSERT_TRUE(manager.ok()) << manager.status();
-    manager_ = std::move(*manager);
   }
+
   // What the shim does at start: the container's cgroup exists, thawed.
   void MakeCgroup(const std::string& id, const std::string& procs = "") {
     Put("cgroup/freezer/berth/" + id + "/freezer.state", "THAWED\n");
@@ -113,10 +98,6 @@ class OpsTest : public ::testing::Test {
     return found;
   }
 
-  std::string dir_;
-  std::shared_ptr<FakeClock> clock_;
-  std::shared_ptr<testing::FakeShimRuntime> shims_;
-  std::unique_ptr<ContainerManager> manager_;
 };
 
 TEST_F(OpsTest, PauseFreezesAndUnpauseThawsWithDockersStatesAndEvents) {

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "services/runtimed/container_manager.h"
 #include "services/runtimed/testing/fake_shim_runtime.h"
+#include "services/runtimed/testing/manager_test_base.h"
 
 namespace berth::runtimed {
 namespace {
@@ -55,28 +56,12 @@ TEST(RestartPolicyRules, DecisionsAndBackoffAreDockerds) {
   EXPECT_EQ(lifecycle::NextRestartDelay(d, absl::Seconds(10)), absl::Milliseconds(100));
 }
 
-class RestartManagerTest : public ::testing::Test {
+class RestartManagerTest : public testing::ManagerTestBase {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/runtimed-restart-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    clock_ = std::make_shared<FakeClock>();
-    shims_ = std::make_shared<testing::FakeShimRuntime>(clock_);
-    OpenManager();
-  }
-  void TearDown() override {
-    manager_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void OpenManager() {
-    manager_.reset();
-    ManagerConfig config{dir_ + "/state", dir_ + "/run", "/nonexistent/berth-shim"};
+  void Customize(ManagerConfig& config) override {
     config.netns_present = [this](const std::string&) { return netns_present_; };
-    auto manager = ContainerManager::Create(config, nullptr, shims_, clock_);
-    ASSERT_TRUE(manager.ok()) << manager.status();
-    manager_ = std::move(*manager);
   }
+
   void Create(const std::string& policy, int max = 0) {
     CreateRequest request;
     request.id = kId;
@@ -122,11 +107,7 @@ class RestartManagerTest : public ::testing::Test {
     return n;
   }
 
-  std::string dir_;
   bool netns_present_ = true;
-  std::shared_ptr<FakeClock> clock_;
-  std::shared_ptr<testing::FakeShimRuntime> shims_;
-  std::unique_ptr<ContainerManager> manager_;
 };
 
 TEST_F(RestartManagerTest, OnFailureTwoRestartsTwiceWithBackoffThenStays) {
