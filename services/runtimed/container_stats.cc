@@ -8,6 +8,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/fs/fs.h"
+#include "common/status/status.h"
 #include "services/runtimed/cgroups/cgroup_manager.h"
 
 namespace berth::runtimed {
@@ -64,7 +65,7 @@ uint64_t MemTotalBytes(const std::string& meminfo) {
   return 0;
 }
 
-absl::StatusOr<v1::ContainerStats> ReadContainerStats(const v1::Container& record,
+absl::StatusOr<v1::ContainerStats> ReadContainerUsage(const v1::Container& record,
                                                       const std::string& cgroup_parent) {
   v1::ContainerStats s;
   s.set_id(record.id());
@@ -96,20 +97,9 @@ absl::StatusOr<v1::ContainerStats> ReadContainerStats(const v1::Container& recor
   s.set_throttling_periods(c->throttling_periods);
   s.set_throttled_periods(c->throttled_periods);
   s.set_throttled_ns(c->throttled_ns);
-  long ticks = sysconf(_SC_CLK_TCK);
-  if (auto stat = fs::ReadFile("/proc/stat"); stat.ok() && ticks > 0) {
-    s.set_system_cpu_ns(SystemCpuNs(*stat, ticks));
-  }
-  s.set_online_cpus(static_cast<uint32_t>(sysconf(_SC_NPROCESSORS_ONLN)));
-
   s.set_memory_usage(c->memory_usage);
   s.set_memory_max_usage(c->memory_max_usage);
-  // dockerd reports the machine's memory when the container has no limit.
-  uint64_t host_memory = 0;
-  if (auto meminfo = fs::ReadFile("/proc/meminfo"); meminfo.ok()) host_memory = MemTotalBytes(*meminfo);
-  uint64_t limit = c->memory_limit;
-  if (limit == 0 || (host_memory > 0 && limit > host_memory)) limit = host_memory;
-  s.set_memory_limit(limit);
+  s.set_memory_limit(c->memory_limit);
   s.set_memory_failcnt(c->memory_failcnt);
   for (const auto& [key, value] : c->memory_stat) (*s.mutable_memory_stat())[key] = value;
   s.set_oom_kills(c->oom_kills);
@@ -130,6 +120,24 @@ absl::StatusOr<v1::ContainerStats> ReadContainerStats(const v1::Container& recor
   // The init's view of /proc/net is its network namespace's.
   if (auto dev = fs::ReadFile(absl::StrCat("/proc/", pid, "/net/dev")); dev.ok()) {
     for (auto& n : ParseNetDev(*dev)) *s.add_networks() = std::move(n);
+  }
+  return s;
+}
+
+absl::StatusOr<v1::ContainerStats> ReadContainerStats(const v1::Container& record,
+                                                      const std::string& cgroup_parent) {
+  BERTH_ASSIGN_OR_RETURN(v1::ContainerStats s, ReadContainerUsage(record, cgroup_parent));
+  if (!s.running()) return s;
+  long ticks = sysconf(_SC_CLK_TCK);
+  if (auto stat = fs::ReadFile("/proc/stat"); stat.ok() && ticks > 0) {
+    s.set_system_cpu_ns(SystemCpuNs(*stat, ticks));
+  }
+  s.set_online_cpus(static_cast<uint32_t>(sysconf(_SC_NPROCESSORS_ONLN)));
+  // dockerd reports the machine's memory when the container has no limit.
+  uint64_t host_memory = 0;
+  if (auto meminfo = fs::ReadFile("/proc/meminfo"); meminfo.ok()) host_memory = MemTotalBytes(*meminfo);
+  if (s.memory_limit() == 0 || (host_memory > 0 && s.memory_limit() > host_memory)) {
+    s.set_memory_limit(host_memory);
   }
   return s;
 }

@@ -21,8 +21,14 @@ uint64_t SystemCpuNs(const std::string& proc_stat, long ticks_per_second);
 // MemTotal of /proc/meminfo in bytes (0 when absent).
 uint64_t MemTotalBytes(const std::string& meminfo);
 
-// The figures of `record` (cgroup `<parent>/<id>`); running=false and zeros
-// when it is not running.
+// The container's own figures (cgroup `<parent>/<id>` and its netns's
+// counters); memory_limit is the cgroup's (0 = none). running=false and
+// zeros when it is not running. What the metrics scrape reads per container.
+absl::StatusOr<v1::ContainerStats> ReadContainerUsage(const v1::Container& record,
+                                                      const std::string& cgroup_parent = "berth");
+// ReadContainerUsage plus the host figures `docker stats` computes with
+// (system CPU time, online CPUs) and dockerd's memory limit: the machine's
+// memory when the container has none.
 absl::StatusOr<v1::ContainerStats> ReadContainerStats(const v1::Container& record,
                                                       const std::string& cgroup_parent = "berth");
 

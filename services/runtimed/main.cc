@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
   // they read from goes (removal waits for a scrape in progress).
   auto container_metrics = std::make_shared<berth::runtimed::ContainerMetricsCollector>(
       [containers = manager->get()] { return containers->ListContainers(/*all=*/true); },
-      [](const berth::v1::Container& record) { return berth::runtimed::ReadContainerStats(record); });
+      [](const berth::v1::Container& record) { return berth::runtimed::ReadContainerUsage(record); });
   (*metrics)->AddCollectable(container_metrics);
   absl::Cleanup stop_container_metrics = [&] { (*metrics)->RemoveCollectable(container_metrics); };
   // Healthchecks run as execs; the monitor picks up running containers.
