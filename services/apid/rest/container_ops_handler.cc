@@ -57,14 +57,11 @@ absl::Status Prune(RestDeps& deps, HandlerContext& ctx) {
 }  // namespace
 
 void RegisterContainerOpsRoutes(Router& router, RestDeps& deps) {
-  auto bind = [&deps](absl::Status (*fn)(RestDeps&, HandlerContext&)) {
-    return [&deps, fn](HandlerContext& ctx) { return fn(deps, ctx); };
-  };
-  router.Add("POST", "/containers/{id}/pause", bind(Pause));
-  router.Add("POST", "/containers/{id}/unpause", bind(Unpause));
-  router.Add("GET", "/containers/{id}/top", bind(Top));
-  router.Add("POST", "/containers/{id}/rename", bind(Rename));
-  router.Add("POST", "/containers/prune", bind(Prune));
+  router.Add("POST", "/containers/{id}/pause", Bind(deps, Pause));
+  router.Add("POST", "/containers/{id}/unpause", Bind(deps, Unpause));
+  router.Add("GET", "/containers/{id}/top", Bind(deps, Top));
+  router.Add("POST", "/containers/{id}/rename", Bind(deps, Rename));
+  router.Add("POST", "/containers/prune", Bind(deps, Prune));
 }
 
 }  // namespace berth::apid::rest

@@ -147,18 +147,15 @@ int StartErrorHttpStatus(const absl::Status& status) {
 }
 
 void RegisterContainerRoutes(Router& router, RestDeps& deps) {
-  auto bind = [&deps](absl::Status (*fn)(RestDeps&, HandlerContext&)) {
-    return [&deps, fn](HandlerContext& ctx) { return fn(deps, ctx); };
-  };
-  router.Add("POST", "/containers/create", bind(Create));
-  router.Add("GET", "/containers/json", bind(List));
-  router.Add("GET", "/containers/{id}/json", bind(Inspect));
-  router.Add("POST", "/containers/{id}/start", bind(Start));
-  router.Add("POST", "/containers/{id}/stop", bind(Stop));
-  router.Add("POST", "/containers/{id}/restart", bind(Restart));
-  router.Add("POST", "/containers/{id}/kill", bind(Kill));
-  router.Add("POST", "/containers/{id}/resize", bind(Resize));
-  router.Add("DELETE", "/containers/{id}", bind(Remove));
+  router.Add("POST", "/containers/create", Bind(deps, Create));
+  router.Add("GET", "/containers/json", Bind(deps, List));
+  router.Add("GET", "/containers/{id}/json", Bind(deps, Inspect));
+  router.Add("POST", "/containers/{id}/start", Bind(deps, Start));
+  router.Add("POST", "/containers/{id}/stop", Bind(deps, Stop));
+  router.Add("POST", "/containers/{id}/restart", Bind(deps, Restart));
+  router.Add("POST", "/containers/{id}/kill", Bind(deps, Kill));
+  router.Add("POST", "/containers/{id}/resize", Bind(deps, Resize));
+  router.Add("DELETE", "/containers/{id}", Bind(deps, Remove));
 }
 
 }  // namespace berth::apid::rest

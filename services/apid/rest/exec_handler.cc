@@ -123,13 +123,10 @@ absl::Status Inspect(RestDeps& deps, HandlerContext& ctx) {
 }  // namespace
 
 void RegisterExecRoutes(Router& router, RestDeps& deps) {
-  auto bind = [&deps](absl::Status (*fn)(RestDeps&, HandlerContext&)) {
-    return [&deps, fn](HandlerContext& ctx) { return fn(deps, ctx); };
-  };
-  router.Add("POST", "/containers/{id}/exec", bind(Create));
-  router.Add("POST", "/exec/{id}/start", bind(Start));
-  router.Add("POST", "/exec/{id}/resize", bind(Resize));
-  router.Add("GET", "/exec/{id}/json", bind(Inspect));
+  router.Add("POST", "/containers/{id}/exec", Bind(deps, Create));
+  router.Add("POST", "/exec/{id}/start", Bind(deps, Start));
+  router.Add("POST", "/exec/{id}/resize", Bind(deps, Resize));
+  router.Add("GET", "/exec/{id}/json", Bind(deps, Inspect));
 }
 
 }  // namespace berth::apid::rest

@@ -37,6 +37,11 @@ struct RestDeps {
   ContainerFileService* files = nullptr;
 };
 
+// A route handler over the shared dependencies: router.Add(..., Bind(deps, List)).
+inline Handler Bind(RestDeps& deps, absl::Status (*fn)(RestDeps&, HandlerContext&)) {
+  return [&deps, fn](HandlerContext& ctx) { return fn(deps, ctx); };
+}
+
 void RegisterSystemRoutes(Router& router, RestDeps& deps);      // system_handler.cc
 void RegisterContainerRoutes(Router& router, RestDeps& deps);   // containers_handler.cc
 void RegisterContainerStreamRoutes(Router& router, RestDeps& deps);  // container_streams_handler.cc

@@ -241,15 +241,12 @@ absl::Status Search(RestDeps& deps, HandlerContext& ctx) {
 }  // namespace
 
 void RegisterImageStoreRoutes(Router& router, RestDeps& deps) {
-  auto bind = [&deps](absl::Status (*fn)(RestDeps&, HandlerContext&)) {
-    return [&deps, fn](HandlerContext& ctx) { return fn(deps, ctx); };
-  };
-  router.Add("GET", "/images/get", bind(SaveMany));
-  router.Add("GET", "/images/search", bind(Search));
-  router.Add("POST", "/images/load", bind(Load));
-  router.Add("POST", "/images/prune", bind(Prune));
-  router.Add("GET", "/images/{name*}/history", bind(History));
-  router.Add("GET", "/images/{name*}/get", bind(SaveOne));
+  router.Add("GET", "/images/get", Bind(deps, SaveMany));
+  router.Add("GET", "/images/search", Bind(deps, Search));
+  router.Add("POST", "/images/load", Bind(deps, Load));
+  router.Add("POST", "/images/prune", Bind(deps, Prune));
+  router.Add("GET", "/images/{name*}/history", Bind(deps, History));
+  router.Add("GET", "/images/{name*}/get", Bind(deps, SaveOne));
 }
 
 }  // namespace berth::apid::rest

@@ -183,16 +183,13 @@ absl::Status CreateImage(RestDeps& deps, HandlerContext& ctx) {
 }  // namespace
 
 void RegisterImageRoutes(Router& router, RestDeps& deps) {
-  auto bind = [&deps](absl::Status (*fn)(RestDeps&, HandlerContext&)) {
-    return [&deps, fn](HandlerContext& ctx) { return fn(deps, ctx); };
-  };
-  router.Add("GET", "/images/json", bind(List));
-  router.Add("POST", "/images/create", bind(CreateImage));
-  router.Add("GET", "/images/{name*}/json", bind(Inspect));
-  router.Add("DELETE", "/images/{name*}", bind(Remove));
-  router.Add("POST", "/images/{name*}/push", bind(Push));
-  router.Add("POST", "/images/{name*}/tag", bind(TagImage));
-  router.Add("POST", "/auth", bind(Login));
+  router.Add("GET", "/images/json", Bind(deps, List));
+  router.Add("POST", "/images/create", Bind(deps, CreateImage));
+  router.Add("GET", "/images/{name*}/json", Bind(deps, Inspect));
+  router.Add("DELETE", "/images/{name*}", Bind(deps, Remove));
+  router.Add("POST", "/images/{name*}/push", Bind(deps, Push));
+  router.Add("POST", "/images/{name*}/tag", Bind(deps, TagImage));
+  router.Add("POST", "/auth", Bind(deps, Login));
 }
 
 }  // namespace berth::apid::rest

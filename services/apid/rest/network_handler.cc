@@ -78,16 +78,13 @@ absl::Status Disconnect(RestDeps& deps, HandlerContext& ctx) {
 }  // namespace
 
 void RegisterNetworkRoutes(Router& router, RestDeps& deps) {
-  auto bind = [&deps](absl::Status (*fn)(RestDeps&, HandlerContext&)) {
-    return [&deps, fn](HandlerContext& ctx) { return fn(deps, ctx); };
-  };
-  router.Add("GET", "/networks", bind(List));
-  router.Add("POST", "/networks/create", bind(Create));
-  router.Add("POST", "/networks/prune", bind(Prune));
-  router.Add("GET", "/networks/{id}", bind(Inspect));
-  router.Add("DELETE", "/networks/{id}", bind(Remove));
-  router.Add("POST", "/networks/{id}/connect", bind(Connect));
-  router.Add("POST", "/networks/{id}/disconnect", bind(Disconnect));
+  router.Add("GET", "/networks", Bind(deps, List));
+  router.Add("POST", "/networks/create", Bind(deps, Create));
+  router.Add("POST", "/networks/prune", Bind(deps, Prune));
+  router.Add("GET", "/networks/{id}", Bind(deps, Inspect));
+  router.Add("DELETE", "/networks/{id}", Bind(deps, Remove));
+  router.Add("POST", "/networks/{id}/connect", Bind(deps, Connect));
+  router.Add("POST", "/networks/{id}/disconnect", Bind(deps, Disconnect));
 }
 
 }  // namespace berth::apid::rest

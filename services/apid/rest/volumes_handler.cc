@@ -92,14 +92,11 @@ absl::Status Prune(RestDeps& deps, HandlerContext& ctx) {
 }  // namespace
 
 void RegisterVolumeRoutes(Router& router, RestDeps& deps) {
-  auto bind = [&deps](absl::Status (*fn)(RestDeps&, HandlerContext&)) {
-    return [&deps, fn](HandlerContext& ctx) { return fn(deps, ctx); };
-  };
-  router.Add("GET", "/volumes", bind(List));
-  router.Add("POST", "/volumes/create", bind(Create));
-  router.Add("POST", "/volumes/prune", bind(Prune));
-  router.Add("GET", "/volumes/{name}", bind(Inspect));
-  router.Add("DELETE", "/volumes/{name}", bind(Remove));
+  router.Add("GET", "/volumes", Bind(deps, List));
+  router.Add("POST", "/volumes/create", Bind(deps, Create));
+  router.Add("POST", "/volumes/prune", Bind(deps, Prune));
+  router.Add("GET", "/volumes/{name}", Bind(deps, Inspect));
+  router.Add("DELETE", "/volumes/{name}", Bind(deps, Remove));
 }
 
 }  // namespace berth::apid::rest
