@@ -9,9 +9,9 @@ packages=(
   # libraries (see docs/design and build-notes)
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libspdlog-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev nlohmann-json3-dev libcli11-dev
-  libcurl4-openssl-dev libarchive-dev libssl-dev libsqlite3-dev
-  libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libmnl-dev libnftables-dev
+  libboost1.81-dev nlohmann-json3-dev libcli11-dev
+  libcurl4-openssl-dev libarchive-dev libssl-dev
+  libseccomp-dev libnl-3-dev libnl-route-3-dev libmnl-dev libnftables-dev
   # runtime tools
   nftables iproute2 util-linux procps curl ca-certificates
   # tests: promtool, test images, loopback registry, OCI runtime for differential

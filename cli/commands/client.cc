@@ -9,6 +9,8 @@
 #include "cli/format.h"
 #include "common/grpc/channel.h"
 #include "common/grpc/grpc_status.h"
+#include "common/time/proto_time.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace berth::cli {
 
@@ -42,8 +44,19 @@ void ApiClient::PrintError(const grpc::Status& status, const std::string& prefix
   std::cerr << prefix << Describe(status) << std::endl;
 }
 
+std::string ToPrettyJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!status.ok()) return "{\"error\": \"" + std::string(status.message()) + "\"}";
+  while (!json.empty() && json.back() == '\n') json.pop_back();
+  return json;
+}
+
 absl::Time ToAbslTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+  return FromTimestamp(ts);
 }
 
 bool WriteAll(int fd, const std::string& data) {

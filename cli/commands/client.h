@@ -55,6 +55,11 @@ class ApiClient {
 // A protobuf timestamp as absl::Time (the epoch for an unset timestamp).
 absl::Time ToAbslTime(const google::protobuf::Timestamp& ts);
 
+// The message as protobuf's pretty JSON (every field printed, no trailing
+// newline), or an {"error": ...} document when it cannot be converted; what
+// `berth inspect` and friends print.
+std::string ToPrettyJson(const google::protobuf::Message& message);
+
 // Writes all of `data` to `fd`, retrying short writes and EINTR. False when
 // the reader went away (EPIPE) or another error occurred.
 bool WriteAll(int fd, const std::string& data);

@@ -1,5 +1,4 @@
 // `berth ps`, `logs`, `stop`, `kill`, `rm`, `start`, `inspect`, `wait`.
-#include <google/protobuf/util/json_util.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -96,22 +95,6 @@ int ForEachContainer(ApiClient& client, const std::vector<std::string>& containe
     }
   }
   return exit_code;
-}
-
-// MessageToJsonString's pretty output, or the conversion error.
-std::string ToJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.always_print_primitive_fields = true;
-  std::string json;
-  auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
-  if (!status.ok()) {
-    return "{\"error\": \"" + std::string(status.message()) + "\"}";
-  }
-  while (!json.empty() && json.back() == '\n') {
-    json.pop_back();
-  }
-  return json;
 }
 
 }  // namespace
@@ -273,7 +256,7 @@ int RunInspect(const GlobalOptions& global, const std::vector<std::string>& obje
     grpc::Status status =
         client.stub().InspectContainer(context.get(), container_request, &container);
     if (status.ok()) {
-      documents.push_back(ToJson(container));
+      documents.push_back(ToPrettyJson(container));
       continue;
     }
     if (status.error_code() != grpc::StatusCode::NOT_FOUND) {
@@ -288,7 +271,7 @@ int RunInspect(const GlobalOptions& global, const std::vector<std::string>& obje
     auto image_context = client.UnaryContext();
     status = client.stub().InspectImage(image_context.get(), image_request, &image);
     if (status.ok()) {
-      documents.push_back(ToJson(image));
+      documents.push_back(ToPrettyJson(image));
     } else if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
       std::cerr << "Error: No such object: " << object << std::endl;
       exit_code = kExitError;

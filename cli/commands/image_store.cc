@@ -17,6 +17,7 @@
 #include "cli/commands/client.h"
 #include "cli/commands/registry_auth.h"
 #include "cli/format.h"
+#include "common/time/proto_time.h"
 
 namespace berth::cli {
 namespace {
@@ -210,7 +211,7 @@ int Prune(const GlobalOptions& global, const ImageStoreFlags& f) {
       absl::Duration ago;
       int64_t unix_seconds = 0;
       if (absl::ParseDuration(kv[1], &ago)) {
-        request.mutable_until()->set_seconds(absl::ToUnixSeconds(absl::Now() - ago));
+        *request.mutable_until() = ToTimestamp(absl::Now() - ago);
       } else if (absl::SimpleAtoi(kv[1], &unix_seconds)) {
         request.mutable_until()->set_seconds(unix_seconds);
       } else {

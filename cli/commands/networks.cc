@@ -1,7 +1,5 @@
 #include "cli/commands/networks.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -126,13 +124,7 @@ int Inspect(const GlobalOptions& global, const NetworkFlags& f) {
       exit_code = kExitError;
       continue;
     }
-    google::protobuf::util::JsonPrintOptions options;
-    options.add_whitespace = true;
-    options.always_print_primitive_fields = true;
-    std::string json;
-    if (!google::protobuf::util::MessageToJsonString(network, &json, options).ok()) json = "{}";
-    while (!json.empty() && json.back() == '\n') json.pop_back();
-    std::cout << (first ? "\n" : ",\n") << json;
+    std::cout << (first ? "\n" : ",\n") << ToPrettyJson(network);
     first = false;
   }
   std::cout << "\n]" << std::endl;

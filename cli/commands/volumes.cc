@@ -1,6 +1,5 @@
 // `berth volume create|ls|inspect|rm|prune`: the docker CLI's volume verbs
 // over apid's gRPC volume calls.
-#include <google/protobuf/util/json_util.h>
 
 #include <iostream>
 #include <string>
@@ -46,16 +45,6 @@ bool ToFilters(const std::vector<std::string>& filters, berth::v1::VolumeFilters
   return true;
 }
 
-std::string VolumeToJson(const berth::v1::Volume& volume) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.always_print_primitive_fields = true;
-  std::string json;
-  auto status = google::protobuf::util::MessageToJsonString(volume, &json, options);
-  if (!status.ok()) return "{\"error\": \"" + std::string(status.message()) + "\"}";
-  while (!json.empty() && json.back() == '\n') json.pop_back();
-  return json;
-}
 
 }  // namespace
 
@@ -110,7 +99,7 @@ int RunVolumeInspect(const GlobalOptions& global, const std::vector<std::string>
     auto context = client.UnaryContext();
     grpc::Status status = client.stub().InspectVolume(context.get(), request, &volume);
     if (status.ok()) {
-      documents.push_back(VolumeToJson(volume));
+      documents.push_back(ToPrettyJson(volume));
     } else {
       client.PrintError(status);
       exit_code = kExitError;

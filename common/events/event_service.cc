@@ -1,4 +1,5 @@
 #include "common/events/event_service.h"
+#include "common/time/proto_time.h"
 
 namespace berth::events {
 
@@ -8,8 +9,7 @@ v1::Event ToProto(const EventRecord& record) {
   event.set_action(record.action);
   event.set_id(record.id);
   for (const auto& [k, v] : record.attributes) (*event.mutable_attributes())[k] = v;
-  event.mutable_time()->set_seconds(record.time_unix_nano / 1000000000);
-  event.mutable_time()->set_nanos(static_cast<int32_t>(record.time_unix_nano % 1000000000));
+  *event.mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(record.time_unix_nano);
   return event;
 }
 

@@ -7,23 +7,16 @@
 #include "common/archive/path_archive.h"
 #include "common/grpc/grpc_status.h"
 #include "common/status/status.h"
+#include "common/time/proto_time.h"
 
 namespace berth::imaged {
 namespace {
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  absl::Duration since_epoch = t - absl::UnixEpoch();
-  int64_t seconds = absl::ToInt64Seconds(since_epoch);
-  out->set_seconds(seconds);
-  out->set_nanos(
-      static_cast<int32_t>(absl::ToInt64Nanoseconds(since_epoch - absl::Seconds(seconds))));
-}
 
 void ToProto(const Image& in, v1::Image* out) {
   out->set_id(in.id);
   for (const auto& t : in.repo_tags) out->add_repo_tags(t);
   for (const auto& d : in.repo_digests) out->add_repo_digests(d);
-  SetTimestamp(in.created, out->mutable_created());
+  *out->mutable_created() = ToTimestamp(in.created);
   out->set_size(in.size);
   v1::ImageConfig* c = out->mutable_config();
   for (const auto& e : in.config.env) c->add_env(e);
@@ -199,7 +192,7 @@ grpc::Status ImagedService::ImageHistory(grpc::ServerContext*,
   for (const HistoryItem& item : *items) {
     v1::ImageHistoryItem* out = response->add_items();
     out->set_id(item.id);
-    SetTimestamp(item.created, out->mutable_created());
+    *out->mutable_created() = ToTimestamp(item.created);
     out->set_created_by(item.created_by);
     for (const auto& t : item.tags) out->add_tags(t);
     out->set_size(item.size);
@@ -214,8 +207,7 @@ grpc::Status ImagedService::PruneImages(grpc::ServerContext*,
   PruneOptions options;
   options.all = request->all();
   if (request->has_until()) {
-    options.until = absl::FromUnixSeconds(request->until().seconds()) +
-                    absl::Nanoseconds(request->until().nanos());
+    options.until = FromTimestamp(request->until());
   }
   options.labels.assign(request->labels().begin(), request->labels().end());
   options.without_labels.assign(request->without_labels().begin(),

@@ -17,14 +17,10 @@
 #include "services/runtimed/signal_names.h"
 #include "services/runtimed/spec/spec_builder.h"
 #include "spdlog/spdlog.h"
+#include "common/time/proto_time.h"
 
 namespace berth::runtimed {
 namespace {
-
-void SetTime(google::protobuf::Timestamp* ts, int64_t unix_nano) {
-  ts->set_seconds(unix_nano / 1000000000);
-  ts->set_nanos(static_cast<int32_t>(unix_nano % 1000000000));
-}
 
 }  // namespace
 
@@ -136,7 +132,7 @@ absl::StatusOr<StartResult> ContainerManager::LaunchMarkedStarting(v1::Container
     state->set_exit_code(0);
     state->clear_error();
     state->set_oom_killed(false);
-    SetTime(state->mutable_started_at(), absl::ToUnixNanos(clock_->Now()));
+    *state->mutable_started_at() = ToTimestamp(clock_->Now());
     state->clear_finished_at();
     *entry.record.mutable_network() = request.network;
     entry.record.set_hostname_path(paths_.HostnameFile(id));
@@ -241,10 +237,9 @@ void ContainerManager::SettleExitLocked(Entry& entry, const spec::ExitRecord& ex
   state->set_exit_code(exit_code);
   state->set_pid(0);
   state->set_oom_killed(exit.oom_killed);
-  SetTime(state->mutable_finished_at(), exit.finished_unix_nano);
+  *state->mutable_finished_at() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(exit.finished_unix_nano);
   const absl::Duration ran_for =
-      absl::Nanoseconds(exit.finished_unix_nano) -
-      (absl::Seconds(state->started_at().seconds()) + absl::Nanoseconds(state->started_at().nanos()));
+      absl::FromUnixNanos(exit.finished_unix_nano) - FromTimestamp(state->started_at());
   // As dockerd: the container is "restarting" (and counted) from its exit
   // until the policy's start, and waiters for its exit wake now.
   const bool restart = WantsRestartLocked(entry, ran_for);

@@ -18,6 +18,7 @@
 #include "services/runtimed/spec/log_options.h"
 #include "services/runtimed/volumes/mount_resolver.h"
 #include "spdlog/spdlog.h"
+#include "common/time/proto_time.h"
 
 namespace berth::runtimed {
 namespace {
@@ -28,12 +29,6 @@ bool IsHexId(const std::string& id) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
   return true;
-}
-
-void SetTime(google::protobuf::Timestamp* ts, absl::Time t) {
-  int64_t nanos = absl::ToUnixNanos(t);
-  ts->set_seconds(nanos / 1000000000);
-  ts->set_nanos(static_cast<int32_t>(nanos % 1000000000));
 }
 
 }  // namespace
@@ -175,7 +170,7 @@ absl::StatusOr<v1::Container> ContainerManager::CreateContainer(const CreateRequ
     record.set_name(name);
     *record.mutable_config() = request.config;
     record.set_image_id(request.image_id);
-    SetTime(record.mutable_created(), clock_->Now());
+    *record.mutable_created() = ToTimestamp(clock_->Now());
     record.mutable_state()->set_status(v1::CONTAINER_STATUS_CREATED);
     record.set_log_path(paths_.LogFile(request.id));
     for (const auto& m : request.rootfs) *record.add_rootfs() = m;
@@ -220,10 +215,7 @@ std::vector<v1::Container> ContainerManager::ListContainers(bool all) {
     if (all || IsRunning(entry->record.state().status())) result.push_back(entry->record);
   }
   std::sort(result.begin(), result.end(), [](const auto& a, const auto& b) {
-    if (a.created().seconds() != b.created().seconds()) {
-      return a.created().seconds() > b.created().seconds();
-    }
-    return a.created().nanos() > b.created().nanos();
+    return a.created() > b.created();
   });
   return result;
 }

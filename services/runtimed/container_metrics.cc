@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/runtimed/container_state.h"
 #include "spdlog/spdlog.h"
+#include "common/time/proto_time.h"
 
 namespace berth::runtimed {
 namespace {
@@ -167,7 +168,7 @@ std::vector<prometheus::MetricFamily> ContainerMetricFamilies(
     if (IsRunning(record.state().status())) {
       const auto& started = record.state().started_at();
       out.Add("container_start_time_seconds", "Start time of the container since unix epoch in seconds.",
-              MetricType::Gauge, labels, started.seconds() + started.nanos() / kNsPerSecond);
+              MetricType::Gauge, labels, absl::ToUnixNanos(FromTimestamp(started)) / kNsPerSecond);
     }
     if (sample.stats.has_value() && sample.stats->running()) {
       AddResourceSeries(out, record, *sample.stats, labels);

@@ -14,6 +14,7 @@
 #include "services/runtimed/container_state.h"
 #include "services/runtimed/health/health_state.h"
 #include "spdlog/spdlog.h"
+#include "common/time/proto_time.h"
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
@@ -165,13 +166,12 @@ absl::StatusOr<v1::ContainerHealth> ContainerManager::RecordHealthProbe(
   v1::Container& record = it->second->record;
   const auto& started = record.state().started_at();
   if (record.state().status() != v1::CONTAINER_STATUS_RUNNING ||
-      started.seconds() * 1000000000LL + started.nanos() != started_unix_nano) {
+      google::protobuf::util::TimeUtil::TimestampToNanoseconds(started) != started_unix_nano) {
     return absl::FailedPreconditionError(
         absl::StrCat("container ", id, " is no longer in the run the probe was for"));
   }
   const absl::Duration since_start =
-      absl::Seconds(probe.start().seconds()) + absl::Nanoseconds(probe.start().nanos()) -
-      absl::Nanoseconds(started_unix_nano);
+      FromTimestamp(probe.start()) - absl::FromUnixNanos(started_unix_nano);
   bool changed = health::ApplyProbe(record.mutable_health(), probe,
                                     health::EffectiveTimings(record.config().healthcheck()),
                                     since_start);

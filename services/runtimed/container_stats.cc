@@ -10,6 +10,7 @@
 #include "common/fs/fs.h"
 #include "common/status/status.h"
 #include "services/runtimed/cgroups/cgroup_manager.h"
+#include "common/time/proto_time.h"
 
 namespace berth::runtimed {
 
@@ -71,8 +72,7 @@ absl::StatusOr<v1::ContainerStats> ReadContainerUsage(const v1::Container& recor
   s.set_id(record.id());
   s.set_name(record.name());
   absl::Time now = absl::Now();
-  s.mutable_read()->set_seconds(absl::ToUnixSeconds(now));
-  s.mutable_read()->set_nanos(static_cast<int32_t>(absl::ToUnixNanos(now) % 1000000000));
+  *s.mutable_read() = ToTimestamp(now);
   int pid = record.state().pid();
   // A paused container still has its figures (docker stats shows them).
   if ((record.state().status() != v1::CONTAINER_STATUS_RUNNING &&

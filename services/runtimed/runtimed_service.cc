@@ -10,14 +10,10 @@
 #include "common/events/event_service.h"
 #include "common/grpc/grpc_status.h"
 #include "services/runtimed/container_stats.h"
+#include "common/time/proto_time.h"
 
 namespace berth::runtimed {
 namespace {
-
-void SetTime(google::protobuf::Timestamp* ts, int64_t unix_nano) {
-  ts->set_seconds(unix_nano / 1000000000);
-  ts->set_nanos(static_cast<int32_t>(unix_nano % 1000000000));
-}
 
 // A log batch is sent once it holds this much: large enough that a big log
 // costs few writes, far below gRPC's 4 MiB message limit (a line is at most
@@ -29,7 +25,7 @@ v1::LogEntry ToLogEntry(const logs::LogLine& line) {
   v1::LogEntry entry;
   entry.set_stream(line.stream == "stderr" ? v1::STD_STREAM_STDERR : v1::STD_STREAM_STDOUT);
   entry.set_data(line.data);
-  SetTime(entry.mutable_time(), line.time_unix_nano);
+  *entry.mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(line.time_unix_nano);
   return entry;
 }
 
@@ -263,7 +259,7 @@ void PumpSession(grpc::ServerContext* context,
     out.mutable_output()->set_stream(chunk->is_stderr ? v1::STD_STREAM_STDERR
                                                       : v1::STD_STREAM_STDOUT);
     out.mutable_output()->set_data(std::move(chunk->data));
-    SetTime(out.mutable_output()->mutable_time(), absl::GetCurrentTimeNanos());
+    *out.mutable_output()->mutable_time() = ToTimestamp(absl::Now());
     if (!stream->Write(out)) break;
   }
   // The output has ended: say so, so the client half-closes and the input

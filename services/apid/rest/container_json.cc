@@ -14,6 +14,7 @@
 #include "services/apid/rest/mounts_json.h"
 #include "services/apid/rest/resources_json.h"
 #include "services/apid/rest/security_json.h"
+#include "common/time/proto_time.h"
 
 namespace berth::apid::rest {
 namespace {
@@ -392,7 +393,7 @@ std::string StateName(v1::ContainerStatus status) {
 
 std::string StatusText(const v1::ContainerState& state, absl::Time now) {
   auto since = [&](const google::protobuf::Timestamp& t) {
-    return now - absl::FromUnixSeconds(t.seconds()) - absl::Nanoseconds(t.nanos());
+    return now - FromTimestamp(t);
   };
   std::string code = "(" + std::to_string(state.exit_code()) + ")";
   switch (state.status()) {

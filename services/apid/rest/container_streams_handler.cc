@@ -12,6 +12,7 @@
 #include "services/apid/rest/frames.h"
 #include "services/apid/rest/handlers.h"
 #include "spdlog/spdlog.h"
+#include "common/time/proto_time.h"
 
 namespace berth::apid::rest {
 namespace {
@@ -116,7 +117,7 @@ absl::Status Logs(RestDeps& deps, HandlerContext& ctx) {
     // One HTTP chunk (one write) per batch, not per line.
     chunk.clear();
     for (const v1::LogEntry& entry : batch.entries()) {
-      int64_t t = entry.time().seconds() * 1000000000LL + entry.time().nanos();
+      int64_t t = google::protobuf::util::TimeUtil::TimestampToNanoseconds(entry.time());
       if (until_ns > 0 && t > until_ns) continue;
       chunk += EncodeOutput(entry, tty, timestamps);
     }

@@ -13,6 +13,7 @@
 #include "services/apid/rest/filters.h"
 #include "services/apid/rest/handlers.h"
 #include "services/apid/rest/http_status.h"
+#include "common/time/proto_time.h"
 
 namespace berth::apid::rest {
 namespace {
@@ -112,10 +113,7 @@ absl::Status List(RestDeps& deps, HandlerContext& ctx) {
     if (ContainerMatches(c, *filters)) selected.push_back(&c);
   }
   std::stable_sort(selected.begin(), selected.end(), [](const auto* a, const auto* b) {
-    if (a->created().seconds() != b->created().seconds()) {
-      return a->created().seconds() > b->created().seconds();
-    }
-    return a->created().nanos() > b->created().nanos();
+    return a->created() > b->created();
   });
   if (*limit > 0 && selected.size() > static_cast<size_t>(*limit)) selected.resize(*limit);
   absl::Time now = absl::Now();

@@ -8,6 +8,7 @@
 #include "services/apid/rest/handlers.h"
 #include "services/apid/rest/query.h"
 #include "spdlog/spdlog.h"
+#include "common/time/proto_time.h"
 
 namespace berth::apid::rest {
 
@@ -28,7 +29,7 @@ std::string EventJson(const v1::Event& e) {
   j["Actor"] = {{"ID", e.id()}, {"Attributes", attributes}};
   j["scope"] = "local";
   j["time"] = e.time().seconds();
-  j["timeNano"] = e.time().seconds() * 1000000000LL + e.time().nanos();
+  j["timeNano"] = google::protobuf::util::TimeUtil::TimestampToNanoseconds(e.time());
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 

@@ -16,6 +16,7 @@
 #include "services/apid/rest/handlers.h"
 #include "services/apid/rest/image_json.h"
 #include "spdlog/spdlog.h"
+#include "common/time/proto_time.h"
 
 namespace berth::apid::rest {
 namespace {
@@ -184,7 +185,7 @@ absl::Status Prune(RestDeps& deps, HandlerContext& ctx) {
     } else if (key == "until") {
       if (values.size() != 1) return absl::InvalidArgumentError("give one value for until");
       BERTH_ASSIGN_OR_RETURN(absl::Time until, ParseUntil(values.front()));
-      request.mutable_until()->set_seconds(absl::ToUnixSeconds(until));
+      *request.mutable_until() = ToTimestamp(until);
     } else if (key == "label") {
       for (const std::string& v : values) request.add_labels(v);
     } else if (key == "label!") {

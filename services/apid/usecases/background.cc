@@ -3,6 +3,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "spdlog/spdlog.h"
+#include "common/time/proto_time.h"
 
 namespace berth::apid {
 
@@ -51,7 +52,7 @@ void BackgroundTasks::FollowEvents() {
     while (stream->Read(&event)) {
       if (!got_any && !was_connected) spdlog::info("following runtimed events again");
       got_any = true;
-      int64_t t = event.time().seconds() * 1000000000LL + event.time().nanos();
+      int64_t t = google::protobuf::util::TimeUtil::TimestampToNanoseconds(event.time());
       if (t > since_ns) since_ns = t;
       containers_.PostEvent(event);
     }

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/time/proto_time.h"
 
 namespace berth::apid {
 namespace {
@@ -21,7 +22,7 @@ constexpr const char* kFilterKeys[] = {"config",  "container", "daemon", "event"
                                        "secret",  "service",   "type",   "volume"};
 
 int64_t TimeOf(const v1::Event& e) {
-  return e.time().seconds() * 1000000000LL + e.time().nanos();
+  return google::protobuf::util::TimeUtil::TimestampToNanoseconds(e.time());
 }
 
 std::string Attribute(const v1::Event& e, const std::string& key) {

@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/time/proto_time.h"
 
 namespace berth::apid {
 namespace {
@@ -69,8 +70,7 @@ bool ContainerPruneSelector::Selects(const v1::Container& c) const {
     default:
       break;
   }
-  absl::Time created = absl::FromUnixSeconds(c.created().seconds()) +
-                       absl::Nanoseconds(c.created().nanos());
+  absl::Time created = FromTimestamp(c.created());
   if (created > until_) return false;
   const auto& labels = c.config().labels();
   for (const std::string& filter : labels_) {

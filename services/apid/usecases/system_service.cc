@@ -3,6 +3,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/version/build_info.h"
+#include "common/time/proto_time.h"
 
 namespace berth::apid {
 
@@ -40,9 +41,7 @@ InfoResult SystemService::Info() {
   info.set_root_dir(root_dir_);
   info.set_cgroup_version(facts_.cgroup_version);
   absl::Time now = absl::Now();
-  info.mutable_system_time()->set_seconds(absl::ToUnixSeconds(now));
-  info.mutable_system_time()->set_nanos(
-      static_cast<int32_t>(absl::ToInt64Nanoseconds(now - absl::FromUnixSeconds(absl::ToUnixSeconds(now)))));
+  *info.mutable_system_time() = ToTimestamp(now);
 
   for (const ServiceHealthResult& h : health_.CheckAll()) {
     v1::ServiceHealth* s = info.add_services();

@@ -8,6 +8,7 @@
 #include "services/runtimed/exec_manager.h"
 #include "services/runtimed/health/health_state.h"
 #include "spdlog/spdlog.h"
+#include "common/time/proto_time.h"
 
 namespace berth::runtimed::health {
 namespace {
@@ -15,16 +16,6 @@ namespace {
 // How often a probe wait looks at its cancellation (real time; it changes
 // no outcome, only how soon a stop is noticed).
 constexpr absl::Duration kCancelPoll = absl::Milliseconds(200);
-
-int64_t Nanos(const google::protobuf::Timestamp& t) {
-  return t.seconds() * 1000000000LL + t.nanos();
-}
-
-void SetTime(google::protobuf::Timestamp* ts, absl::Time t) {
-  int64_t nanos = absl::ToUnixNanos(t);
-  ts->set_seconds(nanos / 1000000000);
-  ts->set_nanos(static_cast<int32_t>(nanos % 1000000000));
-}
 
 }  // namespace
 
@@ -131,7 +122,7 @@ void HealthMonitor::Watch(const std::string& id) {
   absl::StatusOr<v1::Container> record = containers_.InspectContainer(id);
   if (!record.ok() || record->state().status() != v1::CONTAINER_STATUS_RUNNING) return;
   if (!Enabled(record->config().healthcheck())) return;
-  const int64_t started = Nanos(record->state().started_at());
+  const int64_t started = google::protobuf::util::TimeUtil::TimestampToNanoseconds(record->state().started_at());
   absl::MutexLock lock(&mu_);
   if (stop_) return;
   for (auto it = loops_.begin(); it != loops_.end();) {
@@ -196,8 +187,8 @@ void HealthMonitor::RunLoop(Loop* loop) {
       absl::MutexLock lock(&mu_);
       if (off()) return;
     }
-    SetTime(probe.mutable_start(), start);
-    SetTime(probe.mutable_end(), end);
+    *probe.mutable_start() = ToTimestamp(start);
+    *probe.mutable_end() = ToTimestamp(end);
     probe.set_exit_code(result.exit_code);
     probe.set_output(std::move(result.output));
     absl::StatusOr<v1::ContainerHealth> health =

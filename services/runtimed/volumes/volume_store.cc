@@ -14,6 +14,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "services/runtimed/volumes/mount_spec.h"
 #include "spdlog/spdlog.h"
+#include "common/time/proto_time.h"
 
 namespace berth::runtimed::volumes {
 namespace {
@@ -25,12 +26,6 @@ std::string RandomName() {
   std::string name;
   for (int i = 0; i < 4; ++i) name += absl::StrFormat("%016x", absl::Uniform<uint64_t>(gen));
   return name;
-}
-
-void SetTime(google::protobuf::Timestamp* ts, absl::Time t) {
-  int64_t nanos = absl::ToUnixNanos(t);
-  ts->set_seconds(nanos / 1000000000);
-  ts->set_nanos(static_cast<int32_t>(nanos % 1000000000));
 }
 
 }  // namespace
@@ -106,7 +101,7 @@ absl::StatusOr<v1::Volume> VolumeStore::Create(const CreateVolumeOptions& option
   volume.set_driver("local");
   volume.set_mountpoint(DataDir(name));
   for (const auto& [k, v] : options.labels) (*volume.mutable_labels())[k] = v;
-  SetTime(volume.mutable_created(), now);
+  *volume.mutable_created() = ToTimestamp(now);
   volume.set_anonymous(options.anonymous);
   std::string context = absl::StrCat("create volume '", name, "'");
   BERTH_RETURN_IF_ERROR(Annotate(fs::MakeDirs(absl::StrCat(dir_, "/", name), 0701), context));
