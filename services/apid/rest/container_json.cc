@@ -101,12 +101,21 @@ absl::Status ParsePortBindings(const Json& bindings, v1::ContainerConfig* config
           !s.ok())
         return s;
       pb->set_host_ip(host_ip);
-      uint32_t hp = 0;
-      if (!host_port.empty() && (!absl::SimpleAtoi(host_port, &hp) || hp > 65535)) {
-        return absl::InvalidArgumentError("invalid host port \"" + host_port + "\" for " + key +
-                                          " (port ranges are not supported yet)");
+      // "8080", "" (netd picks a free port) or a range "8000-8010" for one
+      // container port (netd takes the first free one at start).
+      std::vector<std::string> range = absl::StrSplit(host_port, '-');
+      uint32_t first = 0;
+      uint32_t last = 0;
+      const bool valid =
+          host_port.empty() ||
+          (range.size() <= 2 && absl::SimpleAtoi(range[0], &first) && first <= 65535 &&
+           (range.size() == 1 ||
+            (absl::SimpleAtoi(range[1], &last) && first >= 1 && last >= first && last <= 65535)));
+      if (!valid) {
+        return absl::InvalidArgumentError("invalid host port \"" + host_port + "\" for " + key);
       }
-      pb->set_host_port(hp);  // 0: netd picks a free port
+      pb->set_host_port(first);
+      if (last > first) pb->set_host_port_end(last);
     }
   }
   return absl::OkStatus();

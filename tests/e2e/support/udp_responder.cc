@@ -5,8 +5,9 @@
 //   udp-responder echo PORT       answers each datagram with "echo:" + it,
 //                                 and prints it on stdout
 //   udp-responder dns PORT A.B.C.D
-//                                 answers each DNS query with one A record
-//                                 A.B.C.D for the asked name (any name)
+//                                 answers each DNS A query with A.B.C.D for
+//                                 the asked name (any name), other types
+//                                 with an empty NOERROR
 //
 // Serves until killed. Only ever replies to the sender.
 #include <arpa/inet.h>
@@ -30,11 +31,13 @@ std::string DnsAnswer(const std::string& query, in_addr address) {
   while (at < query.size() && query[at] != 0) at += 1 + static_cast<unsigned char>(query[at]);
   if (at + 5 > query.size()) return "";
   std::string reply = query.substr(0, at + 5);
+  const bool type_a = query[at + 1] == 0 && query[at + 2] == 1;
   reply[2] = static_cast<char>(0x81);  // QR, RD
   reply[3] = static_cast<char>(0x80);  // RA, NOERROR
   reply[6] = 0;
-  reply[7] = 1;  // ANCOUNT 1
+  reply[7] = type_a ? 1 : 0;  // ANCOUNT: only A records exist here
   reply[8] = reply[9] = reply[10] = reply[11] = 0;
+  if (!type_a) return reply;
   const unsigned char record[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4};
   reply.append(reinterpret_cast<const char*>(record), sizeof(record));
   reply.append(reinterpret_cast<const char*>(&address.s_addr), 4);
