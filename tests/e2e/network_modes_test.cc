@@ -523,8 +523,10 @@ TEST_F(NetworkModesTest, EmbeddedDnsUsesTheContainersDnsServersAndLinksAreAliase
                        ::getpid() % 250, ".0/24 ", net))
                 .exit_code,
             0);
+  // Bound to its eth0 address: 127.0.0.11:53 is the embedded DNS's socket.
   RunDetached("dnsup", Cat("--network ", net, " ", ResponderMount(),
-                           " busybox /udp dns 53 198.51.100.77"));
+                           " busybox sh -c 'exec /udp dns $(ip -4 -o addr show eth0 | "
+                           "awk \"{print \\$4}\" | cut -d/ -f1):53 198.51.100.77'"));
   const std::string upstream =
       Inspect("dnsup", "{{(index .NetworkSettings.Networks \"" + net + "\").IPAddress}}");
   ASSERT_FALSE(upstream.empty());

@@ -1,5 +1,6 @@
 #include "services/apid/rest/container_json.h"
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -221,7 +222,8 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
   return absl::OkStatus();
 }
 
-// EndpointsConfig: per network, Aliases and IPAMConfig.IPv4Address; the
+// EndpointsConfig: per network, Aliases and IPAMConfig.IPv4Address (and
+// Links and MacAddress, which are per container in Berth); the
 // read-only fields the CLI echoes back (NetworkID, EndpointID, ...) must be
 // zero, anything else set is refused.
 absl::Status ParseEndpointSettings(const std::string& network, const Json& endpoint,
@@ -234,6 +236,15 @@ absl::Status ParseEndpointSettings(const std::string& network, const Json& endpo
       if (absl::Status s = GetStringArray(endpoint, "Aliases", settings->mutable_aliases(), at);
           !s.ok()) {
         return s;
+      }
+    } else if (field == "Links") {
+      // The CLI repeats HostConfig.Links here for a user network (--link
+      // there is a DNS alias); one list per container, as HostConfig's.
+      google::protobuf::RepeatedPtrField<std::string> links;
+      if (absl::Status s = GetStringArray(endpoint, "Links", &links, at); !s.ok()) return s;
+      auto* all = config->mutable_network_options()->mutable_links();
+      for (const std::string& link : links) {
+        if (std::find(all->begin(), all->end(), link) == all->end()) all->Add(std::string(link));
       }
     } else if (field == "MacAddress") {
       // API 1.44+ sends the MAC here; one per container, as --mac-address.

@@ -2,9 +2,9 @@
 // container (bind-mounted in): Debian's busybox nc has no -u, and busybox
 // has no UDP server applet at all.
 //
-//   udp-responder echo PORT       answers each datagram with "echo:" + it,
+//   udp-responder echo [IP:]PORT  answers each datagram with "echo:" + it,
 //                                 and prints it on stdout
-//   udp-responder dns PORT A.B.C.D
+//   udp-responder dns [IP:]PORT A.B.C.D
 //                                 answers each DNS A query with A.B.C.D for
 //                                 the asked name (any name), other types
 //                                 with an empty NOERROR
@@ -48,7 +48,7 @@ std::string DnsAnswer(const std::string& query, in_addr address) {
 
 int main(int argc, char** argv) {
   if (argc < 3 || (std::strcmp(argv[1], "echo") != 0 && std::strcmp(argv[1], "dns") != 0)) {
-    std::fprintf(stderr, "usage: udp-responder echo PORT | dns PORT A.B.C.D\n");
+    std::fprintf(stderr, "usage: udp-responder echo [IP:]PORT | dns [IP:]PORT A.B.C.D\n");
     return 2;
   }
   const bool dns = std::strcmp(argv[1], "dns") == 0;
@@ -60,7 +60,17 @@ int main(int argc, char** argv) {
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in self{};
   self.sin_family = AF_INET;
-  self.sin_port = htons(static_cast<uint16_t>(std::atoi(argv[2])));
+  // "[IP:]PORT": on a user network 127.0.0.11:53 is the embedded DNS's, so a
+  // wildcard bind of port 53 fails there.
+  std::string where = argv[2];
+  const size_t colon = where.find(':');
+  if (colon != std::string::npos &&
+      ::inet_pton(AF_INET, where.substr(0, colon).c_str(), &self.sin_addr) != 1) {
+    std::fprintf(stderr, "udp-responder: bad address %s\n", argv[2]);
+    return 2;
+  }
+  self.sin_port = htons(static_cast<uint16_t>(
+      std::atoi(where.c_str() + (colon == std::string::npos ? 0 : colon + 1))));
   if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&self), sizeof(self)) != 0) {
     std::perror("udp-responder: bind");
     return 1;
