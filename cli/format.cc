@@ -385,8 +385,17 @@ absl::StatusOr<std::vector<PortMapping>> ParsePortSpec(const std::string& spec) 
       return parsed.status();
     }
     host_range = *parsed;
-    // docker would pick one free port of a host range for a single container
-    // port; the API has no way to express that, so only equal ranges pass.
+    // A host range for one container port: the daemon picks a free port of
+    // it (as docker); otherwise the ranges map port by port.
+    if (count == 1 && host_range.first != 0 && host_range.second > host_range.first) {
+      PortMapping m;
+      m.container_port = container_range->first;
+      m.protocol = protocol;
+      m.host_ip = host_ip;
+      m.host_port = host_range.first;
+      m.host_port_end = host_range.second;
+      return std::vector<PortMapping>{m};
+    }
     if (host_range.second - host_range.first + 1 != count) {
       return absl::InvalidArgumentError(absl::StrCat(
           "host and container port ranges differ in length in publish spec '", spec, "'"));

@@ -123,6 +123,7 @@ struct PortMapping {
   std::string protocol = "tcp";  // "tcp" or "udp"
   std::string host_ip;           // "" = all addresses
   uint32_t host_port = 0;        // 0 = an ephemeral port picked by the daemon
+  uint32_t host_port_end = 0;    // > host_port: the daemon takes a free one of the range
 
   bool operator==(const PortMapping&) const = default;
 };

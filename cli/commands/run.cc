@@ -84,6 +84,7 @@ berth::v1::ContainerConfig ToProto(const ContainerSpec& spec) {
     binding->set_protocol(p.protocol);
     binding->set_host_ip(p.host_ip);
     binding->set_host_port(p.host_port);
+    binding->set_host_port_end(p.host_port_end);
   }
   for (const auto& s : spec.exposed_ports) config.add_exposed_ports(s);
   berth::v1::ContainerNetworkOptions* net = config.mutable_network_options();

@@ -78,6 +78,13 @@ std::string EndpointStore::ToJson(const EndpointRecord& r) {
     for (const HostEntry& h : r.extra_hosts) hosts.push_back({{"ip", h.ip}, {"names", h.names}});
     doc["extra_hosts"] = hosts;
   }
+  if (!r.dns_links.empty()) {
+    nlohmann::json links = nlohmann::json::array();
+    for (const EndpointRecord::DnsLink& l : r.dns_links) {
+      links.push_back({{"container_id", l.container_id}, {"alias", l.alias}});
+    }
+    doc["dns_links"] = links;
+  }
   return doc.dump(2) + "\n";
 }
 
@@ -140,6 +147,10 @@ absl::StatusOr<EndpointRecord> EndpointStore::FromJson(const std::string& json) 
     }
     for (const nlohmann::json& h : doc.value("extra_hosts", nlohmann::json::array())) {
       r.extra_hosts.push_back({h.at("ip").get<std::string>(), h.at("names").get<std::string>()});
+    }
+    for (const nlohmann::json& l : doc.value("dns_links", nlohmann::json::array())) {
+      r.dns_links.push_back(
+          {l.at("container_id").get<std::string>(), l.at("alias").get<std::string>()});
     }
     return r;
   } catch (const nlohmann::json::exception& e) {

@@ -51,6 +51,15 @@ struct EndpointRecord {
   std::vector<ports::PortSpec> ports;  // resolved host ports, to interfaces[0]
   DnsSettings dns;                      // --dns, --dns-search, --dns-option
   std::vector<HostEntry> extra_hosts;   // --add-host and --link, resolved
+  // --link on a user network (Docker's model): `alias` answered by the
+  // embedded DNS to this container only, with `container_id`'s addresses
+  // on the networks the two share, looked up at query time.
+  struct DnsLink {
+    std::string container_id;
+    std::string alias;
+    bool operator==(const DnsLink&) const = default;
+  };
+  std::vector<DnsLink> dns_links;
 
   // bridge and none: netd made the namespace and removes it at detach.
   bool OwnsNamespace() const { return mode != "host" && mode != "container"; }

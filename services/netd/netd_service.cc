@@ -74,8 +74,8 @@ grpc::Status NetdService::Attach(grpc::ServerContext*, const berth::v1::AttachRe
   params.hostname = request->hostname();
   params.aliases.assign(request->aliases().begin(), request->aliases().end());
   for (const berth::v1::PortBinding& binding : request->port_bindings()) {
-    params.ports.push_back(
-        {binding.protocol(), binding.host_ip(), binding.host_port(), binding.container_port()});
+    params.ports.push_back({binding.protocol(), binding.host_ip(), binding.host_port(),
+                            binding.container_port(), binding.host_port_end()});
   }
   for (const berth::v1::NetworkEndpointSettings& settings : request->networks()) {
     params.networks.push_back(FromProto(settings));

@@ -62,6 +62,9 @@ struct PortRequest {
   std::string host_ip;
   uint32_t host_port = 0;
   uint32_t container_port = 0;
+  // > host_port: a range; the first free port of host_port..host_port_end
+  // is published (Docker's `-p 8000-8010:80`).
+  uint32_t host_port_end = 0;
 };
 
 // The container's settings on one network (Docker's EndpointsConfig entry).
@@ -72,10 +75,11 @@ struct NetworkRequest {
   std::string mac_address;   // "" = derived from the address (02:42:<ip>)
 };
 
-// A legacy --link on the default bridge: an /etc/hosts line for the linked
-// container's address on that bridge.
+// A --link. On the default bridge an /etc/hosts line for the linked
+// container's address on that bridge; on a user network the alias (the
+// first name) is answered by the embedded DNS to the linking container.
 struct LinkRequest {
-  std::string container_id;  // must be attached to the default bridge
+  std::string container_id;  // on the default bridge: must be attached to it
   std::string names;         // "alias hostname name", space-separated
 };
 
@@ -265,10 +269,11 @@ class NetworkManager {
   // (again after a restart: the old bind may be of a namespace netd no
   // longer runs in).
   absl::Status EnsureHostNetns() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // --add-host and --link entries → /etc/hosts lines. InvalidArgument for a
-  // malformed entry; NotFound/FailedPrecondition for a link whose container
-  // has no address on the default bridge.
-  absl::StatusOr<std::vector<HostEntry>> ResolveHostEntries(const AttachParams& params)
+  // --add-host and (when `links_in_hosts`) --link entries → /etc/hosts
+  // lines. InvalidArgument for a malformed entry; NotFound/FailedPrecondition
+  // for a link whose container has no address on the default bridge.
+  absl::StatusOr<std::vector<HostEntry>> ResolveHostEntries(const AttachParams& params,
+                                                            bool links_in_hosts)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // hairpin_mode=1 on a bridge port: a container reaches its own published
   // port through a host address (the DNAT sends it back out of the port it
@@ -327,6 +332,13 @@ class NetworkManager {
   // network_manager_attach.cc
   absl::StatusOr<std::vector<ports::PortSpec>> ResolvePorts(
       const std::vector<PortRequest>& requests,
+      std::vector<std::unique_ptr<ports::PortReservation>>& reservations)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The first port of spec.host_port..last that neither `claimed` nor a
+  // host program holds, reserved into `reservations`. AlreadyExists "Bind
+  // for IP:first-last failed: all ports are allocated" when none is free.
+  absl::StatusOr<ports::PortSpec> ReserveFromRange(
+      const ports::PortSpec& spec, uint32_t last, const std::vector<ports::PortSpec>& claimed,
       std::vector<std::unique_ptr<ports::PortReservation>>& reservations)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status PlumbNone(const EndpointRecord& record);

@@ -27,21 +27,40 @@ absl::StatusOr<std::vector<ports::PortSpec>> NetworkManager::ResolvePorts(
     const std::vector<PortRequest>& requests,
     std::vector<std::unique_ptr<ports::PortReservation>>& reservations) {
   std::vector<ports::PortSpec> specs;
+  std::vector<uint32_t> range_ends;  // per spec; 0 = not a range
+  std::vector<ports::PortSpec> fixed;
   for (const PortRequest& request : requests) {
     BERTH_ASSIGN_OR_RETURN(ports::PortSpec spec,
                            ports::Normalize(request.protocol, request.host_ip, request.host_port,
                                             request.container_port));
+    const bool range = request.host_port_end > request.host_port;
+    if (range && (request.host_port == 0 || request.host_port_end > 65535)) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid host port range ", request.host_port,
+                                                     "-", request.host_port_end));
+    }
     specs.push_back(spec);
+    range_ends.push_back(range ? request.host_port_end : 0);
+    if (!range) fixed.push_back(spec);
   }
   std::vector<ports::PortSpec> published;
   for (const auto& [id, endpoint] : endpoints_) {
     published.insert(published.end(), endpoint.record.ports.begin(), endpoint.record.ports.end());
   }
-  BERTH_RETURN_IF_ERROR(ports::CheckConflicts(specs, published));
+  BERTH_RETURN_IF_ERROR(ports::CheckConflicts(fixed, published));
+  // A range never takes a port a fixed binding of this request names.
+  std::vector<ports::PortSpec> claimed = published;
+  claimed.insert(claimed.end(), fixed.begin(), fixed.end());
   // Reservations the kernel offered but that clash with a published port; held
   // until we return so the kernel offers a different port on the next try.
   std::vector<std::unique_ptr<ports::PortReservation>> rejected;
-  for (ports::PortSpec& spec : specs) {
+  for (size_t i = 0; i < specs.size(); ++i) {
+    ports::PortSpec& spec = specs[i];
+    if (range_ends[i] != 0) {
+      BERTH_ASSIGN_OR_RETURN(spec, ReserveFromRange(spec, range_ends[i], claimed, reservations));
+      claimed.push_back(spec);
+      published.push_back(spec);
+      continue;
+    }
     // The kernel's choice for port 0 cannot clash with our own published
     // ports while we hold their sockets; the loop covers the ports whose
     // reservation was lost (see AdoptRecord) and ports chosen earlier in
@@ -51,7 +70,7 @@ absl::StatusOr<std::vector<ports::PortSpec>> NetworkManager::ResolvePorts(
                              deps_.ports.Reserve(spec));
       ports::PortSpec resolved = spec;
       resolved.host_port = reservation->port();
-      if (spec.host_port != 0 || ports::CheckConflicts({resolved}, published).ok()) {
+      if (spec.host_port != 0 || ports::CheckConflicts({resolved}, claimed).ok()) {
         spec = resolved;
         reservations.push_back(std::move(reservation));
         break;
@@ -62,8 +81,28 @@ absl::StatusOr<std::vector<ports::PortSpec>> NetworkManager::ResolvePorts(
       rejected.push_back(std::move(reservation));
     }
     published.push_back(spec);
+    claimed.push_back(spec);
   }
   return specs;
+}
+
+absl::StatusOr<ports::PortSpec> NetworkManager::ReserveFromRange(
+    const ports::PortSpec& spec, uint32_t last, const std::vector<ports::PortSpec>& claimed,
+    std::vector<std::unique_ptr<ports::PortReservation>>& reservations) {
+  for (uint32_t port = spec.host_port; port <= last; ++port) {
+    ports::PortSpec candidate = spec;
+    candidate.host_port = static_cast<uint16_t>(port);
+    if (!ports::CheckConflicts({candidate}, claimed).ok()) continue;
+    absl::StatusOr<std::unique_ptr<ports::PortReservation>> reservation =
+        deps_.ports.Reserve(candidate);
+    if (absl::IsAlreadyExists(reservation.status())) continue;  // a host program has it
+    if (!reservation.ok()) return reservation.status();
+    reservations.push_back(*std::move(reservation));
+    return candidate;
+  }
+  return absl::AlreadyExistsError(absl::StrCat("Bind for ", ports::DisplayHostIp(spec), ":",
+                                               spec.host_port, "-", last,
+                                               " failed: all ports are allocated"));
 }
 
 absl::Status NetworkManager::PlumbNone(const EndpointRecord& record) {
@@ -73,7 +112,7 @@ absl::Status NetworkManager::PlumbNone(const EndpointRecord& record) {
 }
 
 absl::StatusOr<std::vector<HostEntry>> NetworkManager::ResolveHostEntries(
-    const AttachParams& params) {
+    const AttachParams& params, bool links_in_hosts) {
   std::vector<HostEntry> entries;
   for (const std::string& extra : params.extra_hosts) {
     // "name:ip": the name never has a colon, an IPv6 address does.
@@ -95,6 +134,7 @@ absl::StatusOr<std::vector<HostEntry>> NetworkManager::ResolveHostEntries(
     entries.push_back({ip, name});
   }
   for (const LinkRequest& link : params.links) {
+    if (!links_in_hosts) continue;  // DNS aliases on a user network (dns_links)
     auto child = endpoints_.find(link.container_id);
     BERTH_ASSIGN_OR_RETURN(Network * bridge, FindBridgeNetwork("bridge"));
     const InterfaceRecord* iface =
@@ -124,7 +164,6 @@ absl::StatusOr<AttachResult> NetworkManager::AttachLocked(const AttachParams& pa
   record.container_name = params.container_name;
   record.hostname = params.hostname;
   record.dns = params.dns;
-  BERTH_ASSIGN_OR_RETURN(record.extra_hosts, ResolveHostEntries(params));
 
   Network* primary = nullptr;
   if (mode_name == "host") {
@@ -148,6 +187,15 @@ absl::StatusOr<AttachResult> NetworkManager::AttachLocked(const AttachParams& pa
     BERTH_ASSIGN_OR_RETURN(primary, FindBridgeNetwork(mode_name, &predefined));
     record.mode = primary == nullptr ? "none" : "bridge";
     record.netns_path = paths_.netns_path(id);
+  }
+  // Docker's two kinds of --link: /etc/hosts lines on the default bridge, a
+  // DNS alias only the linking container sees on a user network.
+  const bool user_network = primary != nullptr && !primary->predefined;
+  BERTH_ASSIGN_OR_RETURN(record.extra_hosts, ResolveHostEntries(params, !user_network));
+  if (user_network) {
+    for (const LinkRequest& link : params.links) {
+      record.dns_links.push_back({link.container_id, link.names.substr(0, link.names.find(' '))});
+    }
   }
 
   // From here on every failure undoes all of the above: leases, and after

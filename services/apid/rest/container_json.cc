@@ -1,5 +1,6 @@
 #include "services/apid/rest/container_json.h"
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -102,12 +103,21 @@ absl::Status ParsePortBindings(const Json& bindings, v1::ContainerConfig* config
           !s.ok())
         return s;
       pb->set_host_ip(host_ip);
-      uint32_t hp = 0;
-      if (!host_port.empty() && (!absl::SimpleAtoi(host_port, &hp) || hp > 65535)) {
-        return absl::InvalidArgumentError("invalid host port \"" + host_port + "\" for " + key +
-                                          " (port ranges are not supported yet)");
+      // "8080", "" (netd picks a free port) or a range "8000-8010" for one
+      // container port (netd takes the first free one at start).
+      std::vector<std::string> range = absl::StrSplit(host_port, '-');
+      uint32_t first = 0;
+      uint32_t last = 0;
+      const bool valid =
+          host_port.empty() ||
+          (range.size() <= 2 && absl::SimpleAtoi(range[0], &first) && first <= 65535 &&
+           (range.size() == 1 ||
+            (absl::SimpleAtoi(range[1], &last) && first >= 1 && last >= first && last <= 65535)));
+      if (!valid) {
+        return absl::InvalidArgumentError("invalid host port \"" + host_port + "\" for " + key);
       }
-      pb->set_host_port(hp);  // 0: netd picks a free port
+      pb->set_host_port(first);
+      if (last > first) pb->set_host_port_end(last);
     }
   }
   return absl::OkStatus();
@@ -213,7 +223,8 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
   return absl::OkStatus();
 }
 
-// EndpointsConfig: per network, Aliases and IPAMConfig.IPv4Address; the
+// EndpointsConfig: per network, Aliases and IPAMConfig.IPv4Address (and
+// Links and MacAddress, which are per container in Berth); the
 // read-only fields the CLI echoes back (NetworkID, EndpointID, ...) must be
 // zero, anything else set is refused.
 absl::Status ParseEndpointSettings(const std::string& network, const Json& endpoint,
@@ -226,6 +237,15 @@ absl::Status ParseEndpointSettings(const std::string& network, const Json& endpo
       if (absl::Status s = GetStringArray(endpoint, "Aliases", settings->mutable_aliases(), at);
           !s.ok()) {
         return s;
+      }
+    } else if (field == "Links") {
+      // The CLI repeats HostConfig.Links here for a user network (--link
+      // there is a DNS alias); one list per container, as HostConfig's.
+      google::protobuf::RepeatedPtrField<std::string> links;
+      if (absl::Status s = GetStringArray(endpoint, "Links", &links, at); !s.ok()) return s;
+      auto* all = config->mutable_network_options()->mutable_links();
+      for (const std::string& link : links) {
+        if (std::find(all->begin(), all->end(), link) == all->end()) all->Add(std::string(link));
       }
     } else if (field == "MacAddress") {
       // API 1.44+ sends the MAC here; one per container, as --mac-address.

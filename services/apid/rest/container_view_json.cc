@@ -93,7 +93,10 @@ OJson PortBindingsJson(const v1::ContainerConfig& config) {
   for (const v1::PortBinding& p : config.port_bindings()) {
     out[PortKey(p)].push_back(
         {{"HostIp", p.host_ip()},
-         {"HostPort", p.host_port() == 0 ? "" : std::to_string(p.host_port())}});
+         {"HostPort", p.host_port() == 0 ? ""
+                      : p.host_port_end() > p.host_port()
+                          ? std::to_string(p.host_port()) + "-" + std::to_string(p.host_port_end())
+                          : std::to_string(p.host_port())}});
   }
   return out;
 }

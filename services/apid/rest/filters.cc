@@ -76,6 +76,15 @@ bool MatchOne(const v1::Container& c, const std::string& key, const std::string&
 bool ContainerMatches(const v1::Container& c, const Filters& filters) {
   for (const auto& [key, values] : filters) {
     if (values.empty()) continue;
+    // As dockerd: every label filter must match (docker-compose asks for
+    // project AND oneoff=False), the values of any other key are
+    // alternatives.
+    if (key == "label") {
+      for (const std::string& v : values) {
+        if (!MatchOne(c, key, v)) return false;
+      }
+      continue;
+    }
     bool any = false;
     for (const std::string& v : values) any = any || MatchOne(c, key, v);
     if (!any) return false;

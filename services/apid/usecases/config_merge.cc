@@ -147,11 +147,9 @@ absl::StatusOr<std::vector<std::string>> CheckNetworkOptions(const v1::Container
         "conflicting options: host type networking can't be used with links. This would result "
         "in undefined behavior");
   }
-  if (!net.links().empty() && mode != "bridge") {
-    // Docker turns links on user networks into DNS aliases; Berth keeps
-    // the legacy /etc/hosts form only.
-    return absl::InvalidArgumentError(
-        "--link is only supported on the default bridge network in Berth");
+  if (!net.links().empty() && mode == "none") {
+    // Docker fails later, at start, without a useful text.
+    return absl::InvalidArgumentError("conflicting options: --link and network mode none");
   }
   for (const std::string& server : net.dns()) {
     in6_addr v6{};

@@ -34,7 +34,7 @@ absl::StatusOr<std::string> NormalizeNetworkMode(const std::string& mode);
 // Docker's checks of the network options against the (normalized) network
 // mode, with dockerd's texts (InvalidArgument): container: mode takes no
 // hostname, links, dns, extra hosts, ports or exposed ports; container: and
-// host take no MAC; links only on the default bridge; --dns must be IP
+// host take no MAC; no links with none; --dns must be IP
 // addresses. Returns the warnings dockerd gives (ports with host mode).
 absl::StatusOr<std::vector<std::string>> CheckNetworkOptions(const v1::ContainerConfig& request,
                                                              const std::string& mode);

@@ -171,6 +171,9 @@ absl::StatusOr<v1::AttachRequest> ContainerService::AttachRequestFor(const v1::C
       binding->set_protocol(slash == std::string::npos ? "tcp" : exposed.substr(slash + 1));
     }
   }
+  // On a user network a link is a DNS alias resolved at query time (Docker
+  // does not require the linked container to run there).
+  const bool legacy_links = attach.network_mode() == "bridge";
   for (const std::string& link : config.network_options().links()) {
     // "name[:alias]": the linked container must run; its hosts line names
     // the alias, its hostname and (when different from the alias) its name.
@@ -182,7 +185,7 @@ absl::StatusOr<v1::AttachRequest> ContainerService::AttachRequestFor(const v1::C
       return absl::InvalidArgumentError("could not get container for " + name);
     }
     if (!child.ok()) return child.status();
-    if (child->state().status() != v1::CONTAINER_STATUS_RUNNING) {
+    if (legacy_links && child->state().status() != v1::CONTAINER_STATUS_RUNNING) {
       return absl::InvalidArgumentError("Cannot link to a non running container: /" +
                                         child->name() + " AS /" + record.name() + "/" + alias);
     }

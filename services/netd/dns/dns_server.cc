@@ -31,8 +31,10 @@ DnsServer::~DnsServer() {
     running_ = false;
   }
   // Forward threads are detached and hold their socket by shared_ptr; they
-  // end within their 2 s timeout. Wait for them so none outlives the server.
-  for (int i = 0; i < 300 && forwards_ > 0; ++i) ::usleep(10'000);
+  // end within 2 s per upstream. Wait for them so none outlives the server.
+  for (int i = 0; i < (2 * static_cast<int>(kMaxUpstreams) + 1) * 100 && forwards_ > 0; ++i) {
+    ::usleep(10'000);
+  }
 }
 
 absl::Status DnsServer::Start() {
@@ -84,14 +86,16 @@ bool DnsServer::Serving(const std::string& container_id) {
 }
 
 std::string DnsServer::Answer(const std::string& container_id, const std::string& packet,
-                              bool* forward) {
+                              bool* forward, std::vector<std::string>* upstreams) {
   *forward = false;
+  upstreams->clear();
   absl::StatusOr<Query> query = ParseQuery(packet);
   if (!query.ok()) return BuildFormatError(packet);
   NameAnswer answer = query->qclass == kClassIn ? resolver_(container_id, query->name)
                                                 : NameAnswer{};
   if (!answer.known) {
-    if (upstreams_.empty()) return BuildResponse(*query, kRcodeServFail, {});
+    *upstreams = answer.upstreams.value_or(upstreams_);
+    if (upstreams->empty()) return BuildResponse(*query, kRcodeServFail, {});
     *forward = true;
     return "";
   }
@@ -101,13 +105,17 @@ std::string DnsServer::Answer(const std::string& container_id, const std::string
 }
 
 void DnsServer::Forward(std::shared_ptr<fs::ScopedFd> socket, std::string packet,
-                        std::string peer) {
+                        std::string peer, std::vector<std::string> upstreams) {
   std::string reply;
-  fs::ScopedFd upstream(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(53);
-  if (upstream.valid() && ::inet_pton(AF_INET, upstreams_[0].c_str(), &to.sin_addr) == 1) {
+  // In order, as a stub resolver does; each gets 2 s.
+  for (size_t i = 0; i < upstreams.size() && i < kMaxUpstreams && reply.empty(); ++i) {
+    fs::ScopedFd upstream(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(53);
+    if (!upstream.valid() || ::inet_pton(AF_INET, upstreams[i].c_str(), &to.sin_addr) != 1) {
+      continue;
+    }
     timeval timeout{2, 0};
     ::setsockopt(upstream.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
     if (::sendto(upstream.get(), packet.data(), packet.size(), 0,
@@ -163,8 +171,9 @@ void DnsServer::Loop() {
                              reinterpret_cast<sockaddr*>(&peer), &peer_len);
       if (n <= 0) continue;
       bool forward = false;
+      std::vector<std::string> upstreams;
       std::string packet(buf, n);
-      std::string reply = Answer(id, packet, &forward);
+      std::string reply = Answer(id, packet, &forward, &upstreams);
       if (forward) {
         if (forwards_ >= kMaxForwards) {
           absl::StatusOr<Query> query = ParseQuery(packet);
@@ -172,7 +181,8 @@ void DnsServer::Loop() {
         } else {
           ++forwards_;
           std::thread(&DnsServer::Forward, this, socket, std::move(packet),
-                      std::string(reinterpret_cast<char*>(&peer), peer_len))
+                      std::string(reinterpret_cast<char*>(&peer), peer_len),
+                      std::move(upstreams))
               .detach();
           continue;
         }

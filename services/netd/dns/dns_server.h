@@ -21,14 +21,17 @@ namespace berth::netd::dns {
 // makes it; see NetnsOps::OpenUdpSocket), all served by one thread of netd.
 // A query for a name of a container sharing a user network is answered from
 // `resolver` (A records; an empty NOERROR for other types, so a client asking
-// AAAA first does not give up). Any other name is forwarded to the first
-// upstream server from netd's own namespace on a short-lived thread (at most
-// kMaxForwards at once, 2 s each), or answered SERVFAIL when there is none.
+// AAAA first does not give up). Any other name is forwarded to the asking
+// container's own --dns servers (NameAnswer::upstreams), else to
+// `upstreams`, trying at most kMaxUpstreams in order, 2 s each, from netd's
+// own namespace on a short-lived thread (at most kMaxForwards at once), or
+// answered SERVFAIL when there is none or none answers.
 class DnsServer {
  public:
   using Resolver = std::function<NameAnswer(const std::string& container_id,
                                             const std::string& name)>;
   static constexpr int kMaxForwards = 16;
+  static constexpr size_t kMaxUpstreams = 3;  // resolv.conf's MAXNS
 
   DnsServer(Resolver resolver, std::vector<std::string> upstreams);
   ~DnsServer();
@@ -45,13 +48,15 @@ class DnsServer {
   bool Serving(const std::string& container_id);
 
   // The reply to one packet from a container, or "" with *forward = true
-  // when it must go upstream (exposed for tests).
-  std::string Answer(const std::string& container_id, const std::string& packet, bool* forward);
+  // when it must go to *upstreams (exposed for tests).
+  std::string Answer(const std::string& container_id, const std::string& packet, bool* forward,
+                     std::vector<std::string>* upstreams);
 
  private:
   void Loop();
   void Wake();
-  void Forward(std::shared_ptr<fs::ScopedFd> socket, std::string packet, std::string peer);
+  void Forward(std::shared_ptr<fs::ScopedFd> socket, std::string packet, std::string peer,
+               std::vector<std::string> upstreams);
 
   Resolver resolver_;
   std::vector<std::string> upstreams_;

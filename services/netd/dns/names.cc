@@ -24,14 +24,25 @@ NameAnswer ResolveName(const std::map<std::string, EndpointRecord>& endpoints,
   auto asker = endpoints.find(asker_id);
   if (asker == endpoints.end() || name.empty()) return answer;
   const std::string wanted = absl::AsciiStrToLower(name);
+  std::set<std::string> linked;  // containers `name` is a link alias of
+  for (const EndpointRecord::DnsLink& link : asker->second.dns_links) {
+    if (absl::AsciiStrToLower(link.alias) == wanted) linked.insert(link.container_id);
+  }
   for (const InterfaceRecord& mine : asker->second.interfaces) {
     if (user_networks.count(mine.network_id) == 0) continue;
     for (const auto& [id, record] : endpoints) {
       const InterfaceRecord* theirs = record.InterfaceOn(mine.network_id);
-      if (theirs == nullptr || !Matches(record, *theirs, wanted)) continue;
+      if (theirs == nullptr) continue;
+      if (linked.count(id) == 0 && !Matches(record, *theirs, wanted)) continue;
       answer.known = true;
       auto ip = ipam::ParseIpv4(theirs->ip_address);
       if (ip.ok()) answer.addresses.push_back(*ip);
+    }
+  }
+  if (!answer.known && !asker->second.dns.servers.empty()) {
+    answer.upstreams.emplace();
+    for (const std::string& server : asker->second.dns.servers) {
+      if (ipam::ParseIpv4(server).ok()) answer.upstreams->push_back(server);
     }
   }
   std::sort(answer.addresses.begin(), answer.addresses.end());

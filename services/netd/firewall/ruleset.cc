@@ -66,8 +66,14 @@ std::string RenderIpTable(const RulesetSpec& spec) {
       absl::StrAppend(&out, "\t\tip saddr ", network.subnet.ToString(), " oifname != ", bridge,
                       " masquerade\n");
     }
+    // A container reaching a published port of its own network through a
+    // host address (hairpin): DNATed back into the bridge, masqueraded so
+    // the reply returns through the host. Matched by source, not iifname:
+    // with br_netfilter a DNAT back into the same bridge is bridged, and the
+    // bridge's postrouting hook has no input device.
     absl::StrAppend(&out, "\t\tip saddr 127.0.0.0/8 oifname ", bridge, " masquerade\n",
-                    "\t\tiifname ", bridge, " oifname ", bridge, " ct status dnat masquerade\n");
+                    "\t\tip saddr ", network.subnet.ToString(), " oifname ", bridge,
+                    " ct status dnat masquerade\n");
   }
   absl::StrAppend(&out, "\t}\n");
   absl::StrAppend(&out, "\tchain forward {\n",

@@ -153,6 +153,12 @@ TEST(NetworkOptionsTest, DockersConflictsAndWarnings) {
                 c.mutable_network_options()->add_links("db:alias");
                 c.mutable_network_options()->add_dns("fd00::1");
               })->empty());
+  // On a user network a link is a DNS alias; with none there is nothing.
+  EXPECT_TRUE(check("appnet", [](v1::ContainerConfig& c) {
+                c.mutable_network_options()->add_links("db:alias");
+              })->empty());
+  EXPECT_EQ(message("none", [](v1::ContainerConfig& c) { c.mutable_network_options()->add_links("db"); }),
+            "conflicting options: --link and network mode none");
 }
 
 TEST(ContainerNameTest, DockerRules) {

@@ -196,11 +196,34 @@ TEST(ParseCreateBodyTest, MalformedAndMistypedBodiesAreInvalidArgument) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ParseCreateBody(R"({"HostConfig":{"PortBindings":{"x/tcp":[]}}})").status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ParseCreateBody(
-                R"({"HostConfig":{"PortBindings":{"80/tcp":[{"HostPort":"8000-8010"}]}}})")
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  for (const char* bad : {"8010-8000", "0-10", "8000-70000", "8000-", "a-b", "1-2-3"}) {
+    EXPECT_EQ(ParseCreateBody(std::string(R"({"HostConfig":{"PortBindings":{"80/tcp":[{"HostPort":")") +
+                              bad + R"("}]}}})")
+                  .status()
+                  .code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
+// `-p 127.0.0.1:8000-8010:80` arrives as one binding with a host range;
+// netd picks the port at start.
+TEST(ParseCreateBodyTest, HostPortRangeForOneContainerPort) {
+  auto c = ParseCreateBody(
+      R"({"Image":"b","HostConfig":{"PortBindings":{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8000-8010"}]}}})");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->port_bindings_size(), 1);
+  EXPECT_EQ(c->port_bindings(0).host_port(), 8000u);
+  EXPECT_EQ(c->port_bindings(0).host_port_end(), 8010u);
+}
+
+// The docker CLI repeats --link in the user network's endpoint settings.
+TEST(ParseCreateBodyTest, EndpointLinksJoinHostConfigLinksOnce) {
+  auto c = ParseCreateBody(
+      R"({"Image":"b","HostConfig":{"NetworkMode":"net1","Links":["db:store"]},)"
+      R"("NetworkingConfig":{"EndpointsConfig":{"net1":{"Links":["db:store","cache:c"]}}}})");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(c->network_options().links(), ElementsAre("db:store", "cache:c"));
 }
 
 TEST(ParseCreateBodyTest, DeeplyNestedUnknownFieldIsRefusedNotACrash) {

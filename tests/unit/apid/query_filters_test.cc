@@ -116,5 +116,20 @@ TEST(FiltersTest, ContainerMatching) {
   EXPECT_FALSE(ContainerMatches(c, {{"status", {"running"}}}));
 }
 
+// docker-compose lists a project's containers twice, with
+// label=project=P,oneoff=False and with label=project=P,oneoff=True; an OR
+// over labels returned every container in both lists.
+TEST(FiltersTest, EveryLabelFilterMustMatch) {
+  v1::Container c;
+  c.set_id("abcdef");
+  (*c.mutable_config()->mutable_labels())["com.docker.compose.project"] = "p";
+  (*c.mutable_config()->mutable_labels())["com.docker.compose.oneoff"] = "False";
+  EXPECT_TRUE(ContainerMatches(c, {{"label", {"com.docker.compose.project=p",
+                                              "com.docker.compose.oneoff=False"}}}));
+  EXPECT_FALSE(ContainerMatches(c, {{"label", {"com.docker.compose.project=p",
+                                               "com.docker.compose.oneoff=True"}}}));
+  EXPECT_FALSE(ContainerMatches(c, {{"label", {"com.docker.compose.project=p", "missing"}}}));
+}
+
 }  // namespace
 }  // namespace berth::apid::rest

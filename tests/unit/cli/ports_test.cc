@@ -62,10 +62,16 @@ TEST(ParsePortSpecTest, EqualRangesGiveOneMappingPerPort) {
   EXPECT_THAT(MustParse("9000-9001"), ElementsAre(Map(9000, 0), Map(9001, 0)));
 }
 
+TEST(ParsePortSpecTest, HostRangeForOneContainerPortIsLeftToTheDaemon) {
+  PortMapping ranged = Map(80, 8000, "127.0.0.1");
+  ranged.host_port_end = 8010;
+  EXPECT_THAT(MustParse("127.0.0.1:8000-8010:80"), ElementsAre(ranged));
+}
+
 TEST(ParsePortSpecTest, RejectsInvalidSpecs) {
   for (const std::string spec :
        {"", "abc", "0", "65536", "8080:", "8080:0", "-1", "80/sctp", "80/", "1.2.3:80:80",
-        "localhost:8080:80", "9002-9000", "8000-8001:80", "80:9000-9001", "8080:80x",
+        "localhost:8080:80", "9002-9000", "8000-7999:80", "80:9000-9001", "8080:80x",
         "+80", "80-", "1-2-3", "[::1:8080:80"}) {
     auto parsed = ParsePortSpec(spec);
     EXPECT_FALSE(parsed.ok()) << "accepted '" << spec << "'";

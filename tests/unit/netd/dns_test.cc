@@ -131,6 +131,31 @@ TEST(DnsNamesTest, ContainersSeeNamesAliasesAndShortIdsOfTheirUserNetworksOnly) 
   EXPECT_FALSE(dns::ResolveName(endpoints, user, "nobody", "web").known);
 }
 
+// --link on a user network: the alias is the linker's alone, resolved to the
+// linked container's address on a network they share; unknown names go to
+// the asker's own --dns servers (IPv4 ones) when it has any.
+TEST(DnsNamesTest, LinkAliasesAreTheLinkersAndItsDnsServersAreItsUpstreams) {
+  EndpointRecord linker = Member("a", "client", {On("front", "10.1.0.2")});
+  linker.dns_links = {{"b", "store"}, {"c", "cache"}};
+  linker.dns.servers = {"fd00::53", "10.1.0.9"};
+  std::map<std::string, EndpointRecord> endpoints = {
+      {"a", linker},
+      {"b", Member("b", "db", {On("front", "10.1.0.3")})},
+      {"c", Member("c", "cache", {On("back", "10.2.0.4")})},
+      {"d", Member("d", "other", {On("front", "10.1.0.5")})},
+  };
+  std::set<std::string> user = {"front", "back"};
+  EXPECT_THAT(dns::ResolveName(endpoints, user, "a", "STORE").addresses, ElementsAre(0x0a010003));
+  EXPECT_FALSE(dns::ResolveName(endpoints, user, "d", "store").known);
+  // c shares no network with a: its alias is unknown, and goes upstream.
+  dns::NameAnswer cache = dns::ResolveName(endpoints, user, "a", "cache");
+  EXPECT_FALSE(cache.known);
+  ASSERT_TRUE(cache.upstreams.has_value());
+  EXPECT_THAT(*cache.upstreams, ElementsAre("10.1.0.9"));
+  EXPECT_FALSE(dns::ResolveName(endpoints, user, "d", "nope").upstreams.has_value());
+  EXPECT_FALSE(dns::ResolveName(endpoints, user, "a", "db").upstreams.has_value());
+}
+
 TEST(DnsFilesTest, EmbeddedResolvConfAndUpstreams) {
   const std::string host = "search corp.example\nnameserver 127.0.0.53\nnameserver 10.0.0.2\n";
   EXPECT_EQ(RenderEmbeddedResolvConf(host),
@@ -220,16 +245,44 @@ TEST(DnsServerTest, UnknownNamesWithoutUpstreamAreServfailAndGarbageIsFormerr) {
   dns::DnsServer server([](const std::string&, const std::string&) { return dns::NameAnswer{}; },
                         {});
   bool forward = true;
-  std::string reply = server.Answer("c1", MakeQuery(9, "example.invalid", dns::kTypeA), &forward);
+  std::vector<std::string> upstreams;
+  std::string reply =
+      server.Answer("c1", MakeQuery(9, "example.invalid", dns::kTypeA), &forward, &upstreams);
   EXPECT_FALSE(forward);
   ASSERT_GE(reply.size(), 12u);
   EXPECT_EQ(reply[3] & 0xf, dns::kRcodeServFail);
-  reply = server.Answer("c1", std::string("\x00\x09garbage", 9), &forward);
+  reply = server.Answer("c1", std::string("\x00\x09garbage", 9), &forward, &upstreams);
   EXPECT_EQ(reply[3] & 0xf, dns::kRcodeFormErr);
   dns::DnsServer forwarding(
       [](const std::string&, const std::string&) { return dns::NameAnswer{}; }, {"10.0.0.2"});
-  EXPECT_EQ(forwarding.Answer("c1", MakeQuery(9, "example.invalid", dns::kTypeA), &forward), "");
+  EXPECT_EQ(forwarding.Answer("c1", MakeQuery(9, "example.invalid", dns::kTypeA), &forward,
+                              &upstreams),
+            "");
   EXPECT_TRUE(forward);  // decided only; nothing is sent by Answer
+  EXPECT_THAT(upstreams, ElementsAre("10.0.0.2"));
+}
+
+// A container's own --dns servers replace netd's upstreams; when all of
+// them are unusable (IPv6 only) the answer is SERVFAIL, not netd's servers.
+TEST(DnsServerTest, TheContainersOwnServersReplaceNetdsUpstreams) {
+  dns::DnsServer server(
+      [](const std::string& id, const std::string&) {
+        dns::NameAnswer answer;
+        answer.upstreams = id == "own" ? std::vector<std::string>{"10.1.0.9"}
+                                       : std::vector<std::string>{};
+        return answer;
+      },
+      {"10.0.0.2"});
+  bool forward = false;
+  std::vector<std::string> upstreams;
+  EXPECT_EQ(server.Answer("own", MakeQuery(9, "x.test", dns::kTypeA), &forward, &upstreams), "");
+  EXPECT_TRUE(forward);
+  EXPECT_THAT(upstreams, ElementsAre("10.1.0.9"));
+  std::string reply =
+      server.Answer("v6only", MakeQuery(9, "x.test", dns::kTypeA), &forward, &upstreams);
+  EXPECT_FALSE(forward);
+  ASSERT_GE(reply.size(), 12u);
+  EXPECT_EQ(reply[3] & 0xf, dns::kRcodeServFail);
 }
 
 }  // namespace

@@ -338,6 +338,32 @@ TEST_F(NetworkManagerTest, TakenPortFailsWithDockersTextAndLeavesNothing) {
   EXPECT_EQ(manager_->Attach(Bridge("c4"))->endpoint.primary().ip_address, "10.9.0.3");
 }
 
+// -p 127.0.0.1:8000-8002:80: the first port of the range that no endpoint,
+// no fixed binding of the same request and no host program holds.
+TEST_F(NetworkManagerTest, HostPortRangeTakesTheFirstFreePortAndFailsWhenFull) {
+  AttachParams first = Bridge("c1");
+  first.ports.push_back({"tcp", "127.0.0.1", 8000, 80});
+  ASSERT_TRUE(manager_->Attach(first).ok());
+  ports_.TakeByHost("tcp", "", 8001);
+  AttachParams second = Bridge("c2");
+  second.ports.push_back({"tcp", "127.0.0.1", 8000, 80, 8003});
+  second.ports.push_back({"tcp", "127.0.0.1", 8002, 81});
+  auto ranged = manager_->Attach(second);
+  ASSERT_TRUE(ranged.ok()) << ranged.status();
+  ASSERT_EQ(ranged->endpoint.ports.size(), 2u);
+  EXPECT_EQ(ranged->endpoint.ports[0].host_port, 8003);
+  EXPECT_EQ(ranged->endpoint.ports[1].host_port, 8002);
+
+  AttachParams full = Bridge("c3");
+  full.ports.push_back({"tcp", "127.0.0.1", 8000, 80, 8003});
+  auto refused = manager_->Attach(full);
+  EXPECT_TRUE(absl::IsAlreadyExists(refused.status())) << refused.status();
+  EXPECT_EQ(refused.status().message(),
+            "Bind for 127.0.0.1:8000-8003 failed: all ports are allocated");
+  EXPECT_THAT(manager_->ListEndpoints(), ElementsAre("c1", "c2"));
+  EXPECT_EQ(ports_.held_count(), 3u);
+}
+
 TEST_F(NetworkManagerTest, KernelFailureMidwayUndoesEverything) {
   kernel_.FailNext("AddDefaultRoute", absl::InternalError("boom"));
   AttachParams params = Bridge(kId);

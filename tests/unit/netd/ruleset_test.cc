@@ -42,7 +42,7 @@ TEST(RulesetTest, EmptyTablesGuardLoopbackAndForwarding) {
             "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
             "\t\tip saddr 10.5.0.0/24 oifname != \"bx0\" masquerade\n"
             "\t\tip saddr 127.0.0.0/8 oifname \"bx0\" masquerade\n"
-            "\t\tiifname \"bx0\" oifname \"bx0\" ct status dnat masquerade\n"
+            "\t\tip saddr 10.5.0.0/24 oifname \"bx0\" ct status dnat masquerade\n"
             "\t}\n"
             "\tchain forward {\n"
             "\t\ttype filter hook forward priority filter; policy accept;\n"
@@ -145,12 +145,12 @@ TEST(RulesetTest, EveryNetworkIsGuardedAndIsolatedAndInternalOnesStayInside) {
             "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
             "\t\tip saddr 10.5.0.0/24 oifname != \"bx0\" masquerade\n"
             "\t\tip saddr 127.0.0.0/8 oifname \"bx0\" masquerade\n"
-            "\t\tiifname \"bx0\" oifname \"bx0\" ct status dnat masquerade\n"
+            "\t\tip saddr 10.5.0.0/24 oifname \"bx0\" ct status dnat masquerade\n"
             "\t\tip saddr 10.6.0.0/24 oifname != \"bu1\" masquerade\n"
             "\t\tip saddr 127.0.0.0/8 oifname \"bu1\" masquerade\n"
-            "\t\tiifname \"bu1\" oifname \"bu1\" ct status dnat masquerade\n"
+            "\t\tip saddr 10.6.0.0/24 oifname \"bu1\" ct status dnat masquerade\n"
             "\t\tip saddr 127.0.0.0/8 oifname \"bu2\" masquerade\n"
-            "\t\tiifname \"bu2\" oifname \"bu2\" ct status dnat masquerade\n"
+            "\t\tip saddr 10.7.0.0/24 oifname \"bu2\" ct status dnat masquerade\n"
             "\t}\n");
   EXPECT_THAT(Chain(text, "guard"), HasSubstr("iifname \"bu2\" ip daddr 127.0.0.0/8 drop\n"));
 }
