@@ -171,6 +171,16 @@ void ImageManager::UpdateGauges() {
   options_.metrics->images->Set(static_cast<double>(images_.List().size()));
   options_.metrics->layers->Set(static_cast<double>(layers_.List().size()));
   options_.metrics->snapshots->Set(static_cast<double>(snapshots_.List().size()));
+  double layer_bytes = 0;
+  for (const layers::LayerRecord& layer : layers_.List()) layer_bytes += static_cast<double>(layer.size);
+  options_.metrics->store_layer_bytes->Set(layer_bytes);
+  double blob_bytes = 0;
+  if (absl::StatusOr<std::vector<std::string>> blobs = content_.List(); blobs.ok()) {
+    for (const std::string& blob : *blobs) {
+      if (absl::StatusOr<int64_t> size = content_.Size(blob); size.ok()) blob_bytes += *size;
+    }
+  }
+  options_.metrics->store_blob_bytes->Set(blob_bytes);
 }
 
 absl::StatusOr<std::string> ImageManager::ResolveLocked(const std::string& ref) const {
