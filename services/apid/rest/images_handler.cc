@@ -11,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "common/status/status.h"
+#include "services/apid/rest/filters.h"
 #include "services/apid/rest/handlers.h"
 #include "services/apid/rest/image_json.h"
 #include "spdlog/spdlog.h"
@@ -21,8 +22,13 @@ namespace {
 constexpr size_t kUploadChunk = 256 * 1024;
 
 absl::Status List(RestDeps& deps, HandlerContext& ctx) {
+  BERTH_ASSIGN_OR_RETURN(Filters filters, ParseFilters(ctx.request.query.Get("filters")));
+  // Docker's older `filter=` query (a reference pattern), as the CLI may send.
+  if (std::string filter = ctx.request.query.Get("filter"); !filter.empty()) {
+    filters["reference"].push_back(filter);
+  }
   absl::StatusOr<std::vector<v1::Image>> images =
-      deps.images->List(ctx.request.query.GetBool("all"));
+      deps.images->List(ctx.request.query.GetBool("all"), filters);
   if (!images.ok()) return images.status();
   std::string out = "[";
   for (size_t i = 0; i < images->size(); ++i) {

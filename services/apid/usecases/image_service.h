@@ -8,6 +8,7 @@
 // its request and its answer.
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,12 @@ class ImageService {
  public:
   explicit ImageService(ImagedClient& imaged) : imaged_(imaged) {}
 
-  absl::StatusOr<std::vector<v1::Image>> List(bool all);
+  // `docker images` with dockerd's filters: reference (glob on name:tag or
+  // name; only matching tags are kept), dangling, label (key or key=value,
+  // all must match), before and since (an image reference). Values of
+  // reference/before/since are OR-ed; InvalidArgument for other keys.
+  using Filters = std::map<std::string, std::vector<std::string>>;
+  absl::StatusOr<std::vector<v1::Image>> List(bool all, const Filters& filters = {});
   // NOT_FOUND "No such image: <ref>".
   absl::StatusOr<v1::Image> Inspect(const std::string& reference);
   // FAILED_PRECONDITION while a container uses it, unless forced.
