@@ -46,14 +46,14 @@ docker save -o "$root/big.tar" bench/big:1
 mb=$(wc -c < "$root/big.tar" | awk '{printf "%.1f", $1 / 1e6}')
 echo "image: $mb MB in 5 layers; registry $registry; binaries $build"
 
-ms() { date +%s%N | awk '{printf "%d", $1 / 1e6}'; }
+ms() { echo $(($(date +%s%N) / 1000000)); }  # (awk's %d overflows on these)
 push_rates=() pull_rates=()
 for r in $(seq "$rounds"); do
   ref=$registry/bench/big$r:1
   docker tag bench/big:1 "$ref"
   t0=$(ms); docker push "$ref" >/dev/null; t1=$(ms)
-  docker rmi -f "$ref" bench/big:1 busybox:latest >/dev/null
-  docker image prune -a -f >/dev/null
+  docker rmi -f "$ref" bench/big:1 >/dev/null
+  docker image prune -a -f >/dev/null  # busybox too: every layer is pulled
   t2=$(ms); docker pull "$ref" >/dev/null; t3=$(ms)
   # Back to the saved image, which has no RepoDigests: the next round's push
   # then uploads every blob instead of mounting it from this repository.
