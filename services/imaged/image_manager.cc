@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "services/imaged/image_manager.h"
 
 #include <fcntl.h>
@@ -209,7 +211,19 @@ absl::StatusOr<std::string> ImageManager::ResolveLocked(const std::string& ref) 
   }
   if (reference::IsHexPrefix(ref)) return by_hex(ref);
   if (!parsed.ok()) return parsed.status();
-  // Digest references need repo digests, which only pulled images have.
+  if (!parsed->digest.empty()) {
+    // "name@sha256:..." names the image pulled (or pushed) under that
+    // manifest digest: a repo digest of its record (as dockerd resolves it).
+    reference::Reference name = *parsed;
+    name.tag.clear();
+    const std::string wanted = name.FamiliarString();
+    for (const metadata::ImageRecord* record : images_.List()) {
+      if (std::find(record->repo_digests.begin(), record->repo_digests.end(), wanted) !=
+          record->repo_digests.end()) {
+        return record->id;
+      }
+    }
+  }
   return not_found;
 }
 
