@@ -40,7 +40,19 @@ struct Transfer {
   int64_t received = 0;
   const CancelCheck* cancelled = nullptr;
   bool was_cancelled = false;
+  FILE* upload = nullptr;   // PUT/PATCH body source
+  int64_t upload_left = 0;  // bytes of it still to send
 };
+
+size_t OnUploadRead(char* buffer, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t want = std::min<size_t>(size * n, static_cast<size_t>(t->upload_left));
+  if (want == 0) return 0;
+  const size_t got = fread(buffer, 1, want, t->upload);
+  if (got == 0) return CURL_READFUNC_ABORT;  // the file is shorter than announced
+  t->upload_left -= static_cast<int64_t>(got);
+  return got;
+}
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -213,7 +225,12 @@ absl::StatusOr<RegistryClient::Response> RegistryClient::Perform(const Request& 
       return ErrnoToStatus(errno, absl::StrCat("seek in '", request.upload_path, "'"));
     }
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl, CURLOPT_READDATA, upload);
+    // Exactly upload_size bytes from upload_offset: a chunk must not run on
+    // into the rest of the file (curl would send whatever fread returns).
+    t.upload = upload;
+    t.upload_left = request.upload_size;
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, OnUploadRead);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &t);
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.upload_size));
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   } else if (request.body != nullptr) {
