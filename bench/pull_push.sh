@@ -2,8 +2,9 @@
 # Pull and push throughput of a ~100 MB image (busybox + 4 layers of 25 MB of
 # random bytes) between a private Berth stack and Debian's docker-registry on
 # 127.0.0.1, through the docker CLI. Bounded: N rounds (default 3, at most
-# 20); each round pushes to a fresh repository (every blob uploaded) and
-# pulls after removing every local image (every layer downloaded). Prints
+# 20); each round pushes to a fresh repository (every blob uploaded: the
+# pushed image is a loaded one, without RepoDigests, so nothing is mounted)
+# and pulls after removing every local image (every layer downloaded). Prints
 # MB/s per round and the median. BERTH_BUILD_DIR picks the binaries
 # (default build/; a Release build gives the figures worth recording).
 set -euo pipefail
@@ -20,6 +21,7 @@ cleanup() {
   rm -rf "$root"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM  # an interrupted run cleans up too
 eval "$(BERTH_BIN_DIR=$build "$top/deploy/berth-up" --root "$root")"
 export DOCKER_CONFIG="$root/docker-config"
 bash "$top/scripts/make-busybox-rootfs.sh" "$root/busybox.tar" >/dev/null
@@ -40,19 +42,24 @@ printf '%s\n' 'FROM busybox' \
   'RUN head -c 25000000 /dev/urandom > /r3' 'RUN head -c 25000000 /dev/urandom > /r4' \
   > "$root/ctx/Dockerfile"
 docker build -q -t bench/big:1 "$root/ctx" >/dev/null
-mb=$(docker save bench/big:1 | wc -c | awk '{printf "%.1f", $1 / 1e6}')
+docker save -o "$root/big.tar" bench/big:1
+mb=$(wc -c < "$root/big.tar" | awk '{printf "%.1f", $1 / 1e6}')
 echo "image: $mb MB in 5 layers; registry $registry; binaries $build"
 
-ms() { date +%s%N | awk '{printf "%d", $1 / 1e6}'; }
+ms() { echo $(($(date +%s%N) / 1000000)); }  # (awk's %d overflows on these)
 push_rates=() pull_rates=()
 for r in $(seq "$rounds"); do
   ref=$registry/bench/big$r:1
   docker tag bench/big:1 "$ref"
   t0=$(ms); docker push "$ref" >/dev/null; t1=$(ms)
-  docker rmi -f "$ref" bench/big:1 busybox:latest >/dev/null
-  docker image prune -a -f >/dev/null
+  docker rmi -f "$ref" bench/big:1 >/dev/null
+  docker image prune -a -f >/dev/null  # busybox too: every layer is pulled
   t2=$(ms); docker pull "$ref" >/dev/null; t3=$(ms)
-  docker tag "$ref" bench/big:1
+  # Back to the saved image, which has no RepoDigests: the next round's push
+  # then uploads every blob instead of mounting it from this repository.
+  docker rmi -f "$ref" >/dev/null
+  docker image prune -a -f >/dev/null
+  docker load -q -i "$root/big.tar" >/dev/null
   push=$(awk -v mb="$mb" -v ms=$((t1 - t0)) 'BEGIN {printf "%.1f", mb / (ms / 1000)}')
   pull=$(awk -v mb="$mb" -v ms=$((t3 - t2)) 'BEGIN {printf "%.1f", mb / (ms / 1000)}')
   push_rates+=("$push") pull_rates+=("$pull")

@@ -16,6 +16,8 @@
 #include "cli/commands/commands.h"
 #include "cli/commands/registry_auth.h"
 #include "cli/format.h"
+#include "cli/progress.h"
+#include "cli/terminal.h"
 
 namespace berth::cli {
 namespace {
@@ -164,16 +166,14 @@ int RunRmi(const GlobalOptions& global, const std::vector<std::string>& images, 
 
 namespace {
 
-// Prints a progress stream the way `docker pull` does without a terminal:
-// "<id>: <status>" lines, "Downloading" only when a layer completes.
+// Shows a progress stream as the docker CLI does: bars on a terminal, plain
+// lines otherwise (cli/progress.h).
 template <typename Reader>
 int PrintProgress(ApiClient& client, Reader& reader) {
   berth::v1::ProgressMessage message;
+  ProgressDisplay display(std::cout, IsTerminal(STDOUT_FILENO));
   while (reader->Read(&message)) {
-    if (message.status() == "Downloading") continue;
-    if (!message.id().empty()) std::cout << message.id() << ": ";
-    std::cout << message.status() << "\n";
-    std::cout.flush();
+    display.Show(message.id(), message.status(), message.current(), message.total());
   }
   grpc::Status status = reader->Finish();
   if (!status.ok()) {

@@ -109,6 +109,8 @@ int Run() {
                                    networks,   &execs, &volumes, &builds};
   berth::apid::ContainerFileService files(*imaged, *runtimed, containers.locks());
   deps.files = &files;
+  berth::apid::ImageService images(*imaged);
+  deps.images = &images;
   berth::apid::rest::RegisterAllRoutes(router, deps);
   berth::apid::rest::HttpServerOptions http_options;
   http_options.max_connections = absl::GetFlag(FLAGS_docker_max_connections);
@@ -127,6 +129,7 @@ int Run() {
   berth::apid::BerthService service(containers, system, *imaged, events, networks, &execs,
                                     &volumes, &builds);
   service.SetFileService(&files);
+  service.SetImageService(&images);
   absl::Status status = berth::daemon::ServeUntilSignal("apid", absl::GetFlag(FLAGS_listen),
                                                         {&service}, **metrics_server,
                                                         berth::SocketAccess::kGroup);

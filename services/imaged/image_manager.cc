@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "services/imaged/image_manager.h"
 
 #include <fcntl.h>
@@ -171,6 +173,16 @@ void ImageManager::UpdateGauges() {
   options_.metrics->images->Set(static_cast<double>(images_.List().size()));
   options_.metrics->layers->Set(static_cast<double>(layers_.List().size()));
   options_.metrics->snapshots->Set(static_cast<double>(snapshots_.List().size()));
+  double layer_bytes = 0;
+  for (const layers::LayerRecord& layer : layers_.List()) layer_bytes += static_cast<double>(layer.size);
+  options_.metrics->store_layer_bytes->Set(layer_bytes);
+  double blob_bytes = 0;
+  if (absl::StatusOr<std::vector<std::string>> blobs = content_.List(); blobs.ok()) {
+    for (const std::string& blob : *blobs) {
+      if (absl::StatusOr<int64_t> size = content_.Size(blob); size.ok()) blob_bytes += *size;
+    }
+  }
+  options_.metrics->store_blob_bytes->Set(blob_bytes);
 }
 
 absl::StatusOr<std::string> ImageManager::ResolveLocked(const std::string& ref) const {
@@ -199,7 +211,19 @@ absl::StatusOr<std::string> ImageManager::ResolveLocked(const std::string& ref) 
   }
   if (reference::IsHexPrefix(ref)) return by_hex(ref);
   if (!parsed.ok()) return parsed.status();
-  // Digest references need repo digests, which only pulled images have.
+  if (!parsed->digest.empty()) {
+    // "name@sha256:..." names the image pulled (or pushed) under that
+    // manifest digest: a repo digest of its record (as dockerd resolves it).
+    reference::Reference name = *parsed;
+    name.tag.clear();
+    const std::string wanted = name.FamiliarString();
+    for (const metadata::ImageRecord* record : images_.List()) {
+      if (std::find(record->repo_digests.begin(), record->repo_digests.end(), wanted) !=
+          record->repo_digests.end()) {
+        return record->id;
+      }
+    }
+  }
   return not_found;
 }
 

@@ -9,6 +9,7 @@
 // only the metadata updates that publish the result.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "services/imaged/content/content_store.h"
 #include "services/imaged/layers/diff_writer.h"
@@ -57,6 +59,9 @@ struct ImageManagerOptions {
   // waiting attempt × backoff between them (dockerd: 5 s).
   int download_attempts = 5;
   absl::Duration download_retry_backoff = absl::Seconds(5);
+  // Push: blobs larger than this go up in PATCH chunks of this size; smaller
+  // ones in one PUT. 0 = always monolithic.
+  int64_t push_chunk_bytes = 16 * 1024 * 1024;
 };
 
 // An image as callers see it (mirrors berth.v1.Image).
@@ -367,6 +372,20 @@ class ImageManager {
                                           const std::vector<std::string>& chain_ids, size_t index,
                                           const registry::CancelCheck& stop);
   absl::StatusOr<Image> PullUnlocked(const RegistryRequest& request);
+
+  // Layer downloads in flight across pulls, by chain id. A pull claims the
+  // missing layers nobody is receiving and waits for the others; it releases
+  // (notifies) its claims after its publish or failure. Claims are taken in
+  // one step per pull, so a pull waits only for pulls that claimed before it
+  // (no cycle).
+  struct LayerClaims {
+    std::vector<std::string> owned;
+    // Parallel to the chain ids asked for: the other pull's notification, or
+    // null when this pull owns (downloads) the layer.
+    std::vector<std::shared_ptr<absl::Notification>> waiting;
+  };
+  LayerClaims ClaimLayerDownloads(const std::vector<std::string>& chain_ids);
+  void ReleaseLayerDownloads(const LayerClaims& claims);
   absl::StatusOr<std::string> PushUnlocked(const RegistryRequest& request);
   // A snapshot's directories: upper, work and the layers' diff dirs top first.
   struct SnapshotDirs {
@@ -395,6 +414,10 @@ class ImageManager {
   metadata::ImageStore images_ ABSL_GUARDED_BY(mu_);
   snapshots::SnapshotStore snapshots_ ABSL_GUARDED_BY(mu_);
   events::EventLog events_;
+
+  absl::Mutex downloads_mu_;
+  std::map<std::string, std::shared_ptr<absl::Notification>> downloads_
+      ABSL_GUARDED_BY(downloads_mu_);
 };
 
 }  // namespace berth::imaged

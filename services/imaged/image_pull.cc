@@ -57,7 +57,13 @@ absl::StatusOr<ImageManager::ReceivedLayer> ImageManager::PullLayer(
   for (int attempt = 1;; ++attempt) {
     int64_t last_report = 0;
     auto fetch = [&](const BlobSink& sink) {
-      return client.FetchBlob(layer.digest, layer.size, sink, [&](int64_t done) {
+      BlobSink counted = [&](const char* data, size_t size) {
+        if (options_.metrics != nullptr) {
+          options_.metrics->pulled_bytes->Increment(static_cast<double>(size));
+        }
+        return sink(data, size);
+      };
+      return client.FetchBlob(layer.digest, layer.size, counted, [&](int64_t done) {
         // About one progress line per 512 KiB, like Docker's rate.
         if (done - last_report >= 512 * 1024 || done == layer.size) {
           last_report = done;
@@ -91,8 +97,38 @@ absl::StatusOr<ImageManager::ReceivedLayer> ImageManager::PullLayer(
   }
 }
 
+ImageManager::LayerClaims ImageManager::ClaimLayerDownloads(
+    const std::vector<std::string>& chain_ids) {
+  LayerClaims claims;
+  absl::MutexLock lock(&downloads_mu_);
+  for (const std::string& chain : chain_ids) {
+    auto [it, inserted] = downloads_.try_emplace(chain, nullptr);
+    if (inserted) {
+      it->second = std::make_shared<absl::Notification>();
+      claims.owned.push_back(chain);
+      claims.waiting.push_back(nullptr);
+    } else {
+      claims.waiting.push_back(it->second);
+    }
+  }
+  return claims;
+}
+
+void ImageManager::ReleaseLayerDownloads(const LayerClaims& claims) {
+  absl::MutexLock lock(&downloads_mu_);
+  for (const std::string& chain : claims.owned) {
+    auto it = downloads_.find(chain);
+    if (it == downloads_.end()) continue;
+    it->second->Notify();
+    downloads_.erase(it);
+  }
+}
+
 absl::StatusOr<Image> ImageManager::Pull(const RegistryRequest& request) {
   absl::StatusOr<Image> image = PullUnlocked(request);
+  if (options_.metrics != nullptr) {
+    (image.ok() ? options_.metrics->pulls_ok : options_.metrics->pulls_failed)->Increment();
+  }
   if (!image.ok()) {
     spdlog::warn("pull of '{}' failed: {}", request.reference, image.status().ToString());
     return image;
@@ -154,6 +190,9 @@ absl::StatusOr<Image> ImageManager::PullUnlocked(const RegistryRequest& caller_r
   std::string config_bytes;
   BERTH_RETURN_IF_ERROR(client.FetchBlob(
       manifest.config.digest, manifest.config.size, [&](const char* data, size_t size) {
+        if (options_.metrics != nullptr) {
+          options_.metrics->pulled_bytes->Increment(static_cast<double>(size));
+        }
         config_bytes.append(data, size);
         return absl::OkStatus();
       }));
@@ -182,6 +221,10 @@ absl::StatusOr<Image> ImageManager::PullUnlocked(const RegistryRequest& caller_r
     absl::ReaderMutexLock lock(&mu_);
     image_stored = images_.Get(id) != nullptr;
   }
+  // Released after the publish below (or on failure): waiting pulls then
+  // find the layers published.
+  LayerClaims claims;
+  absl::Cleanup release = [this, &claims] { ReleaseLayerDownloads(claims); };
   std::vector<ReceivedLayer> received;
   absl::Cleanup discard = [&received] {
     for (ReceivedLayer& r : received) (void)fs::RemoveTree(r.staged.dir);
@@ -197,6 +240,11 @@ absl::StatusOr<Image> ImageManager::PullUnlocked(const RegistryRequest& caller_r
     for (size_t i = 0; i < manifest.layers.size(); ++i) {
       if (!have[i]) missing.push_back(i);
     }
+    // Concurrent pulls share downloads: a layer another pull is receiving is
+    // waited for (and found published) instead of downloaded again.
+    std::vector<std::string> chains_missing;
+    for (size_t i : missing) chains_missing.push_back(staged.chain_ids[i]);
+    claims = ClaimLayerDownloads(chains_missing);
     // Up to max_concurrent_downloads layers at once (dockerd's default 3),
     // each worker with its own client (curl handle, token). The first error
     // stops the others; their staged dirs go with `received`.
@@ -215,6 +263,17 @@ absl::StatusOr<Image> ImageManager::PullUnlocked(const RegistryRequest& caller_r
         size_t k = next.fetch_add(1);
         if (k >= missing.size()) return;
         const size_t i = missing[k];
+        if (const auto& other = claims.waiting[k]; other != nullptr) {
+          Report(request, ShortId(manifest.layers[i].digest), "Waiting");
+          while (!other->WaitForNotificationWithTimeout(absl::Milliseconds(100))) {
+            if (stop()) return;
+          }
+          // Published by the other pull; when that pull failed, download it here.
+          if (HasLayer(staged.chain_ids[i])) {
+            Report(request, ShortId(manifest.layers[i].digest), "Already exists");
+            continue;
+          }
+        }
         absl::StatusOr<ReceivedLayer> r = PullLayer(worker_client, request, manifest.layers[i],
                                                     config.diff_ids[i], staged.chain_ids, i, stop);
         if (!r.ok()) {
@@ -231,6 +290,9 @@ absl::StatusOr<Image> ImageManager::PullUnlocked(const RegistryRequest& caller_r
     std::vector<std::thread> workers;
     for (size_t t = 0; t < threads; ++t) workers.emplace_back(worker);
     for (std::thread& t : workers) t.join();
+    if (first_error.ok() && request.cancelled && request.cancelled()) {
+      first_error = absl::CancelledError("pull cancelled");
+    }
     for (std::optional<ReceivedLayer>& slot : slots) {
       if (slot.has_value()) received.push_back(std::move(*slot));
     }

@@ -3,9 +3,14 @@
 // Push uploads each layer exactly as it was received or imported (the blob
 // kept in the content store), so a pushed image pulled back has the same
 // config digest (image id) and the same layer digests. Blobs the registry
-// already has are skipped (HEAD first); uploads are monolithic.
+// already has are skipped (HEAD first). A blob the store knows from another
+// repository of the same registry (an image holding the layer was pulled
+// from or pushed to it: its RepoDigests) is mounted from there; the rest is
+// uploaded, in chunks when larger than --push_chunk_bytes.
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <prometheus/counter.h>
 
 #include <algorithm>
 
@@ -24,8 +29,9 @@ std::string ShortId(const std::string& digest) {
   return digest.substr(colon == std::string::npos ? 0 : colon + 1, 12);
 }
 
-void Report(const RegistryRequest& request, std::string id, std::string status) {
-  if (request.progress) request.progress({std::move(id), std::move(status), 0, 0});
+void Report(const RegistryRequest& request, std::string id, std::string status,
+            int64_t current = 0, int64_t total = 0) {
+  if (request.progress) request.progress({std::move(id), std::move(status), current, total});
 }
 
 // The OCI media type of a stored layer blob, from its first bytes.
@@ -38,10 +44,32 @@ absl::StatusOr<std::string> LayerMediaType(const std::string& path) {
   return registry::LayerMediaTypeFromMagic(std::string_view(magic, n > 0 ? n : 0));
 }
 
+// A repository on `ref`'s registry, other than ref's own, that holds layer
+// `chain`: one named in the RepoDigests of an image that has the layer.
+std::string MountSource(const std::vector<const metadata::ImageRecord*>& images,
+                        const std::string& chain, const reference::Reference& ref) {
+  for (const metadata::ImageRecord* image : images) {
+    if (std::find(image->layers.begin(), image->layers.end(), chain) == image->layers.end()) {
+      continue;
+    }
+    for (const std::string& repo_digest : image->repo_digests) {
+      absl::StatusOr<reference::Reference> source =
+          reference::ParseNormalized(repo_digest.substr(0, repo_digest.find('@')));
+      if (source.ok() && source->domain == ref.domain && source->path != ref.path) {
+        return source->path;
+      }
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> ImageManager::Push(const RegistryRequest& request) {
   absl::StatusOr<std::string> digest = PushUnlocked(request);
+  if (options_.metrics != nullptr) {
+    (digest.ok() ? options_.metrics->pushes_ok : options_.metrics->pushes_failed)->Increment();
+  }
   if (digest.ok()) {
     if (auto ref = reference::ParseNormalized(request.reference); ref.ok()) {
       reference::Reference tagged = reference::WithDefaultTag(*ref);
@@ -60,6 +88,7 @@ absl::StatusOr<std::string> ImageManager::PushUnlocked(const RegistryRequest& re
   reference::Reference ref = reference::WithDefaultTag(parsed);
   std::string id;
   std::vector<layers::LayerRecord> layer_records;
+  std::vector<std::string> mount_from;  // per layer; "" = upload
   {
     absl::ReaderMutexLock lock(&mu_);
     absl::StatusOr<std::string> resolved = ResolveLocked(ref.FamiliarString());
@@ -72,6 +101,10 @@ absl::StatusOr<std::string> ImageManager::PushUnlocked(const RegistryRequest& re
       const layers::LayerRecord* layer = layers_.Get(chain);
       if (layer == nullptr) return absl::InternalError(absl::StrCat("layer ", chain, " missing"));
       layer_records.push_back(*layer);
+    }
+    const std::vector<const metadata::ImageRecord*> all = images_.List();
+    for (const layers::LayerRecord& layer : layer_records) {
+      mount_from.push_back(MountSource(all, layer.chain_id, ref));
     }
   }
   BERTH_ASSIGN_OR_RETURN(registry::Endpoint endpoint,
@@ -90,7 +123,8 @@ absl::StatusOr<std::string> ImageManager::PushUnlocked(const RegistryRequest& re
     }
     Report(request, ShortId(layer.blob_digest), "Preparing");
   }
-  for (const layers::LayerRecord& layer : layer_records) {
+  for (size_t i = 0; i < layer_records.size(); ++i) {
+    const layers::LayerRecord& layer = layer_records[i];
     const std::string short_id = ShortId(layer.blob_digest);
     const std::string path = paths_.blob(layer.blob_digest.substr(7));
     registry::Descriptor d;
@@ -101,9 +135,25 @@ absl::StatusOr<std::string> ImageManager::PushUnlocked(const RegistryRequest& re
     if (exists) {
       Report(request, short_id, "Layer already exists");
     } else {
-      Report(request, short_id, "Pushing");
-      BERTH_RETURN_IF_ERROR(client.UploadBlob(d.digest, path, d.size));
-      Report(request, short_id, "Pushed");
+      registry::UploadOptions upload;
+      upload.chunk_bytes = options_.push_chunk_bytes;
+      upload.mount_from = mount_from[i];
+      int64_t reported = 0;
+      upload.progress = [&](int64_t sent) {
+        if (options_.metrics != nullptr) {
+          options_.metrics->pushed_bytes->Increment(static_cast<double>(sent - reported));
+        }
+        reported = sent;
+        Report(request, short_id, "Pushing", sent, d.size);
+      };
+      Report(request, short_id, "Pushing", 0, d.size);
+      BERTH_ASSIGN_OR_RETURN(registry::UploadResult result,
+                             client.UploadBlob(d.digest, path, d.size, upload));
+      if (result == registry::UploadResult::kMounted) {
+        Report(request, short_id, absl::StrCat("Mounted from ", mount_from[i]));
+      } else {
+        Report(request, short_id, "Pushed");
+      }
     }
     layers.push_back(std::move(d));
   }
@@ -113,7 +163,10 @@ absl::StatusOr<std::string> ImageManager::PushUnlocked(const RegistryRequest& re
   BERTH_ASSIGN_OR_RETURN(config.size, content_.Size(id));
   BERTH_ASSIGN_OR_RETURN(bool config_exists, client.BlobExists(id));
   if (!config_exists) {
-    BERTH_RETURN_IF_ERROR(client.UploadBlob(id, paths_.blob(id.substr(7)), config.size));
+    BERTH_RETURN_IF_ERROR(client.UploadBlob(id, paths_.blob(id.substr(7)), config.size).status());
+    if (options_.metrics != nullptr) {
+      options_.metrics->pushed_bytes->Increment(static_cast<double>(config.size));
+    }
   }
   std::string manifest = registry::SerializeOciManifest(config, layers);
   BERTH_ASSIGN_OR_RETURN(std::string digest,

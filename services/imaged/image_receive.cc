@@ -1,11 +1,13 @@
 // What pull and load share: receiving a layer blob (stored and unpacked in one
 // pass, then verified) and publishing staged images in one locked step.
 #include <prometheus/counter.h>
+#include <prometheus/histogram.h>
 
 #include <algorithm>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/fs/fs.h"
 #include "common/status/status.h"
 #include "services/imaged/image_manager.h"
@@ -33,6 +35,7 @@ absl::StatusOr<ImageManager::ReceivedLayer> ImageManager::ReceiveLayer(
     const std::function<absl::Status(const BlobSink&)>& produce,
     const std::string& expected_digest, const std::string& diff_id, const std::string& chain_id,
     const std::string& parent_chain_id) {
+  const absl::Time started = absl::Now();
   ReceivedLayer layer;
   BERTH_ASSIGN_OR_RETURN(layer.blob, content_.NewWriter());
   BERTH_ASSIGN_OR_RETURN(layer.staged, layers::LayerStore::Stage(paths_));
@@ -74,6 +77,9 @@ absl::StatusOr<ImageManager::ReceivedLayer> ImageManager::ReceiveLayer(
   layer.record.blob_digest = blob_digest;
   layer.record.parent = parent_chain_id;
   layer.record.size = unpacked->size;
+  if (options_.metrics != nullptr) {
+    options_.metrics->layer_unpack_seconds->Observe(absl::ToDoubleSeconds(absl::Now() - started));
+  }
   std::move(discard).Cancel();
   return layer;
 }

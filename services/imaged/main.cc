@@ -45,6 +45,8 @@ ABSL_FLAG(int, max_download_attempts, 5,
           "Tries per layer blob on transient errors (connection, 5xx), as dockerd's");
 ABSL_FLAG(int64_t, download_retry_backoff_ms, 5000,
           "Wait before retry n of a layer: n times this (dockerd waits 5 s per attempt)");
+ABSL_FLAG(int64_t, push_chunk_bytes, 16 * 1024 * 1024,
+          "Push blobs larger than this in PATCH chunks of this size (0 = one PUT each)");
 ABSL_FLAG(std::string, registry_ca_file, "", "CA bundle for TLS registries (default: system)");
 
 int main(int argc, char** argv) {
@@ -70,10 +72,11 @@ int main(int argc, char** argv) {
   options.max_concurrent_downloads = absl::GetFlag(FLAGS_max_concurrent_downloads);
   options.download_attempts = absl::GetFlag(FLAGS_max_download_attempts);
   options.download_retry_backoff = absl::Milliseconds(absl::GetFlag(FLAGS_download_retry_backoff_ms));
+  options.push_chunk_bytes = absl::GetFlag(FLAGS_push_chunk_bytes);
   if (options.max_concurrent_downloads < 1 || options.download_attempts < 1 ||
-      absl::GetFlag(FLAGS_download_retry_backoff_ms) < 0) {
+      absl::GetFlag(FLAGS_download_retry_backoff_ms) < 0 || options.push_chunk_bytes < 0) {
     spdlog::critical("--max_concurrent_downloads and --max_download_attempts must be >= 1, "
-                     "--download_retry_backoff_ms >= 0");
+                     "--download_retry_backoff_ms and --push_chunk_bytes >= 0");
     return 2;
   }
   auto registry = berth::imaged::registry::ParseRegistryFlags(

@@ -252,6 +252,18 @@ TEST_F(ImagesTest, RepoDigestsAfterPushAndPullAndSearch) {
                                         registry_->address() + "/team/busybox");
   EXPECT_THAT(listed.out, HasSubstr(digest));
 
+  // By digest: pulled, inspected and run as name@digest, the same image.
+  ASSERT_EQ(stack_->Docker("rmi " + image).exit_code, 0);
+  CommandResult by_digest = stack_->Docker("pull " + repo_digest);
+  ASSERT_EQ(by_digest.exit_code, 0) << by_digest.out << by_digest.err;
+  EXPECT_THAT(by_digest.out, HasSubstr("Digest: " + digest));
+  EXPECT_EQ(stack_->Docker("image inspect -f '{{.Id}}' " + repo_digest).out,
+            stack_->Docker("image inspect -f '{{.Id}}' busybox:latest").out);
+  CommandResult ran = stack_->Docker("run --rm " + repo_digest + " echo by-digest");
+  EXPECT_EQ(ran.out, "by-digest\n") << ran.err;
+  EXPECT_NE(stack_->Docker("pull " + registry_->address() + "/team/busybox@sha256:" +
+                           std::string(64, '0')).exit_code, 0);
+
   CommandResult found = stack_->Docker("search " + registry_->address() + "/busy");
   ASSERT_EQ(found.exit_code, 0) << found.out << found.err;
   EXPECT_THAT(found.out, HasSubstr(registry_->address() + "/team/busybox"));
@@ -263,6 +275,24 @@ TEST_F(ImagesTest, RepoDigestsAfterPushAndPullAndSearch) {
   EXPECT_THAT(berth.out, HasSubstr(registry_->address() + "/team/busybox"));
   // Docker Hub is not searchable (and the stack allows only loopback anyway).
   EXPECT_NE(stack_->Docker("search busybox").exit_code, 0);
+}
+
+// The 3-layer image with a whiteout and an opaque directory through a
+// registry: pushed, every local copy removed, pulled back (same id) and run
+// with the right tree.
+TEST_F(ImagesTest, LayeredImagePushedAndPulledBackUnpacksToTheRightTree) {
+  StartRegistry();
+  BuildLayered("layered:4");
+  const std::string id = Id("layered:4");
+  const std::string image = registry_->address() + "/team/layered:4";
+  ASSERT_EQ(stack_->Docker("tag layered:4 " + image).exit_code, 0);
+  CommandResult pushed = stack_->Docker("push " + image, {.timeout = std::chrono::seconds(120)});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err;
+  RemoveAll(image + " layered:4 busybox:latest");
+  CommandResult pulled = stack_->Docker("pull " + image, {.timeout = std::chrono::seconds(120)});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.out << pulled.err;
+  EXPECT_EQ(Id(image), id);
+  CheckLayeredImageRuns(image);
 }
 
 TEST_F(ImagesTest, BerthSaveLoadRoundTrip) {

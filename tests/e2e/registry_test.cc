@@ -15,6 +15,7 @@
 namespace berth::e2e {
 namespace {
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -124,10 +125,17 @@ TEST_F(RegistryTest, BerthTagPushPullRoundTrip) {
   CommandResult pushed = stack_->Berth("push " + image);
   ASSERT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err;
   EXPECT_THAT(pushed.out, HasSubstr("2: digest: sha256:"));
+  // Not a terminal: plain "<id>: <status>" lines, no bars, no byte counts.
+  EXPECT_THAT(pushed.out, ContainsRegex("[0-9a-f]{12}: Pushed\n"));
+  EXPECT_THAT(pushed.out, Not(HasSubstr("\033")));
+  EXPECT_THAT(pushed.out, Not(HasSubstr("Pushing")));
   ASSERT_EQ(stack_->Berth("rmi " + image + " busybox:latest").exit_code, 0);
   CommandResult pulled = stack_->Berth("pull " + image);
   ASSERT_EQ(pulled.exit_code, 0) << pulled.out << pulled.err;
   EXPECT_THAT(pulled.out, HasSubstr("Status: Downloaded newer image for " + image));
+  EXPECT_THAT(pulled.out, ContainsRegex("[0-9a-f]{12}: Pull complete\n"));
+  EXPECT_THAT(pulled.out, Not(HasSubstr("\033")));
+  EXPECT_THAT(pulled.out, Not(HasSubstr("Downloading")));
   EXPECT_EQ(Id(image), id);
   CommandResult refused = stack_->Berth("pull busybox");
   EXPECT_NE(refused.exit_code, 0);
@@ -143,6 +151,36 @@ TEST_F(RegistryTest, DockerHubIsRefusedAtOnceByTheLoopbackAllowList) {
   EXPECT_NE(ran.exit_code, 0);
   EXPECT_THAT(ran.err, HasSubstr("is not allowed"));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+// docker-py (Debian's python3-docker) as a third client: tag, push with its
+// decoded progress stream, remove, pull back (same id), list by name.
+TEST_F(RegistryTest, DockerPyTagPushPullList) {
+  const std::string id = Trimmed(Id("busybox:latest"));
+  const std::string repo = registry_ + "/py/busybox";
+  const std::string script =
+      "import sys, docker\n"
+      "c = docker.DockerClient(base_url=sys.argv[1])\n"
+      "repo = sys.argv[2]\n"
+      "assert c.images.get('busybox:latest').tag(repo, 'py')\n"
+      "lines = list(c.images.push(repo, tag='py', stream=True, decode=True))\n"
+      "assert not any('error' in l for l in lines), lines\n"
+      "print('pushed', [l['aux']['Digest'] for l in lines if 'aux' in l] or\n"
+      "      [l['status'] for l in lines if 'digest:' in l.get('status', '')])\n"
+      "c.images.remove(repo + ':py')\n"
+      "assert not c.images.list(name=repo), 'still listed'\n"
+      "img = c.images.pull(repo, tag='py')\n"
+      "print('pulled', img.id, img.tags)\n"
+      "print('listed', [i.id for i in c.images.list(name=repo)])\n";
+  CommandResult flow = stack_->Shell("/usr/bin/python3 -c " + ShellQuote(script) + " " +
+                                         stack_->docker_host() + " " + repo,
+                                     {.timeout = std::chrono::seconds(120)});
+  ASSERT_EQ(flow.exit_code, 0) << flow.out << flow.err;
+  EXPECT_THAT(flow.out, HasSubstr("pushed ["));
+  EXPECT_THAT(flow.out, HasSubstr("sha256:"));
+  // The same image as busybox:latest (still tagged), now also repo:py.
+  EXPECT_THAT(flow.out, ContainsRegex("pulled " + id + " \\[[^]]*'" + repo + ":py'"));
+  EXPECT_THAT(flow.out, HasSubstr("listed ['" + id + "']"));
 }
 
 }  // namespace

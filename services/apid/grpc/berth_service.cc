@@ -1,4 +1,5 @@
 #include "services/apid/grpc/berth_service.h"
+#include "services/apid/grpc/image_streams.h"
 
 #include <condition_variable>
 #include <mutex>
@@ -203,17 +204,14 @@ grpc::Status BerthService::Info(grpc::ServerContext*, const v1::InfoRequest*,
 grpc::Status BerthService::ImportImage(grpc::ServerContext* ctx,
                                        grpc::ServerReader<v1::ImportImageRequest>* reader,
                                        v1::ImportImageResponse* resp) {
-  std::unique_ptr<ImportStream> stream = imaged_.ImportImage(ctx);
-  v1::ImportImageRequest message;
-  while (reader->Read(&message)) {
-    if (!stream->Write(message)) break;  // imaged failed it; Finish() says why
-  }
-  return Reply(stream->Finish(), resp);
+  v1::ImportImageRequest first;
+  if (!reader->Read(&first)) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no options");
+  return Reply(images_->Import(first, ChunksOf<v1::ImportImageRequest>(reader), ctx), resp);
 }
 
 grpc::Status BerthService::ListImages(grpc::ServerContext*, const v1::ListImagesRequest* req,
                                       v1::ListImagesResponse* resp) {
-  absl::StatusOr<std::vector<v1::Image>> images = imaged_.ListImages(req->all());
+  absl::StatusOr<std::vector<v1::Image>> images = images_->List(req->all());
   if (!images.ok()) return ToGrpcStatus(images.status());
   for (v1::Image& image : *images) *resp->add_images() = std::move(image);
   return grpc::Status::OK;
@@ -221,47 +219,27 @@ grpc::Status BerthService::ListImages(grpc::ServerContext*, const v1::ListImages
 
 grpc::Status BerthService::InspectImage(grpc::ServerContext*, const v1::InspectImageRequest* req,
                                         v1::Image* resp) {
-  return Reply(imaged_.InspectImage(req->reference()), resp);
+  return Reply(images_->Inspect(req->reference()), resp);
 }
 
 grpc::Status BerthService::RemoveImage(grpc::ServerContext*, const v1::RemoveImageRequest* req,
                                        v1::RemoveImageResponse* resp) {
-  return Reply(imaged_.RemoveImage(req->reference(), req->force()), resp);
+  return Reply(images_->Remove(req->reference(), req->force()), resp);
 }
-
-namespace {
-
-// Forwards imaged's progress to the caller; imaged's final status is ours.
-grpc::Status RelayProgress(std::unique_ptr<ProgressStream> stream,
-                           grpc::ServerWriter<v1::ProgressMessage>* writer) {
-  if (stream == nullptr) {
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not implemented by imaged's client");
-  }
-  v1::ProgressMessage message;
-  while (stream->Read(&message)) {
-    if (!writer->Write(message)) {
-      stream->Cancel();
-      break;
-    }
-  }
-  return ToGrpcStatus(stream->Finish());
-}
-
-}  // namespace
 
 grpc::Status BerthService::PullImage(grpc::ServerContext* ctx, const v1::PullImageRequest* req,
                                      grpc::ServerWriter<v1::ProgressMessage>* writer) {
-  return RelayProgress(imaged_.PullImage(*req, ctx), writer);
+  return ToGrpcStatus(images_->Pull(*req, SinkOf(writer), ctx));
 }
 
 grpc::Status BerthService::PushImage(grpc::ServerContext* ctx, const v1::PushImageRequest* req,
                                      grpc::ServerWriter<v1::ProgressMessage>* writer) {
-  return RelayProgress(imaged_.PushImage(*req, ctx), writer);
+  return ToGrpcStatus(images_->Push(*req, SinkOf(writer), ctx));
 }
 
 grpc::Status BerthService::TagImage(grpc::ServerContext*, const v1::TagImageRequest* req,
                                     v1::TagImageResponse*) {
-  return ToGrpcStatus(imaged_.TagImage(req->source(), req->target()));
+  return ToGrpcStatus(images_->Tag(req->source(), req->target()));
 }
 
 grpc::Status BerthService::CreateContainer(grpc::ServerContext*,

@@ -9,6 +9,7 @@
 
 #include "berth/v1/api.grpc.pb.h"
 #include "services/apid/clients/clients.h"
+#include "services/apid/usecases/image_service.h"
 #include "services/apid/usecases/build_service.h"
 #include "services/apid/usecases/container_files.h"
 #include "services/apid/usecases/container_service.h"
@@ -137,6 +138,8 @@ class BerthService final
   // A container's files (berth_service_files.cc): cp, export, diff, commit.
   // They answer UNIMPLEMENTED until SetFileService() is called.
   void SetFileService(ContainerFileService* files) { files_ = files; }
+  // The image use cases shared with REST; without it, one over `imaged`.
+  void SetImageService(ImageService* images) { images_ = images; }
   grpc::Status StatContainerPath(grpc::ServerContext* ctx, const v1::ContainerPathRequest* req,
                                  v1::ContainerPathStat* resp) override;
   grpc::Status ArchiveContainerPath(grpc::ServerContext* ctx, const v1::ContainerPathRequest* req,
@@ -172,6 +175,8 @@ class BerthService final
   EventService& events_;
   BuildService* builds_;
   NetworkService& networks_;
+  ImageService own_images_{imaged_};
+  ImageService* images_ = &own_images_;
 };
 
 }  // namespace berth::apid

@@ -15,6 +15,7 @@
 #include "services/apid/usecases/network_service.h"
 #include "services/apid/usecases/system_service.h"
 #include "services/apid/usecases/volume_service.h"
+#include "services/apid/usecases/image_service.h"
 #include "services/apid/rest/router.h"
 
 namespace berth::apid::rest {
@@ -35,6 +36,8 @@ struct RestDeps {
   BuildService* builds = nullptr;
   // docker cp, export, diff, commit; null: those routes answer 501.
   ContainerFileService* files = nullptr;
+  // Every /images route and /auth (usecases/image_service.h); must be set.
+  ImageService* images = nullptr;
 };
 
 // A route handler over the shared dependencies: router.Add(..., Bind(deps, List)).

@@ -1,6 +1,6 @@
 // Images, continued: save (GET /images/get, /images/{name}/get), load (POST
 // /images/load), history, prune and search, in Docker Engine API 1.41 shapes.
-// imaged does the work; this file only translates.
+// Each handler translates and calls one ImageService method.
 
 #include <string>
 #include <vector>
@@ -30,31 +30,25 @@ constexpr size_t kUploadChunk = 256 * 1024;
 // after it, the connection is cut so the client sees a truncated archive
 // rather than a valid-looking one.
 absl::Status StreamSave(RestDeps& deps, HandlerContext& ctx, std::vector<std::string> names) {
-  if (names.empty()) return absl::InvalidArgumentError("no image names given (names=)");
   v1::SaveImagesRequest request;
   for (std::string& n : names) request.add_references(std::move(n));
-  std::unique_ptr<ReadStream<v1::SaveImagesChunk>> stream = deps.imaged.SaveImages(request, nullptr);
-  if (stream == nullptr) return absl::UnimplementedError("image save is not implemented yet");
-  v1::SaveImagesChunk chunk;
-  if (!stream->Read(&chunk)) {
-    absl::Status s = stream->Finish();
-    return s.ok() ? absl::InternalError("save produced no data") : s;
-  }
-  if (absl::Status s = ctx.response.BeginChunked(200, {{"Content-Type", "application/x-tar"}});
-      !s.ok()) {
-    stream->Cancel();
-    return absl::OkStatus();
-  }
-  std::unique_ptr<DisconnectWatch> watch =
-      ctx.response.WatchDisconnect([s = stream.get()] { s->Cancel(); });
-  do {
-    if (!ctx.response.WriteChunk(chunk.data()).ok()) {
-      stream->Cancel();
-      break;
+  bool started = false;
+  std::unique_ptr<DisconnectWatch> watch;
+  StreamSink<v1::SaveImagesChunk> sink;
+  sink.write = [&](const v1::SaveImagesChunk& chunk) {
+    if (!started) {
+      started = true;
+      if (!ctx.response.BeginChunked(200, {{"Content-Type", "application/x-tar"}}).ok()) {
+        return false;
+      }
     }
-  } while (stream->Read(&chunk));
-  watch.reset();
-  absl::Status s = stream->Finish();
+    return ctx.response.WriteChunk(chunk.data()).ok();
+  };
+  sink.cancellable = [&](std::function<void()> cancel) {
+    watch = cancel ? ctx.response.WatchDisconnect(std::move(cancel)) : nullptr;
+  };
+  absl::Status s = deps.images->Save(request, sink, nullptr);
+  if (!started) return s.ok() ? absl::InternalError("save produced no data") : s;
   if (!s.ok()) {
     spdlog::warn("image save failed mid-stream: {}", s.ToString());
     return absl::OkStatus();  // no EndChunked: the client sees the cut
@@ -82,22 +76,8 @@ std::string ShortHex(const std::string& digest) {
 // for untagged images); an error is an errorDetail line in that stream.
 absl::Status Load(RestDeps& deps, HandlerContext& ctx) {
   const bool quiet = ctx.request.query.GetBool("quiet");
-  std::unique_ptr<LoadStream> stream = deps.imaged.LoadImages(nullptr);
-  if (stream == nullptr) return absl::UnimplementedError("image load is not implemented yet");
-  bool open = true;
-  while (open) {
-    absl::StatusOr<std::string> chunk = ctx.body.ReadSome(kUploadChunk);
-    if (!chunk.ok()) {
-      stream->Cancel();
-      stream->Finish().IgnoreError();
-      return chunk.status();
-    }
-    if (chunk->empty()) break;
-    v1::LoadImagesRequest message;
-    message.set_chunk(std::move(*chunk));
-    open = stream->Write(message);  // false: imaged failed already, Finish says why
-  }
-  absl::StatusOr<v1::LoadImagesResponse> loaded = stream->Finish();
+  absl::StatusOr<v1::LoadImagesResponse> loaded =
+      deps.images->Load([&ctx] { return ctx.body.ReadSome(kUploadChunk); }, nullptr);
   if (absl::Status s = ctx.response.BeginChunked(200, {{"Content-Type", "application/json"}});
       !s.ok()) {
     return absl::OkStatus();
@@ -132,7 +112,7 @@ absl::Status Load(RestDeps& deps, HandlerContext& ctx) {
 // GET /images/{name}/history: [{Id, Created, CreatedBy, Tags, Size, Comment}].
 absl::Status History(RestDeps& deps, HandlerContext& ctx) {
   absl::StatusOr<v1::ImageHistoryResponse> history =
-      deps.imaged.ImageHistory(ctx.request.params["name"]);
+      deps.images->History(ctx.request.params["name"]);
   if (!history.ok()) return history.status();
   OJson out = OJson::array();
   for (const v1::ImageHistoryItem& item : history->items()) {
@@ -194,7 +174,7 @@ absl::Status Prune(RestDeps& deps, HandlerContext& ctx) {
       return absl::InvalidArgumentError("invalid filter '" + key + "'");
     }
   }
-  absl::StatusOr<v1::PruneImagesResponse> pruned = deps.imaged.PruneImages(request);
+  absl::StatusOr<v1::PruneImagesResponse> pruned = deps.images->Prune(request);
   if (!pruned.ok()) return pruned.status();
   OJson deleted = OJson::array();
   for (const std::string& t : pruned->untagged()) deleted.push_back({{"Untagged", t}});
@@ -226,7 +206,7 @@ absl::Status Search(RestDeps& deps, HandlerContext& ctx) {
   if (auto auth = ctx.request.headers.find("x-registry-auth"); auth != ctx.request.headers.end()) {
     request.set_registry_auth(auth->second);
   }
-  absl::StatusOr<v1::SearchImagesResponse> found = deps.imaged.SearchImages(request);
+  absl::StatusOr<v1::SearchImagesResponse> found = deps.images->Search(request);
   if (!found.ok()) return found.status();
   OJson out = OJson::array();
   for (const std::string& name : found->names()) {

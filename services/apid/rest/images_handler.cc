@@ -1,6 +1,7 @@
 // Images: list, inspect, remove, import (POST /images/create?fromSrc=-),
-// pull (POST /images/create?fromImage=...), push and tag. Registry
-// credentials pass through as Docker's X-Registry-Auth value; apid keeps none.
+// pull (POST /images/create?fromImage=...), push, tag and login: each
+// translates and calls one ImageService method. Registry credentials pass
+// through as Docker's X-Registry-Auth value; apid keeps none.
 
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "common/status/status.h"
+#include "services/apid/rest/filters.h"
 #include "services/apid/rest/handlers.h"
 #include "services/apid/rest/image_json.h"
 #include "spdlog/spdlog.h"
@@ -20,8 +22,13 @@ namespace {
 constexpr size_t kUploadChunk = 256 * 1024;
 
 absl::Status List(RestDeps& deps, HandlerContext& ctx) {
+  BERTH_ASSIGN_OR_RETURN(Filters filters, ParseFilters(ctx.request.query.Get("filters")));
+  // Docker's older `filter=` query (a reference pattern), as the CLI may send.
+  if (std::string filter = ctx.request.query.Get("filter"); !filter.empty()) {
+    filters["reference"].push_back(filter);
+  }
   absl::StatusOr<std::vector<v1::Image>> images =
-      deps.imaged.ListImages(ctx.request.query.GetBool("all"));
+      deps.images->List(ctx.request.query.GetBool("all"), filters);
   if (!images.ok()) return images.status();
   std::string out = "[";
   for (size_t i = 0; i < images->size(); ++i) {
@@ -33,14 +40,14 @@ absl::Status List(RestDeps& deps, HandlerContext& ctx) {
 }
 
 absl::Status Inspect(RestDeps& deps, HandlerContext& ctx) {
-  absl::StatusOr<v1::Image> image = deps.imaged.InspectImage(ctx.request.params["name"]);
+  absl::StatusOr<v1::Image> image = deps.images->Inspect(ctx.request.params["name"]);
   if (!image.ok()) return image.status();
   return SendJson(ctx.response, 200, ImageInspectJson(*image));
 }
 
 absl::Status Remove(RestDeps& deps, HandlerContext& ctx) {
   absl::StatusOr<v1::RemoveImageResponse> removed =
-      deps.imaged.RemoveImage(ctx.request.params["name"], ctx.request.query.GetBool("force"));
+      deps.images->Remove(ctx.request.params["name"], ctx.request.query.GetBool("force"));
   if (!removed.ok()) return removed.status();
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const std::string& t : removed->untagged()) out.push_back({{"Untagged", t}});
@@ -60,22 +67,8 @@ absl::Status Import(RestDeps& deps, HandlerContext& ctx) {
   for (const std::string& change : q.GetAll("changes")) {
     first.mutable_options()->add_changes(change);
   }
-  std::unique_ptr<ImportStream> stream = deps.imaged.ImportImage(nullptr);
-  bool open = stream->Write(first);
-  while (open) {
-    absl::StatusOr<std::string> chunk = ctx.body.ReadSome(kUploadChunk);
-    if (!chunk.ok()) {
-      stream->Cancel();
-      stream->Finish().IgnoreError();
-      return chunk.status();
-    }
-    if (chunk->empty()) break;
-    v1::ImportImageRequest msg;
-    msg.set_chunk(std::move(*chunk));
-    // False when imaged already failed the import; Finish() says why.
-    open = stream->Write(msg);
-  }
-  absl::StatusOr<v1::ImportImageResponse> imported = stream->Finish();
+  absl::StatusOr<v1::ImportImageResponse> imported = deps.images->Import(
+      first, [&ctx] { return ctx.body.ReadSome(kUploadChunk); }, nullptr);
   if (!imported.ok()) return imported.status();
   spdlog::info("image={} imported as '{}'", imported->image().id(), q.Get("repo"));
   if (absl::Status s = ctx.response.BeginChunked(200, {{"Content-Type", "application/json"}});
@@ -98,28 +91,25 @@ std::string RegistryAuthHeader(const HandlerContext& ctx) {
   return auth == ctx.request.headers.end() ? "" : auth->second;
 }
 
-// Relays imaged's progress as Docker's JSON stream. A progress stream reports
-// failures inside its 200 body; the CLI prints the errorDetail message and
-// exits 1.
-absl::Status RelayProgress(HandlerContext& ctx, std::unique_ptr<ProgressStream> stream,
-                           const std::string& what, const std::string& reference) {
-  if (stream == nullptr) return absl::UnimplementedError(what + " is not implemented yet");
+// Docker's JSON progress stream for a pull or push: `run` calls the use case
+// with the sink. A progress stream reports failures inside its 200 body; the
+// CLI prints the errorDetail message and exits 1.
+absl::Status StreamProgress(
+    HandlerContext& ctx, const std::string& what, const std::string& reference,
+    const std::function<absl::Status(const StreamSink<v1::ProgressMessage>&)>& run) {
   if (absl::Status s = ctx.response.BeginChunked(200, {{"Content-Type", "application/json"}});
       !s.ok()) {
-    stream->Cancel();
     return absl::OkStatus();
   }
-  std::unique_ptr<DisconnectWatch> watch =
-      ctx.response.WatchDisconnect([s = stream.get()] { s->Cancel(); });
-  v1::ProgressMessage message;
-  while (stream->Read(&message)) {
-    if (!ctx.response.WriteChunk(ProgressLineJson(message)).ok()) {
-      stream->Cancel();
-      break;
-    }
-  }
-  watch.reset();
-  absl::Status s = stream->Finish();
+  std::unique_ptr<DisconnectWatch> watch;
+  StreamSink<v1::ProgressMessage> sink;
+  sink.write = [&ctx](const v1::ProgressMessage& m) {
+    return ctx.response.WriteChunk(ProgressLineJson(m)).ok();
+  };
+  sink.cancellable = [&](std::function<void()> cancel) {
+    watch = cancel ? ctx.response.WatchDisconnect(std::move(cancel)) : nullptr;
+  };
+  absl::Status s = run(sink);
   if (!s.ok() && !absl::IsCancelled(s)) {
     std::string text(s.message());
     if (absl::IsUnimplemented(s) && text.empty()) text = what + " is not implemented yet";
@@ -135,7 +125,9 @@ absl::Status Pull(RestDeps& deps, HandlerContext& ctx) {
   request.set_reference(
       PullReference(ctx.request.query.Get("fromImage"), ctx.request.query.Get("tag")));
   request.set_registry_auth(RegistryAuthHeader(ctx));
-  return RelayProgress(ctx, deps.imaged.PullImage(request, nullptr), "pull", request.reference());
+  return StreamProgress(ctx, "pull", request.reference(), [&](const auto& sink) {
+    return deps.images->Pull(request, sink, nullptr);
+  });
 }
 
 // POST /images/{name}/push?tag=: the name may carry a registry host and port.
@@ -145,7 +137,9 @@ absl::Status Push(RestDeps& deps, HandlerContext& ctx) {
   std::string name = ctx.request.params["name"];
   request.set_reference(tag.empty() ? name : name + ":" + tag);
   request.set_registry_auth(RegistryAuthHeader(ctx));
-  return RelayProgress(ctx, deps.imaged.PushImage(request, nullptr), "push", request.reference());
+  return StreamProgress(ctx, "push", request.reference(), [&](const auto& sink) {
+    return deps.images->Push(request, sink, nullptr);
+  });
 }
 
 // POST /images/{name}/tag?repo=&tag= → 201 with no body, as Docker answers.
@@ -154,7 +148,7 @@ absl::Status TagImage(RestDeps& deps, HandlerContext& ctx) {
   if (repo.empty()) return absl::InvalidArgumentError("repository name (repo) must be given");
   std::string tag = ctx.request.query.Get("tag");
   BERTH_RETURN_IF_ERROR(
-      deps.imaged.TagImage(ctx.request.params["name"], tag.empty() ? repo : repo + ":" + tag));
+      deps.images->Tag(ctx.request.params["name"], tag.empty() ? repo : repo + ":" + tag));
   return ctx.response.Send(201, {}, "");
 }
 
@@ -168,7 +162,7 @@ absl::Status Login(RestDeps& deps, HandlerContext& ctx) {
   request.set_server(j.value("serveraddress", ""));
   // imaged takes credentials in X-Registry-Auth form everywhere.
   request.set_registry_auth(absl::WebSafeBase64Escape(body));
-  absl::StatusOr<v1::LoginResponse> response = deps.imaged.Login(request);
+  absl::StatusOr<v1::LoginResponse> response = deps.images->Login(request);
   if (!response.ok()) return response.status();
   nlohmann::ordered_json out = {{"Status", response->status()}, {"IdentityToken", ""}};
   return SendJson(ctx.response, 200, out.dump());

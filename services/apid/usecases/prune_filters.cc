@@ -6,9 +6,7 @@
 #include "common/time/proto_time.h"
 
 namespace berth::apid {
-namespace {
 
-// "key" matches when the label exists, "key=value" when it has that value.
 bool LabelMatches(const google::protobuf::Map<std::string, std::string>& labels,
                   const std::string& filter) {
   std::pair<std::string, std::string> kv = absl::StrSplit(filter, absl::MaxSplits('=', 1));
@@ -16,8 +14,6 @@ bool LabelMatches(const google::protobuf::Map<std::string, std::string>& labels,
   if (it == labels.end()) return false;
   return filter.find('=') == std::string::npos || it->second == kv.second;
 }
-
-}  // namespace
 
 absl::StatusOr<absl::Time> ParseUntil(const std::string& value, absl::Time now) {
   absl::Duration ago;

@@ -34,6 +34,11 @@ class ContainerPruneSelector {
   std::vector<std::string> not_labels_;
 };
 
+// A "label" filter value: "key" matches when the label exists, "key=value"
+// when it has that value.
+bool LabelMatches(const google::protobuf::Map<std::string, std::string>& labels,
+                  const std::string& filter);
+
 // An until value as dockerd's timetypes.GetTimestamp reads it.
 absl::StatusOr<absl::Time> ParseUntil(const std::string& value, absl::Time now);
 

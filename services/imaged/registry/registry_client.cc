@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -39,7 +40,19 @@ struct Transfer {
   int64_t received = 0;
   const CancelCheck* cancelled = nullptr;
   bool was_cancelled = false;
+  FILE* upload = nullptr;   // PUT/PATCH body source
+  int64_t upload_left = 0;  // bytes of it still to send
 };
+
+size_t OnUploadRead(char* buffer, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t want = std::min<size_t>(size * n, static_cast<size_t>(t->upload_left));
+  if (want == 0) return 0;
+  const size_t got = fread(buffer, 1, want, t->upload);
+  if (got == 0) return CURL_READFUNC_ABORT;  // the file is shorter than announced
+  t->upload_left -= static_cast<int64_t>(got);
+  return got;
+}
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -208,8 +221,16 @@ absl::StatusOr<RegistryClient::Response> RegistryClient::Perform(const Request& 
     if (upload == nullptr) {
       return ErrnoToStatus(errno, absl::StrCat("open '", request.upload_path, "'"));
     }
+    if (fseeko(upload, static_cast<off_t>(request.upload_offset), SEEK_SET) != 0) {
+      return ErrnoToStatus(errno, absl::StrCat("seek in '", request.upload_path, "'"));
+    }
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl, CURLOPT_READDATA, upload);
+    // Exactly upload_size bytes from upload_offset: a chunk must not run on
+    // into the rest of the file (curl would send whatever fread returns).
+    t.upload = upload;
+    t.upload_left = request.upload_size;
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, OnUploadRead);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &t);
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.upload_size));
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   } else if (request.body != nullptr) {
@@ -411,31 +432,75 @@ absl::StatusOr<bool> RegistryClient::BlobExists(const std::string& digest) {
   return absl::UnavailableError(RegistryErrorText(response.status, response.body));
 }
 
-absl::Status RegistryClient::UploadBlob(const std::string& digest, const std::string& path,
-                                        int64_t size) {
+absl::StatusOr<std::string> RegistryClient::UploadLocation(const Response& response) const {
+  auto it = response.headers.find("location");
+  if (it == response.headers.end() || it->second.empty()) {
+    return absl::UnavailableError("the registry answered an upload without a Location");
+  }
+  if (absl::StartsWith(it->second, "/")) return endpoint_.BaseUrl() + it->second;
+  return it->second;
+}
+
+absl::StatusOr<UploadResult> RegistryClient::UploadBlob(
+    const std::string& digest, const std::string& path, int64_t size,
+    const UploadOptions& options) {
   Request start;
   start.method = "POST";
   start.url = RepoUrl("blobs/uploads/");
+  if (!options.mount_from.empty()) {
+    CURL* escaper = curl_easy_init();
+    absl::Cleanup free_escaper = [escaper] { curl_easy_cleanup(escaper); };
+    absl::StrAppend(&start.url, "?mount=", UrlEscape(escaper, digest),
+                    "&from=", UrlEscape(escaper, options.mount_from));
+  }
   BERTH_ASSIGN_OR_RETURN(Response started, Send(start));
+  // 201: mounted from the other repository, nothing to send. 202: an upload
+  // session (also the answer to a mount the registry declines).
+  if (started.status == 201 && !options.mount_from.empty()) return UploadResult::kMounted;
   if (started.status != 202) {
     return absl::UnavailableError(absl::StrCat("starting the upload of ", digest, ": ",
                                                RegistryErrorText(started.status, started.body)));
   }
-  std::string location = started.headers["location"];
-  if (location.empty()) return absl::UnavailableError("upload started without a Location");
-  if (absl::StartsWith(location, "/")) location = endpoint_.BaseUrl() + location;
+  BERTH_ASSIGN_OR_RETURN(std::string location, UploadLocation(started));
+  auto with_query = [](const std::string& url, const std::string& query) {
+    return absl::StrCat(url, absl::StrContains(url, '?') ? "&" : "?", query);
+  };
   Request put;
   put.method = "PUT";
-  put.url = absl::StrCat(location, absl::StrContains(location, '?') ? "&" : "?", "digest=", digest);
-  put.upload_path = path;
-  put.upload_size = size;
   put.headers.push_back("Content-Type: application/octet-stream");
+  if (options.chunk_bytes > 0 && size > options.chunk_bytes) {
+    // Chunked: PATCH each range; every answer names the next Location.
+    for (int64_t offset = 0; offset < size; offset += options.chunk_bytes) {
+      const int64_t n = std::min(options.chunk_bytes, size - offset);
+      Request patch;
+      patch.method = "PATCH";
+      patch.url = location;
+      patch.upload_path = path;
+      patch.upload_offset = offset;
+      patch.upload_size = n;
+      patch.headers.push_back("Content-Type: application/octet-stream");
+      patch.headers.push_back(absl::StrCat("Content-Range: ", offset, "-", offset + n - 1));
+      BERTH_ASSIGN_OR_RETURN(Response sent, Send(patch));
+      if (sent.status != 202) {
+        return absl::UnavailableError(absl::StrCat("uploading ", digest, " at byte ", offset, ": ",
+                                                   RegistryErrorText(sent.status, sent.body)));
+      }
+      BERTH_ASSIGN_OR_RETURN(location, UploadLocation(sent));
+      if (options.progress) options.progress(offset + n);
+    }
+    put.url = with_query(location, absl::StrCat("digest=", digest));  // no body: completes
+  } else {
+    put.url = with_query(location, absl::StrCat("digest=", digest));
+    put.upload_path = path;
+    put.upload_size = size;
+  }
   BERTH_ASSIGN_OR_RETURN(Response done, Send(put));
   if (done.status != 201) {
     return absl::UnavailableError(absl::StrCat("uploading ", digest, ": ",
                                                RegistryErrorText(done.status, done.body)));
   }
-  return absl::OkStatus();
+  if (options.progress && put.upload_size > 0) options.progress(size);
+  return UploadResult::kUploaded;
 }
 
 absl::StatusOr<std::string> RegistryClient::PutManifest(const std::string& tag,

@@ -33,6 +33,20 @@ struct FetchedManifest {
   std::string digest;  // sha256 of body (what the registry's Docker-Content-Digest must say)
 };
 
+// How RegistryClient::UploadBlob sends a blob.
+struct UploadOptions {
+  // > 0: a blob larger than this goes up in PATCH requests of this many
+  // bytes (Content-Range), then an empty PUT ?digest=; smaller blobs go in
+  // one PUT (monolithic).
+  int64_t chunk_bytes = 0;
+  // A repository on this registry that holds the blob: asked to mount it
+  // (POST ?mount=&from=); a 202 answer falls back to uploading.
+  std::string mount_from;
+  // Bytes sent so far, after each request that sent some.
+  std::function<void(int64_t)> progress;
+};
+enum class UploadResult { kUploaded, kMounted };
+
 class RegistryClient {
  public:
   // `options` must outlive the client. `push` asks tokens for push and pull.
@@ -61,9 +75,11 @@ class RegistryClient {
   // HEAD /v2/<repo>/blobs/<digest>.
   absl::StatusOr<bool> BlobExists(const std::string& digest);
 
-  // Monolithic upload: POST /v2/<repo>/blobs/uploads/, then PUT ?digest= with
-  // the file's bytes.
-  absl::Status UploadBlob(const std::string& digest, const std::string& path, int64_t size);
+
+  // POST /v2/<repo>/blobs/uploads/ (with a mount request when asked), then
+  // the bytes of the file at `path` (monolithic or chunked, see above).
+  absl::StatusOr<UploadResult> UploadBlob(const std::string& digest, const std::string& path,
+                                          int64_t size, const UploadOptions& options = {});
 
   // PUT /v2/<repo>/manifests/<tag>; returns the digest the registry reports.
   absl::StatusOr<std::string> PutManifest(const std::string& tag, const std::string& media_type,
@@ -79,8 +95,9 @@ class RegistryClient {
     std::string url;
     std::vector<std::string> headers;
     const std::string* body = nullptr;  // PUT/POST body held in memory
-    std::string upload_path;            // or: PUT a file's contents
-    int64_t upload_size = 0;
+    std::string upload_path;            // or: PUT/PATCH a file's bytes
+    int64_t upload_offset = 0;          //   from this offset
+    int64_t upload_size = 0;            //   this many
     const BodySink* sink = nullptr;     // 2xx bodies go here
     std::function<void(int64_t)> progress;
   };
@@ -93,6 +110,8 @@ class RegistryClient {
   absl::Status Authenticate(const std::string& www_authenticate);
   absl::Status CheckUrlAllowed(const std::string& url) const;
   std::string RepoUrl(const std::string& suffix) const;
+  // An upload session's Location header as an absolute URL.
+  absl::StatusOr<std::string> UploadLocation(const Response& response) const;
 
   const RegistryOptions& options_;
   Endpoint endpoint_;

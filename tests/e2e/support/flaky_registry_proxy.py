@@ -10,7 +10,10 @@ than 64 KiB (a layer; configs pass unchanged):
               truncated blob that the registry claims is complete)
   slow        forward at about 1 MB/s (so a pull can be killed midway)
 STATE_DIR/log gets one line per blob GET ("<digest> <answer>"), and
-STATE_DIR/max_inflight the most blob GETs seen at once."""
+STATE_DIR/max_inflight the most blob GETs seen at once. Uploads (POST,
+PATCH, PUT) pass unchanged; STATE_DIR/requests gets one line per upload
+request ("<METHOD> <path> <status> <Content-Range>"). The Host header is
+passed on, so the registry's upload Locations point back at this proxy."""
 import http.client
 import http.server
 import os
@@ -46,7 +49,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def fetch(self):
         conn = http.client.HTTPConnection(UPSTREAM, timeout=60)
-        headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+        headers = dict(self.headers.items())
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
         conn.request(self.command, self.path, body=body, headers=headers)
@@ -123,6 +126,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_HEAD(self):
         self.forward()
+
+    def upload(self):
+        resp, data = self.fetch()
+        with lock, open(os.path.join(STATE, "requests"), "a") as f:
+            f.write("%s %s %d %s\n" % (self.command, self.path, resp.status,
+                                       self.headers.get("Content-Range") or "-"))
+        self.reply(resp, data)
+
+    do_POST = upload
+    do_PATCH = upload
+    do_PUT = upload
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler)

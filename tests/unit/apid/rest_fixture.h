@@ -83,6 +83,7 @@ class RestHandlersTest : public ::testing::Test {
         execs_(runtimed_),
         volumes_(runtimed_),
         deps_{containers_, system_, imaged_, "t", events_, networks_, &execs_, &volumes_} {
+    deps_.images = &images_;
     v1::Image image;
     image.set_id("sha256:img");
     image.mutable_config()->add_cmd("sh");
@@ -123,6 +124,7 @@ class RestHandlersTest : public ::testing::Test {
   ExecService execs_;
   VolumeService volumes_;
   RestDeps deps_;
+  ImageService images_{imaged_};
   Router router_;
 };
 
