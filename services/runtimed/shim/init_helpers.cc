@@ -67,7 +67,16 @@ absl::StatusOr<ResolvedUser> ResolveUser(const std::string& spec, const std::str
                                          const std::string& group) {
   ResolvedUser user;
   user.home = "/root";
-  if (spec.empty()) return user;
+  if (spec.empty()) {
+    // Root, with what passwd says of uid 0 and the groups naming it (runc
+    // looks up the default user too: Docker's busybox shows 10(wheel)).
+    std::vector<std::string> root = FindEntry(passwd, "0", true);
+    uint32_t gid = 0;
+    if (root.size() > 3 && absl::SimpleAtoi(root[3], &gid)) user.gid = gid;
+    if (root.size() > 5 && !root[5].empty()) user.home = root[5];
+    if (!root.empty()) user.member_of = GroupsListing(root[0], group);
+    return user;
+  }
   std::pair<std::string, std::string> parts = absl::StrSplit(spec, absl::MaxSplits(':', 1));
   const std::string& user_part = parts.first;
   const std::string& group_part = parts.second;

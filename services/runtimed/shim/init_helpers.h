@@ -27,8 +27,9 @@ struct ResolvedUser {
 
 // Resolves Docker's --user forms ("", "uid", "uid:gid", "name", "name:group",
 // "uid:group") against the contents of /etc/passwd and /etc/group (either may
-// be empty). "" is root. NotFound "unable to find user <name>: no matching
-// entries in passwd file" like Docker when a name is missing.
+// be empty). "" is root (uid 0's passwd entry and groups when present).
+// NotFound "unable to find user <name>: no matching entries in passwd file"
+// like Docker when a name is missing.
 absl::StatusOr<ResolvedUser> ResolveUser(const std::string& spec, const std::string& passwd,
                                          const std::string& group);
 

@@ -39,7 +39,7 @@ TEST(ResolveUserTest, MemberOfGroupsFromTheGroupFile) {
   const char group[] = "root:x:0:\nstaff:x:50:app,www-data\naudio:x:29:app\nwheel:x:10:root\n";
   EXPECT_EQ(ResolveUser("app", kPasswd, group)->member_of, (std::vector<gid_t>{50, 29}));
   EXPECT_EQ(ResolveUser("1000", kPasswd, group)->member_of, (std::vector<gid_t>{50, 29}));
-  EXPECT_EQ(ResolveUser("", kPasswd, group)->member_of, (std::vector<gid_t>{}));  // "" = plain root
+  EXPECT_EQ(ResolveUser("", kPasswd, group)->member_of, (std::vector<gid_t>{10}));  // "" = root
   EXPECT_EQ(ResolveUser("root", kPasswd, group)->member_of, (std::vector<gid_t>{10}));
   EXPECT_TRUE(ResolveUser("app:staff", kPasswd, group)->member_of.empty());
   EXPECT_TRUE(ResolveUser("1000:7", kPasswd, group)->member_of.empty());
