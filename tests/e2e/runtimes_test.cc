@@ -148,9 +148,16 @@ TEST_P(RuntimesTest, StopAndKillExitCodes) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ASSERT_EQ(stack_->Docker("stop -t 10 tr").exit_code, 0);
   EXPECT_EQ(Inspect("tr", "{{.State.ExitCode}}"), "42");
-  ASSERT_EQ(Run("-d --name kk busybox sleep 600").exit_code, 0);
+  // kill sends the signal asked for (pid 1 acts only on handled ones).
+  ASSERT_EQ(Run("-d --name kk busybox sh -c 'trap \"exit 7\" USR1; while true; do sleep 0.1; done'")
+                .exit_code,
+            0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ASSERT_EQ(stack_->Docker("kill -s USR1 kk").exit_code, 0);
-  EXPECT_EQ(Trimmed(stack_->Docker("wait kk").out), "138");
+  EXPECT_EQ(Trimmed(stack_->Docker("wait kk").out), "7");
+  ASSERT_EQ(Run("-d --name k9 busybox sleep 600").exit_code, 0);
+  ASSERT_EQ(stack_->Docker("kill k9").exit_code, 0);
+  EXPECT_EQ(Trimmed(stack_->Docker("wait k9").out), "137");
   // A start after the stop runs it again (runc's state was cleaned up).
   ASSERT_EQ(stack_->Docker("start st").exit_code, 0);
   EXPECT_EQ(Inspect("st", "{{.State.Status}}"), "running");
@@ -212,13 +219,18 @@ TEST_P(RuntimesTest, CopyBothWaysAndResourcesApply) {
   ASSERT_EQ(stack_->Docker("exec cp sh -c 'echo made-inside > /tmp/out.txt'").exit_code, 0);
   ASSERT_EQ(stack_->Docker("cp cp:/tmp/out.txt " + host + "/out.txt").exit_code, 0);
   EXPECT_EQ(Trimmed(ReadFileText(host + "/out.txt")), "made-inside");
-  // The limits reached the container's cgroup (runc made it from config.json).
-  EXPECT_EQ(Trimmed(stack_->Docker("exec cp cat /sys/fs/cgroup/pids/pids.max").out), "50");
-  EXPECT_EQ(Trimmed(stack_->Docker("exec cp cat /sys/fs/cgroup/memory/memory.limit_in_bytes").out),
-            "67108864");
+  // The limits reached the container's cgroup, berth/<id> with either
+  // runtime (runc made it from config.json) ...
+  const std::string id = Inspect("cp", "{{.Id}}");
+  auto cgroup_file = [&](const std::string& file) {
+    return Trimmed(ReadFileText("/sys/fs/cgroup/" + file.substr(0, file.find('.')) + "/berth/" +
+                                id + "/" + file));
+  };
+  EXPECT_EQ(cgroup_file("pids.max"), "50");
+  EXPECT_EQ(cgroup_file("memory.limit_in_bytes"), "67108864");
   // ... and docker update changes them live.
   ASSERT_EQ(stack_->Docker("update --pids-limit 60 cp").exit_code, 0);
-  EXPECT_EQ(Trimmed(stack_->Docker("exec cp cat /sys/fs/cgroup/pids/pids.max").out), "60");
+  EXPECT_EQ(cgroup_file("pids.max"), "60");
   // The stopped container's files come from its snapshot.
   ASSERT_EQ(stack_->Docker("stop -t 1 cp").exit_code, 0);
   ASSERT_EQ(stack_->Docker("cp cp:/tmp/in.txt " + host + "/again.txt").exit_code, 0);
