@@ -217,7 +217,7 @@ print(done, running)
   ASSERT_EQ(up.exit_code, 0) << up.err;
 
   std::string after = R"PY(
-import docker, sys, time
+import docker, os, signal, sys, time
 api = docker.from_env(timeout=30).api
 done, running = sys.argv[1], sys.argv[2]
 for _ in range(50):  # apid reconnects to the new runtimed
@@ -230,8 +230,8 @@ assert d["ExitCode"] == 5 and not d["Running"], d
 r = api.exec_inspect(running)
 assert r["Running"] and r["ExitCode"] is None, r
 assert r["ProcessConfig"]["entrypoint"] == "sleep", r
-# The new runtimed notices its end.
-api.exec_start(api.exec_create("xr", ["pkill", "-f", "sleep 301"])["Id"])
+# The new runtimed notices its end (Pid is the host's pid of the process).
+os.kill(r["Pid"], signal.SIGTERM)
 for _ in range(100):
     r = api.exec_inspect(running)
     if not r["Running"]:
