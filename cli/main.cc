@@ -326,6 +326,9 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, AllOptions& o, Ac
   run->add_option("-l,--label", f.labels, "Set meta data on a container")->allow_extra_args(false);
   run->add_flag("--init", f.init,
                 "Run an init inside the container that forwards signals and reaps processes");
+  run->add_option("--group-add", f.group_add, "Add additional groups to join")
+      ->allow_extra_args(false);
+  run->add_option("--runtime", f.runtime, "Runtime to use for this container (berth, runc)");
   auto* entrypoint = run->add_option("--entrypoint", o.entrypoint,
                                      "Overwrite the default ENTRYPOINT of the image");
   run->callback([&, run, entrypoint] {

@@ -137,6 +137,21 @@ absl::Status BuildHealthcheck(const RunFlags& flags, ContainerSpec* spec) {
 
 }  // namespace
 
+absl::Status ParseRestartFlag(const std::string& flag, std::string* name, int32_t* max_retries) {
+  if (flag.empty()) return absl::OkStatus();
+  std::pair<std::string, std::string> parts = absl::StrSplit(flag, absl::MaxSplits(':', 1));
+  if (parts.first.empty() && flag.find(':') != std::string::npos) {
+    return absl::InvalidArgumentError(
+        "invalid restart policy format: no policy provided before colon");
+  }
+  if (!parts.second.empty() && !absl::SimpleAtoi(parts.second, max_retries)) {
+    return absl::InvalidArgumentError(
+        "invalid restart policy format: maximum retry count must be an integer");
+  }
+  *name = parts.first;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<RunPlan> BuildRunPlan(const RunFlags& flags,
                                      const std::optional<ConsoleSize>& console,
                                      const EnvLookup& lookup, const FileReader& read_file) {
@@ -148,18 +163,10 @@ absl::StatusOr<RunPlan> BuildRunPlan(const RunFlags& flags,
   }
   RunPlan plan;
   plan.name = flags.name;
-  if (!flags.restart.empty()) {
-    std::pair<std::string, std::string> parts =
-        absl::StrSplit(flags.restart, absl::MaxSplits(':', 1));
-    if (parts.first.empty() && flags.restart.find(':') != std::string::npos) {
-      return absl::InvalidArgumentError(
-          "invalid restart policy format: no policy provided before colon");
-    }
-    if (!parts.second.empty() && !absl::SimpleAtoi(parts.second, &plan.spec.restart_max_retries)) {
-      return absl::InvalidArgumentError(
-          "invalid restart policy format: maximum retry count must be an integer");
-    }
-    plan.spec.restart_policy = parts.first;
+  if (absl::Status s = ParseRestartFlag(flags.restart, &plan.spec.restart_policy,
+                                        &plan.spec.restart_max_retries);
+      !s.ok()) {
+    return s;
   }
   if (absl::Status s = BuildHealthcheck(flags, &plan.spec); !s.ok()) return s;
   plan.attach = !flags.detach;
@@ -180,6 +187,8 @@ absl::StatusOr<RunPlan> BuildRunPlan(const RunFlags& flags,
   }
   spec.working_dir = flags.workdir;
   spec.user = flags.user;
+  spec.group_add = flags.group_add;
+  spec.runtime = flags.runtime;
   spec.hostname = flags.hostname;
   spec.network_mode = flags.network.empty() ? "bridge" : flags.network;
   spec.network_aliases = flags.network_aliases;

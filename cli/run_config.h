@@ -64,6 +64,8 @@ struct RunFlags {
   bool no_healthcheck = false;
   std::vector<std::string> labels;        // -l/--label KEY[=VALUE]
   bool init = false;                      // --init
+  std::vector<std::string> group_add;     // --group-add NAME|GID
+  std::string runtime;                    // --runtime (berth, runc)
   std::string image;                 // IMAGE
   std::vector<std::string> command;  // CMD...
 };
@@ -142,6 +144,8 @@ struct ContainerSpec {
   int32_t health_retries = 0;
   std::vector<std::pair<std::string, std::string>> labels;  // in order; a later key wins
   bool init = false;
+  std::vector<std::string> group_add;
+  std::string runtime;
 };
 
 // How the client drives the container after creating it.
@@ -165,6 +169,10 @@ using FileReader = std::function<absl::StatusOr<std::string>(const std::string&)
 // the docker CLI does), "NAME=SOFT[:HARD]" (-1 = unlimited). InvalidArgument
 // naming the bad value.
 absl::StatusOr<SecuritySpec> BuildSecuritySpec(const RunFlags& flags, const FileReader& read_file);
+
+// --restart NAME[:N] as the docker CLI splits it (the daemon validates the
+// name); "" leaves *name alone. Shared by run and update.
+absl::Status ParseRestartFlag(const std::string& flag, std::string* name, int32_t* max_retries);
 
 // Maps the flags to a plan, with docker's rules:
 //   - without -d: attach stdout and stderr; with -i also stdin, and the

@@ -10,11 +10,18 @@
 #include "cli/commands/build_options.h"
 #include "cli/run_config.h"
 
+namespace berth::v1 {
+class Resources;
+}  // namespace berth::v1
+
 namespace berth::cli {
 
 struct GlobalOptions {
   std::string host;  // --host / BERTH_HOST
 };
+
+// run.cc: the resource flags' values as berth.v1.Resources (run, update).
+void ResourcesToProto(const ResourcesSpec& resources, berth::v1::Resources* out);
 
 // system.cc ------------------------------------------------------------------
 

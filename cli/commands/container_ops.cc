@@ -8,6 +8,7 @@
 
 #include "cli/commands/client.h"
 #include "cli/format.h"
+#include "cli/run_config.h"
 
 namespace berth::cli {
 namespace {
@@ -96,6 +97,40 @@ int Rename(const GlobalOptions& global, const OpsFlags& f) {
   return kExitOk;
 }
 
+}  // namespace
+
+// docker update: the flags given become one request per container; the
+// daemon refuses what it cannot apply. Names are echoed as docker does.
+int RunUpdate(const GlobalOptions& global, const UpdateFlags& f) {
+  absl::StatusOr<ResourcesSpec> resources = BuildResourcesSpec(f.resources);
+  if (!resources.ok()) {
+    std::cerr << resources.status().message() << std::endl;
+    return kExitError;
+  }
+  std::string policy;
+  int32_t max_retries = 0;
+  if (absl::Status s = ParseRestartFlag(f.restart, &policy, &max_retries); !s.ok()) {
+    std::cerr << s.message() << std::endl;
+    return kExitError;
+  }
+  return ForEach(global, f.containers,
+                 [&](ApiClient& c, grpc::ClientContext* ctx, const std::string& name) {
+                   v1::UpdateContainerRequest request;
+                   request.set_container(name);
+                   ResourcesToProto(*resources, request.mutable_resources());
+                   if (!policy.empty()) {
+                     request.mutable_restart_policy()->set_name(policy);
+                     request.mutable_restart_policy()->set_maximum_retry_count(max_retries);
+                   }
+                   v1::UpdateContainerResponse response;
+                   grpc::Status status = c.stub().UpdateContainer(ctx, request, &response);
+                   for (const std::string& w : response.warnings()) std::cerr << w << std::endl;
+                   return status;
+                 });
+}
+
+namespace {
+
 int Prune(const GlobalOptions& global, const OpsFlags& f) {
   v1::PruneContainersRequest request;
   for (const std::string& filter : f.filters) {
@@ -182,6 +217,26 @@ void AddContainerOpsCommands(CLI::App& app, const GlobalOptions& global,
   rename->add_option("container", f->container, "CONTAINER")->required();
   rename->add_option("new_name", f->new_name, "NEW_NAME")->required();
   rename->callback([&, f] { action = [&, f] { return Rename(global, *f); }; });
+
+  auto u = std::make_shared<UpdateFlags>();
+  auto* update = app.add_subcommand("update", "Update configuration of one or more containers");
+  ResourceFlags& r = u->resources;
+  update->add_option("-m,--memory", r.memory, "Memory limit");
+  update->add_option("--memory-swap", r.memory_swap,
+                     "Swap limit equal to memory plus swap: -1 to enable unlimited swap");
+  update->add_option("--memory-reservation", r.memory_reservation, "Memory soft limit");
+  update->add_option("--kernel-memory", r.kernel_memory, "Kernel memory limit (not supported)");
+  update->add_option("--cpus", r.cpus, "Number of CPUs");
+  update->add_option("-c,--cpu-shares", r.cpu_shares, "CPU shares (relative weight)");
+  update->add_option("--cpu-period", r.cpu_period, "Limit CPU CFS period");
+  update->add_option("--cpu-quota", r.cpu_quota, "Limit CPU CFS quota");
+  update->add_option("--cpuset-cpus", r.cpuset_cpus, "CPUs in which to allow execution (0-3, 0,1)");
+  update->add_option("--cpuset-mems", r.cpuset_mems, "MEMs in which to allow execution (0-3, 0,1)");
+  update->add_option("--pids-limit", r.pids_limit, "Tune container pids limit (-1 for unlimited)");
+  update->add_option("--blkio-weight", r.blkio_weight, "Block IO (relative weight), 10 to 1000");
+  update->add_option("--restart", u->restart, "Restart policy to apply when a container exits");
+  update->add_option("container", u->containers, "CONTAINER...")->required();
+  update->callback([&, u] { action = [&, u] { return RunUpdate(global, *u); }; });
 
   auto* container = app.add_subcommand("container", "Manage containers");
   container->require_subcommand(1);

@@ -5,8 +5,17 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/commands/commands.h"
+#include "cli/resource_flags.h"
 
 namespace berth::cli {
+
+// `berth update`: docker update's flags (resource_flags.h, --restart).
+struct UpdateFlags {
+  std::vector<std::string> containers;
+  ResourceFlags resources;
+  std::string restart;
+};
+int RunUpdate(const GlobalOptions& global, const UpdateFlags& flags);
 
 // Registers the verbs on `app`; a parsed one stores its entry point in `action`.
 void AddContainerOpsCommands(CLI::App& app, const GlobalOptions& global,

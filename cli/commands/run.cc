@@ -41,6 +41,26 @@ constexpr std::chrono::seconds kStartDeadline{120};
 // With a tty the keys reach the container through the pty instead.
 constexpr int kProxiedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
+}  // namespace
+
+void ResourcesToProto(const ResourcesSpec& r, berth::v1::Resources* resources) {
+  resources->set_memory(r.memory);
+  resources->set_memory_swap(r.memory_swap);
+  resources->set_memory_reservation(r.memory_reservation);
+  resources->set_nano_cpus(r.nano_cpus);
+  resources->set_cpu_shares(r.cpu_shares);
+  resources->set_cpu_period(r.cpu_period);
+  resources->set_cpu_quota(r.cpu_quota);
+  resources->set_cpuset_cpus(r.cpuset_cpus);
+  resources->set_cpuset_mems(r.cpuset_mems);
+  resources->set_pids_limit(r.pids_limit);
+  resources->set_blkio_weight(r.blkio_weight);
+  resources->set_oom_kill_disable(r.oom_kill_disable);
+  resources->set_shm_size(r.shm_size);
+}
+
+namespace {
+
 berth::v1::ContainerConfig ToProto(const ContainerSpec& spec) {
   berth::v1::ContainerConfig config;
   config.set_image(spec.image);
@@ -49,6 +69,8 @@ berth::v1::ContainerConfig ToProto(const ContainerSpec& spec) {
   for (const auto& s : spec.env) config.add_env(s);
   config.set_working_dir(spec.working_dir);
   config.set_user(spec.user);
+  for (const std::string& g : spec.group_add) config.add_group_add(g);
+  config.set_runtime(spec.runtime);
   config.set_hostname(spec.hostname);
   config.set_tty(spec.tty);
   config.set_open_stdin(spec.open_stdin);
@@ -110,21 +132,7 @@ berth::v1::ContainerConfig ToProto(const ContainerSpec& spec) {
     ulimit->set_soft(u.soft);
     ulimit->set_hard(u.hard);
   }
-  const berth::cli::ResourcesSpec& r = spec.resources;
-  berth::v1::Resources* resources = config.mutable_resources();
-  resources->set_memory(r.memory);
-  resources->set_memory_swap(r.memory_swap);
-  resources->set_memory_reservation(r.memory_reservation);
-  resources->set_nano_cpus(r.nano_cpus);
-  resources->set_cpu_shares(r.cpu_shares);
-  resources->set_cpu_period(r.cpu_period);
-  resources->set_cpu_quota(r.cpu_quota);
-  resources->set_cpuset_cpus(r.cpuset_cpus);
-  resources->set_cpuset_mems(r.cpuset_mems);
-  resources->set_pids_limit(r.pids_limit);
-  resources->set_blkio_weight(r.blkio_weight);
-  resources->set_oom_kill_disable(r.oom_kill_disable);
-  resources->set_shm_size(r.shm_size);
+  ResourcesToProto(spec.resources, config.mutable_resources());
   config.mutable_log_config()->set_type(spec.log_driver);
   for (const auto& [k, v] : spec.log_options) (*config.mutable_log_config()->mutable_options())[k] = v;
   const berth::cli::StorageSpec& st = spec.storage;

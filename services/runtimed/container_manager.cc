@@ -1,6 +1,7 @@
 // ContainerManager: records (create, resolve, list, inspect, remove), recovery
 // and events. Start/stop/exits are in container_lifecycle.cc, logs and attach
 // in container_io.cc.
+#include "services/runtimed/spec/runtimes.h"
 #include "services/runtimed/container_manager.h"
 
 #include <csignal>
@@ -142,6 +143,10 @@ absl::StatusOr<v1::Container> ContainerManager::CreateContainer(const CreateRequ
       request.config.restart_policy().name(), request.config.restart_policy().maximum_retry_count(),
       request.config.auto_remove()));
   BERTH_RETURN_IF_ERROR(health::Validate(request.config.healthcheck()));
+  BERTH_RETURN_IF_ERROR(spec::ValidateRuntime(request.config.runtime(), config_.host));
+  if (spec::UsesRunc(request.config.runtime()) && request.config.security().privileged()) {
+    return absl::InvalidArgumentError("--privileged is not supported with --runtime runc yet");
+  }
   BERTH_RETURN_IF_ERROR(spec::BuildSecuritySpec(request.config.security(), config_.host).status());
   BERTH_ASSIGN_OR_RETURN(spec::ResolvedResources resources,
                          spec::BuildResources(request.config.resources(), config_.host.resources));

@@ -207,6 +207,9 @@ class ContainerManager {
   absl::StatusOr<RenameResult> RenameContainer(const std::string& ref,
                                                const std::string& new_name);
 
+  // The runtimes and --init binary of this host (spec/runtimes.h).
+  v1::RuntimeInfoResponse RuntimeInfo() const;
+
   EventLog& events() { return events_; }
 
  private:

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status.h"
+#include "services/runtimed/spec/runtimes.h"
 #include "services/runtimed/container_manager.h"
 #include "services/runtimed/container_state.h"
 #include "services/runtimed/names.h"
@@ -11,6 +12,10 @@
 #include "spdlog/spdlog.h"
 
 namespace berth::runtimed {
+
+v1::RuntimeInfoResponse ContainerManager::RuntimeInfo() const {
+  return spec::DescribeRuntimes(config_.host);
+}
 namespace {
 
 // ps normally answers in milliseconds; this only bounds a hung one.

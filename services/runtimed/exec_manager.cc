@@ -1,5 +1,6 @@
 #include "services/runtimed/exec_manager.h"
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 
@@ -8,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
 #include "common/fs/fs.h"
 #include "common/status/status.h"
 #include "services/runtimed/container_state.h"
@@ -41,7 +43,87 @@ ExecManager::ExecManager(ContainerManager& containers, Paths container_paths, Pa
       exec_paths_(std::move(exec_paths)),
       shims_(std::move(shims)),
       host_(host),
-      metrics_(metrics) {}
+      metrics_(metrics) {
+  Recover();
+}
+
+std::string ExecManager::RecordFile(const std::string& exec_id) const {
+  return absl::StrCat(exec_paths_.state_dir(), "/records/", exec_id, ".json");
+}
+
+void ExecManager::SaveLocked(const v1::ExecInspect& exec) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  absl::Status s = fs::MakeDirs(exec_paths_.state_dir() + "/records", 0700);
+  if (s.ok()) {
+    auto encoded = google::protobuf::util::MessageToJsonString(exec, &json, options);
+    s = encoded.ok() ? fs::WriteFileAtomically(RecordFile(exec.id()), json, 0600)
+                     : absl::InternalError(encoded.ToString());
+  }
+  if (!s.ok()) spdlog::warn("exec={} record not saved: {}", Short(exec.id()), s.ToString());
+}
+
+void ExecManager::Recover() {
+  struct Loaded {
+    std::filesystem::file_time_type written;
+    v1::ExecInspect exec;
+  };
+  std::vector<Loaded> loaded;
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(exec_paths_.state_dir() + "/records", ec)) {
+    absl::StatusOr<std::string> text = fs::ReadFile(entry.path().string());
+    v1::ExecInspect exec;
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;
+    if (!text.ok() || !google::protobuf::util::JsonStringToMessage(*text, &exec, options).ok() ||
+        entry.path().filename().string() != exec.id() + ".json") {
+      spdlog::warn("exec record {} unreadable; removed", entry.path().string());
+      std::filesystem::remove(entry.path(), ec);
+      continue;
+    }
+    loaded.push_back({entry.last_write_time(ec), std::move(exec)});
+  }
+  // Oldest first, so pruning keeps its order.
+  std::sort(loaded.begin(), loaded.end(),
+            [](const Loaded& a, const Loaded& b) { return a.written < b.written; });
+  std::vector<std::string> to_settle;
+  {
+    absl::MutexLock lock(&mu_);
+    for (Loaded& l : loaded) {
+      order_.push_back(l.exec.id());
+      execs_[l.exec.id()] = std::move(l.exec);
+    }
+    for (auto& [id, exec] : execs_) {
+      if (exec.exited() || !exec.started()) continue;
+      to_settle.push_back(id);
+    }
+  }
+  for (const std::string& id : to_settle) {
+    bool running;
+    {
+      absl::MutexLock lock(&mu_);
+      running = execs_[id].running();
+    }
+    if (running) {
+      // Still there: watch it as if this runtimed had started it.
+      absl::StatusOr<std::unique_ptr<ExitWatch>> watch = shims_->Watch(id);
+      if (watch.ok()) {
+        spdlog::info("exec={} still running; watching it again", Short(id));
+        StartWatcher(id, *std::move(watch));
+        continue;
+      }
+      absl::StatusOr<spec::ExitRecord> exit = shims_->RecordedExit(id);
+      Settle(id, exit.ok() ? exit->exit_code : 255);
+      continue;
+    }
+    // A start cut short by the crash: a shim may hold the process before
+    // START; it never ran the command.
+    (void)shims_->Kill(id, SIGKILL);
+    Settle(id, 255);
+  }
+}
 
 ExecManager::~ExecManager() {
   {
@@ -90,6 +172,7 @@ absl::StatusOr<v1::ExecInspect> ExecManager::Create(const std::string& container
   *exec.mutable_config() = config;
   execs_[exec.id()] = exec;
   order_.push_back(exec.id());
+  SaveLocked(exec);
   PruneLocked();
   spdlog::debug("container={} exec={} created", Short(c.id()), Short(exec.id()));
   mu_.Unlock();
@@ -108,6 +191,8 @@ void ExecManager::PruneLocked() {
       continue;
     }
     if (e != execs_.end()) execs_.erase(e);
+    std::error_code ec;
+    std::filesystem::remove(RecordFile(*it), ec);
     it = order_.erase(it);
   }
 }
@@ -175,6 +260,7 @@ absl::StatusOr<std::shared_ptr<AttachSession>> ExecManager::Start(const std::str
           absl::StrCat("Error: Exec command ", exec_id, " has already run"));
     }
     it->second.set_started(true);
+    SaveLocked(it->second);
     exec = it->second;
   }
   absl::Time begun = absl::Now();
@@ -188,6 +274,7 @@ absl::StatusOr<std::shared_ptr<AttachSession>> ExecManager::Start(const std::str
     } else {
       absl::MutexLock lock(&mu_);
       execs_[exec_id].set_started(false);  // nothing ran: it may be retried
+      SaveLocked(execs_[exec_id]);
     }
     return session.status();
   }
@@ -237,6 +324,7 @@ absl::StatusOr<std::shared_ptr<AttachSession>> ExecManager::Launch(
     v1::ExecInspect& record = execs_[id];
     record.set_running(true);
     record.set_pid(*pid);
+    SaveLocked(record);
   }
   spdlog::info("container={} exec={} started pid={}", Short(container.id()), Short(id), *pid);
   StartWatcher(id, std::move(shared_watch));
@@ -288,6 +376,7 @@ void ExecManager::Settle(const std::string& exec_id, int exit_code) {
       it->second.set_pid(0);
       it->second.set_exited(true);
       it->second.set_exit_code(exit_code);
+      SaveLocked(it->second);
       container_id = it->second.container_id();
     }
   }

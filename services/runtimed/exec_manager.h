@@ -5,11 +5,13 @@
 // process; it is reached through its own ShimRuntime keyed by exec id (the
 // same seam, and so the same fake, as containers).
 //
-// Records live in memory only: an exec's exit code is inspectable while
-// runtimed runs (the docker CLI reads it right after the stream ends); after
-// a runtimed restart old exec ids are unknown (NotFound). Exec processes
-// outlive runtimed like containers do (their shims are detached) and die
-// with the container's pid namespace.
+// Records are kept in memory and written to `<exec state>/records/<id>.json`
+// at every change, so they survive a runtimed restart or SIGKILL: the new
+// manager loads them, watches the exec shims still running (their exec keeps
+// Running) and settles the others from their exit.json (255 when there is
+// none), as container recovery does. Exec processes outlive runtimed like
+// containers do (their shims are detached) and die with the container's pid
+// namespace.
 //
 // Threads: every public method may be called concurrently; one watcher
 // thread per running exec waits for its exit.
@@ -42,6 +44,7 @@ class ExecManager {
   // socket and exit record (keyed by exec id); `shims`: the exec shims.
   ExecManager(ContainerManager& containers, Paths container_paths, Paths exec_paths,
               std::shared_ptr<ShimRuntime> shims, spec::HostFacts host, RuntimedMetrics* metrics);
+  // Loads the records a previous runtimed left and recovers them (above).
   // Stops watching (exec processes keep running) and joins the watchers.
   ~ExecManager();
 
@@ -90,6 +93,12 @@ class ExecManager {
   void Settle(const std::string& exec_id, int exit_code);
   void StartWatcher(const std::string& exec_id, std::shared_ptr<ExitWatch> watch);
   void PruneLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // "<exec state>/records/<id>.json".
+  std::string RecordFile(const std::string& exec_id) const;
+  // Writes the record (atomically); a failure is logged, never fatal: the
+  // record in memory stays the truth while this runtimed runs.
+  void SaveLocked(const v1::ExecInspect& exec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Recover();
 
   ContainerManager& containers_;
   const Paths container_paths_;

@@ -50,6 +50,8 @@ std::string Paths::ShimLogFile(const std::string& id) const {
   return ContainerDir(id) + "/shim.log";
 }
 std::string Paths::RootfsDir(const std::string& id) const { return ContainerDir(id) + "/rootfs"; }
+std::string Paths::BundleDir(const std::string& id) const { return ContainerDir(id) + "/oci"; }
+std::string Paths::RuncRoot() const { return run_dir_ + "/runc"; }
 std::string Paths::HostnameFile(const std::string& id) const {
   return ContainerDir(id) + "/hostname";
 }

@@ -26,6 +26,10 @@ class Paths {
   std::string HostnameFile(const std::string& id) const;
   std::string HostsFile(const std::string& id) const;
   std::string ResolvConfFile(const std::string& id) const;
+  // --runtime runc: "<state>/containers/<id>/oci" (the OCI bundle's
+  // config.json; its root is RootfsDir) and runc's own state, "<run>/runc".
+  std::string BundleDir(const std::string& id) const;
+  std::string RuncRoot() const;
 
   // "<state>/volumes": local volumes (volumes/volume_store.h).
   std::string VolumesDir() const;

@@ -41,4 +41,25 @@ grpc::Status RuntimedService::RenameContainer(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status RuntimedService::RuntimeInfo(grpc::ServerContext*, const v1::RuntimeInfoRequest*,
+                                          v1::RuntimeInfoResponse* response) {
+  *response = manager_.RuntimeInfo();
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimedService::RecordContainerEvent(grpc::ServerContext*,
+                                                   const v1::RecordContainerEventRequest* request,
+                                                   v1::RecordContainerEventResponse*) {
+  // Only the events apid observes for runtimed (docker cp's); the lifecycle
+  // events are runtimed's own.
+  if (request->action() != "archive-path" && request->action() != "extract-to-dir") {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        "RecordContainerEvent: only archive-path and extract-to-dir are recorded"));
+  }
+  absl::StatusOr<v1::Container> record = manager_.InspectContainer(request->container());
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  manager_.EmitContainerEvent(record->id(), request->action(), {});
+  return grpc::Status::OK;
+}
+
 }  // namespace berth::runtimed

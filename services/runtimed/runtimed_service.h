@@ -100,6 +100,11 @@ class RuntimedService final : public v1::RuntimeService::Service {
   grpc::Status RenameContainer(grpc::ServerContext* context,
                                const v1::RenameContainerRequest* request,
                                v1::RenameContainerResponse* response) override;
+  grpc::Status RuntimeInfo(grpc::ServerContext* context, const v1::RuntimeInfoRequest* request,
+                           v1::RuntimeInfoResponse* response) override;
+  grpc::Status RecordContainerEvent(grpc::ServerContext* context,
+                                    const v1::RecordContainerEventRequest* request,
+                                    v1::RecordContainerEventResponse* response) override;
 
  private:
   ContainerManager& manager_;

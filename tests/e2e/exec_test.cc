@@ -2,7 +2,11 @@
 // facade) and the berth CLI (gRPC API), plus docker-py's exec_run. Each case
 // starts its own stack with the busybox image and one long-running container
 // `c` (sleep), then execs into it.
+#include <signal.h>
+
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -174,6 +178,72 @@ print("ok")
   CommandResult flow = stack_->Shell("/usr/bin/python3 -", CommandOptions{.stdin_data = script});
   EXPECT_EQ(flow.exit_code, 0) << flow.out << flow.err;
   EXPECT_EQ(flow.out, "ok\n") << flow.err;
+}
+
+// Exec records survive runtimed being SIGKILLed: docker-py's
+// exec_inspect (GET /exec/{id}/json) still answers with the ExitCode of a
+// finished exec and Running for a running one, which the new runtimed
+// watches again until it ends.
+TEST_F(BusyboxStackTest, ExecRecordsSurviveARuntimedSigkill) {
+  const char* before = R"PY(
+import docker, time
+api = docker.from_env(timeout=30).api
+c = api.create_container("busybox", ["sleep", "600"], name="xr")
+api.start(c)
+done = api.exec_create("xr", ["sh", "-c", "exit 5"])["Id"]
+api.exec_start(done, detach=True)
+running = api.exec_create("xr", ["sleep", "301"])["Id"]
+api.exec_start(running, detach=True)
+for _ in range(100):
+    if not api.exec_inspect(done)["Running"] and api.exec_inspect(running)["Running"]:
+        break
+    time.sleep(0.1)
+assert api.exec_inspect(done)["ExitCode"] == 5, api.exec_inspect(done)
+assert api.exec_inspect(running)["Running"], api.exec_inspect(running)
+print(done, running)
+)PY";
+  CommandResult first = stack_->Shell("/usr/bin/python3 -", CommandOptions{.stdin_data = before});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  const std::string ids = Trimmed(first.out);  // "<done> <running>"
+  ASSERT_NE(ids.find(' '), std::string::npos) << first.out;
+
+  int pid = stack_->ServicePid("runtimed");
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CommandResult up = stack_->Up();
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+
+  std::string after = R"PY(
+import docker, os, signal, sys, time
+api = docker.from_env(timeout=30).api
+done, running = sys.argv[1], sys.argv[2]
+for _ in range(50):  # apid reconnects to the new runtimed
+    try:
+        d = api.exec_inspect(done)
+        break
+    except Exception:
+        time.sleep(0.2)
+assert d["ExitCode"] == 5 and not d["Running"], d
+r = api.exec_inspect(running)
+assert r["Running"] and r["ExitCode"] is None, r
+assert r["ProcessConfig"]["entrypoint"] == "sleep", r
+# The new runtimed notices its end (Pid is the host's pid of the process).
+os.kill(r["Pid"], signal.SIGTERM)
+for _ in range(100):
+    r = api.exec_inspect(running)
+    if not r["Running"]:
+        break
+    time.sleep(0.1)
+assert not r["Running"] and r["ExitCode"] == 143, r
+print("ok")
+)PY";
+  CommandResult second = stack_->Shell("/usr/bin/python3 - " + ids,
+                                       CommandOptions{.stdin_data = after});
+  EXPECT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_EQ(second.out, "ok\n") << second.err;
 }
 
 }  // namespace

@@ -282,5 +282,29 @@ TEST_F(FilesTest, DockerPyPutGetArchiveExportDiffCommit) {
             "True\n");
 }
 
+// dockerd's cp events: archive-path for a copy out of the container,
+// extract-to-dir for one into it, running or stopped, in order with the
+// lifecycle events (docker events --since).
+TEST_F(FilesTest, CpEmitsArchivePathAndExtractToDirEvents) {
+  std::string host = HostDir("cp-ev");
+  std::ofstream(host + "/f.txt") << "x\n";
+  CommandResult since = stack_->Shell("date +%s");
+  ASSERT_EQ(stack_->Docker("run -d --name cp-ev busybox sleep 300").exit_code, 0);
+  ASSERT_EQ(stack_->Docker("cp " + host + "/f.txt cp-ev:/tmp/f.txt").exit_code, 0);
+  ASSERT_EQ(stack_->Docker("cp cp-ev:/tmp/f.txt " + host + "/back.txt").exit_code, 0);
+  ASSERT_EQ(stack_->Docker("kill cp-ev").exit_code, 0);
+  ASSERT_EQ(stack_->Docker("cp cp-ev:/etc/passwd " + host + "/passwd").exit_code, 0);
+  // A failed copy records nothing.
+  EXPECT_NE(stack_->Docker("cp cp-ev:/no/such " + host + "/none").exit_code, 0);
+  CommandResult until = stack_->Shell("echo $(( $(date +%s) + 1 ))");
+  CommandResult events = stack_->Docker(
+      "events --since " + Trimmed(since.out) + " --until " + Trimmed(until.out) +
+      " --filter type=container --filter container=cp-ev --format '{{.Action}} {{.Actor.Attributes.name}}'");
+  ASSERT_EQ(events.exit_code, 0) << events.err;
+  EXPECT_EQ(events.out,
+            "create cp-ev\nstart cp-ev\nextract-to-dir cp-ev\narchive-path cp-ev\n"
+            "kill cp-ev\ndie cp-ev\narchive-path cp-ev\n");
+}
+
 }  // namespace
 }  // namespace berth::e2e

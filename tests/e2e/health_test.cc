@@ -132,5 +132,37 @@ PY)");
   EXPECT_EQ(py.out, "healthy\n");
 }
 
+// What dockerd does with health at an exit and at the next start: the exit
+// stops the probes and leaves State.Health as it was (status, streak and
+// log; no probe is recorded after the exit), the next start resets it to
+// "starting" with a failing streak of 0 (the log kept), then probes resume.
+TEST_F(HealthTest, ExitKeepsTheLastHealthAndTheNextStartResetsItToStarting) {
+  CommandResult run = stack_->Docker(
+      "run -d --name hc-exit --health-cmd 'test ! -f /tmp/bad' --health-interval 2s "
+      "--health-retries 1 busybox sleep 1000");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_TRUE(AwaitHealth("hc-exit", "healthy"));
+  ASSERT_EQ(stack_->Docker("exec hc-exit touch /tmp/bad").exit_code, 0);
+  ASSERT_TRUE(AwaitHealth("hc-exit", "unhealthy"));
+  ASSERT_EQ(stack_->Docker("kill hc-exit").exit_code, 0);
+  const std::string at_exit =
+      Inspect("hc-exit", "{{.State.Health.Status}} {{.State.Health.FailingStreak}} "
+                         "{{len .State.Health.Log}} {{(index .State.Health.Log 0).End}}");
+  EXPECT_THAT(at_exit, ::testing::StartsWith("unhealthy ")) << at_exit;
+  std::this_thread::sleep_for(std::chrono::milliseconds(4500));  // > 2 intervals
+  EXPECT_EQ(Inspect("hc-exit", "{{.State.Health.Status}} {{.State.Health.FailingStreak}} "
+                               "{{len .State.Health.Log}} {{(index .State.Health.Log 0).End}}"),
+            at_exit);
+  EXPECT_EQ(stack_->Docker("ps -a --filter name=hc-exit --format '{{.Status}}'").out.find("health"),
+            std::string::npos);
+  // /tmp/bad is in the container's layer: the check fails again after the
+  // start, but the status first goes back to starting with a zero streak.
+  ASSERT_EQ(stack_->Docker("start hc-exit").exit_code, 0);
+  EXPECT_EQ(Inspect("hc-exit", "{{.State.Health.Status}} {{.State.Health.FailingStreak}}"),
+            "starting 0");
+  EXPECT_NE(Inspect("hc-exit", "{{len .State.Health.Log}}"), "0");  // the log is kept
+  ASSERT_TRUE(AwaitHealth("hc-exit", "unhealthy"));
+}
+
 }  // namespace
 }  // namespace berth::e2e

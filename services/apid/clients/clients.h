@@ -212,6 +212,16 @@ class RuntimedClient {
       const v1::TopContainerRequest& request) = 0;
   virtual absl::StatusOr<v1::RenameContainerResponse> RenameContainer(
       const v1::RenameContainerRequest& request) = 0;
+  // The runtimes and --init binary runtimed offers (for /info). Fakes that
+  // do not override it answer Unimplemented.
+  virtual absl::StatusOr<v1::RuntimeInfoResponse> RuntimeInfo() {
+    return absl::UnimplementedError("RuntimeInfo");
+  }
+  // docker cp's events (archive-path, extract-to-dir) into the container's
+  // event log. Fakes that do not override it answer Unimplemented.
+  virtual absl::Status RecordContainerEvent(const v1::RecordContainerEventRequest&) {
+    return absl::UnimplementedError("RecordContainerEvent");
+  }
 };
 
 }  // namespace berth::apid

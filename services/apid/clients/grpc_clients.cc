@@ -605,6 +605,22 @@ class GrpcRuntimedClient : public RuntimedClient {
     return response;
   }
 
+  absl::Status RecordContainerEvent(const v1::RecordContainerEventRequest& request) override {
+    v1::RecordContainerEventResponse response;
+    return Unary([&](grpc::ClientContext* c) {
+      return stub_->RecordContainerEvent(c, request, &response);
+    });
+  }
+
+  absl::StatusOr<v1::RuntimeInfoResponse> RuntimeInfo() override {
+    v1::RuntimeInfoResponse response;
+    absl::Status status = Unary([&](grpc::ClientContext* c) {
+      return stub_->RuntimeInfo(c, v1::RuntimeInfoRequest(), &response);
+    });
+    if (!status.ok()) return status;
+    return response;
+  }
+
   absl::Status ResizeContainer(const v1::ResizeContainerRequest& request) override {
     v1::ResizeContainerResponse response;
     return Unary(

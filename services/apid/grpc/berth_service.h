@@ -164,6 +164,8 @@ class BerthService final
                                v1::RenameContainerResponse* resp) override;
   grpc::Status PruneContainers(grpc::ServerContext* ctx, const v1::PruneContainersRequest* req,
                                v1::PruneContainersResponse* resp) override;
+  grpc::Status UpdateContainer(grpc::ServerContext* ctx, const v1::UpdateContainerRequest* req,
+                               v1::UpdateContainerResponse* resp) override;
 
  private:
   ContainerService& containers_;

@@ -49,4 +49,13 @@ grpc::Status BerthService::PruneContainers(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status BerthService::UpdateContainer(grpc::ServerContext*,
+                                           const v1::UpdateContainerRequest* req,
+                                           v1::UpdateContainerResponse* resp) {
+  absl::StatusOr<v1::UpdateContainerResponse> updated = containers_.Update(*req);
+  if (!updated.ok()) return ToGrpcStatus(updated.status());
+  *resp = std::move(*updated);
+  return grpc::Status::OK;
+}
+
 }  // namespace berth::apid

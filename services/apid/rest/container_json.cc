@@ -159,7 +159,7 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
                                                   "ConsoleSize", "LogConfig", "PublishAllPorts", "Dns",
                                                   "DnsSearch", "DnsOptions", "ExtraHosts", "Links",
                                                   "RestartPolicy",
-                                                  "ConsoleSize", "Init",
+                                                  "ConsoleSize", "Init", "GroupAdd", "Runtime",
                                                   // Written by the CLI itself, not the daemon.
                                                   "ContainerIDFile"};
   bool auto_remove = false;
@@ -171,6 +171,9 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
     if (absl::Status s = GetBool(hc, "Init", &init, "HostConfig."); !s.ok()) return s;
     config->set_init(init);
   }
+  std::string runtime;
+  if (absl::Status s = GetString(hc, "Runtime", &runtime, "HostConfig."); !s.ok()) return s;
+  config->set_runtime(runtime);  // runtimed refuses one it does not offer
   std::string mode;
   if (absl::Status s = GetString(hc, "NetworkMode", &mode, "HostConfig."); !s.ok()) return s;
   config->set_network_mode(mode);
@@ -193,6 +196,10 @@ absl::Status ParseHostConfig(const Json& hc, v1::ContainerConfig* config) {
                              ListField{"ExtraHosts", net->mutable_extra_hosts()},
                              ListField{"Links", net->mutable_links()}}) {
     if (absl::Status s = GetStringArray(hc, f.key, f.out, "HostConfig."); !s.ok()) return s;
+  }
+  if (absl::Status s = GetStringArray(hc, "GroupAdd", config->mutable_group_add(), "HostConfig.");
+      !s.ok()) {
+    return s;
   }
   if (absl::Status s = ParseSecurityOptions(hc, config->mutable_security()); !s.ok()) return s;
   if (absl::Status s = ParseRestartPolicy(hc, config->mutable_restart_policy()); !s.ok()) return s;

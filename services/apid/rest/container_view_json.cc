@@ -158,7 +158,7 @@ OJson HostConfigJson(const v1::ContainerConfig& config) {
   hc["DnsSearch"] =
       OJson(std::vector<std::string>(net.dns_search().begin(), net.dns_search().end()));
   hc["ExtraHosts"] = StringsOrNull(net.extra_hosts());
-  hc["GroupAdd"] = nullptr;
+  hc["GroupAdd"] = StringsOrNull(config.group_add());
   hc["IpcMode"] = "private";
   hc["Links"] = StringsOrNull(net.links());
   hc["OomScoreAdj"] = 0;
@@ -166,7 +166,7 @@ OJson HostConfigJson(const v1::ContainerConfig& config) {
   hc["PublishAllPorts"] = net.publish_all_ports();
   hc["UTSMode"] = "";
   hc["UsernsMode"] = "";
-  hc["Runtime"] = "berth";
+  hc["Runtime"] = config.runtime().empty() ? "berth" : config.runtime();
   hc["Isolation"] = "";
   hc["CgroupParent"] = "";
   hc["MemorySwappiness"] = nullptr;

@@ -101,13 +101,20 @@ std::string InfoJson(const v1::InfoResponse& info, const HostFacts& facts,
   j["Labels"] = OJson::array();
   j["ExperimentalBuild"] = false;
   j["ServerVersion"] = info.server_version();
-  j["Runtimes"] = {{"berth", {{"path", "berth-shim"}}}};
-  j["DefaultRuntime"] = "berth";
+  OJson runtimes = OJson::object();
+  for (const v1::RuntimeDescription& r : info.runtimes()) {
+    runtimes[r.name()] = {{"path", r.path()}};
+  }
+  if (runtimes.empty()) runtimes["berth"] = {{"path", "berth-shim"}};  // runtimed not answering
+  j["Runtimes"] = runtimes;
+  j["DefaultRuntime"] = info.default_runtime().empty() ? "berth" : info.default_runtime();
   j["Swarm"] = {{"NodeID", ""},           {"NodeAddr", ""},         {"LocalNodeState", "inactive"},
                 {"ControlAvailable", false}, {"Error", ""},          {"RemoteManagers", nullptr}};
   j["LiveRestoreEnabled"] = true;
   j["Isolation"] = "";
-  j["InitBinary"] = "";
+  // dockerd names its init "docker-init"; Berth's is Debian's tini-static,
+  // bind-mounted at /sbin/docker-init. Empty when runtimed has none.
+  j["InitBinary"] = info.init_binary().empty() ? "" : "docker-init";
   j["ContainerdCommit"] = {{"ID", ""}, {"Expected", ""}};
   j["RuncCommit"] = {{"ID", ""}, {"Expected", ""}};
   j["InitCommit"] = {{"ID", ""}, {"Expected", ""}};

@@ -10,6 +10,7 @@
 #include "common/status/status.h"
 #include "services/apid/builder/dockerfile/instructions.h"
 #include "services/apid/builder/dockerfile/parser.h"
+#include "spdlog/spdlog.h"
 #include "services/apid/builder/dockerfile/shell_lex.h"
 #include "services/apid/usecases/config_instructions.h"
 #include "spdlog/spdlog.h"
@@ -125,16 +126,31 @@ absl::Status ContainerFileService::ArchivePath(
     r.set_path(path);
     return r;
   };
-  return Route(
+  std::string id;
+  absl::Status s = Route(
       container,
-      [&](const std::string& id) {
-        auto stream = runtimed_.ArchiveContainerPath(request(id), parent);
+      [&](const std::string& running_id) {
+        id = running_id;
+        auto stream = runtimed_.ArchiveContainerPath(request(running_id), parent);
         return Pump(*stream, &on_stat, on_data);
       },
-      [&](const std::string& id) {
-        auto stream = imaged_.ArchiveSnapshotPath(request(id), parent);
+      [&](const std::string& stopped_id) {
+        id = stopped_id;
+        auto stream = imaged_.ArchiveSnapshotPath(request(stopped_id), parent);
         return Pump(*stream, &on_stat, on_data);
       });
+  if (s.ok()) RecordEvent(id, "archive-path");
+  return s;
+}
+
+void ContainerFileService::RecordEvent(const std::string& id, const std::string& action) {
+  // dockerd's cp events; the copy itself succeeded, so a failure here is
+  // only logged.
+  v1::RecordContainerEventRequest request;
+  request.set_container(id);
+  request.set_action(action);
+  absl::Status s = runtimed_.RecordContainerEvent(request);
+  if (!s.ok()) spdlog::warn("container={} event {} not recorded: {}", id.substr(0, 12), action, s.ToString());
 }
 
 absl::Status ContainerFileService::Extract(const v1::ExtractToContainerRequest& header,
@@ -146,16 +162,21 @@ absl::Status ContainerFileService::Extract(const v1::ExtractToContainerRequest& 
     h.clear_data();
     return h;
   };
-  return Route(
+  std::string id;
+  absl::Status s = Route(
       header.container(),
-      [&](const std::string& id) {
+      [&](const std::string& running_id) {
+        id = running_id;
         auto stream = runtimed_.ExtractToContainer(parent);
-        return Upload(*stream, with_id(id), next);
+        return Upload(*stream, with_id(running_id), next);
       },
-      [&](const std::string& id) {
+      [&](const std::string& stopped_id) {
+        id = stopped_id;
         auto stream = imaged_.ExtractToSnapshot(parent);
-        return Upload(*stream, with_id(id), next);
+        return Upload(*stream, with_id(stopped_id), next);
       });
+  if (s.ok()) RecordEvent(id, "extract-to-dir");
+  return s;
 }
 
 absl::Status ContainerFileService::Export(const std::string& container, const DataFn& on_data,

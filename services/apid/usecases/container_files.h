@@ -72,6 +72,9 @@ class ContainerFileService {
                      const std::function<absl::Status(const std::string& id)>& running,
                      const std::function<absl::Status(const std::string& id)>& stopped);
 
+  // Asks runtimed to log dockerd's cp event for the container.
+  void RecordEvent(const std::string& id, const std::string& action);
+
   ImagedClient& imaged_;
   RuntimedClient& runtimed_;
   ContainerLocks& locks_;

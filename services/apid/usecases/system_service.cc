@@ -54,6 +54,13 @@ InfoResult SystemService::Info() {
     }
   }
 
+  // /info's Runtimes and InitBinary: what runtimed really has.
+  absl::StatusOr<v1::RuntimeInfoResponse> runtimes = runtimed_.RuntimeInfo();
+  if (runtimes.ok()) {
+    info.set_init_binary(runtimes->init_binary());
+    *info.mutable_runtimes() = runtimes->runtimes();
+    info.set_default_runtime(runtimes->default_runtime());
+  }
   absl::StatusOr<std::vector<v1::Container>> containers = runtimed_.ListContainers(true);
   if (containers.ok()) {
     for (const v1::Container& c : *containers) {

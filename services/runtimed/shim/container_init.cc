@@ -253,14 +253,16 @@ static std::string ReadUserDatabase(const char* path) {
 }
 
 absl::StatusOr<ResolvedUser> SwitchUser(const ShimConfig& c, int tty_slave) {
-  BERTH_ASSIGN_OR_RETURN(
-      ResolvedUser user,
-      ResolveUser(c.user, ReadUserDatabase("/etc/passwd"), ReadUserDatabase("/etc/group")));
+  std::string group = ReadUserDatabase("/etc/group");
+  BERTH_ASSIGN_OR_RETURN(ResolvedUser user,
+                         ResolveUser(c.user, ReadUserDatabase("/etc/passwd"), group));
+  BERTH_ASSIGN_OR_RETURN(std::vector<gid_t> added, ResolveAdditionalGroups(c.group_add, group));
+  std::vector<gid_t> groups = SupplementaryGroups(user, added);
   if (tty_slave >= 0) (void)fchown(tty_slave, user.uid, 5);
   // Keep the permitted set across setuid; SetProcessCapabilities then sets
   // exactly the container's capabilities.
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return ErrnoToStatus(errno, "keep capabilities");
-  if (setgroups(0, nullptr) != 0) return ErrnoToStatus(errno, "setgroups");
+  if (setgroups(groups.size(), groups.data()) != 0) return ErrnoToStatus(errno, "setgroups");
   if (setgid(user.gid) != 0) return ErrnoToStatus(errno, "setgid");
   if (setuid(user.uid) != 0) return ErrnoToStatus(errno, "setuid");
   return user;

@@ -2,6 +2,7 @@
 
 #include <sys/mount.h>
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/match.h"
@@ -29,13 +30,53 @@ bool IsNumeric(const std::string& s, uint32_t* out) {
   return !s.empty() && absl::SimpleAtoi(s, out);
 }
 
+// Every group line as its fields (at least name, password, gid).
+std::vector<std::vector<std::string>> GroupEntries(const std::string& db) {
+  std::vector<std::vector<std::string>> out;
+  for (absl::string_view line : absl::StrSplit(db, '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> fields = absl::StrSplit(line, ':');
+    uint32_t gid = 0;
+    if (fields.size() < 3 || !absl::SimpleAtoi(fields[2], &gid)) continue;
+    out.push_back(std::move(fields));
+  }
+  return out;
+}
+
+// The gids of the groups listing `name` as a member (4th field, "a,b,c").
+std::vector<gid_t> GroupsListing(const std::string& name, const std::string& group) {
+  std::vector<gid_t> gids;
+  if (name.empty()) return gids;
+  for (const std::vector<std::string>& g : GroupEntries(group)) {
+    if (g.size() < 4) continue;
+    for (absl::string_view member : absl::StrSplit(g[3], ',')) {
+      if (member == name) {
+        uint32_t gid = 0;
+        (void)absl::SimpleAtoi(g[2], &gid);
+        gids.push_back(gid);
+        break;
+      }
+    }
+  }
+  return gids;
+}
+
 }  // namespace
 
 absl::StatusOr<ResolvedUser> ResolveUser(const std::string& spec, const std::string& passwd,
                                          const std::string& group) {
   ResolvedUser user;
   user.home = "/root";
-  if (spec.empty()) return user;
+  if (spec.empty()) {
+    // Root, with what passwd says of uid 0 and the groups naming it (runc
+    // looks up the default user too: Docker's busybox shows 10(wheel)).
+    std::vector<std::string> root = FindEntry(passwd, "0", true);
+    uint32_t gid = 0;
+    if (root.size() > 3 && absl::SimpleAtoi(root[3], &gid)) user.gid = gid;
+    if (root.size() > 5 && !root[5].empty()) user.home = root[5];
+    if (!root.empty()) user.member_of = GroupsListing(root[0], group);
+    return user;
+  }
   std::pair<std::string, std::string> parts = absl::StrSplit(spec, absl::MaxSplits(':', 1));
   const std::string& user_part = parts.first;
   const std::string& group_part = parts.second;
@@ -64,7 +105,11 @@ absl::StatusOr<ResolvedUser> ResolveUser(const std::string& spec, const std::str
     user.gid = gid;
     user.home = entry.size() > 5 && !entry[5].empty() ? entry[5] : "/";
   }
-  if (group_part.empty()) return user;
+  if (group_part.empty()) {
+    // The user's name (a numeric uid may have one in passwd too).
+    user.member_of = GroupsListing(entry.empty() ? "" : entry[0], group);
+    return user;
+  }
   if (IsNumeric(group_part, &id)) {
     user.gid = id;
     return user;
@@ -76,6 +121,35 @@ absl::StatusOr<ResolvedUser> ResolveUser(const std::string& spec, const std::str
   }
   user.gid = id;
   return user;
+}
+
+absl::StatusOr<std::vector<gid_t>> ResolveAdditionalGroups(const std::vector<std::string>& added,
+                                                           const std::string& group) {
+  std::vector<gid_t> gids;
+  std::vector<std::vector<std::string>> entries = GroupEntries(group);
+  for (const std::string& want : added) {
+    uint32_t gid = 0;
+    bool found = false;
+    for (const std::vector<std::string>& g : entries) {
+      if (g[0] == want || g[2] == want) {
+        found = absl::SimpleAtoi(g[2], &gid);
+        break;
+      }
+    }
+    if (!found && !IsNumeric(want, &gid)) {
+      return absl::NotFoundError(absl::StrCat("Unable to find group ", want,
+                                              ": no matching entries in group file"));
+    }
+    if (std::find(gids.begin(), gids.end(), gid) == gids.end()) gids.push_back(gid);
+  }
+  return gids;
+}
+
+std::vector<gid_t> SupplementaryGroups(const ResolvedUser& user, const std::vector<gid_t>& added) {
+  std::vector<gid_t> groups{user.gid};
+  groups.insert(groups.end(), user.member_of.begin(), user.member_of.end());
+  groups.insert(groups.end(), added.begin(), added.end());
+  return groups;
 }
 
 absl::StatusOr<std::string> FindExecutable(const std::string& name, const std::string& path_env,

@@ -18,15 +18,31 @@ struct ResolvedUser {
   uid_t uid = 0;
   gid_t gid = 0;
   std::string home = "/";
+  // The groups whose member list names the user, in file order (runc's
+  // Sgids): only for the implicit form ("name", "uid"); an explicit group
+  // ("name:group") replaces them, as in runc and dockerd.
+  std::vector<gid_t> member_of;
   bool operator==(const ResolvedUser&) const = default;
 };
 
 // Resolves Docker's --user forms ("", "uid", "uid:gid", "name", "name:group",
 // "uid:group") against the contents of /etc/passwd and /etc/group (either may
-// be empty). "" is root. NotFound "unable to find user <name>: no matching
-// entries in passwd file" like Docker when a name is missing.
+// be empty). "" is root (uid 0's passwd entry and groups when present).
+// NotFound "unable to find user <name>: no matching entries in passwd file"
+// like Docker when a name is missing.
 absl::StatusOr<ResolvedUser> ResolveUser(const std::string& spec, const std::string& passwd,
                                          const std::string& group);
+
+// --group-add entries (names or numbers) against /etc/group, as runc's
+// GetAdditionalGroups: a name or a number naming a group gives its gid, a
+// number without an entry is taken as is; anything else is NotFound "Unable
+// to find group <x>: no matching entries in group file".
+absl::StatusOr<std::vector<gid_t>> ResolveAdditionalGroups(const std::vector<std::string>& added,
+                                                           const std::string& group);
+
+// The process's setgroups(2) list as dockerd builds the OCI user: the
+// primary gid first, then member_of, then the --group-add gids.
+std::vector<gid_t> SupplementaryGroups(const ResolvedUser& user, const std::vector<gid_t>& added);
 
 // What FindExecutable needs to know about a path.
 struct FileInfo {

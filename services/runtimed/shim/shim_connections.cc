@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/fs/fs.h"
+#include "services/runtimed/shim/runc_driver.h"
 #include "services/runtimed/shim/shim_server.h"
 #include "spdlog/spdlog.h"
 
@@ -123,7 +124,10 @@ void ShimServer::HandleRequest(int fd, Conn& conn, const std::string& line) {
     HandleStart(fd, conn);
   } else if (cmd == "ATTACH") {
     conn.kind = ConnKind::kAttach;
-    conn.want_stdin = args[0] == "1" && stdin_.valid();
+    // A runc exec with a tty has its pty only from START on; input sent
+    // before is kept for it.
+    conn.want_stdin = args[0] == "1" && (stdin_.valid() || (UsesRunc() && config_.tty &&
+                                                            state_ == State::kCreated));
     conn.want_stdout = args[1] == "1";
     conn.want_stderr = args[2] == "1";
     Reply(fd, conn, "OK", false);
@@ -139,7 +143,7 @@ void ShimServer::HandleRequest(int fd, Conn& conn, const std::string& line) {
     int sig = 0;
     if (!absl::SimpleAtoi(args[0], &sig) || sig <= 0 || sig >= NSIG) {
       Reply(fd, conn, absl::StrCat("ERR invalid signal ", args[0]), true);
-    } else if (state_ == State::kExited) {
+    } else if (state_ == State::kExited || pid_ <= 0) {
       Reply(fd, conn, "ERR container is not running", true);
     } else if (kill(pid_, sig) != 0) {
       Reply(fd, conn, absl::StrCat("ERR kill: ", std::strerror(errno)), true);
@@ -161,8 +165,22 @@ void ShimServer::HandleStart(int fd, Conn& conn) {
     Reply(fd, conn, absl::StrCat("OK ", pid_), true);
     return;
   }
-  if (state_ != State::kCreated || !sync_.valid()) {
+  if (state_ != State::kCreated || (!sync_.valid() && !UsesRunc())) {
     Reply(fd, conn, "ERR container is not in the created state", true);
+    return;
+  }
+  if (UsesRunc()) {
+    absl::Status started = StartWithRunc();
+    if (!started.ok()) {
+      Reply(fd, conn, absl::StrCat("ERR ", started.message()), true);
+      if (config_.join_pid != 0) EndExecThatDidNotStart(started);
+      return;
+    }
+    state_ = State::kRunning;
+    spdlog::info("container={} started by runc pid={}", config_.id, pid_);
+    Reply(fd, conn, absl::StrCat("OK ", pid_), true);
+    // A quick exit may have been reaped while runc ran: look again.
+    Reap();
     return;
   }
   if (send(sync_.get(), "S", 1, MSG_NOSIGNAL) != 1) {
@@ -196,9 +214,10 @@ void ShimServer::HandleAttachFrames(int fd, Conn& conn) {
     }
     if (!frame->has_value()) return;
     const Frame& f = **frame;
-    if (f.type == kFrameStdin && conn.want_stdin && stdin_.valid()) {
+    if (f.type == kFrameStdin && conn.want_stdin &&
+        (stdin_.valid() || state_ == State::kCreated)) {
       stdin_buffer_ += f.payload;
-      WriteStdin();
+      if (stdin_.valid()) WriteStdin();
     } else if (f.type == kFrameCloseStdin) {
       DetachStdin(conn);
       conn.want_stdin = false;
@@ -227,7 +246,11 @@ void ShimServer::Finish() {
     WriteAllBlocking(fd, conn.out);
     close(fd);
   }
-  bool oom = cgroups_ != nullptr && cgroups_->OomKills() > 0;
+  bool oom = (cgroups_ != nullptr && cgroups_->OomKills() > 0) ||
+             (runc_cgroup_ != nullptr && runc_cgroup_->OomKills() > 0);
+  // runc's state and the host-side rootfs mount go before anyone learns of
+  // the exit, so a restart can create the container again at once.
+  if (UsesRunc() && config_.join_pid == 0) RuncCleanUp(config_);
   spec::ExitRecord exit{exit_code_, finished_unix_nano_, oom};
   absl::Status status = fs::WriteFileAtomically(config_.exit_path, spec::ExitToJson(exit));
   if (!status.ok()) spdlog::error("container={} {}", config_.id, status.ToString());

@@ -19,12 +19,14 @@
 #include <cstring>
 #include <ctime>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/status.h"
 #include "services/runtimed/logs/json_log.h"
 #include "services/runtimed/shim/container_init.h"
 #include "services/runtimed/shim/exec_init.h"
+#include "services/runtimed/shim/runc_driver.h"
 #include "spdlog/spdlog.h"
 
 namespace berth::runtimed::shim {
@@ -264,6 +266,14 @@ absl::StatusOr<pid_t> ShimServer::CreateContainer() {
   }
   BERTH_RETURN_IF_ERROR(Listen());
   BERTH_RETURN_IF_ERROR(SetUpPipes());
+  if (UsesRunc()) {
+    absl::StatusOr<pid_t> created = CreateWithRunc();
+    if (!created.ok()) {
+      if (config_.join_pid == 0) RuncCleanUp(config_);
+      unlink(config_.socket_path.c_str());
+    }
+    return created;
+  }
   absl::StatusOr<pid_t> cloned = CloneInit();
   if (!cloned.ok()) {
     unlink(config_.socket_path.c_str());
@@ -282,6 +292,86 @@ absl::StatusOr<pid_t> ShimServer::CreateContainer() {
     return ready;
   }
   return pid_;
+}
+
+std::string ShimServer::ConsoleSocketPath() const {
+  // Next to the shim's socket and never longer (it must fit in sun_path).
+  std::string path = config_.socket_path;
+  if (absl::EndsWith(path, ".sock")) path.resize(path.size() - 5);
+  return path + ".con";
+}
+
+std::string ShimServer::ExecDir() const {
+  return config_.exit_path.substr(0, config_.exit_path.rfind('/'));
+}
+
+absl::StatusOr<pid_t> ShimServer::CreateWithRunc() {
+  if (config_.tty) {
+    BERTH_ASSIGN_OR_RETURN(console_, ListenConsoleSocket(ConsoleSocketPath()));
+  }
+  if (config_.join_pid != 0) {
+    // An exec runs at START (runc exec has no create step); until then
+    // nothing holds a process. The pid reported is the shim's own.
+    BERTH_RETURN_IF_ERROR(OpenJoinTarget());
+    BERTH_RETURN_IF_ERROR(PrepareRuncExec(config_, ExecDir()));
+    return getpid();
+  }
+  RuncCleanUp(config_, /*quiet=*/true);  // what a killed shim of this container left
+  BERTH_RETURN_IF_ERROR(PrepareRuncBundle(config_));
+  RuncStdio stdio{child_stdin_.get(), child_stdout_.get(), child_stderr_.get(),
+                  config_.tty ? ConsoleSocketPath() : ""};
+  BERTH_ASSIGN_OR_RETURN(pid_, RuncCreate(config_, stdio));
+  child_stdin_.reset();
+  child_stdout_.reset();
+  child_stderr_.reset();
+  if (config_.tty) {
+    BERTH_ASSIGN_OR_RETURN(stdout_, ReceivePtyMaster(console_.get()));
+    stdin_.reset(fcntl(stdout_.get(), F_DUPFD_CLOEXEC, 0));
+    console_.reset();
+    unlink(ConsoleSocketPath().c_str());
+  }
+  // runc made the cgroups (berth/<id>); the shim only reads the OOM count.
+  if (!config_.cgroup_parent.empty()) {
+    absl::StatusOr<cgroups::Layout> layout = cgroups::DetectHostLayout();
+    if (layout.ok()) {
+      runc_cgroup_ = cgroups::NewCgroupManager(*layout, config_.cgroup_parent, config_.id);
+    }
+  }
+  return pid_;
+}
+
+void ShimServer::EndExecThatDidNotStart(const absl::Status& error) {
+  bool missing = absl::StrContains(error.message(), "executable file not found") ||
+                 absl::StrContains(error.message(), "no such file or directory");
+  exit_code_ = missing ? 127 : 126;
+  finished_unix_nano_ = NowUnixNano();
+  state_ = State::kExited;
+  drain_deadline_ms_ = NowMs() + kDrainTimeoutMs;
+}
+
+absl::Status ShimServer::StartWithRunc() {
+  if (config_.join_pid == 0) return RuncStart(config_);
+  RuncStdio stdio{child_stdin_.get(), child_stdout_.get(), child_stderr_.get(),
+                  config_.tty ? ConsoleSocketPath() : ""};
+  absl::StatusOr<pid_t> pid = RuncExec(config_, ExecDir(), stdio);
+  child_stdin_.reset();
+  child_stdout_.reset();
+  child_stderr_.reset();
+  if (!pid.ok()) return pid.status();
+  pid_ = *pid;
+  if (config_.tty) {
+    BERTH_ASSIGN_OR_RETURN(stdout_, ReceivePtyMaster(console_.get()));
+    stdin_.reset(fcntl(stdout_.get(), F_DUPFD_CLOEXEC, 0));
+    console_.reset();
+    unlink(ConsoleSocketPath().c_str());
+    SetNonBlocking(stdout_.get());
+    SetNonBlocking(stdin_.get());
+    Watch(stdout_.get(), EPOLLIN);
+    if (!stdin_buffer_.empty()) WriteStdin();
+  }
+  // The process may have ended already (a quick command): it was reparented
+  // to this shim and its SIGCHLD is queued on the signalfd, so Reap sees it.
+  return absl::OkStatus();
 }
 
 void ShimServer::Watch(int fd, uint32_t events) {

@@ -54,6 +54,15 @@ class ShimServer {
   absl::StatusOr<pid_t> CloneInit();
   absl::Status AwaitReady();
   absl::Status PlaceInCgroups();
+  // --runtime runc (runc_driver.h): the container or exec through runc.
+  bool UsesRunc() const { return !config_.runc.binary.empty(); }
+  absl::StatusOr<pid_t> CreateWithRunc();
+  absl::Status StartWithRunc();
+  std::string ConsoleSocketPath() const;
+  std::string ExecDir() const;
+  // A runc exec that could not start: no process to wait for, so the shim
+  // records Docker's code (127 not found, else 126) and ends.
+  void EndExecThatDidNotStart(const absl::Status& error);
 
   void Watch(int fd, uint32_t events);
   void Unwatch(int fd);
@@ -99,8 +108,10 @@ class ShimServer {
   bool stdin_close_pending_ = false;
   std::unique_ptr<cgroups::CgroupManager> cgroups_;  // created and removed by this shim
   std::unique_ptr<cgroups::CgroupManager> joined_cgroup_;  // an exec's: the container's
+  std::unique_ptr<cgroups::CgroupManager> runc_cgroup_;  // runc's, for the OOM count only
 
   std::map<int, Conn> conns_;
+  fs::ScopedFd console_;  // runc with a tty: where runc sends the pty master
 };
 
 }  // namespace berth::runtimed::shim

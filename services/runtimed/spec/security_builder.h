@@ -29,6 +29,8 @@ struct HostFacts {
   // --init: the host binary bind-mounted read-only at /sbin/docker-init
   // (Debian's tini-static: static, so it runs in any image).
   std::string init_binary = "/usr/bin/tini-static";
+  // --runtime runc: Debian's runc (package runc).
+  std::string runc_binary = "/usr/sbin/runc";
 
   // This process's bounding set and rlimits, this host's resources, no pids limit.
   static HostFacts OfThisProcess();

@@ -106,6 +106,7 @@ std::string ToJson(const ShimConfig& c) {
         {"env", c.env},
         {"cwd", c.cwd},
         {"user", c.user},
+        {"group_add", c.group_add},
         {"terminal", c.tty},
         {"open_stdin", c.open_stdin},
         {"stdin_once", c.stdin_once},
@@ -129,6 +130,9 @@ std::string ToJson(const ShimConfig& c) {
         {"cgroup_parent", c.cgroup_parent}}},
   };
   if (c.join_pid != 0) j["join"] = {{"pid", c.join_pid}, {"container", c.join_container}};
+  if (!c.runc.binary.empty()) {
+    j["runc"] = {{"binary", c.runc.binary}, {"root", c.runc.root}, {"bundle", c.runc.bundle}};
+  }
   return j.dump(2, ' ', false, json::error_handler_t::replace);
 }
 
@@ -146,6 +150,7 @@ absl::StatusOr<ShimConfig> FromJson(const std::string& text) {
     c.env = p.value("env", std::vector<std::string>{});
     c.cwd = p.value("cwd", "/");
     c.user = p.value("user", "");
+    c.group_add = p.value("group_add", std::vector<std::string>{});
     c.tty = p.value("terminal", false);
     c.open_stdin = p.value("open_stdin", false);
     c.stdin_once = p.value("stdin_once", false);
@@ -179,6 +184,11 @@ absl::StatusOr<ShimConfig> FromJson(const std::string& text) {
       c.join_pid = j.at("join").at("pid").get<int>();
       c.join_container = j.at("join").value("container", "");
       if (c.join_pid <= 0) return absl::InvalidArgumentError("join.pid must be positive");
+    }
+    if (j.contains("runc")) {
+      const json& r = j.at("runc");
+      c.runc = {r.at("binary").get<std::string>(), r.at("root").get<std::string>(),
+                r.at("bundle").get<std::string>()};
     }
     return c;
   } catch (const json::exception& e) {

@@ -54,6 +54,14 @@ struct SecuritySpec {
   bool operator==(const SecuritySpec&) const = default;
 };
 
+// --runtime runc: berth-shim drives runc instead of its own executor.
+struct RuncSettings {
+  std::string binary;  // "" = Berth's executor
+  std::string root;    // runc --root: its state dir (private to the stack)
+  std::string bundle;  // holds the OCI config.json runtimed wrote
+  bool operator==(const RuncSettings&) const = default;
+};
+
 struct ShimConfig {
   int version = 2;
   std::string id;
@@ -63,6 +71,7 @@ struct ShimConfig {
   std::vector<std::string> env;   // "K=V"
   std::string cwd = "/";
   std::string user;               // "", "uid", "uid:gid", "name", "name:group"
+  std::vector<std::string> group_add;  // --group-add: names or gids in the image's /etc/group
   bool tty = false;
   bool open_stdin = false;
   bool stdin_once = false;
@@ -101,6 +110,8 @@ struct ShimConfig {
   // goes only to attachers, as with Docker.
   int join_pid = 0;
   std::string join_container;
+
+  RuncSettings runc;
 
   bool operator==(const ShimConfig&) const = default;
 };

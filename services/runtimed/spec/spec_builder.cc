@@ -1,3 +1,4 @@
+#include "services/runtimed/spec/runtimes.h"
 #include "services/runtimed/spec/spec_builder.h"
 
 #include <unistd.h>
@@ -80,6 +81,7 @@ absl::StatusOr<ShimConfig> BuildShimConfig(const v1::Container& record, const Pa
   c.env = ProcessEnv(config, c.hostname);
   c.cwd = config.working_dir().empty() ? "/" : config.working_dir();
   c.user = config.user();
+  c.group_add.assign(config.group_add().begin(), config.group_add().end());
   c.tty = config.tty();
   c.open_stdin = config.open_stdin();
   c.stdin_once = config.stdin_once();
@@ -92,6 +94,9 @@ absl::StatusOr<ShimConfig> BuildShimConfig(const v1::Container& record, const Pa
                                  {m.options().begin(), m.options().end()}});
   }
   c.container_mounts = volumes::ShimMounts(record);
+  if (UsesRunc(config.runtime())) {
+    c.runc = {host.runc_binary, paths.RuncRoot(), paths.BundleDir(id)};
+  }
   if (config.init()) {
     BERTH_RETURN_IF_ERROR(AddInit(host.init_binary, c));
   }

@@ -190,3 +190,46 @@ TEST_F(ExecManagerTest, AStoppedContainerRefusesTheStartAndTheExecMayBeRetried) 
 
 }  // namespace
 }  // namespace berth::runtimed
+
+namespace berth::runtimed {
+namespace {
+
+// A new manager (runtimed restarted) answers for the execs of the old one:
+// a finished exec keeps its code, a running one is watched again and
+// settles at its exit, one whose shim vanished meanwhile ends with 255.
+TEST_F(ExecManagerTest, RecordsSurviveARestartOfTheManager) {
+  StartContainer();
+  auto done = execs_->Create(kId, Config({"sh", "-c", "exit 4"}));
+  auto running = execs_->Create(kId, Config({"sleep", "60"}));
+  auto vanished = execs_->Create(kId, Config({"sleep", "61"}));
+  auto never = execs_->Create(kId, Config({"true"}));
+  ASSERT_TRUE(done.ok() && running.ok() && vanished.ok() && never.ok());
+  exec_shims_->ScriptRun(done->id(), {"", 4});
+  ASSERT_TRUE(execs_->Start(done->id(), false, 0, 0).ok());
+  ASSERT_TRUE(execs_->AwaitExit(done->id(), absl::Seconds(10)));
+  ASSERT_TRUE(execs_->Start(running->id(), false, 0, 0).ok());
+  ASSERT_TRUE(execs_->Start(vanished->id(), false, 0, 0).ok());
+
+  execs_.reset();  // runtimed goes; the exec shims stay
+  exec_shims_->Crash(vanished->id());
+  execs_ = std::make_unique<ExecManager>(*containers_, Paths(dir_ + "/state", dir_ + "/run"),
+                                         ExecPaths(), exec_shims_, spec::HostFacts{}, nullptr);
+  auto after = execs_->Inspect(done->id());
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_TRUE(after->exited());
+  EXPECT_EQ(after->exit_code(), 4);
+  auto still = execs_->Inspect(running->id());
+  ASSERT_TRUE(still.ok()) << still.status();
+  EXPECT_TRUE(still->running());
+  EXPECT_GT(still->pid(), 0);
+  ASSERT_TRUE(execs_->AwaitExit(vanished->id(), absl::Seconds(10)));
+  EXPECT_EQ(execs_->Inspect(vanished->id())->exit_code(), 255);
+  EXPECT_FALSE(execs_->Inspect(never->id())->started());
+
+  exec_shims_->Exit(running->id(), 9);
+  ASSERT_TRUE(execs_->AwaitExit(running->id(), absl::Seconds(10)));
+  EXPECT_EQ(execs_->Inspect(running->id())->exit_code(), 9);
+}
+
+}  // namespace
+}  // namespace berth::runtimed

@@ -33,6 +33,31 @@ TEST(ResolveUserTest, UnknownNamesFailLikeDocker) {
   EXPECT_FALSE(ResolveUser("app:nogroup", kPasswd, kGroup).ok());
 }
 
+// runc's GetExecUser: groups listing the user by name become its
+// supplementary groups, only when no group is given explicitly.
+TEST(ResolveUserTest, MemberOfGroupsFromTheGroupFile) {
+  const char group[] = "root:x:0:\nstaff:x:50:app,www-data\naudio:x:29:app\nwheel:x:10:root\n";
+  EXPECT_EQ(ResolveUser("app", kPasswd, group)->member_of, (std::vector<gid_t>{50, 29}));
+  EXPECT_EQ(ResolveUser("1000", kPasswd, group)->member_of, (std::vector<gid_t>{50, 29}));
+  EXPECT_EQ(ResolveUser("", kPasswd, group)->member_of, (std::vector<gid_t>{10}));  // "" = root
+  EXPECT_EQ(ResolveUser("root", kPasswd, group)->member_of, (std::vector<gid_t>{10}));
+  EXPECT_TRUE(ResolveUser("app:staff", kPasswd, group)->member_of.empty());
+  EXPECT_TRUE(ResolveUser("1000:7", kPasswd, group)->member_of.empty());
+  EXPECT_TRUE(ResolveUser("4242", kPasswd, group)->member_of.empty());
+}
+
+TEST(ResolveUserTest, GroupAddByNameOrNumber) {
+  const char group[] = "root:x:0:\nstaff:x:50:\naudio:x:29:\n";
+  EXPECT_EQ(*ResolveAdditionalGroups({"audio", "50", "4242", "staff"}, group),
+            (std::vector<gid_t>{29, 50, 4242}));
+  auto missing = ResolveAdditionalGroups({"nosuch"}, group);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(),
+            "Unable to find group nosuch: no matching entries in group file");
+  ResolvedUser user{1000, 1001, "/home/app", {50}};
+  EXPECT_EQ(SupplementaryGroups(user, {29}), (std::vector<gid_t>{1001, 50, 29}));
+}
+
 class FindExecutableTest : public ::testing::Test {
  protected:
   StatFn stat() {

@@ -13,6 +13,7 @@ TEST(ShimConfigTest, JsonRoundTrip) {
   c.env = {"PATH=/bin", "X=ü"};
   c.cwd = "/tmp";
   c.user = "1000:1000";
+  c.group_add = {"audio", "4242"};
   c.tty = true;
   c.open_stdin = true;
   c.stdin_once = true;
