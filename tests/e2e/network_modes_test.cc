@@ -4,7 +4,10 @@
 // `docker port` lists them (UDP too); ranges; a taken host port is refused;
 // --network host keeps the host's namespace and files;
 // --network container:X shares X's; --dns*, --add-host, --mac-address and
-// --link land in the container's files. Traffic goes only to 127.0.0.0/8,
+// --link land in the container's files; UDP through a published port and
+// hairpin; the embedded DNS's per-container upstreams and --link aliases on
+// user networks; a host port range for one container port; a per-endpoint
+// MAC over REST. Traffic goes only to 127.0.0.0/8,
 // the stack's own bridge and containers; no name outside Berth is resolved.
 #include <arpa/inet.h>
 #include <netinet/in.h>
