@@ -27,16 +27,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class RuntimesTest : public ::testing::TestWithParam<std::string> {
+class RuntimesTest : public BusyboxStackParamTest {
  protected:
-  void SetUp() override {
-    SKIP_UNLESS_ROOT();
-    std::string error;
-    stack_ = Stack::StartWithBusybox(&error);
-    ASSERT_NE(stack_, nullptr) << error;
-  }
-  void TearDown() override { stack_.reset(); }
-
   bool Runc() const { return GetParam() == "runc"; }
   // `docker run --runtime <param> <args>`.
   CommandResult Run(const std::string& args, const CommandOptions& options = {}) {
@@ -62,8 +54,6 @@ class RuntimesTest : public ::testing::TestWithParam<std::string> {
       EXPECT_THAT(RuncList(), Not(HasSubstr(id)));
     }
   }
-
-  std::unique_ptr<Stack> stack_;
 };
 
 TEST_P(RuntimesTest, RunLogsAndExitCodes) {

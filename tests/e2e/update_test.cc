@@ -22,19 +22,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class UpdateTest : public ::testing::TestWithParam<std::string> {
+class UpdateTest : public BusyboxStackCliTest {
  protected:
-  void SetUp() override {
-    SKIP_UNLESS_ROOT();
-    std::string error;
-    stack_ = Stack::StartWithBusybox(&error);
-    ASSERT_NE(stack_, nullptr) << error;
-  }
-  void TearDown() override { stack_.reset(); }
-
-  CommandResult Cli(const std::string& args) {
-    return GetParam() == "docker" ? stack_->Docker(args) : stack_->Berth(args);
-  }
   std::string Inspect(const std::string& name, const std::string& format) {
     return Trimmed(stack_->Docker("inspect -f '" + format + "' " + name).out);
   }
@@ -51,8 +40,6 @@ class UpdateTest : public ::testing::TestWithParam<std::string> {
     }
     return "<no " + controller + " cgroup>";
   }
-
-  std::unique_ptr<Stack> stack_;
 };
 
 TEST_P(UpdateTest, ResourcesReachTheRunningCgroupAndArePersisted) {

@@ -15,13 +15,11 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class UsersTest : public ::testing::TestWithParam<std::string> {
+class UsersTest : public BusyboxStackCliTest {
  protected:
   void SetUp() override {
-    SKIP_UNLESS_ROOT();
-    std::string error;
-    stack_ = Stack::StartWithBusybox(&error);
-    ASSERT_NE(stack_, nullptr) << error;
+    BusyboxStackCliTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     // An image whose /etc/group lists daemon in two groups and root in one.
     CommandResult prep = stack_->Docker(
         "run --name groups-prep busybox sh -c "
@@ -31,19 +29,12 @@ class UsersTest : public ::testing::TestWithParam<std::string> {
     CommandResult commit = stack_->Docker("commit groups-prep groups-img");
     ASSERT_EQ(commit.exit_code, 0) << commit.out << commit.err;
   }
-  void TearDown() override { stack_.reset(); }
-
-  CommandResult Cli(const std::string& args) {
-    return GetParam() == "docker" ? stack_->Docker(args) : stack_->Berth(args);
-  }
   // `id` of `run --rm <args> groups-img id`, failing the test on an error.
   std::string RunId(const std::string& args) {
     CommandResult r = Cli("run --rm " + args + " groups-img id");
     EXPECT_EQ(r.exit_code, 0) << args << ": " << r.out << r.err;
     return Trimmed(r.out);
   }
-
-  std::unique_ptr<Stack> stack_;
 };
 
 TEST_P(UsersTest, RunTakesUserAndGroupsFromPasswdAndGroup) {

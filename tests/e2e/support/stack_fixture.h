@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/e2e/support/command.h"
 #include "tests/e2e/support/stack.h"
 
 namespace berth::e2e {
@@ -28,7 +29,10 @@ class PrivateStackTest : public ::testing::Test {
   std::unique_ptr<Stack> stack_;
 };
 
-class BusyboxStackTest : public ::testing::Test {
+// A private stack with busybox:latest imported, on top of `Base`: plain
+// (BusyboxStackTest) or parameterized (BusyboxStackParamTest).
+template <typename Base>
+class BusyboxStackFixture : public Base {
  protected:
   void SetUp() override {
     SKIP_UNLESS_ROOT();
@@ -39,6 +43,20 @@ class BusyboxStackTest : public ::testing::Test {
   void TearDown() override { stack_.reset(); }
 
   std::unique_ptr<Stack> stack_;
+};
+
+using BusyboxStackTest = BusyboxStackFixture<::testing::Test>;
+
+// Parameterized by a string: which runtime, or which CLI.
+using BusyboxStackParamTest = BusyboxStackFixture<::testing::TestWithParam<std::string>>;
+
+// Parameterized by the CLI that drives the stack, "docker" or "berth"
+// (INSTANTIATE_TEST_SUITE_P(Clis, X, ::testing::Values("docker", "berth"))).
+class BusyboxStackCliTest : public BusyboxStackParamTest {
+ protected:
+  CommandResult Cli(const std::string& args, const CommandOptions& options = {}) {
+    return GetParam() == "docker" ? stack_->Docker(args, options) : stack_->Berth(args, options);
+  }
 };
 
 }  // namespace berth::e2e
