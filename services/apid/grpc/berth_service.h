@@ -2,7 +2,7 @@
 
 // The public berth.v1.Berth gRPC service: a thin translator. Container calls
 // go to ContainerService (one use-case method each), Version/Info to
-// SystemService, image calls to imaged. Unary and server-streaming
+// SystemService, image calls to ImageService. Unary and server-streaming
 // methods use the sync API (a thread per call); AttachContainer uses the
 // callback API so the call can end when the container's output ends even
 // while the client still has its input side open.
