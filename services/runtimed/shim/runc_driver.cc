@@ -23,6 +23,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/status/status.h"
+#include "services/runtimed/shim/fd_passing.h"
 #include "services/runtimed/shim/init_helpers.h"
 #include "services/runtimed/shim/protocol.h"
 #include "services/runtimed/shim/rootfs_apply.h"
@@ -239,26 +240,8 @@ absl::StatusOr<fs::ScopedFd> ReceivePtyMaster(int listen_fd) {
   // runc has finished: its connection and message are queued already.
   fs::ScopedFd conn(accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC));
   if (!conn.valid()) return ErrnoToStatus(errno, "runc did not send the console");
-  char buf[4096];
-  iovec iov{buf, sizeof(buf)};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  ssize_t n;
-  do {
-    n = recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return ErrnoToStatus(errno, "receive the console");
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      int fd = -1;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
-      return fs::ScopedFd(fd);
-    }
-  }
+  BERTH_ASSIGN_OR_RETURN(MessageWithFd received, ReceiveWithFd(conn.get(), "receive the console"));
+  if (received.fd.valid()) return std::move(received.fd);
   return absl::InternalError("runc sent no console fd");
 }
 

@@ -26,6 +26,7 @@
 #include "services/runtimed/logs/json_log.h"
 #include "services/runtimed/shim/container_init.h"
 #include "services/runtimed/shim/exec_init.h"
+#include "services/runtimed/shim/fd_passing.h"
 #include "services/runtimed/shim/runc_driver.h"
 #include "spdlog/spdlog.h"
 
@@ -55,32 +56,14 @@ int64_t NowUnixNano() {
 void SetNonBlocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
 // Receives one message of the init conversation, with an fd if one came.
-absl::StatusOr<std::string> ReceiveFromInit(int fd, int* received_fd) {
+absl::StatusOr<MessageWithFd> ReceiveFromInit(int fd) {
   pollfd p{fd, POLLIN, 0};
   int ready;
   do {
     ready = poll(&p, 1, kSetupTimeoutMs);
   } while (ready < 0 && errno == EINTR);
   if (ready == 0) return absl::DeadlineExceededError("container init did not report");
-  char buf[4096];
-  iovec iov{buf, sizeof(buf)};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  ssize_t n;
-  do {
-    n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return ErrnoToStatus(errno, "read from container init");
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && received_fd != nullptr) {
-      std::memcpy(received_fd, CMSG_DATA(c), sizeof(int));
-    }
-  }
-  return std::string(buf, static_cast<size_t>(n));
+  return ReceiveWithFd(fd, "read from container init");
 }
 
 }  // namespace
@@ -228,13 +211,13 @@ absl::Status ShimServer::PlaceInCgroups() {
 absl::Status ShimServer::AwaitReady() {
   if (send(sync_.get(), "G", 1, MSG_NOSIGNAL) != 1) return ErrnoToStatus(errno, "release init");
   while (true) {
-    int fd = -1;
-    BERTH_ASSIGN_OR_RETURN(std::string msg, ReceiveFromInit(sync_.get(), &fd));
+    BERTH_ASSIGN_OR_RETURN(MessageWithFd received, ReceiveFromInit(sync_.get()));
+    const std::string& msg = received.data;
     if (msg.empty()) return absl::InternalError("container init exited during setup");
     switch (msg[0]) {
       case 'P':
-        stdout_.reset(fd);
-        stdin_.reset(fcntl(fd, F_DUPFD_CLOEXEC, 0));
+        stdin_.reset(fcntl(received.fd.get(), F_DUPFD_CLOEXEC, 0));
+        stdout_ = std::move(received.fd);
         break;
       case 'R':
         return absl::OkStatus();

@@ -1,0 +1,73 @@
+#include "services/runtimed/shim/fd_passing.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include <gtest/gtest.h>
+
+namespace berth::runtimed::shim {
+namespace {
+
+// Sends `data` with `fd` attached as SCM_RIGHTS, as the container init does.
+void SendWithFd(int socket_fd, const std::string& data, int fd) {
+  iovec iov{const_cast<char*>(data.data()), data.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  ASSERT_EQ(sendmsg(socket_fd, &msg, 0), static_cast<ssize_t>(data.size()));
+}
+
+TEST(FdPassingTest, MessageAndDescriptorArriveTogether) {
+  int pair[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair), 0);
+  fs::ScopedFd a(pair[0]), b(pair[1]);
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  fs::ScopedFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+
+  SendWithFd(a.get(), "P", write_end.get());
+  auto received = ReceiveWithFd(b.get(), "test message");
+  ASSERT_TRUE(received.ok()) << received.status();
+  EXPECT_EQ(received->data, "P");
+  ASSERT_TRUE(received->fd.valid());
+  EXPECT_NE(fcntl(received->fd.get(), F_GETFD) & FD_CLOEXEC, 0);
+  // The received descriptor is the pipe's write end: what goes in comes out.
+  ASSERT_EQ(write(received->fd.get(), "x", 1), 1);
+  char c = 0;
+  ASSERT_EQ(read(read_end.get(), &c, 1), 1);
+  EXPECT_EQ(c, 'x');
+}
+
+TEST(FdPassingTest, PlainMessageHasNoDescriptorAndCloseIsEmpty) {
+  int pair[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair), 0);
+  fs::ScopedFd a(pair[0]), b(pair[1]);
+  ASSERT_EQ(send(a.get(), "R", 1, 0), 1);
+  auto received = ReceiveWithFd(b.get(), "test message");
+  ASSERT_TRUE(received.ok()) << received.status();
+  EXPECT_EQ(received->data, "R");
+  EXPECT_FALSE(received->fd.valid());
+
+  a = fs::ScopedFd();
+  received = ReceiveWithFd(b.get(), "test message");
+  ASSERT_TRUE(received.ok()) << received.status();
+  EXPECT_TRUE(received->data.empty());
+}
+
+TEST(FdPassingTest, ErrorsAreReported) {
+  EXPECT_FALSE(ReceiveWithFd(-1, "test message").ok());
+}
+
+}  // namespace
+}  // namespace berth::runtimed::shim
