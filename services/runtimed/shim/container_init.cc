@@ -24,6 +24,7 @@
 #include "common/fs/fs.h"
 #include "common/status/status.h"
 #include "services/runtimed/shim/confinement.h"
+#include "services/runtimed/shim/fd_passing.h"
 #include "services/runtimed/shim/init_helpers.h"
 #include "services/runtimed/shim/rootfs_apply.h"
 #include "services/runtimed/shim/rootfs_plan.h"
@@ -205,21 +206,9 @@ static absl::StatusOr<int> SetUpTerminal(const ShimConfig& c, int sync_fd) {
   int slave = open(slave_path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0) return ErrnoToStatus(errno, absl::StrCat("open ", slave_path));
 
-  char kind = 'P';
-  iovec iov{&kind, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
-  if (sendmsg(sync_fd, &msg, MSG_NOSIGNAL) != 1) return ErrnoToStatus(errno, "send pty master");
+  absl::Status sent = SendWithFd(sync_fd, "P", master, "send pty master");
   close(master);
+  BERTH_RETURN_IF_ERROR(sent);
 
   if (ioctl(slave, TIOCSCTTY, 0) != 0) return ErrnoToStatus(errno, "set controlling tty");
   return slave;

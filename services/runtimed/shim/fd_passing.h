@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "common/fs/fs.h"
@@ -14,6 +15,10 @@ struct MessageWithFd {
   std::string data;  // empty when the peer closed
   fs::ScopedFd fd;   // invalid when no descriptor came
 };
+
+// Sends `data` (non-empty) with `fd` attached, in one message; the caller
+// keeps its copy of `fd`. `what` names the message in an error.
+absl::Status SendWithFd(int socket_fd, std::string_view data, int fd, const std::string& what);
 
 // Blocks for one message (up to 4 KiB), retrying EINTR. The descriptor is
 // received close-on-exec. `what` names the message in an error.

@@ -4,29 +4,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstring>
-
 #include <gtest/gtest.h>
 
 namespace berth::runtimed::shim {
 namespace {
-
-// Sends `data` with `fd` attached as SCM_RIGHTS, as the container init does.
-void SendWithFd(int socket_fd, const std::string& data, int fd) {
-  iovec iov{const_cast<char*>(data.data()), data.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  ASSERT_EQ(sendmsg(socket_fd, &msg, 0), static_cast<ssize_t>(data.size()));
-}
 
 TEST(FdPassingTest, MessageAndDescriptorArriveTogether) {
   int pair[2];
@@ -36,7 +17,7 @@ TEST(FdPassingTest, MessageAndDescriptorArriveTogether) {
   ASSERT_EQ(pipe(pipe_fds), 0);
   fs::ScopedFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
 
-  SendWithFd(a.get(), "P", write_end.get());
+  ASSERT_TRUE(SendWithFd(a.get(), "P", write_end.get(), "test message").ok());
   auto received = ReceiveWithFd(b.get(), "test message");
   ASSERT_TRUE(received.ok()) << received.status();
   EXPECT_EQ(received->data, "P");
