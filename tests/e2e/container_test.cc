@@ -25,19 +25,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// A TCP port on 127.0.0.1 that is free right now.
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 
 class ContainerTest : public ::testing::TestWithParam<std::string> {
  protected:

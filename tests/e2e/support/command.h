@@ -33,4 +33,8 @@ std::string Trimmed(std::string s);
 // A whole file as text; "" when it cannot be read.
 std::string ReadFileText(const std::string& path);
 
+// A TCP port on 127.0.0.1 that is free right now (the kernel's pick for a
+// bind to port 0); 0 when no socket could be made.
+int FreePort();
+
 }  // namespace berth::e2e
