@@ -84,6 +84,7 @@ void AddImageCommands(CLI::App& app, const GlobalOptions& global, AllOptions& o,
   auto* images = app.add_subcommand("images", "List images");
   images->add_flag("-a,--all", o.images.all, "Show all images");
   images->add_flag("-q,--quiet", o.images.quiet, "Only show image IDs");
+  images->add_option("-f,--filter", o.images.filters, "Filter output based on conditions provided");
   images->callback([&] { action = [&] { return berth::cli::RunImages(global, o.images); }; });
 
   auto* rmi = app.add_subcommand("rmi", "Remove one or more images");
@@ -134,6 +135,11 @@ void AddContainerCommands(CLI::App& app, const GlobalOptions& global, AllOptions
   ps->add_flag("-a,--all", o.ps.all, "Show all containers (default shows just running)");
   ps->add_flag("-q,--quiet", o.ps.quiet, "Only display container IDs");
   ps->add_flag("--no-trunc", o.ps.no_trunc, "Don't truncate output");
+  ps->add_option("-f,--filter", o.ps.filters, "Filter output based on conditions provided");
+  ps->add_option("-n,--last", o.ps.last,
+                 "Show n last created containers (includes all states)");
+  ps->add_flag("-l,--latest", o.ps.latest,
+               "Show the latest created container (includes all states)");
   ps->callback([&] { action = [&] { return berth::cli::RunPs(global, o.ps); }; });
 
   auto* logs = app.add_subcommand("logs", "Fetch the logs of a container");

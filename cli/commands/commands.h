@@ -4,6 +4,7 @@
 // command not executable / not found, else the container's own exit code).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,7 @@ int RunImport(const GlobalOptions& global, const ImportOptions& options);
 struct ImagesOptions {
   bool all = false;    // -a
   bool quiet = false;  // -q
+  std::vector<std::string> filters;  // -f/--filter KEY=VALUE
 };
 int RunImages(const GlobalOptions& global, const ImagesOptions& options);
 
@@ -71,6 +73,9 @@ struct PsOptions {
   bool all = false;       // -a
   bool quiet = false;     // -q
   bool no_trunc = false;  // --no-trunc
+  std::vector<std::string> filters;  // -f/--filter KEY=VALUE
+  int64_t last = -1;      // -n/--last N (includes stopped containers)
+  bool latest = false;    // -l: the last one created
 };
 int RunPs(const GlobalOptions& global, const PsOptions& options);
 

@@ -8,6 +8,7 @@
 
 #include "cli/commands/client.h"
 #include "cli/format.h"
+#include "cli/list_filters.h"
 #include "cli/run_config.h"
 
 namespace berth::cli {
@@ -133,15 +134,9 @@ namespace {
 
 int Prune(const GlobalOptions& global, const OpsFlags& f) {
   v1::PruneContainersRequest request;
-  for (const std::string& filter : f.filters) {
-    size_t eq = filter.find('=');
-    if (eq == std::string::npos) {
-      std::cerr << "invalid --filter '" << filter << "': want KEY=VALUE\n";
-      return kExitUsage;
-    }
-    v1::NetworkFilter* entry = request.add_filters();
-    entry->set_key(filter.substr(0, eq));
-    entry->add_values(filter.substr(eq + 1));
+  if (absl::Status s = AddFilterFlags(f.filters, request.mutable_filters()); !s.ok()) {
+    std::cerr << "berth: " << s.message() << "\n";
+    return kExitUsage;
   }
   ApiClient client(global.host);
   v1::PruneContainersResponse response;

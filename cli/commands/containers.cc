@@ -12,6 +12,7 @@
 #include "cli/commands/client.h"
 #include "cli/commands/commands.h"
 #include "cli/format.h"
+#include "cli/list_filters.h"
 
 namespace berth::cli {
 namespace {
@@ -104,6 +105,11 @@ int RunPs(const GlobalOptions& global, const PsOptions& options) {
   auto context = client.UnaryContext();
   berth::v1::ListContainersApiRequest request;
   request.set_all(options.all);
+  if (options.latest || options.last > 0) request.set_limit(options.latest ? 1 : options.last);
+  if (absl::Status s = AddFilterFlags(options.filters, request.mutable_filters()); !s.ok()) {
+    std::cerr << "berth: " << s.message() << std::endl;
+    return kExitUsage;
+  }
   berth::v1::ListContainersApiResponse response;
   grpc::Status status = client.stub().ListContainers(context.get(), request, &response);
   if (!status.ok()) {

@@ -16,6 +16,7 @@
 #include "cli/commands/commands.h"
 #include "cli/commands/registry_auth.h"
 #include "cli/format.h"
+#include "cli/list_filters.h"
 #include "cli/progress.h"
 #include "cli/terminal.h"
 
@@ -93,8 +94,12 @@ int RunImport(const GlobalOptions& global, const ImportOptions& options) {
 int RunImages(const GlobalOptions& global, const ImagesOptions& options) {
   ApiClient client(global.host);
   auto context = client.UnaryContext();
-  berth::v1::ListImagesRequest request;
+  berth::v1::ListImagesApiRequest request;
   request.set_all(options.all);
+  if (absl::Status s = AddFilterFlags(options.filters, request.mutable_filters()); !s.ok()) {
+    std::cerr << "berth: " << s.message() << std::endl;
+    return kExitUsage;
+  }
   berth::v1::ListImagesResponse response;
   grpc::Status status = client.stub().ListImages(context.get(), request, &response);
   if (!status.ok()) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/commands/client.h"
+#include "cli/list_filters.h"
 
 namespace berth::cli {
 namespace {
@@ -70,19 +71,9 @@ int Create(const GlobalOptions& global, const NetworkFlags& f) {
 
 int List(const GlobalOptions& global, const NetworkFlags& f) {
   berth::v1::ListNetworksApiRequest request;
-  std::map<std::string, berth::v1::NetworkFilter*> by_key;
-  for (const std::string& filter : f.filters) {
-    size_t eq = filter.find('=');
-    if (eq == std::string::npos) {
-      std::cerr << "invalid --filter '" << filter << "': want KEY=VALUE\n";
-      return kExitUsage;
-    }
-    std::string key = filter.substr(0, eq);
-    if (by_key[key] == nullptr) {
-      by_key[key] = request.add_filters();
-      by_key[key]->set_key(key);
-    }
-    by_key[key]->add_values(filter.substr(eq + 1));
+  if (absl::Status s = AddFilterFlags(f.filters, request.mutable_filters()); !s.ok()) {
+    std::cerr << "berth: " << s.message() << "\n";
+    return kExitUsage;
   }
   ApiClient client(global.host);
   auto context = client.UnaryContext();

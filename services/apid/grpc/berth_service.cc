@@ -1,5 +1,6 @@
 #include "services/apid/grpc/berth_service.h"
 #include "services/apid/grpc/image_streams.h"
+#include "services/apid/grpc/list_filters.h"
 
 #include <condition_variable>
 #include <mutex>
@@ -209,9 +210,10 @@ grpc::Status BerthService::ImportImage(grpc::ServerContext* ctx,
   return Reply(images_->Import(first, ChunksOf<v1::ImportImageRequest>(reader), ctx), resp);
 }
 
-grpc::Status BerthService::ListImages(grpc::ServerContext*, const v1::ListImagesRequest* req,
+grpc::Status BerthService::ListImages(grpc::ServerContext*, const v1::ListImagesApiRequest* req,
                                       v1::ListImagesResponse* resp) {
-  absl::StatusOr<std::vector<v1::Image>> images = images_->List(req->all());
+  absl::StatusOr<std::vector<v1::Image>> images =
+      images_->List(req->all(), FilterMap(req->filters()));
   if (!images.ok()) return ToGrpcStatus(images.status());
   for (v1::Image& image : *images) *resp->add_images() = std::move(image);
   return grpc::Status::OK;
@@ -327,7 +329,8 @@ grpc::Status BerthService::PruneVolumes(grpc::ServerContext*, const v1::PruneVol
 grpc::Status BerthService::ListContainers(grpc::ServerContext*,
                                           const v1::ListContainersApiRequest* req,
                                           v1::ListContainersApiResponse* resp) {
-  absl::StatusOr<std::vector<v1::Container>> list = containers_.List(req->all());
+  ContainerListQuery query{req->all(), FilterMap(req->filters()), req->limit()};
+  absl::StatusOr<std::vector<v1::Container>> list = containers_.List(query);
   if (!list.ok()) return ToGrpcStatus(list.status());
   for (v1::Container& c : *list) *resp->add_containers() = std::move(c);
   return grpc::Status::OK;

@@ -42,7 +42,7 @@ class BerthService final
   grpc::Status ImportImage(grpc::ServerContext* ctx,
                            grpc::ServerReader<v1::ImportImageRequest>* reader,
                            v1::ImportImageResponse* resp) override;
-  grpc::Status ListImages(grpc::ServerContext* ctx, const v1::ListImagesRequest* req,
+  grpc::Status ListImages(grpc::ServerContext* ctx, const v1::ListImagesApiRequest* req,
                           v1::ListImagesResponse* resp) override;
   grpc::Status InspectImage(grpc::ServerContext* ctx, const v1::InspectImageRequest* req,
                             v1::Image* resp) override;

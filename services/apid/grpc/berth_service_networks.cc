@@ -1,17 +1,13 @@
 // The network methods of berth.v1.Berth: translation to NetworkService.
 #include "common/grpc/grpc_status.h"
 #include "services/apid/grpc/berth_service.h"
+#include "services/apid/grpc/list_filters.h"
 
 namespace berth::apid {
 
 grpc::Status BerthService::ListNetworks(grpc::ServerContext*, const v1::ListNetworksApiRequest* req,
                                         v1::ListNetworksResponse* resp) {
-  NetworkFilters filters;
-  for (const v1::NetworkFilter& filter : req->filters()) {
-    auto& values = filters[filter.key()];
-    values.insert(values.end(), filter.values().begin(), filter.values().end());
-  }
-  absl::StatusOr<std::vector<v1::Network>> networks = networks_.List(filters);
+  absl::StatusOr<std::vector<v1::Network>> networks = networks_.List(FilterMap(req->filters()));
   if (!networks.ok()) return ToGrpcStatus(networks.status());
   for (v1::Network& n : *networks) *resp->add_networks() = std::move(n);
   return grpc::Status::OK;

@@ -2,6 +2,7 @@
 // translation to ContainerService.
 #include "common/grpc/grpc_status.h"
 #include "services/apid/grpc/berth_service.h"
+#include "services/apid/grpc/list_filters.h"
 
 namespace berth::apid {
 
@@ -38,12 +39,8 @@ grpc::Status BerthService::RenameContainer(grpc::ServerContext*,
 grpc::Status BerthService::PruneContainers(grpc::ServerContext*,
                                            const v1::PruneContainersRequest* req,
                                            v1::PruneContainersResponse* resp) {
-  std::map<std::string, std::vector<std::string>> filters;
-  for (const v1::NetworkFilter& filter : req->filters()) {
-    auto& values = filters[filter.key()];
-    values.insert(values.end(), filter.values().begin(), filter.values().end());
-  }
-  absl::StatusOr<v1::PruneContainersResponse> pruned = containers_.Prune(filters);
+  absl::StatusOr<v1::PruneContainersResponse> pruned =
+      containers_.Prune(FilterMap(req->filters()));
   if (!pruned.ok()) return ToGrpcStatus(pruned.status());
   *resp = std::move(*pruned);
   return grpc::Status::OK;

@@ -396,28 +396,6 @@ absl::StatusOr<v1::ContainerConfig> ParseCreateBody(const std::string& body) {
   return config;
 }
 
-std::string StateName(v1::ContainerStatus status) {
-  switch (status) {
-    case v1::CONTAINER_STATUS_CREATED:
-      return "created";
-    case v1::CONTAINER_STATUS_RUNNING:
-      return "running";
-    case v1::CONTAINER_STATUS_PAUSED:
-      return "paused";
-    case v1::CONTAINER_STATUS_RESTARTING:
-      return "restarting";
-    case v1::CONTAINER_STATUS_REMOVING:
-      return "removing";
-    case v1::CONTAINER_STATUS_EXITED:
-      return "exited";
-    case v1::CONTAINER_STATUS_DEAD:
-      return "dead";
-    default:
-      return "created";
-  }
-}
-
-
 std::string StatusText(const v1::ContainerState& state, absl::Time now) {
   auto since = [&](const google::protobuf::Timestamp& t) {
     return now - FromTimestamp(t);

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "berth/v1/types.pb.h"
+#include "services/apid/usecases/container_query.h"  // StateName, HealthStatus
 
 namespace berth::apid::rest {
 
@@ -24,9 +25,6 @@ std::string ContainerInspectJson(const v1::Container& c);
 
 // One entry of GET /containers/json, as a JSON text fragment.
 std::string ContainerListEntryJson(const v1::Container& c, absl::Time now);
-
-// Docker's lowercase state name ("created", "running", "exited", ...).
-std::string StateName(v1::ContainerStatus status);
 
 // The human Status column: "Created", "Up 2 seconds", "Up 3 minutes (Paused)",
 // "Exited (3) 5 seconds ago", "Restarting (1) 2 seconds ago", "Dead".

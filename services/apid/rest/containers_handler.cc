@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/time/clock.h"
+#include "common/status/status.h"
 #include "services/apid/rest/container_json.h"
 #include "services/apid/rest/filters.h"
 #include "services/apid/rest/handlers.h"
@@ -98,29 +99,16 @@ absl::Status Resize(RestDeps& deps, HandlerContext& ctx) {
 
 absl::Status List(RestDeps& deps, HandlerContext& ctx) {
   const Query& q = ctx.request.query;
-  absl::StatusOr<Filters> filters = ParseFilters(q.Get("filters"));
-  if (!filters.ok()) return filters.status();
-  if (absl::Status s = ValidateContainerFilters(*filters); !s.ok()) return s;
-  absl::StatusOr<long long> limit = q.GetInt("limit", -1, kListLimitRange);
-  if (!limit.ok()) return limit.status();
-  // As dockerd: a status filter or a limit looks at stopped containers too.
-  bool all = q.GetBool("all") || filters->count("status") > 0 || filters->count("exited") > 0 ||
-             *limit > 0;
-  absl::StatusOr<std::vector<v1::Container>> containers = deps.containers.List(all);
-  if (!containers.ok()) return containers.status();
-  std::vector<const v1::Container*> selected;
-  for (const v1::Container& c : *containers) {
-    if (ContainerMatches(c, *filters)) selected.push_back(&c);
-  }
-  std::stable_sort(selected.begin(), selected.end(), [](const auto* a, const auto* b) {
-    return a->created() > b->created();
-  });
-  if (*limit > 0 && selected.size() > static_cast<size_t>(*limit)) selected.resize(*limit);
+  ContainerListQuery query;
+  BERTH_ASSIGN_OR_RETURN(query.filters, ParseFilters(q.Get("filters")));
+  BERTH_ASSIGN_OR_RETURN(query.limit, q.GetInt("limit", -1, kListLimitRange));
+  query.all = q.GetBool("all");
+  BERTH_ASSIGN_OR_RETURN(std::vector<v1::Container> selected, deps.containers.List(query));
   absl::Time now = absl::Now();
   std::string out = "[";
   for (size_t i = 0; i < selected.size(); ++i) {
     if (i > 0) out += ",";
-    out += ContainerListEntryJson(*selected[i], now);
+    out += ContainerListEntryJson(selected[i], now);
   }
   out += "]";
   return SendJson(ctx.response, 200, out);

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "berth/v1/types.pb.h"
 
 namespace berth::apid::rest {
 
@@ -17,13 +16,5 @@ using Filters = std::map<std::string, std::vector<std::string>>;
 
 // "" → no filters. InvalidArgument for malformed JSON or shapes.
 absl::StatusOr<Filters> ParseFilters(const std::string& json);
-
-// Checks that every key is one the container list supports (status, label,
-// name, id, exited); InvalidArgument "invalid filter 'x'" otherwise.
-absl::Status ValidateContainerFilters(const Filters& filters);
-
-// True when `c` passes every filter key (values of one key are OR-ed, keys
-// are AND-ed, as in dockerd).
-bool ContainerMatches(const v1::Container& c, const Filters& filters);
 
 }  // namespace berth::apid::rest

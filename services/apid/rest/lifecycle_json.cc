@@ -90,12 +90,6 @@ nlohmann::ordered_json HealthcheckJson(const v1::HealthConfig& config) {
   return j;
 }
 
-std::string HealthStatus(const v1::Container& c) {
-  const v1::HealthConfig& config = c.config().healthcheck();
-  if (!c.has_health() || config.test().empty() || config.test(0) == "NONE") return "";
-  return c.health().status();
-}
-
 nlohmann::ordered_json HealthJson(const v1::ContainerHealth& health) {
   nlohmann::ordered_json log = nlohmann::ordered_json::array();
   for (const v1::HealthLogEntry& e : health.log()) {

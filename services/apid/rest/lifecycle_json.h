@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "berth/v1/types.pb.h"
+#include "services/apid/usecases/container_query.h"  // HealthStatus
 
 namespace berth::apid::rest {
 
@@ -28,10 +29,6 @@ absl::Status ParseHealthcheck(const nlohmann::json& config, v1::ContainerConfig*
 
 // Inspect's Config.Healthcheck (zero fields left out, as dockerd's omitempty).
 nlohmann::ordered_json HealthcheckJson(const v1::HealthConfig& config);
-
-// The container's health status ("starting", "healthy", "unhealthy"), or ""
-// when it has no healthcheck or was never started with one.
-std::string HealthStatus(const v1::Container& c);
 
 // Inspect's State.Health {Status, FailingStreak, Log}.
 nlohmann::ordered_json HealthJson(const v1::ContainerHealth& health);

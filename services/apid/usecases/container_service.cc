@@ -1,5 +1,6 @@
 #include "services/apid/usecases/container_service.h"
 
+#include <algorithm>
 #include <functional>
 #include <random>
 #include <unistd.h>
@@ -7,6 +8,8 @@
 #include <utility>
 
 #include "common/lifecycle/restart_policy.h"
+#include "common/status/status.h"
+#include "common/time/proto_time.h"  // Timestamp ordering
 #include "services/apid/usecases/config_merge.h"
 #include "spdlog/spdlog.h"
 
@@ -338,8 +341,23 @@ absl::StatusOr<v1::Container> ContainerService::Inspect(const std::string& conta
   return record;
 }
 
-absl::StatusOr<std::vector<v1::Container>> ContainerService::List(bool all) {
-  return runtimed_.ListContainers(all);
+absl::StatusOr<std::vector<v1::Container>> ContainerService::List(
+    const ContainerListQuery& query) {
+  BERTH_RETURN_IF_ERROR(ValidateContainerFilters(query.filters));
+  BERTH_ASSIGN_OR_RETURN(std::vector<v1::Container> containers,
+                         runtimed_.ListContainers(ListIncludesStopped(query)));
+  std::vector<v1::Container> selected;
+  for (v1::Container& c : containers) {
+    if (ContainerMatches(c, query.filters)) selected.push_back(std::move(c));
+  }
+  std::stable_sort(selected.begin(), selected.end(),
+                   [](const v1::Container& a, const v1::Container& b) {
+                     return a.created() > b.created();
+                   });
+  if (query.limit > 0 && selected.size() > static_cast<size_t>(query.limit)) {
+    selected.resize(query.limit);
+  }
+  return selected;
 }
 
 absl::Status ContainerService::Resize(const std::string& container, uint32_t height,

@@ -26,6 +26,7 @@
 #include "berth/v1/types.pb.h"
 #include "services/apid/clients/clients.h"
 #include "services/apid/usecases/container_locks.h"
+#include "services/apid/usecases/container_query.h"
 
 namespace berth::apid {
 
@@ -121,7 +122,9 @@ class ContainerService {
       const std::map<std::string, std::vector<std::string>>& filters);
 
   absl::StatusOr<v1::Container> Inspect(const std::string& container);
-  absl::StatusOr<std::vector<v1::Container>> List(bool all);
+  // docker ps: the containers the query selects, newest first, at most
+  // `limit`. InvalidArgument "invalid filter 'x'" for an unknown filter key.
+  absl::StatusOr<std::vector<v1::Container>> List(const ContainerListQuery& query);
   absl::Status Resize(const std::string& container, uint32_t height, uint32_t width);
 
   // The streaming use cases; `parent` is the public gRPC call being served

@@ -177,5 +177,41 @@ TEST(RandomContainerIdTest, Is64LowercaseHexAndDiffers) {
   EXPECT_NE(a, RandomContainerId());
 }
 
+// docker ps: the use case applies the filters and the limit for every face;
+// a status filter or a limit looks at stopped containers too.
+TEST_F(ContainerServiceTest, ListFiltersNewestFirstAndLimits) {
+  auto add = [&](const std::string& id, v1::ContainerStatus status, int64_t created,
+                 const std::string& label) {
+    v1::Container& c = runtimed_.containers[id];
+    c.set_id(id);
+    c.set_name("c-" + id);
+    c.mutable_state()->set_status(status);
+    c.mutable_created()->set_seconds(created);
+    if (!label.empty()) (*c.mutable_config()->mutable_labels())["tier"] = label;
+  };
+  add("old", v1::CONTAINER_STATUS_RUNNING, 100, "web");
+  add("mid", v1::CONTAINER_STATUS_EXITED, 200, "web");
+  add("new", v1::CONTAINER_STATUS_RUNNING, 300, "db");
+  auto ids = [](const absl::StatusOr<std::vector<v1::Container>>& list) {
+    std::vector<std::string> out;
+    if (list.ok()) {
+      for (const v1::Container& c : *list) out.push_back(c.id());
+    }
+    return out;
+  };
+
+  EXPECT_THAT(ids(service_.List({})), ElementsAre("new", "old"));
+  EXPECT_THAT(ids(service_.List({.all = true})), ElementsAre("new", "mid", "old"));
+  EXPECT_THAT(ids(service_.List({.filters = {{"label", {"tier=web"}}}})), ElementsAre("old"));
+  EXPECT_THAT(ids(service_.List({.filters = {{"status", {"exited"}}}})), ElementsAre("mid"));
+  EXPECT_THAT(ids(service_.List({.limit = 2})), ElementsAre("new", "mid"));
+  EXPECT_THAT(ids(service_.List({.all = true, .filters = {{"label", {"tier=web"}}}, .limit = 1})),
+              ElementsAre("mid"));
+
+  auto bad = service_.List({.filters = {{"volume", {"x"}}}});
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().message(), "invalid filter 'volume'");
+}
+
 }  // namespace
 }  // namespace berth::apid

@@ -411,10 +411,16 @@ class FakeRuntimed : public RuntimedClient {
     if (c.ok()) containers.erase(c->id());
     return c;
   }
-  absl::StatusOr<std::vector<v1::Container>> ListContainers(bool) override {
+  // As runtimed: without `all` only running (and paused) containers.
+  absl::StatusOr<std::vector<v1::Container>> ListContainers(bool all) override {
     BERTH_FAKE_LOCK;
     std::vector<v1::Container> out;
-    for (auto& [k, v] : containers) out.push_back(v);
+    for (auto& [k, v] : containers) {
+      v1::ContainerStatus s = v.state().status();
+      if (all || s == v1::CONTAINER_STATUS_RUNNING || s == v1::CONTAINER_STATUS_PAUSED) {
+        out.push_back(v);
+      }
+    }
     return out;
   }
   absl::StatusOr<v1::Container> InspectContainer(const std::string& ref) override {

@@ -3,6 +3,7 @@
 
 #include "services/apid/rest/filters.h"
 #include "services/apid/rest/query.h"
+#include "services/apid/usecases/container_query.h"
 
 namespace berth::apid::rest {
 namespace {

@@ -180,6 +180,20 @@ TEST_F(CliClientTest, RunDetachedPrintsIdOnly) {
   EXPECT_EQ(quiet.out, "000000000000\n");
 }
 
+TEST_F(CliClientTest, PsAndImagesSendFiltersAndLimits) {
+  EXPECT_EQ(Berth({"ps", "-f", "label=a=1", "--filter", "status=exited", "-f", "label=b"})
+                .exit_code,
+            0);
+  EXPECT_EQ(Berth({"ps", "-n", "2"}).exit_code, 0);
+  EXPECT_EQ(Berth({"ps", "-l"}).exit_code, 0);
+  EXPECT_EQ(Berth({"images", "-f", "dangling=true", "-f", "reference=bus*"}).exit_code, 0);
+  EXPECT_THAT(fake_->calls(), ElementsAre("ps label=a=1,b status=exited", "ps limit=2",
+                                          "ps limit=1", "images dangling=true reference=bus*"));
+  Result bad = Berth({"ps", "-f", "status"});
+  EXPECT_EQ(bad.exit_code, 125);
+  EXPECT_THAT(bad.err, HasSubstr("bad format of filter (expected name=value): status"));
+}
+
 TEST_F(CliClientTest, RunForwardsSignalsWithoutTty) {
   pid_t pid = Spawn({"run", "img", "sleep"});
   ASSERT_TRUE(CalledEventually("start"));

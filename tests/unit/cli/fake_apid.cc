@@ -164,9 +164,14 @@ grpc::Status FakeApid::ImportImage(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status FakeApid::ListImages(grpc::ServerContext*, const berth::v1::ListImagesRequest*,
+grpc::Status FakeApid::ListImages(grpc::ServerContext*,
+                                  const berth::v1::ListImagesApiRequest* request,
                                   berth::v1::ListImagesResponse* response) {
-  Record("images");
+  std::string call = "images";
+  for (const auto& filter : request->filters()) {
+    absl::StrAppend(&call, " ", filter.key(), "=", absl::StrJoin(filter.values(), ","));
+  }
+  Record(call);
   auto* tagged = response->add_images();
   tagged->set_id("sha256:" + std::string(64, 'b'));
   tagged->add_repo_tags("busybox:latest");
@@ -309,7 +314,14 @@ grpc::Status FakeApid::RemoveContainer(grpc::ServerContext*,
 grpc::Status FakeApid::ListContainers(grpc::ServerContext*,
                                       const berth::v1::ListContainersApiRequest* request,
                                       berth::v1::ListContainersApiResponse* response) {
-  Record("ps");
+  // "ps", or with what a filtered or limited list asked for:
+  // "ps label=a,b status=exited limit=2".
+  std::string call = "ps";
+  for (const auto& filter : request->filters()) {
+    absl::StrAppend(&call, " ", filter.key(), "=", absl::StrJoin(filter.values(), ","));
+  }
+  if (request->limit() != 0) absl::StrAppend(&call, " limit=", request->limit());
+  Record(call);
   std::lock_guard lock(mu_);
   for (const auto& [id, c] : containers_) {
     const bool running = c.started && !c.exited;

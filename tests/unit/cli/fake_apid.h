@@ -50,7 +50,7 @@ class FakeApid final : public berth::v1::Berth::Service {
   grpc::Status ImportImage(grpc::ServerContext*,
                            grpc::ServerReader<berth::v1::ImportImageRequest>*,
                            berth::v1::ImportImageResponse*) override;
-  grpc::Status ListImages(grpc::ServerContext*, const berth::v1::ListImagesRequest*,
+  grpc::Status ListImages(grpc::ServerContext*, const berth::v1::ListImagesApiRequest*,
                           berth::v1::ListImagesResponse*) override;
   grpc::Status RemoveImage(grpc::ServerContext*, const berth::v1::RemoveImageRequest*,
                            berth::v1::RemoveImageResponse*) override;
