@@ -21,24 +21,13 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
 
-class ExecTest : public ::testing::TestWithParam<std::string> {
+class ExecTest : public BusyboxStackCliTest {
  protected:
   void SetUp() override {
-    SKIP_UNLESS_ROOT();
-    std::string error;
-    stack_ = Stack::StartWithBusybox(&error);
-    ASSERT_NE(stack_, nullptr) << error;
+    BusyboxStackCliTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     CommandResult run = Cli("run -d --name ctr busybox sleep 600");
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
-  }
-  void TearDown() override { stack_.reset(); }
-
-  CommandResult Cli(const std::string& args, const CommandOptions& options = {}) {
-    return GetParam() == "docker" ? stack_->Docker(args, options) : stack_->Berth(args, options);
-  }
-  std::string CliPath() const {
-    return GetParam() == "docker" ? "/usr/local/bin/docker"
-                                  : Stack::BuildDir() + "/cli/berth";
   }
   // Output of `exec ctr <args>`, failing the test on a non-zero exit.
   std::string Exec(const std::string& args) {
@@ -46,8 +35,6 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
     EXPECT_EQ(r.exit_code, 0) << args << ": " << r.out << r.err;
     return Trimmed(r.out);
   }
-
-  std::unique_ptr<Stack> stack_;
 };
 
 TEST_P(ExecTest, OutputExitCodeUserWorkdirEnv) {

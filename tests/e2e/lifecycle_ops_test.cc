@@ -29,20 +29,13 @@ using ::testing::Not;
 constexpr char kCounter[] =
     "sh -c 'i=0; while true; do i=$((i+1)); echo $i > /out/n; usleep 20000; done'";
 
-class LifecycleOpsTest : public ::testing::TestWithParam<std::string> {
+class LifecycleOpsTest : public BusyboxStackCliTest {
  protected:
   void SetUp() override {
-    SKIP_UNLESS_ROOT();
-    std::string error;
-    stack_ = Stack::StartWithBusybox(&error);
-    ASSERT_NE(stack_, nullptr) << error;
+    BusyboxStackCliTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     out_dir_ = stack_->root() + "/counter";
     ASSERT_EQ(stack_->Shell("mkdir -p " + out_dir_).exit_code, 0);
-  }
-  void TearDown() override { stack_.reset(); }
-
-  CommandResult Cli(const std::string& args, const CommandOptions& options = {}) {
-    return GetParam() == "docker" ? stack_->Docker(args, options) : stack_->Berth(args, options);
   }
   // The counter's value as the container last wrote it; -1 when unreadable.
   long Counter() {
@@ -62,7 +55,6 @@ class LifecycleOpsTest : public ::testing::TestWithParam<std::string> {
     return Trimmed(stack_->Docker("inspect -f '" + format + "' " + name).out);
   }
 
-  std::unique_ptr<Stack> stack_;
   std::string out_dir_;
 };
 

@@ -57,6 +57,10 @@ class BusyboxStackCliTest : public BusyboxStackParamTest {
   CommandResult Cli(const std::string& args, const CommandOptions& options = {}) {
     return GetParam() == "docker" ? stack_->Docker(args, options) : stack_->Berth(args, options);
   }
+  // The CLI's binary, for commands run under a pty (`script`).
+  std::string CliPath() const {
+    return GetParam() == "docker" ? "/usr/local/bin/docker" : Stack::BuildDir() + "/cli/berth";
+  }
 };
 
 }  // namespace berth::e2e
