@@ -55,6 +55,11 @@ void AddSystemCommands(CLI::App& app, const GlobalOptions& global, AllOptions& o
   app.add_subcommand("info", "Display system-wide information")->callback([&] {
     action = [&] { return berth::cli::RunInfo(global); };
   });
+  auto* system = app.add_subcommand("system", "Manage Berth");
+  system->require_subcommand(1);
+  system->add_subcommand("df", "Show disk usage")->callback([&] {
+    action = [&] { return berth::cli::RunSystemDf(global); };
+  });
   auto* events = app.add_subcommand("events", "Get real time events from the server");
   events->add_option("--since", o.events.since, "Show all events created since timestamp");
   events->add_option("--until", o.events.until, "Stream events until this timestamp");

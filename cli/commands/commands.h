@@ -32,6 +32,8 @@ int RunVersion(const GlobalOptions& global);
 // The Info RPC, including each backing service's health (printed, not an
 // error: a degraded daemon still answers).
 int RunInfo(const GlobalOptions& global);
+// `system df`: the disk usage summary (cli/disk_usage.h).
+int RunSystemDf(const GlobalOptions& global);
 
 // grpc.health.v1 Check against --host: 0 when SERVING, 1 otherwise. Works
 // against any Berth gRPC socket, not only apid (the launcher waits for each

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "cli/commands/client.h"
 #include "cli/commands/commands.h"
+#include "cli/disk_usage.h"
 #include "cli/format.h"
 #include "common/grpc/channel.h"
 #include "common/version/build_info.h"
@@ -118,6 +119,20 @@ int RunInfo(const GlobalOptions& global) {
       std::cout << "\n";
     }
   }
+  return kExitOk;
+}
+
+int RunSystemDf(const GlobalOptions& global) {
+  ApiClient client(global.host);
+  // Sizing walks every writable layer and volume: allow for big ones.
+  auto context = client.UnaryContext(std::chrono::minutes(5));
+  berth::v1::DiskUsageResponse usage;
+  grpc::Status status = client.stub().DiskUsage(context.get(), {}, &usage);
+  if (!status.ok()) {
+    client.PrintError(status);
+    return kExitError;
+  }
+  std::cout << FormatDiskUsage(usage);
   return kExitOk;
 }
 

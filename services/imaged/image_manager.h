@@ -147,6 +147,12 @@ struct HistoryItem {
   std::string comment;
 };
 
+// docker system df's image part (image_usage.cc).
+struct LayerUsage {
+  int64_t layers_size = 0;                     // every stored layer, each once
+  std::map<std::string, int64_t> shared_size;  // image id → bytes of its layers others hold too
+};
+
 // `docker image prune` filters.
 struct PruneOptions {
   bool all = false;  // dangling=false: every unused image, not just untagged ones
@@ -234,6 +240,9 @@ class ImageManager {
 
   // `docker history` (image_history.cc), newest step first.
   absl::StatusOr<std::vector<HistoryItem>> History(const std::string& ref) const;
+
+  // docker system df (image_usage.cc): layer bytes in all and shared per image.
+  LayerUsage Usage() const;
 
   // `docker image prune` (image_prune.cc): removes unused images (no
   // snapshot, i.e. no container, uses them), then unreferenced layers and blobs.

@@ -184,6 +184,14 @@ grpc::Status ImagedService::LoadImages(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status ImagedService::LayerUsage(grpc::ServerContext*, const v1::LayerUsageRequest*,
+                                       v1::LayerUsageResponse* response) {
+  imaged::LayerUsage usage = manager_.Usage();
+  response->set_layers_size(usage.layers_size);
+  for (const auto& [id, bytes] : usage.shared_size) (*response->mutable_shared_size())[id] = bytes;
+  return grpc::Status::OK;
+}
+
 grpc::Status ImagedService::ImageHistory(grpc::ServerContext*,
                                          const v1::ImageHistoryRequest* request,
                                          v1::ImageHistoryResponse* response) {

@@ -61,6 +61,8 @@ class ImagedService final : public berth::v1::ImageService::Service {
                           v1::LoadImagesResponse* response) override;
   grpc::Status ImageHistory(grpc::ServerContext* context, const v1::ImageHistoryRequest* request,
                             v1::ImageHistoryResponse* response) override;
+  grpc::Status LayerUsage(grpc::ServerContext* context, const v1::LayerUsageRequest* request,
+                          v1::LayerUsageResponse* response) override;
   grpc::Status PruneImages(grpc::ServerContext* context, const v1::PruneImagesRequest* request,
                            v1::PruneImagesResponse* response) override;
   grpc::Status SearchImages(grpc::ServerContext* context, const v1::SearchImagesRequest* request,

@@ -142,7 +142,9 @@ class ContainerManager {
   // is in use while any container record, running or not, mounts it.
   absl::StatusOr<v1::Volume> CreateVolume(const volumes::CreateVolumeOptions& options);
   absl::StatusOr<v1::Volume> InspectVolume(const std::string& name);
-  absl::StatusOr<std::vector<v1::Volume>> ListVolumes(const v1::VolumeFilters& filters);
+  // with_size: each Volume.size filled (bytes of its data; -1 when unreadable).
+  absl::StatusOr<std::vector<v1::Volume>> ListVolumes(const v1::VolumeFilters& filters,
+                                                      bool with_size = false);
   // FailedPrecondition "remove <name>: volume is in use - [<ids>]".
   absl::Status RemoveVolume(const std::string& name, bool force);
   absl::StatusOr<v1::PruneVolumesResponse> PruneVolumes(const v1::VolumeFilters& filters);

@@ -75,14 +75,21 @@ absl::StatusOr<v1::Volume> ContainerManager::InspectVolume(const std::string& na
 }
 
 absl::StatusOr<std::vector<v1::Volume>> ContainerManager::ListVolumes(
-    const v1::VolumeFilters& filters) {
-  absl::MutexLock lock(&mu_);
+    const v1::VolumeFilters& filters, bool with_size) {
   std::vector<v1::Volume> out;
-  for (v1::Volume& volume : volumes_->List()) {
-    volume = WithUsers(std::move(volume));
-    BERTH_ASSIGN_OR_RETURN(bool match,
-                           volumes::MatchesFilters(volume, filters, volume.used_by_size() > 0));
-    if (match) out.push_back(std::move(volume));
+  {
+    absl::MutexLock lock(&mu_);
+    for (v1::Volume& volume : volumes_->List()) {
+      volume = WithUsers(std::move(volume));
+      BERTH_ASSIGN_OR_RETURN(bool match,
+                             volumes::MatchesFilters(volume, filters, volume.used_by_size() > 0));
+      if (match) out.push_back(std::move(volume));
+    }
+  }
+  // Walked outside the lock: sizing a big volume must not stall every
+  // other call. A volume removed meanwhile reads -1 (unknown), as dockerd's.
+  if (with_size) {
+    for (v1::Volume& volume : out) volume.set_size(volumes_->Size(volume.name()));
   }
   return out;
 }

@@ -165,7 +165,7 @@ grpc::Status RuntimedService::InspectVolume(grpc::ServerContext*,
 grpc::Status RuntimedService::ListVolumes(grpc::ServerContext*,
                                           const v1::ListVolumesRequest* request,
                                           v1::ListVolumesResponse* response) {
-  auto volumes = manager_.ListVolumes(request->filters());
+  auto volumes = manager_.ListVolumes(request->filters(), request->with_size());
   if (!volumes.ok()) return ToGrpcStatus(volumes.status());
   for (auto& v : *volumes) *response->add_volumes() = std::move(v);
   return grpc::Status::OK;

@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/support/command.h"
@@ -81,6 +83,46 @@ TEST_P(ListsTest, ImageFiltersThroughBothFaces) {
   CommandResult bad = Cli("images --filter bogus=1");
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_THAT(bad.err, HasSubstr("invalid filter 'bogus'"));
+}
+
+// The row of `system df`'s table that starts with `type`, split on runs of
+// spaces ("Local Volumes" stays one cell: cells are 3+ spaces apart).
+std::vector<std::string> DfRow(const std::string& table, const std::string& type) {
+  for (absl::string_view line : absl::StrSplit(table, '\n')) {
+    if (!absl::StartsWith(line, type + " ")) continue;
+    std::vector<std::string> cells;
+    for (absl::string_view cell : absl::StrSplit(line, "   ", absl::SkipWhitespace())) {
+      cells.emplace_back(absl::StripAsciiWhitespace(cell));
+    }
+    return cells;
+  }
+  return {};
+}
+
+TEST_P(ListsTest, SystemDfCountsWhatContainersAndVolumesHold) {
+  // A stopped container whose writable layer holds 3000 bytes, and an unused
+  // volume holding 5000.
+  ASSERT_EQ(Cli("run --name writer busybox sh -c 'head -c 3000 /dev/zero > /big'").exit_code, 0);
+  ASSERT_EQ(Cli("volume create vol").exit_code, 0);
+  ASSERT_EQ(
+      Cli("run --rm -v vol:/data busybox sh -c 'head -c 5000 /dev/zero > /data/f'").exit_code,
+      0);
+
+  CommandResult df = Cli("system df");
+  ASSERT_EQ(df.exit_code, 0) << df.out << df.err;
+  EXPECT_THAT(DfRow(df.out, "TYPE"),
+              ElementsAre("TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"));
+  std::vector<std::string> images = DfRow(df.out, "Images");
+  ASSERT_EQ(images.size(), 5u) << df.out;
+  EXPECT_EQ(images[1], "1");                 // busybox
+  EXPECT_EQ(images[2], "1");                 // used by the containers
+  EXPECT_NE(images[3], "0B");                // its layer
+  EXPECT_EQ(images[4], "0B (0%)");           // it holds its layer alone
+  // web, job, db, writer; web and db run; only the writer wrote anything.
+  EXPECT_THAT(DfRow(df.out, "Containers"), ElementsAre("Containers", "4", "2", "3kB", "3kB (100%)"));
+  EXPECT_THAT(DfRow(df.out, "Local Volumes"),
+              ElementsAre("Local Volumes", "1", "0", "5kB", "5kB (100%)"));
+  EXPECT_THAT(DfRow(df.out, "Build Cache"), ElementsAre("Build Cache", "0", "0", "0B", "0B"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Clis, ListsTest, ::testing::Values("docker", "berth"));

@@ -94,6 +94,10 @@ class ImagedClient {
       const v1::PruneImagesRequest& /*request*/) {
     return absl::UnimplementedError("image prune is not implemented by this client");
   }
+  // docker system df: layer bytes in all and shared per image.
+  virtual absl::StatusOr<v1::LayerUsageResponse> LayerUsage() {
+    return absl::UnimplementedError("layer usage is not implemented by this client");
+  }
   virtual absl::StatusOr<v1::SearchImagesResponse> SearchImages(
       const v1::SearchImagesRequest& /*request*/) {
     return absl::UnimplementedError("image search is not implemented by this client");
@@ -191,8 +195,9 @@ class RuntimedClient {
   // Local volumes (runtimed.proto says the rules).
   virtual absl::StatusOr<v1::Volume> CreateVolume(const v1::CreateVolumeRequest& request) = 0;
   virtual absl::StatusOr<v1::Volume> InspectVolume(const std::string& name) = 0;
-  virtual absl::StatusOr<std::vector<v1::Volume>> ListVolumes(
-      const v1::VolumeFilters& filters) = 0;
+  // with_size: each Volume.size filled (runtimed walks every volume's data).
+  virtual absl::StatusOr<std::vector<v1::Volume>> ListVolumes(const v1::VolumeFilters& filters,
+                                                              bool with_size) = 0;
   virtual absl::Status RemoveVolume(const std::string& name, bool force) = 0;
   virtual absl::StatusOr<v1::PruneVolumesResponse> PruneVolumes(
       const v1::VolumeFilters& filters) = 0;

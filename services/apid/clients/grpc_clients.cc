@@ -171,6 +171,15 @@ class GrpcImagedClient : public ImagedClient {
         [&](grpc::ClientContext* c) { return stub_->ExportSnapshot(c, request); });
   }
 
+  absl::StatusOr<v1::LayerUsageResponse> LayerUsage() override {
+    v1::LayerUsageRequest request;
+    v1::LayerUsageResponse response;
+    absl::Status status =
+        Unary([&](grpc::ClientContext* c) { return stub_->LayerUsage(c, request, &response); });
+    if (!status.ok()) return status;
+    return response;
+  }
+
   absl::StatusOr<v1::ContainerChangesResponse> SnapshotChanges(
       const v1::ContainerChangesRequest& request) override {
     v1::ContainerChangesResponse response;
@@ -541,9 +550,11 @@ class GrpcRuntimedClient : public RuntimedClient {
     return response;
   }
 
-  absl::StatusOr<std::vector<v1::Volume>> ListVolumes(const v1::VolumeFilters& filters) override {
+  absl::StatusOr<std::vector<v1::Volume>> ListVolumes(const v1::VolumeFilters& filters,
+                                                      bool with_size) override {
     v1::ListVolumesRequest request;
     *request.mutable_filters() = filters;
+    request.set_with_size(with_size);
     v1::ListVolumesResponse response;
     absl::Status status = Unary(
         [&](grpc::ClientContext* c) { return stub_->ListVolumes(c, request, &response); });

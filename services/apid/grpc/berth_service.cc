@@ -202,6 +202,11 @@ grpc::Status BerthService::Info(grpc::ServerContext*, const v1::InfoRequest*,
   return grpc::Status::OK;
 }
 
+grpc::Status BerthService::DiskUsage(grpc::ServerContext*, const v1::DiskUsageRequest*,
+                                     v1::DiskUsageResponse* resp) {
+  return Reply(system_.DiskUsage(), resp);
+}
+
 grpc::Status BerthService::ImportImage(grpc::ServerContext* ctx,
                                        grpc::ServerReader<v1::ImportImageRequest>* reader,
                                        v1::ImportImageResponse* resp) {

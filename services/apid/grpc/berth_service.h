@@ -166,6 +166,8 @@ class BerthService final
                                v1::PruneContainersResponse* resp) override;
   grpc::Status UpdateContainer(grpc::ServerContext* ctx, const v1::UpdateContainerRequest* req,
                                v1::UpdateContainerResponse* resp) override;
+  grpc::Status DiskUsage(grpc::ServerContext* ctx, const v1::DiskUsageRequest* req,
+                         v1::DiskUsageResponse* resp) override;
 
  private:
   ContainerService& containers_;

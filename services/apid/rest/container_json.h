@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "common/format/human_duration.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -25,6 +27,8 @@ std::string ContainerInspectJson(const v1::Container& c);
 
 // One entry of GET /containers/json, as a JSON text fragment.
 std::string ContainerListEntryJson(const v1::Container& c, absl::Time now);
+// The same entry as a JSON value (docker system df adds its sizes to it).
+nlohmann::ordered_json ContainerListEntry(const v1::Container& c, absl::Time now);
 
 // The human Status column: "Created", "Up 2 seconds", "Up 3 minutes (Paused)",
 // "Exited (3) 5 seconds ago", "Restarting (1) 2 seconds ago", "Dead".

@@ -297,7 +297,7 @@ std::string ContainerInspectJson(const v1::Container& c) {
   return j.dump(-1, ' ', false, OJson::error_handler_t::replace);
 }
 
-std::string ContainerListEntryJson(const v1::Container& c, absl::Time now) {
+OJson ContainerListEntry(const v1::Container& c, absl::Time now) {
   OJson j;
   j["Id"] = c.id();
   j["Names"] = {"/" + c.name()};
@@ -337,7 +337,11 @@ std::string ContainerListEntryJson(const v1::Container& c, absl::Time now) {
       {"NetworkMode", c.config().network_mode().empty() ? "bridge" : c.config().network_mode()}};
   j["NetworkSettings"] = {{"Networks", NetworksJson(c)}};
   j["Mounts"] = MountPointsJson(c);
-  return j.dump(-1, ' ', false, OJson::error_handler_t::replace);
+  return j;
+}
+
+std::string ContainerListEntryJson(const v1::Container& c, absl::Time now) {
+  return ContainerListEntry(c, now).dump(-1, ' ', false, OJson::error_handler_t::replace);
 }
 
 }  // namespace berth::apid::rest

@@ -74,7 +74,7 @@ OJson ConfigJson(const v1::ImageConfig& c) {
 
 }  // namespace
 
-std::string ImageListEntryJson(const v1::Image& image) {
+OJson ImageListEntry(const v1::Image& image) {
   OJson j;
   j["Containers"] = -1;
   j["Created"] = image.created().seconds();
@@ -89,8 +89,10 @@ std::string ImageListEntryJson(const v1::Image& image) {
   j["SharedSize"] = -1;
   j["Size"] = image.size();
   j["VirtualSize"] = image.size();
-  return Dump(j);
+  return j;
 }
+
+std::string ImageListEntryJson(const v1::Image& image) { return Dump(ImageListEntry(image)); }
 
 std::string ImageInspectJson(const v1::Image& image) {
   OJson j;

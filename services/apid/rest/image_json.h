@@ -5,7 +5,9 @@
 
 #include <string>
 
-#include "berth/v1/imaged.pb.h"
+#include <nlohmann/json.hpp>
+
+#include "berth/v1/images.pb.h"
 #include "berth/v1/types.pb.h"
 
 namespace berth::apid::rest {
@@ -13,6 +15,9 @@ namespace berth::apid::rest {
 // One entry of GET /images/json. Untagged images get the 1.41 placeholders
 // "<none>:<none>" / "<none>@<none>".
 std::string ImageListEntryJson(const v1::Image& image);
+// The same entry as a JSON value (docker system df fills Containers and
+// SharedSize).
+nlohmann::ordered_json ImageListEntry(const v1::Image& image);
 
 // GET /images/{name}/json.
 std::string ImageInspectJson(const v1::Image& image);

@@ -23,7 +23,6 @@ struct PendingRoute {
 
 // Registered after every real route, so these never shadow one.
 constexpr PendingRoute kPendingRoutes[] = {
-    {"GET", "/system/df", "system df"},
     {"POST", "/build/prune", "build prune"},
 };
 

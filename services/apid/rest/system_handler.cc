@@ -1,5 +1,8 @@
 #include <string>
 
+#include "absl/time/clock.h"
+#include "common/status/status.h"
+#include "services/apid/rest/disk_usage_json.h"
 #include "services/apid/rest/handlers.h"
 #include "services/apid/rest/system_json.h"
 #include "spdlog/spdlog.h"
@@ -39,6 +42,10 @@ void RegisterSystemRoutes(Router& router, RestDeps& deps) {
     for (const std::string& w : result.warnings) spdlog::warn("/info: {}", w);
     return SendJson(ctx.response, 200,
                     InfoJson(result.info, deps.system.facts(), result.warnings));
+  });
+  router.Add("GET", "/system/df", [&deps](HandlerContext& ctx) -> absl::Status {
+    BERTH_ASSIGN_OR_RETURN(v1::DiskUsageResponse usage, deps.system.DiskUsage());
+    return SendJson(ctx.response, 200, DiskUsageJson(usage, absl::Now()));
   });
 }
 

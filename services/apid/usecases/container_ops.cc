@@ -1,12 +1,9 @@
 // ContainerService: pause, unpause, top, rename and prune.
-#include <sys/stat.h>
 
-#include <filesystem>
-#include <set>
 
-#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "services/apid/usecases/container_service.h"
+#include "services/apid/usecases/writable_layer.h"
 #include "services/apid/usecases/prune_filters.h"
 #include "spdlog/spdlog.h"
 
@@ -18,31 +15,6 @@ std::string Short(const std::string& id) { return id.substr(0, 12); }
 bool HasEndpoint(v1::ContainerStatus status) {
   return status == v1::CONTAINER_STATUS_RUNNING || status == v1::CONTAINER_STATUS_PAUSED ||
          status == v1::CONTAINER_STATUS_RESTARTING;
-}
-
-// Bytes in the container's writable layer (the overlay upperdir imaged made
-// for it, named in the record's rootfs mount), hard links counted once, as
-// dockerd's overlay2 driver sizes it for prune's SpaceReclaimed. 0 when the
-// record has no such layer.
-int64_t WritableLayerBytes(const v1::Container& c) {
-  std::string upper;
-  for (const v1::Mount& m : c.rootfs()) {
-    for (const std::string& option : m.options()) {
-      if (absl::StartsWith(option, "upperdir=")) upper = option.substr(9);
-    }
-  }
-  if (upper.empty()) return 0;
-  int64_t total = 0;
-  std::set<std::pair<dev_t, ino_t>> seen;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(
-           upper, std::filesystem::directory_options::skip_permission_denied, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    struct stat st;
-    if (lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    if (seen.insert({st.st_dev, st.st_ino}).second) total += st.st_size;
-  }
-  return total;
 }
 
 }  // namespace

@@ -1,9 +1,13 @@
 #include "services/apid/usecases/system_service.h"
 
+#include <map>
+
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/version/build_info.h"
 #include "common/time/proto_time.h"
+#include "common/status/status.h"
+#include "services/apid/usecases/writable_layer.h"
 
 namespace berth::apid {
 
@@ -89,6 +93,37 @@ InfoResult SystemService::Info() {
                               std::string(images.status().message()));
   }
   return result;
+}
+
+absl::StatusOr<v1::DiskUsageResponse> SystemService::DiskUsage() {
+  BERTH_ASSIGN_OR_RETURN(v1::LayerUsageResponse layers, imaged_.LayerUsage());
+  BERTH_ASSIGN_OR_RETURN(std::vector<v1::Image> images, imaged_.ListImages(/*all=*/false));
+  BERTH_ASSIGN_OR_RETURN(std::vector<v1::Container> containers,
+                         runtimed_.ListContainers(/*all=*/true));
+  BERTH_ASSIGN_OR_RETURN(std::vector<v1::Volume> volumes,
+                         runtimed_.ListVolumes(v1::VolumeFilters(), /*with_size=*/true));
+  std::map<std::string, int> made_from;  // image id → containers
+  for (const v1::Container& c : containers) ++made_from[c.image_id()];
+  std::map<std::string, int64_t> image_size;
+
+  v1::DiskUsageResponse usage;
+  usage.set_layers_size(layers.layers_size());
+  for (v1::Image& image : images) {
+    image_size[image.id()] = image.size();
+    v1::DiskUsageResponse::ImageUsage* u = usage.add_images();
+    auto shared = layers.shared_size().find(image.id());
+    u->set_shared_size(shared == layers.shared_size().end() ? 0 : shared->second);
+    u->set_containers(made_from[image.id()]);
+    *u->mutable_image() = std::move(image);
+  }
+  for (v1::Container& c : containers) {
+    v1::DiskUsageResponse::ContainerUsage* u = usage.add_containers();
+    u->set_size_rw(WritableLayerBytes(c));
+    u->set_size_root_fs(u->size_rw() + image_size[c.image_id()]);
+    *u->mutable_container() = std::move(c);
+  }
+  for (v1::Volume& v : volumes) *usage.add_volumes() = std::move(v);
+  return usage;
 }
 
 }  // namespace berth::apid

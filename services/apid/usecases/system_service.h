@@ -33,6 +33,11 @@ class SystemService {
   // Never fails: with a backend down, its counts stay 0 and a warning says so.
   InfoResult Info();
 
+  // docker system df: layer bytes (imaged), top-level images with the
+  // containers made from each, every container's writable layer, every
+  // volume sized. UNAVAILABLE when imaged or runtimed is down.
+  absl::StatusOr<v1::DiskUsageResponse> DiskUsage();
+
   const HostFacts& facts() const { return facts_; }
 
  private:

@@ -17,7 +17,7 @@ absl::StatusOr<v1::Volume> VolumeService::Inspect(const std::string& name) {
 }
 
 absl::StatusOr<std::vector<v1::Volume>> VolumeService::List(const v1::VolumeFilters& filters) {
-  return runtimed_.ListVolumes(filters);
+  return runtimed_.ListVolumes(filters, /*with_size=*/false);
 }
 
 absl::Status VolumeService::Remove(const std::string& name, bool force) {

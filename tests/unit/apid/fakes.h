@@ -107,6 +107,13 @@ class FakeImaged : public ImagedClient {
   std::map<std::string, v1::Image> images;  // by reference
   std::vector<std::string> snapshots;
   absl::Status prepare_error;
+  v1::LayerUsageResponse layer_usage;
+  absl::Status layer_usage_error;
+
+  absl::StatusOr<v1::LayerUsageResponse> LayerUsage() override {
+    if (!layer_usage_error.ok()) return layer_usage_error;
+    return layer_usage;
+  }
 
   absl::StatusOr<v1::Image> InspectImage(const std::string& ref) override {
     BERTH_FAKE_LOCK;
@@ -337,6 +344,7 @@ class FakeRuntimed : public RuntimedClient {
   explicit FakeRuntimed(CallLog& log) : log_(log) {}
 
   std::map<std::string, v1::Container> containers;  // by id
+  std::vector<v1::Volume> volumes;                  // ListVolumes' answer (sizes kept with_size)
   absl::Status create_error;
   absl::Status start_error;
   v1::CreateContainerRequest last_create;
@@ -461,8 +469,13 @@ class FakeRuntimed : public RuntimedClient {
   absl::StatusOr<v1::Volume> InspectVolume(const std::string& name) override {
     return absl::NotFoundError("get " + name + ": no such volume");
   }
-  absl::StatusOr<std::vector<v1::Volume>> ListVolumes(const v1::VolumeFilters&) override {
-    return std::vector<v1::Volume>{};
+  absl::StatusOr<std::vector<v1::Volume>> ListVolumes(const v1::VolumeFilters&,
+                                                      bool with_size) override {
+    std::vector<v1::Volume> out = volumes;
+    for (v1::Volume& v : out) {
+      if (!with_size) v.clear_size();
+    }
+    return out;
   }
   absl::Status RemoveVolume(const std::string& name, bool) override {
     return absl::NotFoundError("get " + name + ": no such volume");

@@ -6,6 +6,7 @@
 
 #include "services/apid/clients/health_monitor.h"
 #include "services/apid/usecases/system_service.h"
+#include "services/apid/rest/disk_usage_json.h"
 #include "services/apid/rest/system_json.h"
 #include "services/apid/system_info.h"
 #include "common/fs/fs.h"
@@ -58,6 +59,65 @@ TEST(SystemServiceTest, InfoWithBackendsDownStillAnswersWithWarnings) {
   EXPECT_EQ(j["Swarm"]["LocalNodeState"], "inactive");
   EXPECT_EQ(j["ID"], "engine-id");
   EXPECT_EQ(j["Warnings"].size(), 1u);
+}
+
+// docker system df: images with the containers made from each and the
+// bytes they share, every container (writable layer; none here), every
+// volume sized; the REST answer in API 1.41's shape.
+TEST(SystemServiceTest, DiskUsageJoinsImagedAndRuntimedAnswers) {
+  testing::CallLog log;
+  testing::FakeImaged imaged(log);
+  testing::FakeRuntimed runtimed(log);
+  HealthMonitor health({}, nullptr);
+  v1::Image busybox;
+  busybox.set_id("sha256:bb");
+  busybox.set_size(4000);
+  imaged.images["busybox"] = busybox;
+  imaged.layer_usage.set_layers_size(4000);
+  (*imaged.layer_usage.mutable_shared_size())["sha256:bb"] = 1000;
+  for (const char* id : {"c1", "c2"}) {
+    v1::Container& c = runtimed.containers[id];
+    c.set_id(id);
+    c.set_image_id("sha256:bb");
+    c.mutable_state()->set_status(v1::CONTAINER_STATUS_EXITED);
+  }
+  v1::Volume volume;
+  volume.set_name("data");
+  volume.set_size(123);
+  volume.add_used_by("c1");
+  runtimed.volumes.push_back(volume);
+  SystemService system(HostFacts(), "engine-id", "/var/lib/berth", imaged, runtimed, health);
+
+  absl::StatusOr<v1::DiskUsageResponse> usage = system.DiskUsage();
+  ASSERT_TRUE(usage.ok()) << usage.status();
+  EXPECT_EQ(usage->layers_size(), 4000);
+  ASSERT_EQ(usage->images_size(), 1);
+  EXPECT_EQ(usage->images(0).containers(), 2);
+  EXPECT_EQ(usage->images(0).shared_size(), 1000);
+  ASSERT_EQ(usage->containers_size(), 2);
+  EXPECT_EQ(usage->containers(0).size_rw(), 0);
+  EXPECT_EQ(usage->containers(0).size_root_fs(), 4000);
+  ASSERT_EQ(usage->volumes_size(), 1);
+  EXPECT_EQ(usage->volumes(0).size(), 123);
+
+  nlohmann::json j = nlohmann::json::parse(rest::DiskUsageJson(*usage, absl::Now()));
+  EXPECT_EQ(j["LayersSize"], 4000);
+  EXPECT_EQ(j["Images"][0]["Containers"], 2);
+  EXPECT_EQ(j["Images"][0]["SharedSize"], 1000);
+  EXPECT_EQ(j["Containers"][1]["SizeRootFs"], 4000);
+  EXPECT_EQ(j["Volumes"][0]["UsageData"]["Size"], 123);
+  EXPECT_EQ(j["Volumes"][0]["UsageData"]["RefCount"], 1);
+  EXPECT_TRUE(j["BuildCache"].is_array());
+}
+
+TEST(SystemServiceTest, DiskUsageIsUnavailableWhileImagedIsDown) {
+  testing::CallLog log;
+  testing::FakeImaged imaged(log);
+  testing::FakeRuntimed runtimed(log);
+  HealthMonitor health({}, nullptr);
+  imaged.layer_usage_error = absl::UnavailableError("imaged is down");
+  SystemService system(HostFacts(), "engine-id", "/var/lib/berth", imaged, runtimed, health);
+  EXPECT_EQ(system.DiskUsage().status().code(), absl::StatusCode::kUnavailable);
 }
 
 TEST(SystemServiceTest, VersionJsonNamesTheBerthEngine) {
