@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -326,6 +327,8 @@ struct FailCase {
   std::string step;     // the recorded line's prefix
   std::string message;  // what the user sees
 };
+// Names the case in test listings (ctest shows GetParam()).
+void PrintTo(const FailCase& c, std::ostream* os) { *os << '"' << c.step << '"'; }
 
 class ContainerSetUpFailureTest : public ContainerSetUpTest,
                                   public ::testing::WithParamInterface<FailCase> {};
