@@ -69,10 +69,6 @@ absl::Status DropBoundingSet(uint64_t keep) {
   return absl::OkStatus();
 }
 
-bool NeedsSysAdminForSeccomp(const spec::SecuritySpec& security) {
-  return !security.seccomp_profile.empty() && !security.no_new_privileges;
-}
-
 absl::Status SetProcessCapabilities(uint64_t caps, bool keep_sys_admin) {
   uint64_t set = caps;
   if (keep_sys_admin) set |= uint64_t{1} << kCapSysAdmin;

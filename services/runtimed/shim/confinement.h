@@ -10,6 +10,11 @@
 // CAP_SYS_ADMIN is kept in the effective and permitted sets until the filter
 // is loaded, then dropped with one last capset, so the filter is loaded last
 // but for that call. Linux-only; run in the cloned init (single-threaded).
+//
+// These functions make their syscalls directly (prctl, capset, setrlimit,
+// mount for the masks): the container init reaches each as one step of
+// ProcessOps (process_ops.h), so its unit tests check when they run, not
+// what they do; the root integration tests cover that.
 #pragma once
 
 #include <cstdint>
@@ -45,7 +50,11 @@ absl::StatusOr<std::string> ReadSeccompProgram(const spec::SecuritySpec& securit
 absl::Status FinalizeBeforeExec(const spec::SecuritySpec& security, const std::string& bpf);
 
 // Whether SetProcessCapabilities must keep CAP_SYS_ADMIN for the filter.
-bool NeedsSysAdminForSeccomp(const spec::SecuritySpec& security);
+// Inline: the set-up sequence (container_setup.cc, unit-tested without this
+// file's syscalls) decides with it too.
+inline bool NeedsSysAdminForSeccomp(const spec::SecuritySpec& security) {
+  return !security.seccomp_profile.empty() && !security.no_new_privileges;
+}
 
 // Masks (a /dev/null bind for files, an empty read-only tmpfs for
 // directories) and read-only remounts, after pivot_root; paths that do not

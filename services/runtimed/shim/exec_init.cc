@@ -14,7 +14,9 @@
 #include "common/fs/fs.h"
 #include "common/status/status.h"
 #include "services/runtimed/shim/confinement.h"
+#include "services/runtimed/shim/container_setup.h"
 #include "services/runtimed/shim/init_helpers.h"
+#include "services/runtimed/shim/process_ops.h"
 #include "services/runtimed/spec/capabilities.h"
 
 namespace berth::runtimed::shim {
@@ -39,12 +41,14 @@ absl::StatusOr<std::string> SetUp(const spec::ShimConfig& c, const InitFds& fds,
   BERTH_ASSIGN_OR_RETURN(*seccomp_bpf, ReadSeccompProgram(c.security));
   BERTH_RETURN_IF_ERROR(JoinNamespaces(fds.join_fd));
   umask(022);
-  int tty_slave = -1;
-  BERTH_RETURN_IF_ERROR(SetUpStdio(c, fds, &tty_slave));
+  // Only the stdio and user switch go through the seam here (shared with the
+  // container init); the rest of the exec's set-up calls the kernel directly.
+  LinuxProcessOps ops(fds.sync_fd);
+  BERTH_ASSIGN_OR_RETURN(int tty_slave, ops.SetUpStdio(c, fds));
   BERTH_RETURN_IF_ERROR(ApplyRlimits(c.security.rlimits));
   uint64_t caps = spec::CapabilityMask(c.security.capabilities);
   BERTH_RETURN_IF_ERROR(DropBoundingSet(caps));
-  BERTH_ASSIGN_OR_RETURN(ResolvedUser user, SwitchUser(c, tty_slave));
+  BERTH_ASSIGN_OR_RETURN(ResolvedUser user, SwitchUser(c, tty_slave, ops));
   BERTH_RETURN_IF_ERROR(SetProcessCapabilities(caps, NeedsSysAdminForSeccomp(c.security)));
   if (EnvValue(env, "HOME").empty()) env.push_back("HOME=" + user.home);
   // Unlike the main process's, an exec's working directory is not created

@@ -2,7 +2,7 @@
 // execve. Unlike the container init it creates nothing: it joins the
 // namespaces of the running container's init (the pid namespace was already
 // joined by the shim before the fork, see ShimServer::CloneInit) and applies
-// the same process confinement with the same code (container_init.h,
+// the same process confinement with the same code (container_setup.h,
 // confinement.h), so an exec process is confined exactly like the main one:
 //
 //   'G' (placed in the container's cgroup) → read the seccomp program (a host
@@ -13,7 +13,7 @@
 //   capabilities → chdir → PATH lookup → 'R' … 'S' → no_new_privs, seccomp,
 //   last capset → execve.
 //
-// The conversation with the shim is the container init's (container_init.h).
+// The conversation with the shim is the container init's (init_channel.h).
 #pragma once
 
 #include "services/runtimed/shim/container_init.h"

@@ -1,6 +1,6 @@
 // The container's filesystem setup as data: every mkdir, mount, device node
 // and symlink the init performs before pivot_root, in order. Computing it is
-// pure (unit-tested); container_init.cc only applies the steps.
+// pure (unit-tested); the init (container_setup.cc) only applies the steps.
 #pragma once
 
 #include <string>
