@@ -1,11 +1,11 @@
 #include "services/runtimed/store/record_store.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
 #include "common/fs/fs.h"
 #include "google/protobuf/descriptor.h"
-#include "google/protobuf/reflection.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -26,7 +26,8 @@ const std::string kIdC(64, 'c');
 // Fields of berth.v1.Container (and of its ContainerState) that runtimed
 // computes when it serves a container and does not persist. None today: a
 // public field added to either message must be added to ContainerRecord and
-// record_convert.cc, or listed here with the reason.
+// record_convert.cc, or listed here (by full name, e.g.
+// "berth.v1.Container.foo") with the reason.
 const std::set<std::string> kNotPersisted = {};
 
 void FillMessage(Message* message, int depth);
